@@ -1,0 +1,269 @@
+package bpgo
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+)
+
+// DefaultChunk is the number of time steps unrolled into one compiled graph.
+const DefaultChunk = 100
+
+// RunnerOptions configure a Runner.
+type RunnerOptions struct {
+	// Chunk is the number of steps unrolled into one compiled graph (default DefaultChunk).
+	// A sequence of T steps runs as T/Chunk calls of one graph plus one call of a graph for the
+	// remainder; both are compiled once and reused for any T.
+	Chunk int
+	// Dt is the integration step in ms; 0 means the global Dt() at construction (BrainPy's
+	// runners also capture dt when they are built).
+	Dt float64
+}
+
+// Runner runs a model over time, like BrainPy's DSRunner: inputs are batch-first (B, T, F),
+// outputs come back as (B, T, ...), and state continues from run to run unless reset.
+type Runner struct {
+	model   Stepper
+	tree    *Tree
+	chunk   int
+	dt      float64
+	dtype   dtypes.DType
+	backend compute.Backend
+
+	mu    sync.Mutex
+	execs map[bool]*graph.Exec
+	keys  map[bool][]any
+}
+
+// NewRunner builds a runner for a model (a pointer to a struct with an Update method).
+func NewRunner(model Stepper, opts RunnerOptions) (*Runner, error) {
+	if opts.Chunk == 0 {
+		opts.Chunk = DefaultChunk
+	}
+	if opts.Chunk < 1 {
+		return nil, fmt.Errorf("bpgo.NewRunner: RunnerOptions.Chunk must be >= 1, got %d", opts.Chunk)
+	}
+	if opts.Dt == 0 {
+		opts.Dt = Dt()
+	}
+	if !(opts.Dt > 0) || math.IsInf(opts.Dt, 0) {
+		return nil, fmt.Errorf("bpgo.NewRunner: RunnerOptions.Dt must be a positive number of ms, got %v", opts.Dt)
+	}
+	tree, err := Walk(model)
+	if err != nil {
+		return nil, err
+	}
+	dt := FloatDType()
+	for _, v := range tree.Vars {
+		if v.value == nil {
+			return nil, fmt.Errorf("bpgo.NewRunner: variable %q has no value", v.name)
+		}
+		if vdt := v.value.DType(); vdt.IsFloat() && vdt != dt {
+			return nil, fmt.Errorf("bpgo.NewRunner: variable %q is %s but the runtime float type is %s: call bpgo.EnableX64() (or not) before building the model, consistently", v.name, vdt, dt)
+		}
+	}
+	b, err := Backend()
+	if err != nil {
+		return nil, err
+	}
+	return &Runner{model: model, tree: tree, chunk: opts.Chunk, dt: opts.Dt, dtype: dt, backend: b,
+		execs: map[bool]*graph.Exec{}, keys: map[bool][]any{}}, nil
+}
+
+// Tree returns the model's modules and variables.
+func (r *Runner) Tree() *Tree { return r.tree }
+
+// Dt is the runner's integration step (ms).
+func (r *Runner) Dt() float64 { return r.dt }
+
+// Model returns the model the runner drives.
+func (r *Runner) Model() Stepper { return r.model }
+
+// Chunk is one compiled call's worth of results, handed to RunOptions.OnChunk.
+type Chunk struct {
+	Start, Len int             // time steps [Start, Start+Len)
+	Outputs    *tensors.Tensor // (B, Len, ...)
+	// Records maps each key given to Context.Record to its values, (B, Len, ...).
+	Records map[any]*tensors.Tensor
+}
+
+// RunOptions configure one run.
+type RunOptions struct {
+	// ResetState resets the model's state to the input batch size before running.
+	ResetState bool
+	// Fit turns on Context.Fitting, so trainable nodes record what trainers need.
+	Fit bool
+	// OnChunk, if set, is called after each compiled chunk, in time order.
+	OnChunk func(c *Chunk) error
+	// DiscardOutputs skips assembling the (B, T, ...) output; Run then returns nil.
+	DiscardOutputs bool
+}
+
+// Run runs the model over inputs of shape (B, T, F) and returns the outputs (B, T, ...).
+func (r *Runner) Run(inputs *tensors.Tensor, opts RunOptions) (*tensors.Tensor, error) {
+	if err := CheckSequence("inputs", inputs, r.dtype, -1); err != nil {
+		return nil, err
+	}
+	dims := inputs.Shape().Dimensions
+	batch, steps := dims[0], dims[1]
+	if opts.ResetState {
+		if err := ResetState(r.model, batch); err != nil {
+			return nil, err
+		}
+	}
+	for _, v := range r.tree.States() {
+		if v.BatchAxis >= 0 && v.Shape().Dimensions[v.BatchAxis] != batch {
+			return nil, fmt.Errorf("state %q has batch size %d but inputs have batch size %d: reset the state for this batch (RunOptions.ResetState, or bpgo.ResetState(model, %d))",
+				v.name, v.Shape().Dimensions[v.BatchAxis], batch, batch)
+		}
+	}
+	exec := r.exec(opts.Fit)
+	hostIn := ToFloat64s(inputs)
+	var outs []*tensors.Tensor
+	for start := 0; start < steps; start += r.chunk {
+		k := min(r.chunk, steps-start)
+		xs, err := sliceTime(hostIn, dims, start, k, r.dtype)
+		if err != nil {
+			return nil, err
+		}
+		args := make([]any, 0, len(r.tree.Vars)+1)
+		for _, v := range r.tree.Vars {
+			args = append(args, v.value)
+		}
+		args = append(args, xs)
+		res, err := exec.Call(args...)
+		if err != nil {
+			return nil, fmt.Errorf("running steps [%d, %d): %w", start, start+k, err)
+		}
+		ys := res[0]
+		i := 1
+		for _, v := range r.tree.States() {
+			v.value = res[i]
+			i++
+		}
+		keys := r.recordKeys(opts.Fit)
+		if opts.OnChunk != nil {
+			c := &Chunk{Start: start, Len: k, Outputs: ys, Records: map[any]*tensors.Tensor{}}
+			for j, key := range keys {
+				c.Records[key] = res[i+j]
+			}
+			if err := opts.OnChunk(c); err != nil {
+				return nil, err
+			}
+		}
+		if !opts.DiscardOutputs {
+			outs = append(outs, ys)
+		}
+	}
+	if opts.DiscardOutputs {
+		return nil, nil
+	}
+	return concatTime(outs)
+}
+
+func (r *Runner) recordKeys(fit bool) []any {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.keys[fit]
+}
+
+// exec returns the compiled-chunk executor; graphs are built per input shape and cached.
+func (r *Runner) exec(fit bool) *graph.Exec {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if e, ok := r.execs[fit]; ok {
+		return e
+	}
+	vars := slices.Clone(r.tree.Vars)
+	states := r.tree.States()
+	e := graph.MustNewExec(r.backend, func(g *graph.Graph, ins []*graph.Node) []*graph.Node {
+		values := make(map[*Variable]*graph.Node, len(vars))
+		for i, v := range vars {
+			values[v] = ins[i]
+		}
+		xs := ins[len(vars)]
+		k := xs.Shape().Dimensions[1]
+		ctx := newContext(g, r.dtype, r.dt, fit, values)
+		ys := make([]*graph.Node, k)
+		recs := map[any][]*graph.Node{}
+		for t := range k {
+			ctx.step = t
+			clear(ctx.records)
+			x := graph.Squeeze(graph.SliceAxis(xs, 1, graph.AxisElem(t)), 1)
+			ys[t] = r.model.Update(ctx, x)
+			if ys[t] == nil {
+				panic("bpgo: the model's Update returned nil")
+			}
+			for _, key := range ctx.recKeys {
+				n, ok := ctx.records[key]
+				if !ok {
+					panic(fmt.Sprintf("bpgo: record %v made at step 0 but not at step %d", key, t))
+				}
+				recs[key] = append(recs[key], n)
+			}
+		}
+		outs := []*graph.Node{graph.Stack(ys, 1)}
+		for _, v := range states {
+			outs = append(outs, ctx.values[v])
+		}
+		for _, key := range ctx.recKeys {
+			outs = append(outs, graph.Stack(recs[key], 1))
+		}
+		r.mu.Lock()
+		r.keys[fit] = slices.Clone(ctx.recKeys)
+		r.mu.Unlock()
+		return outs
+	})
+	e.SetMaxCache(-1)
+	r.execs[fit] = e
+	return e
+}
+
+// sliceTime copies steps [start, start+k) of a row-major (B, T, F...) array into a tensor.
+func sliceTime(data []float64, dims []int, start, k int, dt dtypes.DType) (*tensors.Tensor, error) {
+	b, t := dims[0], dims[1]
+	inner := 1
+	for _, d := range dims[2:] {
+		inner *= d
+	}
+	out := make([]float64, 0, b*k*inner)
+	for i := range b {
+		base := (i*t + start) * inner
+		out = append(out, data[base:base+k*inner]...)
+	}
+	nd := append([]int{b, k}, dims[2:]...)
+	return FromFloat64s(dt, out, nd...)
+}
+
+// concatTime joins (B, K_i, ...) tensors along axis 1 on the host.
+func concatTime(parts []*tensors.Tensor) (*tensors.Tensor, error) {
+	if len(parts) == 0 {
+		return nil, fmt.Errorf("no time steps")
+	}
+	d0 := parts[0].Shape().Dimensions
+	b := d0[0]
+	inner := 1
+	for _, d := range d0[2:] {
+		inner *= d
+	}
+	total := 0
+	flats := make([][]float64, len(parts))
+	for i, p := range parts {
+		total += p.Shape().Dimensions[1]
+		flats[i] = ToFloat64s(p)
+	}
+	out := make([]float64, 0, b*total*inner)
+	for bi := range b {
+		for i, p := range parts {
+			k := p.Shape().Dimensions[1]
+			out = append(out, flats[i][bi*k*inner:(bi+1)*k*inner]...)
+		}
+	}
+	return FromFloat64s(parts[0].DType(), out, append([]int{b, total}, d0[2:]...)...)
+}

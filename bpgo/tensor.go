@@ -1,0 +1,87 @@
+package bpgo
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/gomlx/core/tensors"
+)
+
+// Sequence stacks equally long columns into one batch-first sequence of shape (1, T, len(cols))
+// in the current float type, like BrainPy's bm.hstack([xs, ys, zs]).reshape((1, T, 3)).
+func Sequence(cols ...[]float64) (*tensors.Tensor, error) {
+	if len(cols) == 0 {
+		return nil, fmt.Errorf("bpgo.Sequence: no columns given")
+	}
+	t := len(cols[0])
+	for i, c := range cols {
+		if len(c) != t {
+			return nil, fmt.Errorf("bpgo.Sequence: column %d has %d values, column 0 has %d", i, len(c), t)
+		}
+	}
+	if t == 0 {
+		return nil, fmt.Errorf("bpgo.Sequence: columns are empty (T = 0)")
+	}
+	f := len(cols)
+	data := make([]float64, t*f)
+	for j, c := range cols {
+		for i, x := range c {
+			data[i*f+j] = x
+		}
+	}
+	return FromFloat64s(FloatDType(), data, 1, t, f)
+}
+
+// MustSequence is Sequence that panics on error (for notebooks).
+func MustSequence(cols ...[]float64) *tensors.Tensor { return Must1(Sequence(cols...)) }
+
+// CheckSequence validates a batch-first sequence argument: rank 3 (B, T, F) with B, T >= 1,
+// float type dt, F == features unless features < 0, and only finite values. Errors name arg.
+func CheckSequence(arg string, t *tensors.Tensor, dt dtypes.DType, features int) error {
+	if t == nil {
+		return fmt.Errorf("%s: got nil, want a (batch, time, features) tensor", arg)
+	}
+	s := t.Shape()
+	if s.Rank() != 3 {
+		return fmt.Errorf("%s: got shape %v (rank %d), want rank 3 (batch, time, features)", arg, s.Dimensions, s.Rank())
+	}
+	if s.Dimensions[0] < 1 || s.Dimensions[1] < 1 {
+		return fmt.Errorf("%s: got shape %v, want at least one batch row and one time step", arg, s.Dimensions)
+	}
+	if features >= 0 && s.Dimensions[2] != features {
+		return fmt.Errorf("%s: got shape %v, want %d features on the last axis", arg, s.Dimensions, features)
+	}
+	if s.DType != dt {
+		return fmt.Errorf("%s: got dtype %s, want %s (the model's float type; bpgo.EnableX64() selects float64)", arg, s.DType, dt)
+	}
+	return CheckFinite(arg, t)
+}
+
+// CheckFinite returns an error naming arg if a float tensor holds NaN or ±Inf.
+func CheckFinite(arg string, t *tensors.Tensor) error {
+	if !t.DType().IsFloat() {
+		return nil
+	}
+	for i, x := range ToFloat64s(t) {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return fmt.Errorf("%s: element %d (of shape %v) is %v: data must be finite", arg, i, t.Shape().Dimensions, x)
+		}
+	}
+	return nil
+}
+
+// Must panics if err is not nil (for notebook cells, where a panic is shown with its message).
+func Must(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
+
+// Must1 returns v, panicking if err is not nil.
+func Must1[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
