@@ -17,7 +17,8 @@ type Stepper interface {
 }
 
 // Resetter is implemented by modules with state: ResetState reinitialises the state for a
-// batch of the given size, following BrainPy's per-module reset_state rules.
+// batch of the given size, following BrainPy's per-module reset_state rules. It must update the
+// module's variables in place (Variable.Reset), not replace them.
 type Resetter interface {
 	ResetState(batch int)
 }

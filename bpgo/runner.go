@@ -117,6 +117,9 @@ func (r *Runner) Run(inputs *tensors.Tensor, opts RunOptions) (*tensors.Tensor, 
 			return nil, err
 		}
 	}
+	if err := r.refresh(); err != nil {
+		return nil, err
+	}
 	for _, v := range r.tree.States() {
 		if v.BatchAxis >= 0 && v.Shape().Dimensions[v.BatchAxis] != batch {
 			return nil, fmt.Errorf("state %q has batch size %d but inputs have batch size %d: reset the state for this batch (RunOptions.ResetState, or bpgo.ResetState(model, %d))",
@@ -137,7 +140,7 @@ func (r *Runner) Run(inputs *tensors.Tensor, opts RunOptions) (*tensors.Tensor, 
 			args = append(args, v.value)
 		}
 		args = append(args, xs)
-		res, err := exec.Call(args...)
+		res, err := callExec(exec, args)
 		if err != nil {
 			return nil, fmt.Errorf("running steps [%d, %d): %w", start, start+k, err)
 		}
@@ -165,6 +168,35 @@ func (r *Runner) Run(inputs *tensors.Tensor, opts RunOptions) (*tensors.Tensor, 
 		return nil, nil
 	}
 	return concatTime(outs)
+}
+
+// refresh re-walks the model: if a module replaced a variable (or the tree changed), the
+// compiled graphs, whose inputs are the old variables, are dropped and rebuilt on demand.
+func (r *Runner) refresh() error {
+	tree, err := Walk(r.model)
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	same := len(tree.Vars) == len(r.tree.Vars)
+	for i := 0; same && i < len(tree.Vars); i++ {
+		same = tree.Vars[i] == r.tree.Vars[i]
+	}
+	if !same {
+		for _, v := range tree.Vars {
+			if v.value == nil {
+				return fmt.Errorf("variable %q has no value", v.name)
+			}
+		}
+		r.tree = tree
+		for _, e := range r.execs {
+			e.Finalize()
+		}
+		r.execs = map[bool]*graph.Exec{}
+		r.keys = map[bool][]any{}
+	}
+	return nil
 }
 
 func (r *Runner) recordKeys(fit bool) []any {
@@ -266,4 +298,15 @@ func concatTime(parts []*tensors.Tensor) (*tensors.Tensor, error) {
 		}
 	}
 	return FromFloat64s(parts[0].DType(), out, append([]int{b, total}, d0[2:]...)...)
+}
+
+// callExec runs a compiled chunk, turning a panic raised while the graph is built (a model's
+// Update rejecting its input, say) into an error.
+func callExec(e *graph.Exec, args []any) (res []*tensors.Tensor, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("building the step graph: %v", r)
+		}
+	}()
+	return e.Call(args...)
 }

@@ -57,6 +57,7 @@ func newRuntime() *runtimeState {
 
 func (r *runtimeState) reseed(seed uint64) {
 	r.seed = seed
+	r.drawn = 0
 	r.rng = rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
 }
 

@@ -91,6 +91,14 @@ func sameExceptAxis(a, b []int, axis int) bool {
 	return true
 }
 
+// Reset gives a state variable a new value for a new batch (see Resetter); it panics if the
+// value does not fit, which is a bug in the module.
+func (v *Variable) Reset(t *tensors.Tensor) {
+	if err := v.SetValue(t); err != nil {
+		panic(fmt.Sprintf("bpgo: resetting %v", err))
+	}
+}
+
 // Float64s copies the value to the host as float64s (row-major).
 func (v *Variable) Float64s() []float64 { return ToFloat64s(v.value) }
 

@@ -107,7 +107,7 @@ func (n *NVAR) bufferLen() int { return 1 + (n.Delay-1)*n.Stride }
 
 // ResetState zeroes the delay buffer for a batch of the given size.
 func (n *NVAR) ResetState(batch int) {
-	n.Store = bpgo.NewState(tensors.FromShape(shapes.Make(n.Store.Value().DType(), n.bufferLen(), batch, n.NumIn)), 1)
+	n.Store.Reset(tensors.FromShape(shapes.Make(n.Store.Value().DType(), n.bufferLen(), batch, n.NumIn)))
 }
 
 // Update pushes x (B, num_in) into the delay buffer and returns the features (B, NumOut()).

@@ -1,0 +1,230 @@
+package visualize
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image/color"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
+)
+
+// DefaultDPI is the resolution of PNG figures.
+const DefaultDPI = 96
+
+// Cycle is matplotlib's default colour cycle (tab10): lines in one subplot take these in turn.
+var Cycle = []color.Color{
+	color.NRGBA{0x1f, 0x77, 0xb4, 0xff}, color.NRGBA{0xff, 0x7f, 0x0e, 0xff},
+	color.NRGBA{0x2c, 0xa0, 0x2c, 0xff}, color.NRGBA{0xd6, 0x27, 0x28, 0xff},
+	color.NRGBA{0x94, 0x67, 0xbd, 0xff}, color.NRGBA{0x8c, 0x56, 0x4b, 0xff},
+	color.NRGBA{0xe3, 0x77, 0xc2, 0xff}, color.NRGBA{0x7f, 0x7f, 0x7f, 0xff},
+	color.NRGBA{0xbc, 0xbd, 0x22, 0xff}, color.NRGBA{0x17, 0xbe, 0xcf, 0xff},
+}
+
+// Figure is a grid of subplots of a fixed size, like plt.figure(figsize=(w, h)).
+type Figure struct {
+	Width, Height vg.Length
+	DPI           int
+	rows, cols    int
+	axes          map[int]*Axes
+	err           error
+}
+
+// NewFigure makes a figure of width × height inches.
+func NewFigure(widthInches, heightInches float64) *Figure {
+	f := &Figure{Width: vg.Length(widthInches) * vg.Inch, Height: vg.Length(heightInches) * vg.Inch, DPI: DefaultDPI, axes: map[int]*Axes{}}
+	if !(widthInches > 0 && heightInches > 0) {
+		f.fail(fmt.Errorf("visualize.NewFigure: width and height must be positive inches, got %v × %v", widthInches, heightInches))
+	}
+	return f
+}
+
+func (f *Figure) fail(err error) {
+	if f.err == nil {
+		f.err = err
+	}
+}
+
+// Err returns the first error met while building the figure (also returned by PNG and SVG).
+func (f *Figure) Err() error { return f.err }
+
+// Subplot returns the axes at 1-based index in a rows × cols grid, creating them on first use,
+// like plt.subplot(rows, cols, index); every call on one figure must use the same grid.
+func (f *Figure) Subplot(rows, cols, index int) *Axes {
+	switch {
+	case rows < 1 || cols < 1 || index < 1 || index > rows*cols:
+		f.fail(fmt.Errorf("visualize.Subplot(%d, %d, %d): want rows, cols >= 1 and 1 <= index <= rows*cols", rows, cols, index))
+		return &Axes{fig: f, P: plot.New()}
+	case f.rows != 0 && (f.rows != rows || f.cols != cols):
+		f.fail(fmt.Errorf("visualize.Subplot(%d, %d, %d): the figure already uses a %d × %d grid", rows, cols, index, f.rows, f.cols))
+		return &Axes{fig: f, P: plot.New()}
+	}
+	f.rows, f.cols = rows, cols
+	if a, ok := f.axes[index]; ok {
+		return a
+	}
+	a := &Axes{fig: f, P: plot.New()}
+	a.P.Legend.Top = true
+	a.P.Legend.ThumbnailWidth = vg.Points(16)
+	f.axes[index] = a
+	return a
+}
+
+// Axes is one subplot. P is the underlying gonum plot, for anything the helpers do not cover.
+type Axes struct {
+	P     *plot.Plot
+	fig   *Figure
+	lines int
+}
+
+// Line draws y against x (x nil: against 0, 1, 2, …) in the next colour of the cycle, like
+// plt.plot; a non-empty label goes into the legend.
+func (a *Axes) Line(x, y []float64, label string) *Axes {
+	if x == nil {
+		x = make([]float64, len(y))
+		for i := range x {
+			x[i] = float64(i)
+		}
+	}
+	if len(x) != len(y) {
+		a.fig.fail(fmt.Errorf("visualize.Line: x has %d values, y has %d", len(x), len(y)))
+		return a
+	}
+	pts := make(plotter.XYs, len(y))
+	for i := range y {
+		if math.IsNaN(y[i]) || math.IsInf(y[i], 0) || math.IsNaN(x[i]) || math.IsInf(x[i], 0) {
+			a.fig.fail(fmt.Errorf("visualize.Line %q: point %d is (%v, %v); values must be finite", label, i, x[i], y[i]))
+			return a
+		}
+		pts[i] = plotter.XY{X: x[i], Y: y[i]}
+	}
+	l, err := plotter.NewLine(pts)
+	if err != nil {
+		a.fig.fail(fmt.Errorf("visualize.Line %q: %w", label, err))
+		return a
+	}
+	l.Color = Cycle[a.lines%len(Cycle)]
+	l.Width = vg.Points(1.3)
+	a.lines++
+	a.P.Add(l)
+	if label != "" {
+		a.P.Legend.Add(label, l)
+	}
+	return a
+}
+
+// XLabel sets the x-axis label.
+func (a *Axes) XLabel(s string) *Axes { a.P.X.Label.Text = s; return a }
+
+// YLabel sets the y-axis label.
+func (a *Axes) YLabel(s string) *Axes { a.P.Y.Label.Text = s; return a }
+
+// Title sets the subplot title.
+func (a *Axes) Title(s string) *Axes { a.P.Title.Text = s; return a }
+
+// Grid adds grid lines.
+func (a *Axes) Grid() *Axes { a.P.Add(plotter.NewGrid()); return a }
+
+func (f *Figure) grid() ([][]*plot.Plot, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	if len(f.axes) == 0 {
+		return nil, errors.New("visualize: the figure has no subplots")
+	}
+	g := make([][]*plot.Plot, f.rows)
+	for r := range g {
+		g[r] = make([]*plot.Plot, f.cols)
+		for c := range g[r] {
+			if a, ok := f.axes[r*f.cols+c+1]; ok {
+				g[r][c] = a.P
+			}
+		}
+	}
+	return g, nil
+}
+
+func (f *Figure) draw(c draw.Canvas) error {
+	g, err := f.grid()
+	if err != nil {
+		return err
+	}
+	tiles := draw.Tiles{Rows: f.rows, Cols: f.cols,
+		PadX: 6 * vg.Millimeter, PadY: 3 * vg.Millimeter,
+		PadTop: 2 * vg.Millimeter, PadBottom: 2 * vg.Millimeter, PadLeft: 2 * vg.Millimeter, PadRight: 3 * vg.Millimeter}
+	canvases := plot.Align(g, tiles, c)
+	for r := range g {
+		for col := range g[r] {
+			if g[r][col] != nil {
+				g[r][col].Draw(canvases[r][col])
+			}
+		}
+	}
+	return nil
+}
+
+// PNG renders the figure at f.DPI.
+func (f *Figure) PNG() ([]byte, error) {
+	img := vgimg.NewWith(vgimg.UseWH(f.Width, f.Height), vgimg.UseDPI(f.DPI), vgimg.UseBackgroundColor(color.White))
+	if err := f.draw(draw.New(img)); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// SVG renders the figure as SVG text.
+func (f *Figure) SVG() ([]byte, error) {
+	c := vgsvg.NewWith(vgsvg.UseWH(f.Width, f.Height))
+	if err := f.draw(draw.New(c)); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if _, err := c.WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Save writes the figure to a .png or .svg file; the file is written whole or not at all.
+func (f *Figure) Save(path string) error {
+	var data []byte
+	var err error
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".png":
+		data, err = f.PNG()
+	case ".svg":
+		data, err = f.SVG()
+	default:
+		return fmt.Errorf("visualize.Save: %q: the extension must be .png or .svg", path)
+	}
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".fig-*")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
