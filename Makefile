@@ -1,0 +1,69 @@
+# bpgo developer entry points. Keep this thin: the logic lives in kernel/setup.sh and
+# tests/notebooks/run_notebooks.py.  `make test` is the project's test command (CI runs it via .ci/run).
+
+# BPGO_GOTOOLCHAIN, BPGO_GOEXPERIMENT: shared with kernel/setup.sh.
+include kernel/env.sh
+
+export GOTOOLCHAIN := $(BPGO_GOTOOLCHAIN)
+# An explicitly set GOEXPERIMENT (even empty) wins, as in setup.sh.
+GOEXPERIMENT ?= $(BPGO_GOEXPERIMENT)
+export GOEXPERIMENT
+export JUPYTER_DATA_DIR := $(CURDIR)/.bpgo/jupyter
+export JUPYTER_PLATFORM_DIRS := 1
+
+PY := $(CURDIR)/.bpgo/venv/bin/python
+RUN_NOTEBOOKS := $(PY) tests/notebooks/run_notebooks.py
+# Notebooks to run (default: all of notebooks/*.ipynb), e.g. make notebooks NOTEBOOKS=notebooks/01_x.ipynb
+NOTEBOOKS ?=
+# Extra arguments for `jupyter lab`, e.g. make lab LAB_ARGS="--no-browser --ip=0.0.0.0 --port=8888"
+LAB_ARGS ?=
+# Jupyter refuses to run as root (containers, CI machines) without --allow-root.
+LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+
+.NOTPARALLEL:
+.PHONY: help setup test vet gotest gotest-xla notebooks-reduced runner-test lab notebooks notebooks-headless
+
+help:
+	@echo "make setup               install/refresh everything into .bpgo/ (kernel/setup.sh; idempotent)"
+	@echo "make test                setup, go vet, go test (+ XLA backend if .bpgo/pjrt has a plugin),"
+	@echo "                         notebooks headless in reduced mode, the runner's own tests"
+	@echo "make vet | gotest        go vet ./... | go test ./...   (GOEXPERIMENT=$(GOEXPERIMENT))"
+	@echo "make lab                 JupyterLab on notebooks/ with the bpgo kernel"
+	@echo "make notebooks           run notebooks in full mode and rewrite them with their outputs"
+	@echo "make notebooks-headless  run notebooks in full mode into .bpgo/executed/ (no rewrite)"
+
+setup:
+	bash kernel/setup.sh
+
+test: setup vet gotest gotest-xla notebooks-reduced runner-test
+
+vet:
+	go vet ./...
+
+gotest:
+	go test ./...
+
+# The same tests on the XLA CPU backend, when kernel/setup.sh installed a plugin.
+gotest-xla:
+	@if ls .bpgo/pjrt/*.so >/dev/null 2>&1; then \
+		echo "BPGO_BACKEND=xla go test ./..."; \
+		BPGO_BACKEND=xla PJRT_PLUGIN_LIBRARY_PATH=$(CURDIR)/.bpgo/pjrt go test ./...; \
+	else \
+		echo "gotest-xla: skipped (no XLA plugin in .bpgo/pjrt)"; \
+	fi
+
+notebooks-reduced:
+	$(RUN_NOTEBOOKS) --mode reduced $(NOTEBOOKS)
+
+runner-test:
+	$(PY) -m pytest -q -p no:cacheprovider tests/notebooks
+
+lab: setup
+	$(PY) -m jupyter lab --ServerApp.root_dir=$(CURDIR)/notebooks \
+		--MappingKernelManager.default_kernel_name=bpgo $(LAB_ROOT_FLAG) $(LAB_ARGS)
+
+notebooks: setup
+	$(RUN_NOTEBOOKS) --mode full --write $(NOTEBOOKS)
+
+notebooks-headless: setup
+	$(RUN_NOTEBOOKS) --mode full $(NOTEBOOKS)
