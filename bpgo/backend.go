@@ -11,8 +11,8 @@ import (
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/go-xla/compute/xla"
-	"github.com/gomlx/go-xla/pjrt"
 	_ "github.com/gomlx/go-xla/compute/xla/autoinstall" // online users without a local plugin
+	"github.com/gomlx/go-xla/pjrt"
 	"github.com/pkg/errors"
 )
 

@@ -85,7 +85,7 @@ func LorenzEq(duration float64, opts LorenzOptions) (*Lorenz, error) {
 	p := lorenzParams{sigma: sigma, beta: beta, rho: rho, dt: dt}
 	for i := range n {
 		x, y, z = step(p, x, y, z)
-		l.Ts[i] = float64(i)*dt + dt
+		l.Ts[i] = float64(float64(i)*dt) + dt // the conversion forbids an FMA (GOAMD64=v3): NumPy rounds twice
 		l.Xs[i], l.Ys[i], l.Zs[i] = x, y, z
 	}
 	if math.IsNaN(x) || math.IsInf(x, 0) {

@@ -39,8 +39,14 @@ func MustShow(fig any) {
 func toPNG(fig any) ([]byte, error) {
 	switch f := fig.(type) {
 	case *visualize.Figure:
+		if f == nil {
+			return nil, fmt.Errorf("figure is nil")
+		}
 		return f.PNG()
 	case *plot.Plot:
+		if f == nil {
+			return nil, fmt.Errorf("plot is nil")
+		}
 		wt, err := f.WriterTo(6*vg.Inch, 4*vg.Inch, "png")
 		if err != nil {
 			return nil, err

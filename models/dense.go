@@ -34,7 +34,9 @@ type Dense struct {
 type Linear = Dense
 
 // NewLinear is NewDense.
-func NewLinear(numIn, numOut int, opts DenseOptions) (*Dense, error) { return NewDense(numIn, numOut, opts) }
+func NewLinear(numIn, numOut int, opts DenseOptions) (*Dense, error) {
+	return NewDense(numIn, numOut, opts)
+}
 
 // NewDense creates a Dense layer with num_in inputs and num_out outputs.
 func NewDense(numIn, numOut int, opts DenseOptions) (*Dense, error) {

@@ -50,7 +50,7 @@ func (a *qrAccumulator) solve(alpha float64, dt dtypes.DType) ([]float64, error)
 		return nil, fmt.Errorf("no data to fit")
 	}
 	rows, _ := a.r.Dims()
-	rx := mat.NewDense(a.f, a.f, nil)   // zero rows if fewer samples than features
+	rx := mat.NewDense(a.f, a.f, nil) // zero rows if fewer samples than features
 	qty := mat.NewDense(a.f, a.out, nil)
 	k := min(rows, a.f)
 	rx.Slice(0, k, 0, a.f).(*mat.Dense).Copy(a.r.Slice(0, k, 0, a.f))

@@ -18,7 +18,9 @@ type ngrc struct {
 	O *models.Dense
 }
 
-func (m *ngrc) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node { return m.O.Update(ctx, m.R.Update(ctx, x)) }
+func (m *ngrc) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
+	return m.O.Update(ctx, m.R.Update(ctx, x))
+}
 
 func newNGRC(t testing.TB, numIn, numOut, delay, stride int) *ngrc {
 	r, err := models.NewNVAR(numIn, delay, models.NVAROptions{Order: 2, Stride: stride})

@@ -49,7 +49,9 @@ func size(dims []int) int {
 type Zero struct{}
 
 // Init implements Initializer.
-func (Zero) Init(_ *rand.Rand, dims ...int) ([]float64, error) { return make([]float64, size(dims)), nil }
+func (Zero) Init(_ *rand.Rand, dims ...int) ([]float64, error) {
+	return make([]float64, size(dims)), nil
+}
 
 // Constant fills with Value (BrainPy's Constant / OneInit).
 type Constant struct{ Value float64 }
@@ -72,8 +74,8 @@ func (n Normal) Init(rng *rand.Rand, dims ...int) ([]float64, error) {
 	if scale == 0 {
 		scale = 1
 	}
-	if scale < 0 {
-		return nil, fmt.Errorf("initializers.Normal: Scale must be > 0, got %v", n.Scale)
+	if !(scale > 0) || math.IsInf(scale, 0) || math.IsNaN(n.Mean) {
+		return nil, fmt.Errorf("initializers.Normal: Scale must be a positive finite number and Mean finite, got %+v", n)
 	}
 	out := make([]float64, size(dims))
 	for i := range out {

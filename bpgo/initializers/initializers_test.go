@@ -116,8 +116,8 @@ func TestVarianceScalingDistributions(t *testing.T) {
 	const scale = 3.0
 	// Expected fraction of values inside ±1 std for each distribution.
 	pTrunc := math.Erf(truncStd/math.Sqrt2) / math.Erf(2/math.Sqrt2) // ≈ 0.6506
-	pNorm := math.Erf(1 / math.Sqrt2)                                 // ≈ 0.6827
-	pUnif := 1 / math.Sqrt(3)                                         // ≈ 0.5774
+	pNorm := math.Erf(1 / math.Sqrt2)                                // ≈ 0.6827
+	pUnif := 1 / math.Sqrt(3)                                        // ≈ 0.5774
 	seed := uint64(1)
 	for mode, den := range dens {
 		for _, dist := range []initializers.Distribution{initializers.TruncatedNormal, initializers.NormalDist, initializers.UniformDist} {

@@ -174,6 +174,9 @@ func (f *Figure) draw(c draw.Canvas) error {
 
 // PNG renders the figure at f.DPI.
 func (f *Figure) PNG() ([]byte, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
 	img := vgimg.NewWith(vgimg.UseWH(f.Width, f.Height), vgimg.UseDPI(f.DPI), vgimg.UseBackgroundColor(color.White))
 	if err := f.draw(draw.New(img)); err != nil {
 		return nil, err
@@ -187,6 +190,9 @@ func (f *Figure) PNG() ([]byte, error) {
 
 // SVG renders the figure as SVG text.
 func (f *Figure) SVG() ([]byte, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
 	c := vgsvg.NewWith(vgsvg.UseWH(f.Width, f.Height))
 	if err := f.draw(draw.New(c)); err != nil {
 		return nil, err
