@@ -70,7 +70,7 @@ func BackendName(b compute.Backend) string {
 		return "none"
 	}
 	name := b.String()
-	if strings.HasPrefix(name, "go") || name == gobackend.BackendName {
+	if name == gobackend.BackendName {
 		if simdBuild() {
 			return "go (SIMD build)"
 		}

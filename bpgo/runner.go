@@ -131,7 +131,7 @@ func (r *Runner) Run(inputs *tensors.Tensor, opts RunOptions) (*tensors.Tensor, 
 	var outs []*tensors.Tensor
 	for start := 0; start < steps; start += r.chunk {
 		k := min(r.chunk, steps-start)
-		xs, err := sliceTime(hostIn, dims, start, k, r.dtype)
+		xs, err := FromFloat64s(r.dtype, TimeSlice(hostIn, dims, start, k), append([]int{batch, k}, dims[2:]...)...)
 		if err != nil {
 			return nil, err
 		}
@@ -257,8 +257,9 @@ func (r *Runner) exec(fit bool) *graph.Exec {
 	return e
 }
 
-// sliceTime copies steps [start, start+k) of a row-major (B, T, F...) array into a tensor.
-func sliceTime(data []float64, dims []int, start, k int, dt dtypes.DType) (*tensors.Tensor, error) {
+// TimeSlice copies steps [start, start+k) of a row-major, batch-first (B, T, ...) array:
+// the result is the row-major data of a (B, k, ...) array.
+func TimeSlice(data []float64, dims []int, start, k int) []float64 {
 	b, t := dims[0], dims[1]
 	inner := 1
 	for _, d := range dims[2:] {
@@ -269,8 +270,7 @@ func sliceTime(data []float64, dims []int, start, k int, dt dtypes.DType) (*tens
 		base := (i*t + start) * inner
 		out = append(out, data[base:base+k*inner]...)
 	}
-	nd := append([]int{b, k}, dims[2:]...)
-	return FromFloat64s(dt, out, nd...)
+	return out
 }
 
 // concatTime joins (B, K_i, ...) tensors along axis 1 on the host.

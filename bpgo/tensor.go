@@ -60,15 +60,27 @@ func CheckSequence(arg string, t *tensors.Tensor, dt dtypes.DType, features int)
 
 // CheckFinite returns an error naming arg if a float tensor holds NaN or ±Inf.
 func CheckFinite(arg string, t *tensors.Tensor) error {
-	if !t.DType().IsFloat() {
-		return nil
+	bad, at := 0.0, -1
+	switch t.DType() {
+	case dtypes.Float64:
+		tensors.MustConstFlatData(t, func(flat []float64) { at, bad = firstNonFinite(flat) })
+	case dtypes.Float32:
+		tensors.MustConstFlatData(t, func(flat []float32) { at, bad = firstNonFinite(flat) })
 	}
-	for i, x := range ToFloat64s(t) {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return fmt.Errorf("%s: element %d (of shape %v) is %v: data must be finite", arg, i, t.Shape().Dimensions, x)
-		}
+	if at >= 0 {
+		return fmt.Errorf("%s: element %d (of shape %v) is %v: data must be finite", arg, at, t.Shape().Dimensions, bad)
 	}
 	return nil
+}
+
+// firstNonFinite scans in place (no copy): tensors can be large and this runs on every input.
+func firstNonFinite[F float32 | float64](flat []F) (int, float64) {
+	for i, x := range flat {
+		if v := float64(x); math.IsNaN(v) || math.IsInf(v, 0) {
+			return i, v
+		}
+	}
+	return -1, 0
 }
 
 // Must panics if err is not nil (for notebook cells, where a panic is shown with its message).

@@ -56,9 +56,12 @@ func LorenzEq(duration float64, opts LorenzOptions) (*Lorenz, error) {
 	if rho == 0 {
 		rho = 28
 	}
-	for name, v := range map[string]float64{"Sigma": sigma, "Beta": beta, "Rho": rho} {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("datasets.LorenzEq: LorenzOptions.%s must be finite, got %v", name, v)
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"Sigma", sigma}, {"Beta", beta}, {"Rho", rho}} {
+		if math.IsNaN(f.v) || math.IsInf(f.v, 0) {
+			return nil, fmt.Errorf("datasets.LorenzEq: LorenzOptions.%s must be finite, got %v", f.name, f.v)
 		}
 	}
 	x, y, z := 8.0, 1.0, 1.0

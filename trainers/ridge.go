@@ -149,10 +149,10 @@ func (r *Ridge) Fit(inputs, targets *tensors.Tensor) (*tensors.Tensor, error) {
 			return fmt.Errorf("node %q recorded inputs of shape %v, want (batch, time, %d)", r.name, fd, numIn)
 		}
 		if !r.normal {
-			acc.add(designRows(bpgo.ToFloat64s(feats), numIn, withBias), stepRows(hostTargets, td, c.Start, c.Len), td[0]*c.Len)
+			acc.add(designRows(bpgo.ToFloat64s(feats), numIn, withBias), bpgo.TimeSlice(hostTargets, td, c.Start, c.Len), td[0]*c.Len)
 			return nil
 		}
-		tChunk, err := sliceSteps(hostTargets, td, c.Start, c.Len, dt)
+		tChunk, err := bpgo.FromFloat64s(dt, bpgo.TimeSlice(hostTargets, td, c.Start, c.Len), td[0], c.Len, numOut)
 		if err != nil {
 			return err
 		}
@@ -251,17 +251,6 @@ func solveRidge(a, b []float64, f, out int, alpha float64, dt dtypes.DType) ([]f
 	return w.RawMatrix().Data, nil
 }
 
-// sliceSteps copies steps [start, start+k) of a row-major (B, T, F) array into a tensor.
-func sliceSteps(data []float64, dims []int, start, k int, dt dtypes.DType) (*tensors.Tensor, error) {
-	b, t, f := dims[0], dims[1], dims[2]
-	out := make([]float64, 0, b*k*f)
-	for i := range b {
-		base := (i*t + start) * f
-		out = append(out, data[base:base+k*f]...)
-	}
-	return bpgo.FromFloat64s(dt, out, b, k, f)
-}
-
 // designRows turns recorded features (B·K rows of numIn) into design rows, with a leading ones
 // column when the node has a bias.
 func designRows(feats []float64, numIn int, withBias bool) []float64 {
@@ -273,17 +262,6 @@ func designRows(feats []float64, numIn int, withBias bool) []float64 {
 	for i := range n {
 		out = append(out, 1)
 		out = append(out, feats[i*numIn:(i+1)*numIn]...)
-	}
-	return out
-}
-
-// stepRows copies steps [start, start+k) of a row-major (B, T, F) array, batch-major.
-func stepRows(data []float64, dims []int, start, k int) []float64 {
-	b, t, f := dims[0], dims[1], dims[2]
-	out := make([]float64, 0, b*k*f)
-	for i := range b {
-		base := (i*t + start) * f
-		out = append(out, data[base:base+k*f]...)
 	}
 	return out
 }
