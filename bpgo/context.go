@@ -19,6 +19,7 @@ type Context struct {
 	values  map[*Variable]*graph.Node
 	records map[any]*graph.Node
 	recKeys []any
+	tree    *Tree // for error messages
 }
 
 func newContext(g *graph.Graph, dt dtypes.DType, stepDt float64, fitting bool, values map[*Variable]*graph.Node) *Context {

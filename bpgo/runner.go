@@ -24,6 +24,14 @@ type RunnerOptions struct {
 	// Dt is the integration step in ms; 0 means the global Dt() at construction (BrainPy's
 	// runners also capture dt when they are built).
 	Dt float64
+	// Monitors names state variables (by their path in the model, e.g. "r.V") to record after
+	// every step, like DSRunner's monitors; after a run, Mon holds each as (B, T, ...) and
+	// "ts" as the times of the steps. A name that is not a state variable is looked up among
+	// the keys modules pass to Context.Record.
+	Monitors []string
+	// TimeFirst makes inputs, outputs and monitors time-first, (T, B, ...), like BrainPy's
+	// data_first_axis='T'. The default is batch-first, (B, T, ...).
+	TimeFirst bool
 }
 
 // Runner runs a model over time, like BrainPy's DSRunner: inputs are batch-first (B, T, F),
@@ -35,6 +43,15 @@ type Runner struct {
 	dt      float64
 	dtype   dtypes.DType
 	backend compute.Backend
+
+	monitors  []string
+	mons      []monitorRef
+	timeFirst bool
+	i0        int // steps run since the last reset (BrainPy's i0): the next step's t is i0*dt
+
+	// Mon holds the monitors of the last run, (B, T, ...) (or (T, B, ...) with TimeFirst), and
+	// "ts", the times t0 + i*dt of its steps (the first step of a reset run has t = 0).
+	Mon map[string]*tensors.Tensor
 
 	mu    sync.Mutex
 	execs map[bool]*graph.Exec
@@ -68,12 +85,17 @@ func NewRunner(model Stepper, opts RunnerOptions) (*Runner, error) {
 			return nil, fmt.Errorf("bpgo.NewRunner: variable %q is %s but the runtime float type is %s: call bpgo.EnableX64() (or not) before building the model, consistently", v.name, vdt, dt)
 		}
 	}
+	mons, err := resolveMonitors(tree, opts.Monitors)
+	if err != nil {
+		return nil, fmt.Errorf("bpgo.NewRunner: RunnerOptions.Monitors: %w", err)
+	}
 	b, err := Backend()
 	if err != nil {
 		return nil, err
 	}
 	return &Runner{model: model, tree: tree, chunk: opts.Chunk, dt: opts.Dt, dtype: dt, backend: b,
-		execs: map[bool]*graph.Exec{}, keys: map[bool][]any{}}, nil
+		monitors: slices.Clone(opts.Monitors), mons: mons, timeFirst: opts.TimeFirst,
+		Mon: map[string]*tensors.Tensor{}, execs: map[bool]*graph.Exec{}, keys: map[bool][]any{}}, nil
 }
 
 // Tree returns the model's modules and variables.
@@ -105,8 +127,17 @@ type RunOptions struct {
 	DiscardOutputs bool
 }
 
-// Run runs the model over inputs of shape (B, T, F) and returns the outputs (B, T, ...).
+// Run runs the model over inputs of shape (B, T, F) ((T, B, F) with TimeFirst) and returns the
+// outputs (B, T, ...) (or time-first). Monitors of the run are left in r.Mon.
 func (r *Runner) Run(inputs *tensors.Tensor, opts RunOptions) (*tensors.Tensor, error) {
+	if r.timeFirst {
+		if inputs != nil && inputs.Rank() < 2 {
+			return nil, fmt.Errorf("inputs: want a time-first (T, B, F) tensor, got shape %s", inputs.Shape())
+		}
+		if inputs != nil {
+			inputs = SwapLeadingAxes(inputs)
+		}
+	}
 	if err := CheckSequence("inputs", inputs, r.dtype, -1); err != nil {
 		return nil, err
 	}
@@ -116,19 +147,18 @@ func (r *Runner) Run(inputs *tensors.Tensor, opts RunOptions) (*tensors.Tensor, 
 		if err := ResetState(r.model, batch); err != nil {
 			return nil, err
 		}
+		r.i0 = 0
 	}
 	if err := r.refresh(); err != nil {
 		return nil, err
 	}
-	for _, v := range r.tree.States() {
-		if v.BatchAxis >= 0 && v.Shape().Dimensions[v.BatchAxis] != batch {
-			return nil, fmt.Errorf("state %q has batch size %d but inputs have batch size %d: reset the state for this batch (RunOptions.ResetState, or bpgo.ResetState(model, %d))",
-				v.name, v.Shape().Dimensions[v.BatchAxis], batch, batch)
-		}
+	if err := checkBatch(r.tree, batch); err != nil {
+		return nil, err
 	}
 	exec := r.exec(opts.Fit)
 	hostIn := ToFloat64s(inputs)
 	var outs []*tensors.Tensor
+	monParts := make([][]*tensors.Tensor, len(r.mons))
 	for start := 0; start < steps; start += r.chunk {
 		k := min(r.chunk, steps-start)
 		xs, err := FromFloat64s(r.dtype, TimeSlice(hostIn, dims, start, k), append([]int{batch, k}, dims[2:]...)...)
@@ -150,6 +180,10 @@ func (r *Runner) Run(inputs *tensors.Tensor, opts RunOptions) (*tensors.Tensor, 
 			v.value = res[i]
 			i++
 		}
+		for j := range r.mons {
+			monParts[j] = append(monParts[j], res[i])
+			i++
+		}
 		keys := r.recordKeys(opts.Fit)
 		if opts.OnChunk != nil {
 			c := &Chunk{Start: start, Len: k, Outputs: ys, Records: map[any]*tensors.Tensor{}}
@@ -164,10 +198,54 @@ func (r *Runner) Run(inputs *tensors.Tensor, opts RunOptions) (*tensors.Tensor, 
 			outs = append(outs, ys)
 		}
 	}
+	if err := r.collectMonitors(monParts, steps); err != nil {
+		return nil, err
+	}
 	if opts.DiscardOutputs {
 		return nil, nil
 	}
-	return concatTime(outs)
+	out, err := concatTime(outs)
+	if err != nil || !r.timeFirst {
+		return out, err
+	}
+	return SwapLeadingAxes(out), nil
+}
+
+// collectMonitors joins the monitors' chunks into r.Mon and advances the runner's clock.
+func (r *Runner) collectMonitors(parts [][]*tensors.Tensor, steps int) error {
+	mon := map[string]*tensors.Tensor{}
+	for j, m := range r.mons {
+		t, err := joinMonitor(parts[j])
+		if err != nil {
+			return fmt.Errorf("monitor %q: %w", m.name, err)
+		}
+		if r.timeFirst && t.Rank() >= 2 {
+			t = SwapLeadingAxes(t)
+		}
+		mon[m.name] = t
+	}
+	ts := make([]float64, steps)
+	for i := range ts {
+		ts[i] = float64(r.i0+i) * r.dt
+	}
+	var err error
+	if mon["ts"], err = FromFloat64s(r.dtype, ts, steps); err != nil {
+		return err
+	}
+	r.i0 += steps
+	r.Mon = mon
+	return nil
+}
+
+// checkBatch verifies that every batched state has the given batch size.
+func checkBatch(tree *Tree, batch int) error {
+	for _, v := range tree.States() {
+		if v.BatchAxis >= 0 && v.Shape().Dimensions[v.BatchAxis] != batch {
+			return fmt.Errorf("state %q has batch size %d but inputs have batch size %d: reset the state for this batch (RunOptions.ResetState, or bpgo.ResetState(model, %d))",
+				v.name, v.Shape().Dimensions[v.BatchAxis], batch, batch)
+		}
+	}
+	return nil
 }
 
 // refresh re-walks the model: if a module replaced a variable (or the tree changed), the
@@ -189,7 +267,11 @@ func (r *Runner) refresh() error {
 				return fmt.Errorf("variable %q has no value", v.name)
 			}
 		}
-		r.tree = tree
+		mons, err := resolveMonitors(tree, r.monitors)
+		if err != nil {
+			return err
+		}
+		r.tree, r.mons = tree, mons
 		for _, e := range r.execs {
 			e.Finalize()
 		}
@@ -214,41 +296,23 @@ func (r *Runner) exec(fit bool) *graph.Exec {
 	}
 	vars := slices.Clone(r.tree.Vars)
 	states := r.tree.States()
+	mons := slices.Clone(r.mons)
 	e := graph.MustNewExec(r.backend, func(g *graph.Graph, ins []*graph.Node) []*graph.Node {
 		values := make(map[*Variable]*graph.Node, len(vars))
 		for i, v := range vars {
 			values[v] = ins[i]
 		}
-		xs := ins[len(vars)]
-		k := xs.Shape().Dimensions[1]
 		ctx := newContext(g, r.dtype, r.dt, fit, values)
-		ys := make([]*graph.Node, k)
-		recs := map[any][]*graph.Node{}
-		for t := range k {
-			ctx.step = t
-			clear(ctx.records)
-			x := graph.Squeeze(graph.SliceAxis(xs, 1, graph.AxisElem(t)), 1)
-			ys[t] = r.model.Update(ctx, x)
-			if ys[t] == nil {
-				panic("bpgo: the model's Update returned nil")
-			}
-			for _, key := range ctx.recKeys {
-				n, ok := ctx.records[key]
-				if !ok {
-					panic(fmt.Sprintf("bpgo: record %v made at step 0 but not at step %d", key, t))
-				}
-				recs[key] = append(recs[key], n)
-			}
-		}
-		outs := []*graph.Node{graph.Stack(ys, 1)}
+		ctx.tree = r.tree
+		ys, monNodes, recKeys, recNodes := unroll(ctx, r.model, ins[len(vars)], mons, true)
+		outs := []*graph.Node{ys}
 		for _, v := range states {
 			outs = append(outs, ctx.values[v])
 		}
-		for _, key := range ctx.recKeys {
-			outs = append(outs, graph.Stack(recs[key], 1))
-		}
+		outs = append(outs, monNodes...)
+		outs = append(outs, recNodes...)
 		r.mu.Lock()
-		r.keys[fit] = slices.Clone(ctx.recKeys)
+		r.keys[fit] = recKeys
 		r.mu.Unlock()
 		return outs
 	})
@@ -309,4 +373,19 @@ func callExec(e *graph.Exec, args []any) (res []*tensors.Tensor, err error) {
 		}
 	}()
 	return e.Call(args...)
+}
+
+// joinMonitor joins a monitor's chunks along time (axis 1, or axis 0 for per-step scalars).
+func joinMonitor(parts []*tensors.Tensor) (*tensors.Tensor, error) {
+	if len(parts) == 1 {
+		return parts[0], nil
+	}
+	if parts[0].Rank() >= 2 {
+		return concatTime(parts)
+	}
+	var all []float64
+	for _, p := range parts {
+		all = append(all, ToFloat64s(p)...)
+	}
+	return FromFloat64s(parts[0].DType(), all, len(all))
 }

@@ -97,3 +97,28 @@ func Must1[T any](v T, err error) T {
 	}
 	return v
 }
+
+// SwapLeadingAxes turns a (A, B, ...) tensor into (B, A, ...) on the host: batch-first to
+// time-first and back.
+func SwapLeadingAxes(t *tensors.Tensor) *tensors.Tensor {
+	dims := t.Shape().Dimensions
+	a, b := dims[0], dims[1]
+	inner := 1
+	for _, d := range dims[2:] {
+		inner *= d
+	}
+	nd := append([]int{b, a}, dims[2:]...)
+	swap := func(src []float64) []float64 {
+		dst := make([]float64, len(src))
+		for i := range a {
+			for j := range b {
+				copy(dst[(j*a+i)*inner:(j*a+i+1)*inner], src[(i*b+j)*inner:(i*b+j+1)*inner])
+			}
+		}
+		return dst
+	}
+	if t.DType().IsFloat() {
+		return Must1(FromFloat64s(t.DType(), swap(ToFloat64s(t)), nd...))
+	}
+	panic(fmt.Sprintf("bpgo.SwapLeadingAxes: dtype %s is not a float type", t.DType()))
+}

@@ -114,9 +114,12 @@ const (
 	FanOut FanMode = "fan_out"
 	FanAvg FanMode = "fan_avg"
 
-	TruncatedNormal Distribution = "truncated_normal"
-	NormalDist      Distribution = "normal"
-	UniformDist     Distribution = "uniform"
+	// TruncatedNormalDist is a normal truncated to ±2σ and rescaled to the wanted std
+	// (BrainPy's 'truncated_normal'). The TruncatedNormal type is a different thing: an
+	// initializer with explicit bounds.
+	TruncatedNormalDist Distribution = "truncated_normal"
+	NormalDist          Distribution = "normal"
+	UniformDist         Distribution = "uniform"
 )
 
 // truncStd is the standard deviation of N(0, 1) truncated to [-2, 2].
@@ -162,7 +165,7 @@ func (v VarianceScaling) Init(rng *rand.Rand, dims ...int) ([]float64, error) {
 	variance := v.Scale / den
 	out := make([]float64, size(dims))
 	switch v.Distribution {
-	case TruncatedNormal:
+	case TruncatedNormalDist:
 		s := math.Sqrt(variance) / truncStd
 		for i := range out {
 			z := rng.NormFloat64()
@@ -200,7 +203,7 @@ type KaimingNormal struct{ Scale float64 }
 
 // Init implements Initializer.
 func (k KaimingNormal) Init(rng *rand.Rand, dims ...int) ([]float64, error) {
-	return VarianceScaling{orDefault(k.Scale, 2), FanIn, TruncatedNormal}.Init(rng, dims...)
+	return VarianceScaling{orDefault(k.Scale, 2), FanIn, TruncatedNormalDist}.Init(rng, dims...)
 }
 
 // KaimingUniform is BrainPy's KaimingUniform(scale=2.0, mode='fan_in', uniform).
@@ -217,7 +220,7 @@ type XavierNormal struct{ Scale float64 }
 
 // Init implements Initializer.
 func (x XavierNormal) Init(rng *rand.Rand, dims ...int) ([]float64, error) {
-	return VarianceScaling{orDefault(x.Scale, 1), FanAvg, TruncatedNormal}.Init(rng, dims...)
+	return VarianceScaling{orDefault(x.Scale, 1), FanAvg, TruncatedNormalDist}.Init(rng, dims...)
 }
 
 // XavierUniform is BrainPy's XavierUniform(scale=1.0, mode='fan_avg', uniform).
@@ -226,4 +229,116 @@ type XavierUniform struct{ Scale float64 }
 // Init implements Initializer.
 func (x XavierUniform) Init(rng *rand.Rand, dims ...int) ([]float64, error) {
 	return VarianceScaling{orDefault(x.Scale, 1), FanAvg, UniformDist}.Init(rng, dims...)
+}
+
+// LecunNormal is BrainPy's LecunNormal(scale=1.0, mode='fan_in', truncated normal): std
+// sqrt(Scale/fan_in). Scale 0 means the default 1.
+type LecunNormal struct{ Scale float64 }
+
+// Init implements Initializer.
+func (l LecunNormal) Init(rng *rand.Rand, dims ...int) ([]float64, error) {
+	return VarianceScaling{orDefault(l.Scale, 1), FanIn, TruncatedNormalDist}.Init(rng, dims...)
+}
+
+// LecunUniform is BrainPy's LecunUniform(scale=1.0, mode='fan_in', uniform): U(-b, b) with
+// b = sqrt(3·Scale/fan_in). Scale 0 means the default 1.
+type LecunUniform struct{ Scale float64 }
+
+// Init implements Initializer.
+func (l LecunUniform) Init(rng *rand.Rand, dims ...int) ([]float64, error) {
+	return VarianceScaling{orDefault(l.Scale, 1), FanIn, UniformDist}.Init(rng, dims...)
+}
+
+// OneInit fills with Value, BrainPy's OneInit(value=1.). Value 0 means the default 1 (use Zero
+// for zeros).
+type OneInit struct{ Value float64 }
+
+// Init implements Initializer.
+func (o OneInit) Init(rng *rand.Rand, dims ...int) ([]float64, error) {
+	if math.IsNaN(o.Value) || math.IsInf(o.Value, 0) {
+		return nil, fmt.Errorf("initializers.OneInit: Value must be finite, got %v", o.Value)
+	}
+	return Constant{orDefault(o.Value, 1)}.Init(rng, dims...)
+}
+
+// TruncatedNormal draws N(Loc, Scale²) conditioned on Lower <= x <= Upper, BrainPy's
+// TruncatedNormal(loc=0., scale=1., lower=None, upper=None) [2.5.0]. Lower and Upper bound the
+// values themselves (they are not in units of Scale); Loc is the mean before truncation, so the
+// mean of the draws differs from Loc when the bounds are asymmetric.
+//
+// Defaults: Scale 0 means 1; Lower and Upper both 0 means no truncation (BrainPy's None). For a
+// one-sided bound set the other side to math.Inf(-1) or math.Inf(1).
+//
+// Sampling is exact for any interval, including ones far in a tail (e.g. [5σ, 6σ]): plain
+// rejection when the interval holds a large part of the mass, otherwise Robert's (1995)
+// exponential or uniform proposals. The draws differ from BrainPy's (a different generator),
+// the distribution is the same.
+type TruncatedNormal struct{ Loc, Scale, Lower, Upper float64 }
+
+// Init implements Initializer.
+func (tn TruncatedNormal) Init(rng *rand.Rand, dims ...int) ([]float64, error) {
+	scale := orDefault(tn.Scale, 1)
+	if !(scale > 0) || math.IsInf(scale, 0) {
+		return nil, fmt.Errorf("initializers.TruncatedNormal: Scale must be a positive finite number, got %v", tn.Scale)
+	}
+	if math.IsNaN(tn.Loc) || math.IsInf(tn.Loc, 0) {
+		return nil, fmt.Errorf("initializers.TruncatedNormal: Loc must be finite, got %v", tn.Loc)
+	}
+	lower, upper := tn.Lower, tn.Upper
+	if lower == 0 && upper == 0 {
+		lower, upper = math.Inf(-1), math.Inf(1)
+	}
+	if !(lower < upper) {
+		return nil, fmt.Errorf("initializers.TruncatedNormal: Lower (%v) must be less than Upper (%v)", tn.Lower, tn.Upper)
+	}
+	a, b := (lower-tn.Loc)/scale, (upper-tn.Loc)/scale
+	if math.IsNaN(a) || math.IsNaN(b) || a == b {
+		return nil, fmt.Errorf("initializers.TruncatedNormal: the interval [Lower, Upper] = [%v, %v] is empty in units of Scale %v around Loc %v", tn.Lower, tn.Upper, scale, tn.Loc)
+	}
+	out := make([]float64, size(dims))
+	for i := range out {
+		out[i] = min(max(tn.Loc+scale*stdTruncNormal(rng, a, b), lower), upper)
+	}
+	return out, nil
+}
+
+// stdTruncNormal draws a standard normal conditioned on [a, b] (a < b, either may be infinite).
+func stdTruncNormal(rng *rand.Rand, a, b float64) float64 {
+	switch {
+	case b <= 0: // lower tail: mirror the upper-tail sampler
+		return -stdTruncNormal(rng, -b, -a)
+	case a < 0: // a < 0 < b: the interval holds the mode
+		if mass := 0.5 * (math.Erf(b/math.Sqrt2) - math.Erf(a/math.Sqrt2)); mass >= 0.3 {
+			for {
+				if z := rng.NormFloat64(); z >= a && z <= b {
+					return z
+				}
+			}
+		}
+		// Narrow interval around 0 (mass < 0.3 means b - a < 0.8): uniform proposal,
+		// acceptance exp(-z²/2) >= exp(-0.32).
+		for {
+			z := a + (b-a)*rng.Float64()
+			if rng.Float64() <= math.Exp(-z*z/2) {
+				return z
+			}
+		}
+	}
+	// 0 <= a < b: Robert (1995). A uniform proposal for short intervals, else a translated
+	// exponential with the optimal rate; both accept with probability >= ~0.6.
+	lam := (a + math.Sqrt(a*a+4)) / 2
+	if !math.IsInf(b, 1) && b-a < 2/(a+math.Sqrt(a*a+4))*math.Exp((a*a-a*math.Sqrt(a*a+4))/4+0.5) {
+		for {
+			z := a + (b-a)*rng.Float64()
+			if rng.Float64() <= math.Exp((a*a-z*z)/2) {
+				return z
+			}
+		}
+	}
+	for {
+		z := a + rng.ExpFloat64()/lam
+		if z <= b && rng.Float64() <= math.Exp(-(z-lam)*(z-lam)/2) {
+			return z
+		}
+	}
 }

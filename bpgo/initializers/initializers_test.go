@@ -120,7 +120,7 @@ func TestVarianceScalingDistributions(t *testing.T) {
 	pUnif := 1 / math.Sqrt(3)                                        // ≈ 0.5774
 	seed := uint64(1)
 	for mode, den := range dens {
-		for _, dist := range []initializers.Distribution{initializers.TruncatedNormal, initializers.NormalDist, initializers.UniformDist} {
+		for _, dist := range []initializers.Distribution{initializers.TruncatedNormalDist, initializers.NormalDist, initializers.UniformDist} {
 			seed++
 			vs := initializers.VarianceScaling{Scale: scale, Mode: mode, Distribution: dist}
 			v := mustInit(t, vs, newRNG(seed, 7), dims...)
@@ -135,7 +135,7 @@ func TestVarianceScalingDistributions(t *testing.T) {
 			}
 			in1 := fracWithin(v, wantStd)
 			switch dist {
-			case initializers.TruncatedNormal:
+			case initializers.TruncatedNormalDist:
 				bound := 2 * wantStd / truncStd
 				if s.max > bound || s.min < -bound {
 					t.Errorf("%s: values span [%v, %v], want within ±%v", name, s.min, s.max, bound)
@@ -222,10 +222,10 @@ func TestNamedInitializers(t *testing.T) {
 		named  initializers.Initializer
 		equals initializers.VarianceScaling
 	}{
-		{initializers.KaimingNormal{}, initializers.VarianceScaling{Scale: 2, Mode: initializers.FanIn, Distribution: initializers.TruncatedNormal}},
-		{initializers.KaimingNormal{Scale: 20}, initializers.VarianceScaling{Scale: 20, Mode: initializers.FanIn, Distribution: initializers.TruncatedNormal}},
+		{initializers.KaimingNormal{}, initializers.VarianceScaling{Scale: 2, Mode: initializers.FanIn, Distribution: initializers.TruncatedNormalDist}},
+		{initializers.KaimingNormal{Scale: 20}, initializers.VarianceScaling{Scale: 20, Mode: initializers.FanIn, Distribution: initializers.TruncatedNormalDist}},
 		{initializers.KaimingUniform{}, initializers.VarianceScaling{Scale: 2, Mode: initializers.FanIn, Distribution: initializers.UniformDist}},
-		{initializers.XavierNormal{}, initializers.VarianceScaling{Scale: 1, Mode: initializers.FanAvg, Distribution: initializers.TruncatedNormal}},
+		{initializers.XavierNormal{}, initializers.VarianceScaling{Scale: 1, Mode: initializers.FanAvg, Distribution: initializers.TruncatedNormalDist}},
 		{initializers.XavierUniform{Scale: 0.5}, initializers.VarianceScaling{Scale: 0.5, Mode: initializers.FanAvg, Distribution: initializers.UniformDist}},
 	}
 	for _, c := range cases {

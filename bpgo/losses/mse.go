@@ -9,7 +9,7 @@ import (
 )
 
 // MSE is the mean of (predicts - targets)² over all elements (bp.losses.mean_squared_error
-// with reduction 'mean'); the shapes must match.
+// with reduction 'mean'); the shapes must match. MSEReduce takes a reduction, axes and a weight.
 func MSE(predicts, targets *graph.Node) *graph.Node {
 	if !predicts.Shape().Equal(targets.Shape()) {
 		panic(fmt.Sprintf("losses.MSE: predicts shape %s and targets shape %s differ", predicts.Shape(), targets.Shape()))

@@ -1,0 +1,118 @@
+package models
+
+import (
+	"github.com/bpgo/bpgo/bpgo"
+	"github.com/bpgo/bpgo/bpgo/initializers"
+	"github.com/gomlx/gomlx/core/graph"
+)
+
+// GRUStep is one step of BrainPy's GRUCell, a pure function of the input x (B, num_in), the
+// previous hidden state h (B, H) and the weights Wi (num_in, 3H), Wh (H, 3H), b (3H,), whose
+// column blocks are [z | r | a]:
+//
+//	z, r = sigmoid(x @ Wi[:, :2H] + h @ Wh[:, :2H] + b[:2H])   (z first)
+//	a    = act(x @ Wi[:, 2H:] + (r·h) @ Wh[:, 2H:] + b[2H:])
+//	h'   = (1 - z)·h + z·a
+//
+// It returns h' (B, H), the new state and the output.
+func GRUStep(x, h *graph.Node, w CellWeights, act Activation) *graph.Node {
+	H := h.Shape().Dimensions[1]
+	all, first, last := graph.AxisRange(), graph.AxisRange(0, 2*H), graph.AxisRange(2*H)
+	gatesX := graph.MatMul(x, w.Wi)
+	zrX, aX := graph.Slice(gatesX, all, first), graph.Slice(gatesX, all, last)
+	whZR, whA := graph.Slice(w.Wh, all, first), graph.Slice(w.Wh, all, last)
+	zr := graph.Add(zrX, graph.MatMul(h, whZR))
+	if w.B != nil {
+		zr = graph.Add(zr, graph.InsertAxes(graph.Slice(w.B, first), 0))
+	}
+	zr = graph.Sigmoid(zr)
+	z, r := graph.Slice(zr, all, graph.AxisRange(0, H)), graph.Slice(zr, all, graph.AxisRange(H))
+	pre := graph.Add(aX, graph.MatMul(graph.Mul(r, h), whA))
+	if w.B != nil {
+		pre = graph.Add(pre, graph.InsertAxes(graph.Slice(w.B, last), 0))
+	}
+	a := act(pre)
+	return graph.Add(graph.Mul(graph.OneMinus(z), h), graph.Mul(z, a))
+}
+
+// GRUCellOptions configure a GRUCell. Zero values mean BrainPy 2.4.3's defaults.
+type GRUCellOptions struct {
+	// WiInit initializes Wi (num_in, 3·num_out); default initializers.Orthogonal{}.
+	WiInit initializers.Initializer
+	// WhInit initializes Wh (num_out, 3·num_out); default initializers.Orthogonal{}.
+	WhInit initializers.Initializer
+	// BInit initializes b (3·num_out,); default initializers.Zero{}.
+	BInit initializers.Initializer
+	// NoBias drops the bias (BrainPy's b_initializer=None).
+	NoBias bool
+	// StateInit initializes the hidden state at every ResetState (and State2Train with
+	// TrainState); default initializers.Zero{}. The state is zeros at construction.
+	StateInit initializers.Initializer
+	// Activation names the candidate activation (see ActivationByName); default "tanh". The
+	// gates always use sigmoid.
+	Activation string
+	// Mode: TrainingMode makes Wi, Wh and b trainable; DefaultMode means the global mode.
+	Mode bpgo.Mode
+	// TrainState adds a trainable initial state; it needs TrainingMode and has RNNCell's reset
+	// behaviour (overwritten at every reset, see RNNCell).
+	TrainState bool
+}
+
+// GRUCell is BrainPy 2.4.3's bp.dnn.GRUCell, a gated recurrent unit (Chung et al. 2014); see
+// GRUStep for the equations. Wi (num_in, 3·num_out) and Wh (num_out, 3·num_out) hold the
+// blocks [z | r | a]; the state (B, num_out) starts as zeros for a batch of 1. ResetState and
+// TrainState behave as in RNNCell (including the overwritten learned initial state).
+type GRUCell struct {
+	NumIn, NumOut int
+	// Wi is the input weight (num_in, 3·num_out), column blocks [z | r | a].
+	Wi *bpgo.Variable
+	// Wh is the recurrent weight (num_out, 3·num_out), column blocks [z | r | a].
+	Wh *bpgo.Variable
+	// B is the bias (3·num_out,); nil with NoBias.
+	B *bpgo.Variable
+	// State is the hidden state (batch, num_out).
+	State *bpgo.Variable
+	// State2Train is the trainable initial state (num_out,); nil unless TrainState.
+	State2Train *bpgo.Variable
+
+	cell cellCore `bpgo:"-"`
+}
+
+// NewGRUCell creates a GRUCell with num_in inputs and num_out hidden units.
+func NewGRUCell(numIn, numOut int, opts GRUCellOptions) (*GRUCell, error) {
+	if opts.Activation == "" {
+		opts.Activation = "tanh"
+	}
+	core, err := newCellCore(cellSpec{
+		module: "models.NewGRUCell", numIn: numIn, numOut: numOut, blocks: 3, stateWidth: numOut,
+		stateInit: opts.StateInit, wiInit: opts.WiInit, whInit: opts.WhInit, bInit: opts.BInit,
+		defaultW: initializers.Orthogonal{}, noBias: opts.NoBias, activation: opts.Activation,
+		mode: opts.Mode, trainState: opts.TrainState,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &GRUCell{NumIn: numIn, NumOut: numOut, Wi: core.wi, Wh: core.wh, B: core.b,
+		State: core.state, State2Train: core.state2train, cell: core}, nil
+}
+
+// Mode is the cell's mode.
+func (c *GRUCell) Mode() bpgo.Mode { return c.cell.mode }
+
+// Trainable reports whether the weights are trainable (TrainingMode).
+func (c *GRUCell) Trainable() bool { return c.cell.mode == bpgo.TrainingMode }
+
+// Activation is the name of the candidate activation.
+func (c *GRUCell) Activation() string { return c.cell.actName }
+
+// ResetState sets the state to StateInit((batch, num_out)) (see RNNCell for TrainState).
+func (c *GRUCell) ResetState(batch int) { c.cell.reset(batch) }
+
+// Update advances the state by one step for x of shape (batch, num_in) and returns the new
+// hidden state (batch, num_out).
+func (c *GRUCell) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
+	h := c.cell.checkInput("models.GRUCell", ctx, x)
+	h = GRUStep(x, h, c.cell.weights(ctx), c.cell.act)
+	ctx.Set(c.State, h)
+	return h
+}

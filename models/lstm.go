@@ -1,0 +1,132 @@
+package models
+
+import (
+	"github.com/bpgo/bpgo/bpgo"
+	"github.com/bpgo/bpgo/bpgo/initializers"
+	"github.com/gomlx/gomlx/core/graph"
+)
+
+// LSTMStep is one step of BrainPy's LSTMCell, a pure function of the input x (B, num_in), the
+// previous state (B, 2H) = [h | c] and the weights Wi (num_in, 4H), Wh (H, 4H), b (4H,),
+// whose column blocks are in the order [i | g | f | o]:
+//
+//	i, g, f, o = split(x @ Wi + b + h @ Wh)
+//	c' = sigmoid(f + 1)·c + sigmoid(i)·act(g)
+//	h' = sigmoid(o)·act(c')
+//
+// The forget bias +1 is added inside the sigmoid at every step (it is not stored in b). act is
+// tanh by default. It returns h' (B, H), the output, and the new state [h' | c'] (B, 2H).
+func LSTMStep(x, state *graph.Node, w CellWeights, act Activation) (h, newState *graph.Node) {
+	H := state.Shape().Dimensions[1] / 2
+	all := graph.AxisRange()
+	block := func(n *graph.Node, k int) *graph.Node {
+		return graph.Slice(n, all, graph.AxisRange(k*H, (k+1)*H))
+	}
+	hPrev, cPrev := block(state, 0), block(state, 1)
+	gated := graph.MatMul(x, w.Wi)
+	if w.B != nil {
+		gated = graph.Add(gated, graph.InsertAxes(w.B, 0))
+	}
+	gated = graph.Add(gated, graph.MatMul(hPrev, w.Wh))
+	i, g, f, o := block(gated, 0), block(gated, 1), block(gated, 2), block(gated, 3)
+	c := graph.Add(
+		graph.Mul(graph.Sigmoid(graph.OnePlus(f)), cPrev),
+		graph.Mul(graph.Sigmoid(i), act(g)))
+	h = graph.Mul(graph.Sigmoid(o), act(c))
+	return h, graph.Concatenate([]*graph.Node{h, c}, 1)
+}
+
+// LSTMCellOptions configure an LSTMCell. Zero values mean BrainPy 2.4.3's defaults.
+type LSTMCellOptions struct {
+	// WiInit initializes Wi (num_in, 4·num_out); default initializers.XavierNormal{} (fans of
+	// the full (num_in, 4·num_out) shape).
+	WiInit initializers.Initializer
+	// WhInit initializes Wh (num_out, 4·num_out); default initializers.XavierNormal{}.
+	WhInit initializers.Initializer
+	// BInit initializes b (4·num_out,); default initializers.Zero{}.
+	BInit initializers.Initializer
+	// NoBias drops the bias (BrainPy's b_initializer=None).
+	NoBias bool
+	// StateInit initializes the whole state [h | c] (batch, 2·num_out) at every ResetState (and
+	// State2Train (2·num_out,) with TrainState); default initializers.Zero{}. The state is
+	// zeros at construction.
+	StateInit initializers.Initializer
+	// Activation names the function used on the cell input g and on the cell state before the
+	// output gate (see ActivationByName); default "tanh". The gates always use sigmoid.
+	Activation string
+	// Mode: TrainingMode makes Wi, Wh and b trainable; DefaultMode means the global mode.
+	Mode bpgo.Mode
+	// TrainState adds a trainable initial state (2·num_out,) covering h and c; it needs
+	// TrainingMode and has RNNCell's reset behaviour (overwritten at every reset).
+	TrainState bool
+}
+
+// LSTMCell is BrainPy 2.4.3's bp.dnn.LSTMCell (Zaremba et al. 2014); see LSTMStep for the
+// equations. The state is one variable (B, 2·num_out) holding [h | c], zeros at construction
+// for a batch of 1; Update returns h only. ResetState and TrainState behave as in RNNCell.
+type LSTMCell struct {
+	NumIn, NumOut int
+	// Wi is the input weight (num_in, 4·num_out), column blocks [i | g | f | o].
+	Wi *bpgo.Variable
+	// Wh is the recurrent weight (num_out, 4·num_out), column blocks [i | g | f | o].
+	Wh *bpgo.Variable
+	// B is the bias (4·num_out,); nil with NoBias.
+	B *bpgo.Variable
+	// State is [h | c] (batch, 2·num_out).
+	State *bpgo.Variable
+	// State2Train is the trainable initial state (2·num_out,); nil unless TrainState.
+	State2Train *bpgo.Variable
+
+	cell cellCore `bpgo:"-"`
+}
+
+// NewLSTMCell creates an LSTMCell with num_in inputs and num_out hidden units.
+func NewLSTMCell(numIn, numOut int, opts LSTMCellOptions) (*LSTMCell, error) {
+	if opts.Activation == "" {
+		opts.Activation = "tanh"
+	}
+	core, err := newCellCore(cellSpec{
+		module: "models.NewLSTMCell", numIn: numIn, numOut: numOut, blocks: 4, stateWidth: 2 * numOut,
+		stateInit: opts.StateInit, wiInit: opts.WiInit, whInit: opts.WhInit, bInit: opts.BInit,
+		defaultW: initializers.XavierNormal{}, noBias: opts.NoBias, activation: opts.Activation,
+		mode: opts.Mode, trainState: opts.TrainState,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &LSTMCell{NumIn: numIn, NumOut: numOut, Wi: core.wi, Wh: core.wh, B: core.b,
+		State: core.state, State2Train: core.state2train, cell: core}, nil
+}
+
+// Mode is the cell's mode.
+func (c *LSTMCell) Mode() bpgo.Mode { return c.cell.mode }
+
+// Trainable reports whether the weights are trainable (TrainingMode).
+func (c *LSTMCell) Trainable() bool { return c.cell.mode == bpgo.TrainingMode }
+
+// Activation is the name of the cell's activation.
+func (c *LSTMCell) Activation() string { return c.cell.actName }
+
+// ResetState sets the state to StateInit((batch, 2·num_out)) (see RNNCell for TrainState).
+func (c *LSTMCell) ResetState(batch int) { c.cell.reset(batch) }
+
+// Update advances [h | c] by one step for x of shape (batch, num_in) and returns the new h
+// (batch, num_out).
+func (c *LSTMCell) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
+	state := c.cell.checkInput("models.LSTMCell", ctx, x)
+	h, state := LSTMStep(x, state, c.cell.weights(ctx), c.cell.act)
+	ctx.Set(c.State, state)
+	return h
+}
+
+// H returns the hidden state h (batch, num_out), the first half of State, as of this point of
+// the step being built (BrainPy's LSTMCell.h).
+func (c *LSTMCell) H(ctx *bpgo.Context) *graph.Node {
+	return graph.Slice(ctx.Value(c.State), graph.AxisRange(), graph.AxisRange(0, c.NumOut))
+}
+
+// C returns the memory cell c (batch, num_out), the second half of State (BrainPy's
+// LSTMCell.c).
+func (c *LSTMCell) C(ctx *bpgo.Context) *graph.Node {
+	return graph.Slice(ctx.Value(c.State), graph.AxisRange(), graph.AxisRange(c.NumOut))
+}

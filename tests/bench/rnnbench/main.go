@@ -1,0 +1,236 @@
+// Command rnnbench times bpgo on the benchmark workloads of tests/bench (the same workloads as
+// brainpy_bench.py), on whatever backend BPGO_BACKEND selects:
+//
+//	rnn:  seed 000's white-noise integration RNN (RNNCell 1→100 with a trainable initial state,
+//	      Dense 100→1, MSE + 2e-4·L2², Adam(ExponentialDecay(0.025, 1, 0.99975), eps=0.1)),
+//	      batches of 128 × 25 steps, float64; one epoch = -batches training steps.
+//	alif: one BPTT training step at the e-prop scale, T = 2250, batch 128, 100 recurrent units
+//	      (random data), float32 like the e-prop example, timing the first step (compile
+//	      included) and the following ones.
+//
+// It prints one JSON line per measurement on stdout.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"runtime"
+	"sort"
+	"time"
+
+	"github.com/bpgo/bpgo/bpgo"
+	"github.com/bpgo/bpgo/bpgo/losses"
+	"github.com/bpgo/bpgo/bpgo/optim"
+	"github.com/bpgo/bpgo/models"
+	"github.com/bpgo/bpgo/trainers"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+)
+
+func main() {
+	workload := flag.String("workload", "rnn", "rnn or alif")
+	epochs := flag.Int("epochs", 4, "timed epochs (rnn) or steps (alif), after one warm-up")
+	batches := flag.Int("batches", 100, "batches per epoch (rnn)")
+	steps := flag.Int("T", 2250, "sequence length (alif)")
+	batch := flag.Int("batch", 128, "batch size")
+	chunk := flag.Int("chunk", 0, "steps per compiled chunk (0: bpgo's default)")
+	flag.Parse()
+	var err error
+	switch *workload {
+	case "rnn":
+		err = rnn(*epochs, *batches, *batch, *chunk)
+	case "alif":
+		err = alif(*epochs, *steps, *batch, *chunk)
+	default:
+		err = fmt.Errorf("unknown -workload %q", *workload)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "rnnbench:", err)
+		os.Exit(1)
+	}
+}
+
+type result struct {
+	Workload string    `json:"workload"`
+	Backend  string    `json:"backend"`
+	DType    string    `json:"dtype"`
+	First    float64   `json:"first_s"`
+	Times    []float64 `json:"times_s"`
+	Median   float64   `json:"median_s"`
+	Loss     float64   `json:"final_loss"`
+	PeakRSS  float64   `json:"peak_heap_mb"`
+}
+
+func emit(r result) {
+	s := append([]float64(nil), r.Times...)
+	sort.Float64s(s)
+	if len(s) > 0 {
+		r.Median = s[len(s)/2]
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	r.PeakRSS = float64(ms.Sys) / (1 << 20)
+	b, _ := json.Marshal(r)
+	fmt.Println(string(b))
+}
+
+// integrator is seed 000's RNN: RNNCell(1, 100, train_state=True) >> Dense(100, 1).
+type integrator struct {
+	RNN *models.RNNCell
+	Out *models.Dense
+}
+
+func (m *integrator) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
+	return m.Out.Update(ctx, m.RNN.Update(ctx, x))
+}
+
+func integratorLoss(lc *bpgo.LossContext, pred, y *graph.Node) *graph.Node {
+	l2 := losses.L2Norm(lc.TrainVars()...)
+	return graph.Add(losses.MSE(pred, y), graph.MulScalar(graph.Square(l2), 2e-4))
+}
+
+// noiseBatch is the seed's build_inputs_and_targets: dt = 0.04, 25 steps.
+func noiseBatch(rng interface{ NormFloat64() float64 }, batch, steps int) (x, y *tensors.Tensor) {
+	const dt, mean, scale = 0.04, 0.025, 0.01
+	xs := make([]float64, batch*steps)
+	ys := make([]float64, batch*steps)
+	for b := range batch {
+		bias := mean * 2 * (rng.NormFloat64() - 0.5)
+		sum := 0.0
+		for t := range steps {
+			v := bias + scale/math.Sqrt(dt)*rng.NormFloat64()
+			sum += v
+			xs[b*steps+t], ys[b*steps+t] = v, sum
+		}
+	}
+	return bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), xs, batch, steps, 1)), bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), ys, batch, steps, 1))
+}
+
+func rnn(epochs, batches, batch, chunk int) error {
+	bpgo.EnableX64()
+	bpgo.SetSeed(42)
+	bpgo.SetMode(bpgo.TrainingMode)
+	cell, err := models.NewRNNCell(1, 100, models.RNNCellOptions{TrainState: true})
+	if err != nil {
+		return err
+	}
+	out, err := models.NewDense(100, 1, models.DenseOptions{})
+	if err != nil {
+		return err
+	}
+	model := &integrator{RNN: cell, Out: out}
+	lr := optim.Must(optim.ExponentialDecay(0.025, 1, 0.99975))
+	opt, err := optim.NewAdam(optim.AdamOptions{LR: lr, Eps: 0.1})
+	if err != nil {
+		return err
+	}
+	tr, err := trainers.NewBPTT(model, integratorLoss, trainers.BPTTOptions{Optimizer: opt, Chunk: chunk, Out: os.Stderr})
+	if err != nil {
+		return err
+	}
+	rng := bpgo.NewRNG()
+	data := func(yield func(trainers.Batch, error) bool) {
+		for range batches {
+			x, y := noiseBatch(rng, batch, 25)
+			if !yield(trainers.Batch{X: x, Y: y}, nil) {
+				return
+			}
+		}
+	}
+	r := result{Workload: "rnn", Backend: bpgo.BackendName(bpgo.MustBackend()), DType: "float64"}
+	for e := range epochs + 1 {
+		t0 := time.Now()
+		if err := tr.Fit(data, nil, 1, trainers.FitOptions{}); err != nil {
+			return err
+		}
+		d := time.Since(t0).Seconds()
+		if e == 0 {
+			r.First = d
+		} else {
+			r.Times = append(r.Times, d)
+		}
+	}
+	l := tr.TrainLosses()
+	r.Loss = l[len(l)-1]
+	emit(r)
+	return nil
+}
+
+// longNet is the e-prop-sized network: 40 inputs, 100 recurrent units, 2 outputs.
+type longNet struct {
+	RNN *models.RNNCell
+	Out *models.Dense
+}
+
+func (m *longNet) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
+	return m.Out.Update(ctx, m.RNN.Update(ctx, x))
+}
+
+func randTensor(rng interface{ Float64() float64 }, p float64, dims ...int) *tensors.Tensor {
+	n := 1
+	for _, d := range dims {
+		n *= d
+	}
+	v := make([]float64, n)
+	for i := range v {
+		if rng.Float64() < p {
+			v[i] = 1
+		}
+	}
+	return bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), v, dims...))
+}
+
+// alif times one BPTT training step over T steps at the e-prop scale. Until bpgo has the ALIF
+// neuron (issue 4) the recurrent layer is a tanh RNNCell of the same size.
+func alif(steps, T, batch, chunk int) error {
+	bpgo.DisableX64()
+	bpgo.SetSeed(7)
+	bpgo.SetMode(bpgo.TrainingMode)
+	cell, err := models.NewRNNCell(40, 100, models.RNNCellOptions{Activation: "tanh"})
+	if err != nil {
+		return err
+	}
+	out, err := models.NewDense(100, 2, models.DenseOptions{})
+	if err != nil {
+		return err
+	}
+	model := &longNet{RNN: cell, Out: out}
+	loss := func(lc *bpgo.LossContext, pred, y *graph.Node) *graph.Node {
+		return losses.CrossEntropy(pred, y)
+	}
+	g, err := bpgo.NewGrad(model, loss, bpgo.GradOptions{Chunk: chunk})
+	if err != nil {
+		return err
+	}
+	opt, err := optim.NewAdam(optim.AdamOptions{LR: optim.Must(optim.Constant(0.01))})
+	if err != nil {
+		return err
+	}
+	rng := bpgo.NewRNG()
+	x := randTensor(rng, 0.05, batch, T, 40)
+	lab := make([]float64, batch*T)
+	for i := range lab {
+		lab[i] = float64(rng.IntN(2))
+	}
+	y := bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), lab, batch, T))
+	r := result{Workload: fmt.Sprintf("bptt-T%d", T), Backend: bpgo.BackendName(bpgo.MustBackend()), DType: "float32"}
+	for s := range steps + 1 {
+		t0 := time.Now()
+		res, err := g.Step(x, y, opt)
+		if err != nil {
+			return err
+		}
+		d := time.Since(t0).Seconds()
+		if s == 0 {
+			r.First = d
+		} else {
+			r.Times = append(r.Times, d)
+		}
+		r.Loss = res.Loss
+	}
+	emit(r)
+	return nil
+}
