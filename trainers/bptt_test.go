@@ -163,7 +163,9 @@ func TestBPTTBadData(t *testing.T) {
 	bpgo.EnableX64()
 	defer bpgo.DisableX64()
 	tr := bpgo.Must1(trainers.NewBPTT(newIntegrator(t, 4), integratorLoss, trainers.BPTTOptions{Optimizer: newAdam(t), Out: &bytes.Buffer{}}))
-	f := func(v []float64, dims ...int) *tensors.Tensor { return bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), v, dims...)) }
+	f := func(v []float64, dims ...int) *tensors.Tensor {
+		return bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), v, dims...))
+	}
 	x := f(make([]float64, 2*3), 2, 3, 1)
 	y := f(make([]float64, 2*3), 2, 3, 1)
 	cases := map[string]struct {
