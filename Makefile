@@ -43,11 +43,12 @@ vet:
 gotest:
 	go test ./...
 
-# The same tests on the XLA CPU backend, when kernel/setup.sh installed a plugin.
+# The same tests on the XLA CPU backend, when kernel/setup.sh installed a plugin. -short skips the
+# tests that compile dozens of unrolled graphs (XLA compiles each for seconds; Go in milliseconds).
 gotest-xla:
 	@if ls .bpgo/pjrt/*.so >/dev/null 2>&1; then \
-		echo "BPGO_BACKEND=xla go test ./..."; \
-		BPGO_BACKEND=xla PJRT_PLUGIN_LIBRARY_PATH=$(CURDIR)/.bpgo/pjrt go test ./...; \
+		echo "BPGO_BACKEND=xla go test -short ./..."; \
+		BPGO_BACKEND=xla PJRT_PLUGIN_LIBRARY_PATH=$(CURDIR)/.bpgo/pjrt go test -short ./...; \
 	else \
 		echo "gotest-xla: skipped (no XLA plugin in .bpgo/pjrt)"; \
 	fi
@@ -67,3 +68,14 @@ notebooks: setup
 
 notebooks-headless: setup
 	$(RUN_NOTEBOOKS) --mode full $(NOTEBOOKS)
+
+# tests/bench: BrainPy (own pinned venv .bpgo/bench-venv) vs bpgo on each backend; writes tests/bench/RESULTS.md.
+# Not part of `make test`. make bench BENCH_ARGS="--quick" for a reduced run (see tests/bench/README.md).
+BENCH_ARGS ?=
+.PHONY: bench bench-smoke
+bench:
+	BENCH_MAKE=bench BENCH_ARGS='$(BENCH_ARGS)' python3 tests/bench/bench.py $(BENCH_ARGS)
+
+# Quick mode, bpgo on every backend; BrainPy only if .bpgo/bench-venv exists. Writes .bpgo/bench/RESULTS-quick.md.
+bench-smoke:
+	BENCH_MAKE=bench-smoke BENCH_ARGS='$(BENCH_ARGS)' python3 tests/bench/bench.py --quick --brainpy auto $(BENCH_ARGS)

@@ -282,3 +282,65 @@ func TestRunnerSeesReplacedVariables(t *testing.T) {
 		}
 	}
 }
+
+// TestRunnerMonitorsAndTimeFirst: monitors come back (B, T, ...) with "ts" starting at 0 after a
+// reset and continuing across runs; TimeFirst runs take and give (T, B, ...).
+func TestRunnerMonitorsAndTimeFirst(t *testing.T) {
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	const b, n = 2, 7
+	in := seq(t, b, n)
+	want := hand(0.5, bpgo.ToFloat64s(in), b, n) // outputs are 2h
+	m := newLeaky(0.5, b)
+	r, err := bpgo.NewRunner(m, bpgo.RunnerOptions{Chunk: 3, Dt: 0.5, Monitors: []string{"H"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Run(in, bpgo.RunOptions{ResetState: true}); err != nil {
+		t.Fatal(err)
+	}
+	h := r.Mon["H"]
+	if d := h.Shape().Dimensions; len(d) != 3 || d[0] != b || d[1] != n || d[2] != 1 {
+		t.Fatalf("monitor shape %v", d)
+	}
+	for i, v := range bpgo.ToFloat64s(h) {
+		if v != want[i]/2 {
+			t.Fatalf("H[%d] = %v, want %v", i, v, want[i]/2)
+		}
+	}
+	if ts := bpgo.ToFloat64s(r.Mon["ts"]); ts[0] != 0 || ts[n-1] != 0.5*(n-1) {
+		t.Errorf("ts %v", ts)
+	}
+	if _, err := r.Run(in, bpgo.RunOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if ts := bpgo.ToFloat64s(r.Mon["ts"]); ts[0] != 0.5*n {
+		t.Errorf("second run without reset: ts starts at %v, want %v", ts[0], 0.5*n)
+	}
+
+	// Time-first: the same data transposed gives the transposed outputs and monitors.
+	m2 := newLeaky(0.5, b)
+	r2 := bpgo.Must1(bpgo.NewRunner(m2, bpgo.RunnerOptions{Chunk: 3, Monitors: []string{"H"}, TimeFirst: true}))
+	out, err := r2.Run(bpgo.SwapLeadingAxes(in), bpgo.RunOptions{ResetState: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := out.Shape().Dimensions; d[0] != n || d[1] != b {
+		t.Fatalf("time-first output shape %v", d)
+	}
+	got := bpgo.ToFloat64s(bpgo.SwapLeadingAxes(out))
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("time-first output differs at %d: %v vs %v", i, got[i], want[i])
+		}
+	}
+	if d := r2.Mon["H"].Shape().Dimensions; d[0] != n || d[1] != b {
+		t.Errorf("time-first monitor shape %v", d)
+	}
+	if _, err := bpgo.NewRunner(m2, bpgo.RunnerOptions{Monitors: []string{"W"}}); err == nil || !strings.Contains(err.Error(), "parameter") {
+		t.Errorf("monitoring a parameter: %v", err)
+	}
+	if _, err := bpgo.NewRunner(m2, bpgo.RunnerOptions{Monitors: []string{"H", "H"}}); err == nil {
+		t.Error("duplicate monitor accepted")
+	}
+}

@@ -74,6 +74,7 @@ func normalTensor(seed uint64, dims ...int) *tensors.Tensor {
 // TestCellGradients: for every cell, (1) the chunked BPTT gradient equals the fully unrolled
 // one to 1e-10 (relative), and (2) the unrolled gradient matches central finite differences.
 func TestCellGradients(t *testing.T) {
+	skipShort(t)
 	bpgo.EnableX64()
 	defer bpgo.DisableX64()
 	const b, T, in, hidden = 3, 23, 2, 4
@@ -156,6 +157,7 @@ func TestDenseGradient(t *testing.T) {
 // TestLongSequenceChunked is the CI-sized version of the e-prop-scale BPTT benchmark: a long
 // sequence through the chunked path gives the unrolled gradient.
 func TestLongSequenceChunked(t *testing.T) {
+	skipShort(t)
 	bpgo.EnableX64()
 	defer bpgo.DisableX64()
 	const b, T = 4, 300
@@ -176,5 +178,13 @@ func TestLongSequenceChunked(t *testing.T) {
 				t.Error(fmt.Sprintf("chunk %d: %s relative error %g", chunk, v.Name(), e))
 			}
 		}
+	}
+}
+
+// skipShort skips compile-heavy tests under -short (the XLA run of `make test`: XLA compiles
+// every unrolled graph for seconds, the Go backend in milliseconds).
+func skipShort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles many unrolled graphs; runs without -short (the Go backend)")
 	}
 }

@@ -86,6 +86,7 @@ func newAdam(t *testing.T) *optim.Adam {
 }
 
 func TestBPTTFitReportsAndLearns(t *testing.T) {
+	skipShort(t)
 	bpgo.EnableX64()
 	defer bpgo.DisableX64()
 	m := newIntegrator(t, 16)
@@ -140,6 +141,7 @@ func TestBPTTFitReportsAndLearns(t *testing.T) {
 }
 
 func TestBPTTNumReport(t *testing.T) {
+	skipShort(t)
 	bpgo.EnableX64()
 	defer bpgo.DisableX64()
 	var out bytes.Buffer
@@ -199,6 +201,7 @@ func TestBPTTBadData(t *testing.T) {
 // TestBPTTNaNLossStops: a loss that turns non-finite stops training with the epoch and step,
 // and the parameters keep their last finite values.
 func TestBPTTNaNLossStops(t *testing.T) {
+	skipShort(t)
 	bpgo.EnableX64()
 	defer bpgo.DisableX64()
 	m := newIntegrator(t, 4)
@@ -231,6 +234,7 @@ func TestBPTTNaNLossStops(t *testing.T) {
 // TestSaveLoadResume: saving after two epochs and loading into a fresh model and optimizer
 // resumes training exactly where the original continues.
 func TestSaveLoadResume(t *testing.T) {
+	skipShort(t)
 	bpgo.EnableX64()
 	defer bpgo.DisableX64()
 	path := filepath.Join(t.TempDir(), "rnn.ckpt")
@@ -319,5 +323,12 @@ func TestPyFloat(t *testing.T) {
 		if got := trainers.PyFloat(x); got != want {
 			t.Errorf("PyFloat(%v) = %q, want %q", x, got, want)
 		}
+	}
+}
+
+// skipShort skips compile-heavy tests under -short (the XLA run of `make test`).
+func skipShort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles many graphs; runs without -short (the Go backend)")
 	}
 }
