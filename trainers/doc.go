@@ -1,5 +1,8 @@
 // Package trainers trains bpgo models the ways BrainPy does: offline ridge regression (Ridge,
-// BrainPy's RidgeTrainer), and later online RLS/FORCE and back-propagation through time.
+// BrainPy's RidgeTrainer) and back-propagation through time (BPTT, BrainPy's bp.BPTT: Fit over a
+// data generator with per-batch resets, BrainPy's report lines, metric history, Predict), and
+// later online RLS/FORCE.
 //
-// Every trainer drives its model through the same time-loop engine, bpgo.Runner.
+// Every trainer drives its model through the same time-loop engine, bpgo.Runner, and BPTT
+// through bpgo.Grad. Hand-written training loops use bpgo.Grad and an optimizer directly.
 package trainers
