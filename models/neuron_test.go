@@ -1,0 +1,527 @@
+package models_test
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/bpgo/bpgo/bpgo"
+	"github.com/bpgo/bpgo/bpgo/initializers"
+	"github.com/bpgo/bpgo/bpgo/optim"
+	"github.com/bpgo/bpgo/bpgo/surrogate"
+	"github.com/bpgo/bpgo/models"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+)
+
+// neuronNet drives one neuron (or integrator) with the runner's input as its current.
+type neuronNet struct{ N bpgo.Stepper }
+
+func (m *neuronNet) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node { return m.N.Update(ctx, x) }
+
+// runNeuron resets the model for the input batch, runs it with dt, and returns the outputs and
+// the requested monitors (all (B, T, N) row-major).
+func runNeuron(t *testing.T, n bpgo.Stepper, xs *tensors.Tensor, dt float64, chunk int, mons ...string) ([]float64, map[string][]float64) {
+	t.Helper()
+	names := make([]string, len(mons))
+	for i, m := range mons {
+		names[i] = "N." + m
+	}
+	r, err := bpgo.NewRunner(&neuronNet{N: n}, bpgo.RunnerOptions{Chunk: chunk, Dt: dt, Monitors: names})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := r.Run(xs, bpgo.RunOptions{ResetState: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]float64{}
+	for i, m := range mons {
+		got[m] = bpgo.ToFloat64s(r.Mon[names[i]])
+	}
+	return bpgo.ToFloat64s(out), got
+}
+
+// ---- plain-Go references (float64, written from BrainPy's equations) ----------------------
+
+type lifRefParams struct {
+	vRest, vReset, vTh, r, tau float64
+	training, hard             bool
+	tauRef                     float64
+	refractory                 bool // LifRef (else Lif)
+	alpha                      float64
+}
+
+// lifReference runs Lif/LifRef over xs (B, T, N) from V = 0 and returns V and spikes (B, T, N).
+func lifReference(xs []float64, b, tn, n int, p lifRefParams, dt float64) (vs, ss []float64) {
+	e := 1 - math.Exp(-dt/p.tau)
+	vs, ss = make([]float64, b*tn*n), make([]float64, b*tn*n)
+	for bi := range b {
+		v := make([]float64, n)
+		tLast := make([]float64, n)
+		for k := range tLast {
+			tLast[k] = -1e7
+		}
+		for ti := range tn {
+			t := float64(ti) * dt
+			for k := range n {
+				idx := (bi*tn+ti)*n + k
+				vp := v[k] + e*(p.vRest+p.r*xs[idx]-v[k])
+				if p.refractory && t-tLast[k] <= p.tauRef {
+					vp = v[k]
+				}
+				s := 0.0
+				if vp >= p.vTh {
+					s = 1
+				}
+				switch {
+				case p.training && !p.hard:
+					vp -= (p.vTh - p.vReset) * s
+				case s == 1:
+					vp = p.vReset
+				}
+				if s == 1 {
+					tLast[k] = t
+				}
+				v[k] = vp
+				vs[idx], ss[idx] = vp, s
+			}
+		}
+	}
+	return vs, ss
+}
+
+type alifRefParams struct {
+	vRest, vTh, r, tau, tauA, tauRef float64
+	beta                             []float64
+	hasRef, training                 bool
+	v0, a0                           float64
+}
+
+func alifReference(xs []float64, b, tn, n int, p alifRefParams, dt float64) (vs, ss, as []float64) {
+	ev, ea := 1-math.Exp(-dt/p.tau), math.Exp(-dt/p.tauA)
+	vs, ss, as = make([]float64, b*tn*n), make([]float64, b*tn*n), make([]float64, b*tn*n)
+	for bi := range b {
+		v, a, tLast := make([]float64, n), make([]float64, n), make([]float64, n)
+		for k := range n {
+			v[k], a[k], tLast[k] = p.v0, p.a0, -1e7
+		}
+		for ti := range tn {
+			t := float64(ti) * dt
+			for k := range n {
+				idx := (bi*tn+ti)*n + k
+				beta := p.beta[0]
+				if len(p.beta) > 1 {
+					beta = p.beta[k]
+				}
+				vp := v[k] + ev*(p.vRest+p.r*xs[idx]-v[k])
+				ap := a[k] * ea
+				if p.hasRef && t-tLast[k] <= p.tauRef {
+					vp = v[k]
+				}
+				s := 0.0
+				if p.training {
+					if (vp-p.vTh-beta*a[k])/p.vTh >= 0 {
+						s = 1
+					}
+				} else if vp >= p.vTh+beta*a[k] {
+					s = 1
+				}
+				vp -= p.vTh * s
+				if s == 1 {
+					tLast[k] = t
+				}
+				v[k], a[k] = vp, ap+s
+				vs[idx], ss[idx], as[idx] = vp, s, a[k]
+			}
+		}
+	}
+	return
+}
+
+// currents makes a deterministic (B, T, N) input sequence around level with spread.
+func currents(b, tn, n int, level, spread float64, seed int) []float64 {
+	out := make([]float64, b*tn*n)
+	for i := range out {
+		out[i] = level + spread*float64((i*37+seed*11)%19-9)/9
+	}
+	return out
+}
+
+func countOnes(s []float64) int {
+	c := 0
+	for _, x := range s {
+		if x == 1 {
+			c++
+		} else if x != 0 {
+			return -1
+		}
+	}
+	return c
+}
+
+// ---- forward equations against hand-computed steps ----------------------------------------
+
+func TestLifHandComputed(t *testing.T) {
+	x64(t)
+	const b, tn, n, dt = 2, 40, 3, 0.5
+	xs := currents(b, tn, n, 22, 15, 3)
+	in := tensorOf(t, xs, b, tn, n)
+	for _, c := range []struct {
+		name  string
+		mode  bpgo.Mode
+		reset string
+	}{{"training-soft", bpgo.TrainingMode, ""}, {"training-hard", bpgo.TrainingMode, "hard"}, {"batching", bpgo.BatchingMode, ""}} {
+		t.Run(c.name, func(t *testing.T) {
+			lif, err := models.NewLif(n, models.LifOptions{Tau: 4, VTh: 12, VReset: optim.Zero, VRest: 1, R: 1.2, SpkReset: c.reset, Mode: c.mode})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, mon := runNeuron(t, lif, in, dt, 7, "V", "Spike")
+			wantV, wantS := lifReference(xs, b, tn, n, lifRefParams{vRest: 1, vReset: 0, vTh: 12, r: 1.2, tau: 4,
+				training: c.mode == bpgo.TrainingMode, hard: c.reset == "hard"}, dt)
+			closeTo(t, "spikes", out, wantS, 0)
+			closeTo(t, "Spike monitor", mon["Spike"], wantS, 0)
+			closeTo(t, "V", mon["V"], wantV, 1e-12)
+			if k := countOnes(wantS); k < 10 || k > len(wantS)-10 {
+				t.Fatalf("test input gives %d spikes of %d: choose inputs that spike sometimes", k, len(wantS))
+			}
+		})
+	}
+}
+
+func TestLifRefHandComputed(t *testing.T) {
+	x64(t)
+	const b, tn, n, dt = 2, 40, 3, 0.5
+	xs := currents(b, tn, n, 25, 15, 5)
+	in := tensorOf(t, xs, b, tn, n)
+	for _, mode := range []bpgo.Mode{bpgo.TrainingMode, bpgo.BatchingMode} {
+		for _, tauRef := range []float64{optim.Zero, 1.5} {
+			lif, err := models.NewLifRef(n, models.LifRefOptions{LifOptions: models.LifOptions{Tau: 4, VTh: 12, VReset: -1, R: 1.2, Mode: mode}, TauRef: tauRef, RefVar: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, mon := runNeuron(t, lif, in, dt, 9, "V", "TLastSpike", "Refractory")
+			tr := tauRef
+			if tr == optim.Zero {
+				tr = 0
+			}
+			wantV, wantS := lifReference(xs, b, tn, n, lifRefParams{vReset: -1, vTh: 12, r: 1.2, tau: 4,
+				training: mode == bpgo.TrainingMode, tauRef: tr, refractory: true}, dt)
+			closeTo(t, "spikes", out, wantS, 0)
+			closeTo(t, "V", mon["V"], wantV, 1e-12)
+			// TLastSpike is the time of the last spike so far; Refractory = refractory or spiking.
+			last := mon["TLastSpike"]
+			for bi := range b {
+				for k := range n {
+					prev := -1e7
+					for ti := range tn {
+						idx := (bi*tn+ti)*n + k
+						if wantS[idx] == 1 {
+							prev = float64(ti) * dt
+						}
+						if last[idx] != prev {
+							t.Fatalf("%v tauRef %v: TLastSpike[%d,%d,%d] = %v, want %v", mode, tr, bi, ti, k, last[idx], prev)
+						}
+					}
+				}
+			}
+			if k := countOnes(mon["Refractory"]); k < countOnes(wantS) {
+				t.Fatalf("Refractory has %d ones, fewer than the %d spikes", k, countOnes(wantS))
+			}
+		}
+	}
+	// tau_ref = 0 behaves like Lif (the refractory test is only true at t == t_last_spike).
+	lif := bpgo.Must1(models.NewLif(n, models.LifOptions{Tau: 4, VTh: 12, VReset: -1, R: 1.2, Mode: bpgo.TrainingMode}))
+	ref := bpgo.Must1(models.NewLifRef(n, models.LifRefOptions{LifOptions: models.LifOptions{Tau: 4, VTh: 12, VReset: -1, R: 1.2, Mode: bpgo.TrainingMode}}))
+	a, _ := runNeuron(t, lif, in, dt, 40)
+	c, _ := runNeuron(t, ref, in, dt, 40)
+	closeTo(t, "LifRef(tau_ref=0) vs Lif", c, a, 0)
+}
+
+func TestIntegratorAndLeakyHandComputed(t *testing.T) {
+	x64(t)
+	const b, tn, n, dt = 2, 30, 3, 0.25
+	xs := currents(b, tn, n, 0.5, 2, 1)
+	in := tensorOf(t, xs, b, tn, n)
+	integ := bpgo.Must1(models.NewIntegrator(n, models.IntegratorOptions{Tau: 3, XInit: initializers.Constant{Value: 0.7}}))
+	leaky := bpgo.Must1(models.NewLeaky(n, models.LeakyOptions{Tau: 2}))
+	gotI, _ := runNeuron(t, integ, in, dt, 8)
+	gotL, _ := runNeuron(t, leaky, in, dt, 8)
+	wantI, wantL := make([]float64, len(xs)), make([]float64, len(xs))
+	for bi := range b {
+		for k := range n {
+			xi, xl := 0.7, 0.0
+			for ti := range tn {
+				idx := (bi*tn+ti)*n + k
+				xi += (1 - math.Exp(-dt/3)) * (xs[idx] - xi)
+				xl = xl*math.Exp(-dt/2) + xs[idx]
+				wantI[idx], wantL[idx] = xi, xl
+			}
+		}
+	}
+	closeTo(t, "Integrator", gotI, wantI, 1e-12)
+	closeTo(t, "Leaky", gotL, wantL, 1e-12)
+}
+
+func TestALIFHandComputed(t *testing.T) {
+	x64(t)
+	const b, tn, n, dt = 2, 60, 4, 1.0
+	xs := currents(b, tn, n, 1.5, 1.5, 2)
+	in := tensorOf(t, xs, b, tn, n)
+	betas := []float64{1, 0.3, 0.02, 0}
+	for _, mode := range []bpgo.Mode{bpgo.TrainingMode, bpgo.BatchingMode} {
+		for _, tauRef := range []float64{0, 3} {
+			opts := models.ALIFOptions{VRest: optim.Zero, VTh: 0.6, Tau: 20, TauA: 200, TauRef: tauRef, Betas: betas,
+				VInit: initializers.Zero{}, AInit: initializers.Zero{}, Mode: mode}
+			al, err := models.NewALIFBellec2020(n, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mons := []string{"V", "A", "Input"}
+			out, mon := runNeuron(t, al, in, dt, 13, mons...)
+			wantV, wantS, wantA := alifReference(xs, b, tn, n, alifRefParams{vTh: 0.6, r: 1, tau: 20, tauA: 200, tauRef: tauRef,
+				beta: betas, hasRef: tauRef > 0, training: mode == bpgo.TrainingMode}, dt)
+			closeTo(t, "spikes", out, wantS, 0)
+			closeTo(t, "V", mon["V"], wantV, 1e-12)
+			closeTo(t, "A", mon["A"], wantA, 1e-12)
+			closeTo(t, "Input", mon["Input"], xs, 0)
+			if k := countOnes(wantS); k < 10 || k > len(wantS)/2 {
+				t.Fatalf("test input gives %d spikes of %d", k, len(wantS))
+			}
+		}
+	}
+}
+
+// ---- BrainPy 2.4.3 cross-checks (numbers in neuron_brainpy_test.go) -----------------------
+
+func TestNeuronsMatchBrainPy243(t *testing.T) {
+	x64(t)
+	const b, tn, n = 2, 8, 3
+	in := tensorOf(t, bpXs, b, tn, n)
+	lifOpts := func(mode bpgo.Mode, reset string) models.LifOptions {
+		return models.LifOptions{Tau: 5, VTh: 10, VReset: -2, VRest: 1, R: 1.5, SpkReset: reset, Mode: mode}
+	}
+	cases := []struct {
+		name       string
+		neuron     bpgo.Stepper
+		wantV, wnS []float64
+	}{
+		{"Lif training", bpgo.Must1(models.NewLif(n, lifOpts(bpgo.TrainingMode, ""))), bpLifTrainV, bpLifTrainS},
+		{"Lif batching", bpgo.Must1(models.NewLif(n, lifOpts(bpgo.BatchingMode, ""))), bpLifBatchV, bpLifBatchS},
+		{"Lif hard", bpgo.Must1(models.NewLif(n, lifOpts(bpgo.TrainingMode, "hard"))), bpLifHardV, bpLifHardS},
+		{"LifRef training", bpgo.Must1(models.NewLifRef(n, models.LifRefOptions{LifOptions: lifOpts(bpgo.TrainingMode, ""), TauRef: 2})), bpLifrefTrainV, bpLifrefTrainS},
+		{"LifRef batching", bpgo.Must1(models.NewLifRef(n, models.LifRefOptions{LifOptions: lifOpts(bpgo.BatchingMode, ""), TauRef: 2})), bpLifrefBatchV, bpLifrefBatchS},
+	}
+	for _, mode := range []bpgo.Mode{bpgo.TrainingMode, bpgo.BatchingMode} {
+		al := bpgo.Must1(models.NewALIFBellec2020(n, models.ALIFOptions{VRest: optim.Zero, VTh: 2, Tau: 10, TauA: 50, TauRef: 2,
+			Betas: []float64{1, 0.5, 0.02}, VInit: initializers.Zero{}, AInit: initializers.Zero{}, Mode: mode}))
+		c := struct {
+			name       string
+			neuron     bpgo.Stepper
+			wantV, wnS []float64
+		}{"ALIF training", al, bpAlifTrainV, bpAlifTrainS}
+		if mode == bpgo.BatchingMode {
+			c.name, c.wantV, c.wnS = "ALIF batching", bpAlifBatchV, bpAlifBatchS
+		}
+		cases = append(cases, c)
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, mon := runNeuron(t, c.neuron, in, 1, 3, "V")
+			closeTo(t, "spikes", out, c.wnS, 0)
+			closeTo(t, "V", mon["V"], c.wantV, 1e-12)
+			if al, ok := c.neuron.(*models.ALIFBellec2020); ok {
+				want := bpAlifTrainA
+				if al.Mode() == bpgo.BatchingMode {
+					want = bpAlifBatchA
+				}
+				closeTo(t, "final a", al.A.Float64s(), want, 1e-12)
+			}
+		})
+	}
+}
+
+// ---- float32, long runs, resets, API -------------------------------------------------------
+
+// TestNeuronsLongRun: 10,000 steps in chunks of 100 stay finite and keep spiking (float32).
+func TestNeuronsLongRun(t *testing.T) {
+	skipShort(t) // five 100-step graphs: minutes to compile on XLA
+	const b, tn, n = 2, 10000, 5
+	xs := currents(b, tn, n, 25, 20, 7)
+	in := tensorOf(t, xs, b, tn, n)
+	for _, c := range []struct {
+		name string
+		n    bpgo.Stepper
+		mon  string
+	}{
+		{"Lif", bpgo.Must1(models.NewLif(n, models.LifOptions{Mode: bpgo.TrainingMode})), "V"},
+		{"LifRef", bpgo.Must1(models.NewLifRef(n, models.LifRefOptions{TauRef: 2})), "V"},
+		{"ALIF", bpgo.Must1(models.NewALIFBellec2020(n, models.ALIFOptions{VRest: optim.Zero, VTh: 20, TauRef: 5, TauA: 100, Beta: 0.5,
+			VInit: initializers.Zero{}, AInit: initializers.Zero{}, Mode: bpgo.TrainingMode})), "A"},
+		{"Integrator", bpgo.Must1(models.NewIntegrator(n, models.IntegratorOptions{})), "X"},
+		{"Leaky", bpgo.Must1(models.NewLeaky(n, models.LeakyOptions{})), "X"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out, mon := runNeuron(t, c.n, in, 0.1, 100, c.mon)
+			for i, v := range append(out, mon[c.mon]...) {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					t.Fatalf("non-finite value at %d: %v", i, v)
+				}
+			}
+			if c.name != "Integrator" && c.name != "Leaky" {
+				if k := countOnes(out); k <= 0 {
+					t.Fatalf("%d spikes in 10,000 steps (-1: non-0/1 values)", k)
+				}
+				// Spikes continue to the end (the clock and t_last_spike keep working).
+				if k := countOnes(out[len(out)-1000*n:]); k <= 0 {
+					t.Fatalf("no spikes in the last 1000 steps")
+				}
+			}
+		})
+	}
+}
+
+// TestLifFloat32 follows the float64 run closely (float32 state and the float32 exp-Euler factor).
+func TestLifFloat32(t *testing.T) {
+	const b, tn, n, dt = 2, 40, 3, 0.5
+	xs := currents(b, tn, n, 22, 15, 3)
+	lif := bpgo.Must1(models.NewLif(n, models.LifOptions{Tau: 4, VTh: 12, VReset: optim.Zero, Mode: bpgo.TrainingMode}))
+	_, mon := runNeuron(t, lif, tensorOf(t, xs, b, tn, n), dt, 10, "V")
+	wantV, _ := lifReference(xs, b, tn, n, lifRefParams{r: 1, vTh: 12, tau: 4, training: true}, dt)
+	closeTo(t, "V (float32)", mon["V"], wantV, 1e-4)
+}
+
+// TestExpEulerFactor: float64 is τ(1 − e^{−dt/τ}); float32 reproduces JAX's float32 arithmetic of
+// BrainPy's exp_auto bit for bit, including the cancellation in e^{dt·L} − 1 for large τ
+// (numbers from jnp with L = -1/jnp.float32(tau); z = dt*L; phi = (jnp.exp(z)-1)/z; dt*phi).
+func TestExpEulerFactor(t *testing.T) {
+	for _, c := range [][3]float64{{0.1, 10, 0.0995016023516655}, {1, 20, 0.9754109382629395},
+		{1, 2000, 0.9998082518577576}, {0.5, 0.3, 0.24333731830120087}} {
+		want := c[1] * (1 - math.Exp(-c[0]/c[1])) // dt·φ = τ(1 − e^{−dt/τ})
+		if got := models.ExpEulerFactor(c[0], c[1], dtypes.Float64); math.Abs(got-want) > 1e-14*want {
+			t.Errorf("ExpEulerFactor(%v, %v) float64 = %v, want %v", c[0], c[1], got, want)
+		}
+		if got := models.ExpEulerFactor(c[0], c[1], dtypes.Float32); got != c[2] {
+			t.Errorf("ExpEulerFactor(%v, %v) float32 = %v, want JAX's %v", c[0], c[1], got, c[2])
+		}
+	}
+}
+
+func TestNeuronResetAndDefaults(t *testing.T) {
+	lif := bpgo.Must1(models.NewLif(4, models.LifOptions{}))
+	p := lif.Params()
+	if p.VRest != 0 || p.VReset != -5 || p.VTh != 20 || p.R != 1 || p.Tau != 10 || p.HardReset || p.DetachSpk ||
+		p.SpkFun.String() != "InvSquareGrad(alpha=100)" {
+		t.Errorf("Lif defaults: %+v", p)
+	}
+	if p.Training != (bpgo.GlobalMode() == bpgo.TrainingMode) {
+		t.Errorf("Lif default mode: training %v with global mode %v", p.Training, bpgo.GlobalMode())
+	}
+	if d := lif.V.Shape().Dimensions; len(d) != 2 || d[0] != 1 || d[1] != 4 {
+		t.Errorf("Lif V at construction: %v, want [1 4]", d)
+	}
+	al := bpgo.Must1(models.NewALIFBellec2020(3, models.ALIFOptions{Mode: bpgo.TrainingMode}))
+	ap := al.Params()
+	if ap.VRest != -70 || ap.VTh != -60 || ap.R != 1 || ap.Tau != 20 || ap.TauA != 2000 || ap.HasRef ||
+		len(ap.Beta) != 1 || ap.Beta[0] != 1.6 || ap.SpikeFun.String() != "ReluGrad(alpha=0.3, width=1)" || ap.Eprop {
+		t.Errorf("ALIF defaults: %+v", ap)
+	}
+	if al.TLastSpike != nil || al.Refractory != nil || al.Steps != nil || al.Input == nil {
+		t.Errorf("ALIF default state: TLastSpike %v Refractory %v Steps %v Input %v", al.TLastSpike, al.Refractory, al.Steps, al.Input)
+	}
+	closeTo(t, "ALIF V0", al.V.Float64s(), []float64{-70, -70, -70}, 0)
+	closeTo(t, "ALIF a0", al.A.Float64s(), []float64{-50, -50, -50}, 0)
+	// Resets resize every state and restore the initial values.
+	ref := bpgo.Must1(models.NewLifRef(2, models.LifRefOptions{LifOptions: models.LifOptions{VInit: initializers.Constant{Value: 3}}, TauRef: 1, RefVar: true}))
+	_, _ = runNeuron(t, ref, tensorOf(t, currents(5, 20, 2, 40, 5, 1), 5, 20, 2), 0.5, 7)
+	if got := ref.Steps.Float64s(); got[0] != 20 {
+		t.Errorf("LifRef step counter after 20 steps: %v", got)
+	}
+	ref.ResetState(3)
+	closeTo(t, "LifRef V after reset", ref.V.Float64s(), []float64{3, 3, 3, 3, 3, 3}, 0)
+	closeTo(t, "LifRef TLastSpike after reset", ref.TLastSpike.Float64s(), []float64{-1e7, -1e7, -1e7, -1e7, -1e7, -1e7}, 0)
+	closeTo(t, "LifRef Spike after reset", ref.Spike.Float64s(), make([]float64, 6), 0)
+	closeTo(t, "LifRef Refractory after reset", ref.Refractory.Float64s(), make([]float64, 6), 0)
+	closeTo(t, "LifRef Steps after reset", ref.Steps.Float64s(), []float64{0}, 0)
+	// Variable names in a model tree.
+	tree := bpgo.Must1(bpgo.Walk(&neuronNet{N: ref}))
+	var names []string
+	for _, v := range tree.Vars {
+		names = append(names, v.Name())
+	}
+	if got := strings.Join(names, " "); got != "N.V N.Spike N.TLastSpike N.Refractory N.Steps" {
+		t.Errorf("LifRef variables: %s", got)
+	}
+}
+
+func TestNeuronConstructorErrors(t *testing.T) {
+	check := func(what string, err error, field string) {
+		t.Helper()
+		if err == nil || !strings.Contains(err.Error(), field) {
+			t.Errorf("%s: error %v, want one naming %s", what, err, field)
+		}
+	}
+	_, err := models.NewLif(0, models.LifOptions{})
+	check("Lif size 0", err, "size")
+	_, err = models.NewLif(3, models.LifOptions{Tau: -1})
+	check("Lif tau<0", err, "Tau")
+	_, err = models.NewLif(3, models.LifOptions{Tau: optim.Zero})
+	check("Lif tau=0", err, "Tau")
+	_, err = models.NewLif(3, models.LifOptions{VTh: 1, VReset: 1})
+	check("Lif VTh == VReset", err, "VTh")
+	_, err = models.NewLif(3, models.LifOptions{VTh: optim.Zero}) // 0 <= -5 is fine; 0 > -5
+	if err != nil {
+		t.Errorf("Lif VTh=0 > VReset=-5: %v", err)
+	}
+	_, err = models.NewLif(3, models.LifOptions{VTh: -6})
+	check("Lif VTh < VReset", err, "VTh")
+	_, err = models.NewLif(3, models.LifOptions{SpkReset: "zero"})
+	check("Lif SpkReset", err, "SpkReset")
+	_, err = models.NewLif(3, models.LifOptions{SpkFun: surrogate.InvSquareGrad{Alpha: -1}})
+	check("Lif SpkFun", err, "SpkFun")
+	_, err = models.NewLif(3, models.LifOptions{R: math.NaN()})
+	check("Lif R NaN", err, "R")
+	_, err = models.NewLif(3, models.LifOptions{Mode: bpgo.Mode(9)})
+	check("Lif mode", err, "Mode")
+	_, err = models.NewLif(3, models.LifOptions{VInit: initializers.OneInit{Value: math.Inf(1)}})
+	check("Lif VInit", err, "VInit")
+	_, err = models.NewLifRef(3, models.LifRefOptions{TauRef: -1})
+	check("LifRef tau_ref<0", err, "TauRef")
+	_, err = models.NewLifRef(0, models.LifRefOptions{})
+	check("LifRef size", err, "size")
+	_, err = models.NewLifRef(3, models.LifRefOptions{LifOptions: models.LifOptions{VTh: -10}})
+	check("LifRef VTh", err, "VTh")
+	_, err = models.NewIntegrator(0, models.IntegratorOptions{})
+	check("Integrator size", err, "size")
+	_, err = models.NewIntegrator(2, models.IntegratorOptions{Tau: -3})
+	check("Integrator tau", err, "Tau")
+	_, err = models.NewLeaky(-1, models.LeakyOptions{})
+	check("Leaky size", err, "size")
+	_, err = models.NewLeaky(2, models.LeakyOptions{Tau: math.Inf(1)})
+	check("Leaky tau", err, "Tau")
+	_, err = models.NewALIFBellec2020(0, models.ALIFOptions{})
+	check("ALIF size", err, "size")
+	_, err = models.NewALIFBellec2020(2, models.ALIFOptions{Tau: -1})
+	check("ALIF tau", err, "Tau")
+	_, err = models.NewALIFBellec2020(2, models.ALIFOptions{TauA: -1})
+	check("ALIF tau_a", err, "TauA")
+	_, err = models.NewALIFBellec2020(2, models.ALIFOptions{TauRef: -1})
+	check("ALIF tau_ref", err, "TauRef")
+	_, err = models.NewALIFBellec2020(2, models.ALIFOptions{VTh: optim.Zero})
+	check("ALIF VTh=0", err, "VTh")
+	_, err = models.NewALIFBellec2020(2, models.ALIFOptions{Betas: []float64{1}})
+	check("ALIF Betas length", err, "Betas")
+	_, err = models.NewALIFBellec2020(2, models.ALIFOptions{AInit: initializers.Uniform{Min: 1, Max: 0}})
+	check("ALIF AInit", err, "AInit")
+}
+
+func TestNeuronBadInput(t *testing.T) {
+	lif := bpgo.Must1(models.NewLif(3, models.LifOptions{}))
+	r := bpgo.Must1(bpgo.NewRunner(&neuronNet{N: lif}, bpgo.RunnerOptions{}))
+	_, err := r.Run(tensorOf(t, make([]float64, 2*4*5), 2, 4, 5), bpgo.RunOptions{ResetState: true})
+	if err == nil || !strings.Contains(err.Error(), "models.Lif: input current") {
+		t.Errorf("wrong input width: error %v", err)
+	}
+}
