@@ -122,3 +122,62 @@ func SwapLeadingAxes(t *tensors.Tensor) *tensors.Tensor {
 	}
 	panic(fmt.Sprintf("bpgo.SwapLeadingAxes: dtype %s is not a float type", t.DType()))
 }
+
+// ReduceMax returns the maximum of a float tensor over one axis, on the host: for example the
+// maximum over time of a (T, B, N) output (axis 0), as the SNN tutorial does with
+// bm.max(outs, axis=0).
+func ReduceMax(t *tensors.Tensor, axis int) (*tensors.Tensor, error) {
+	if t == nil || !t.DType().IsFloat() {
+		return nil, fmt.Errorf("bpgo.ReduceMax: want a float tensor, got %v", t)
+	}
+	dims := t.Shape().Dimensions
+	if axis < 0 {
+		axis += len(dims)
+	}
+	if axis < 0 || axis >= len(dims) {
+		return nil, fmt.Errorf("bpgo.ReduceMax: axis %d out of range for shape %v", axis, dims)
+	}
+	outer, inner := 1, 1
+	for _, d := range dims[:axis] {
+		outer *= d
+	}
+	for _, d := range dims[axis+1:] {
+		inner *= d
+	}
+	n := dims[axis]
+	if n == 0 {
+		return nil, fmt.Errorf("bpgo.ReduceMax: axis %d of shape %v is empty", axis, dims)
+	}
+	src := ToFloat64s(t)
+	out := make([]float64, outer*inner)
+	for o := range outer {
+		for i := range inner {
+			m := math.Inf(-1)
+			for k := range n {
+				m = math.Max(m, src[(o*n+k)*inner+i])
+			}
+			out[o*inner+i] = m
+		}
+	}
+	nd := append(append([]int{}, dims[:axis]...), dims[axis+1:]...)
+	return FromFloat64s(t.DType(), out, nd...)
+}
+
+// Cube copies a rank-3 float tensor to a [][][]float64, e.g. a time-first (T, B, N) monitor for
+// visualize.VoltageGridSamples.
+func Cube(t *tensors.Tensor) ([][][]float64, error) {
+	if t == nil || !t.DType().IsFloat() || t.Rank() != 3 {
+		return nil, fmt.Errorf("bpgo.Cube: want a rank-3 float tensor, got %v", t)
+	}
+	d := t.Shape().Dimensions
+	flat := ToFloat64s(t)
+	out := make([][][]float64, d[0])
+	for i := range out {
+		out[i] = make([][]float64, d[1])
+		for j := range out[i] {
+			base := (i*d[1] + j) * d[2]
+			out[i][j] = flat[base : base+d[2] : base+d[2]]
+		}
+	}
+	return out, nil
+}

@@ -7,6 +7,9 @@
 //	alif: one BPTT training step at the e-prop scale, T = 2250, batch 128, 100 recurrent units
 //	      (random data), float32 like the e-prop example, timing the first step (compile
 //	      included) and the following ones.
+//	snn:  seed 000's spiking network (Linear+Expon → Lif(10) → Linear+Expon → Integrator(2),
+//	      KaimingNormal scale 20), 256 samples × 100 steps of 10 Hz random spikes, float64,
+//	      hand-written Adam(4e-3) loop; one "epoch" = 100 training steps.
 //
 // It prints one JSON line per measurement on stdout.
 package main
@@ -22,6 +25,7 @@ import (
 	"time"
 
 	"github.com/bpgo/bpgo/bpgo"
+	"github.com/bpgo/bpgo/bpgo/initializers"
 	"github.com/bpgo/bpgo/bpgo/losses"
 	"github.com/bpgo/bpgo/bpgo/optim"
 	"github.com/bpgo/bpgo/models"
@@ -31,7 +35,7 @@ import (
 )
 
 func main() {
-	workload := flag.String("workload", "rnn", "rnn or alif")
+	workload := flag.String("workload", "rnn", "rnn, alif or snn")
 	epochs := flag.Int("epochs", 4, "timed epochs (rnn) or steps (alif), after one warm-up")
 	batches := flag.Int("batches", 100, "batches per epoch (rnn)")
 	steps := flag.Int("T", 2250, "sequence length (alif)")
@@ -44,6 +48,8 @@ func main() {
 		err = rnn(*epochs, *batches, *batch, *chunk)
 	case "alif":
 		err = alif(*epochs, *steps, *batch, *chunk)
+	case "snn":
+		err = snn(*epochs, *chunk)
 	default:
 		err = fmt.Errorf("unknown -workload %q", *workload)
 	}
@@ -230,6 +236,105 @@ func alif(steps, T, batch, chunk int) error {
 			r.Times = append(r.Times, d)
 		}
 		r.Loss = res.Loss
+	}
+	emit(r)
+	return nil
+}
+
+// spiking is seed 000's SNN: spike >> i2r >> r >> r2o >> o.
+type spiking struct {
+	I2R *models.Sequential
+	R   *models.Lif
+	R2O *models.Sequential
+	O   *models.Integrator
+}
+
+func (n *spiking) Update(ctx *bpgo.Context, spike *graph.Node) *graph.Node {
+	return n.O.Update(ctx, n.R2O.Update(ctx, n.R.Update(ctx, n.I2R.Update(ctx, spike))))
+}
+
+func newSpiking(numIn, numRec, numOut int) (*spiking, error) {
+	bpgo.SetMode(bpgo.TrainingMode)
+	defer bpgo.SetMode(bpgo.DefaultMode)
+	w := models.DenseOptions{WInit: initializers.KaimingNormal{Scale: 20}}
+	r, err := models.NewLif(numRec, models.LifOptions{Tau: 10, VReset: models.Zero, VTh: 1})
+	if err != nil {
+		return nil, err
+	}
+	o, err := models.NewIntegrator(numOut, models.IntegratorOptions{Tau: 5})
+	if err != nil {
+		return nil, err
+	}
+	layer := func(in, out int) (*models.Sequential, error) {
+		l, err := models.NewLinear(in, out, w)
+		if err != nil {
+			return nil, err
+		}
+		e, err := models.NewExpon(out, models.ExponOptions{Tau: 10})
+		if err != nil {
+			return nil, err
+		}
+		return models.NewSequential(l, e)
+	}
+	i2r, err := layer(numIn, numRec)
+	if err != nil {
+		return nil, err
+	}
+	r2o, err := layer(numRec, numOut)
+	if err != nil {
+		return nil, err
+	}
+	return &spiking{I2R: i2r, R: r, R2O: r2o, O: o}, nil
+}
+
+func snn(epochs, chunk int) error {
+	bpgo.EnableX64()
+	bpgo.SetDt(1.0)
+	bpgo.SetSeed(1)
+	net, err := newSpiking(100, 10, 2)
+	if err != nil {
+		return err
+	}
+	rng := bpgo.NewRNG()
+	const steps, samples = 100, 256
+	x := randTensor(rng, 10*bpgo.Dt()/1000, samples, steps, 100)
+	lab := make([]float64, samples)
+	for i := range lab {
+		if rng.Float64() < 0.5 {
+			lab[i] = 1
+		}
+	}
+	y := bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), lab, samples))
+	loss := func(lc *bpgo.LossContext, outs, labels *graph.Node) *graph.Node {
+		return losses.CrossEntropy(graph.ReduceMax(outs, 1), labels)
+	}
+	g, err := bpgo.NewGrad(net, loss, bpgo.GradOptions{Chunk: chunk})
+	if err != nil {
+		return err
+	}
+	opt, err := optim.NewAdam(optim.AdamOptions{LR: optim.Must(optim.Constant(4e-3))})
+	if err != nil {
+		return err
+	}
+	r := result{Workload: "snn", Backend: bpgo.BackendName(bpgo.MustBackend()), DType: "float64"}
+	for e := range epochs + 1 {
+		t0 := time.Now()
+		for i := range 100 {
+			res, err := g.Step(x, y, opt)
+			if err != nil {
+				return err
+			}
+			r.Loss = res.Loss
+			if i == 99 {
+				fmt.Fprintf(os.Stderr, "Train %d steps, loss %s\n", 100*(e+1), trainers.PyFloat(res.Loss))
+			}
+		}
+		d := time.Since(t0).Seconds()
+		if e == 0 {
+			r.First = d
+		} else {
+			r.Times = append(r.Times, d)
+		}
 	}
 	emit(r)
 	return nil
