@@ -17,25 +17,28 @@ RUN_NOTEBOOKS := $(PY) tests/notebooks/run_notebooks.py
 NOTEBOOKS ?=
 # Extra arguments for `jupyter lab`, e.g. make lab LAB_ARGS="--no-browser --ip=0.0.0.0 --port=8888"
 LAB_ARGS ?=
-# Jupyter refuses to run as root (containers, CI machines) without --allow-root.
-LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .NOTPARALLEL:
-.PHONY: help setup test vet gotest gotest-xla notebooks-reduced runner-test lab notebooks notebooks-headless
+.PHONY: help setup test vet gotest gotest-xla notebooks-reduced runner-test lab notebooks notebooks-headless \
+	lint docker-steps-test browser-test
 
 help:
 	@echo "make setup               install/refresh everything into .bpgo/ (kernel/setup.sh; idempotent)"
 	@echo "make test                setup, go vet, go test (+ XLA backend if .bpgo/pjrt has a plugin),"
-	@echo "                         notebooks headless in reduced mode, the runner's own tests"
+	@echo "                         notebooks headless in reduced mode, the runner's own tests,"
+	@echo "                         lint, docker-steps-test, browser-test"
 	@echo "make vet | gotest        go vet ./... | go test ./...   (GOEXPERIMENT=$(GOEXPERIMENT))"
 	@echo "make lab                 JupyterLab on notebooks/ with the bpgo kernel"
 	@echo "make notebooks           run notebooks in full mode and rewrite them with their outputs"
 	@echo "make notebooks-headless  run notebooks in full mode into .bpgo/executed/ (no rewrite)"
+	@echo "make lint                hadolint docker/Dockerfile, shellcheck every shell script (pinned, .bpgo/lint-venv)"
+	@echo "make docker-steps-test   the classroom image's build steps for real, in a fresh HOME (docker/README.md)"
+	@echo "make browser-test        JupyterLab + notebook 01 in headless Chromium (screenshot in .bpgo/artifacts/)"
 
 setup:
 	bash kernel/setup.sh
 
-test: setup vet gotest gotest-xla notebooks-reduced runner-test
+test: setup vet gotest gotest-xla notebooks-reduced runner-test lint docker-steps-test browser-test
 
 vet:
 	go vet ./...
@@ -59,15 +62,26 @@ notebooks-reduced:
 runner-test:
 	$(PY) -m pytest -q -p no:cacheprovider tests/notebooks
 
+# kernel/lab.sh: the same launcher as the classroom image's and the browser test's (root dir notebooks/).
 lab: setup
-	$(PY) -m jupyter lab --ServerApp.root_dir=$(CURDIR)/notebooks \
-		--MappingKernelManager.default_kernel_name=bpgo $(LAB_ROOT_FLAG) $(LAB_ARGS)
+	bash kernel/lab.sh $(LAB_ARGS)
 
 notebooks: setup
 	$(RUN_NOTEBOOKS) --mode full --write $(NOTEBOOKS)
 
 notebooks-headless: setup
 	$(RUN_NOTEBOOKS) --mode full $(NOTEBOOKS)
+
+# Classroom image (docker/): lint, its build steps in a fresh HOME, and the classroom in a real browser.
+lint:
+	bash tests/lint/lint.sh
+
+docker-steps-test:
+	bash tests/docker/steps_test.sh
+
+browser-test: setup
+	bash tests/browser/install.sh
+	cd tests/browser && node --test classroom.test.mjs
 
 # tests/bench: BrainPy (own pinned venv .bpgo/bench-venv) vs bpgo on each backend; writes tests/bench/RESULTS.md.
 # Not part of `make test`. make bench BENCH_ARGS="--quick" for a reduced run (see tests/bench/README.md).
