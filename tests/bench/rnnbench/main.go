@@ -7,6 +7,10 @@
 //	alif: one BPTT training step at the e-prop scale, T = 2250, batch 128, 100 recurrent units
 //	      (random data), float32 like the e-prop example, timing the first step (compile
 //	      included) and the following ones.
+//	eprop: one BPTT training step of seed 002's e-prop network (40 inputs → 100 ALIFBellec2020
+//	      neurons, half adaptive, recurrent Dense 100→100 → Dense 100→2 → Leaky(2)), T = 2250,
+//	      batch 128, float32, random input spikes and labels, loss = cross-entropy over the last
+//	      150 steps + firing-rate regulariser; timing the first step and the following ones.
 //	snn:  seed 000's spiking network (Linear+Expon → Lif(10) → Linear+Expon → Integrator(2),
 //	      KaimingNormal scale 20), 256 samples × 100 steps of 10 Hz random spikes, float64,
 //	      hand-written Adam(4e-3) loop; one "epoch" = 100 training steps.
@@ -35,7 +39,7 @@ import (
 )
 
 func main() {
-	workload := flag.String("workload", "rnn", "rnn, alif or snn")
+	workload := flag.String("workload", "rnn", "rnn, alif, eprop or snn")
 	epochs := flag.Int("epochs", 4, "timed epochs (rnn) or steps (alif), after one warm-up")
 	batches := flag.Int("batches", 100, "batches per epoch (rnn)")
 	steps := flag.Int("T", 2250, "sequence length (alif)")
@@ -50,6 +54,8 @@ func main() {
 		err = alif(*epochs, *steps, *batch, *chunk)
 	case "snn":
 		err = snn(*epochs, *chunk)
+	case "eprop":
+		err = eprop(*epochs, *steps, *batch, *chunk)
 	default:
 		err = fmt.Errorf("unknown -workload %q", *workload)
 	}
@@ -67,7 +73,7 @@ type result struct {
 	Times    []float64 `json:"times_s"`
 	Median   float64   `json:"median_s"`
 	Loss     float64   `json:"final_loss"`
-	PeakRSS  float64   `json:"peak_heap_mb"`
+	PeakSys  float64   `json:"go_sys_mb"`
 }
 
 func emit(r result) {
@@ -78,7 +84,7 @@ func emit(r result) {
 	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	r.PeakRSS = float64(ms.Sys) / (1 << 20)
+	r.PeakSys = float64(ms.Sys) / (1 << 20)
 	b, _ := json.Marshal(r)
 	fmt.Println(string(b))
 }
@@ -335,6 +341,117 @@ func snn(epochs, chunk int) error {
 		} else {
 			r.Times = append(r.Times, d)
 		}
+	}
+	emit(r)
+	return nil
+}
+
+// eligSNN is seed 002's EligSNN (eprop=False): z = r.spike (previous step);
+// o(r2o(r(r2r(z) + i2r(x)))).
+type eligSNN struct {
+	I2R, R2R, R2O *models.Dense
+	R             *models.ALIFBellec2020
+	O             *models.Leaky
+}
+
+func (n *eligSNN) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
+	z := ctx.Value(n.R.Spike)
+	i := graph.Add(n.R2R.Update(ctx, z), n.I2R.Update(ctx, x))
+	return n.O.Update(ctx, n.R2O.Update(ctx, n.R.Update(ctx, i)))
+}
+
+func newEligSNN() (*eligSNN, error) {
+	bpgo.SetMode(bpgo.TrainingMode)
+	defer bpgo.SetMode(bpgo.DefaultMode)
+	b1 := math.Exp(-1.0 / 2000)
+	b2 := 1.7 * (1 - b1) / (1 - math.Exp(-1.0/20))
+	betas := make([]float64, 100)
+	for i := range betas {
+		betas[i] = 1
+		if i >= 50 {
+			betas[i] = b2
+		}
+	}
+	r, err := models.NewALIFBellec2020(100, models.ALIFOptions{VRest: models.Zero, TauRef: 5, VTh: 0.6, TauA: 2000, Tau: 20,
+		Betas: betas, VInit: initializers.Zero{}, AInit: initializers.Zero{}, NoInputVar: true})
+	if err != nil {
+		return nil, err
+	}
+	o, err := models.NewLeaky(2, models.LeakyOptions{Tau: 20})
+	if err != nil {
+		return nil, err
+	}
+	dense := func(in, out int, scale float64) (*models.Dense, error) {
+		d, err := models.NewDense(in, out, models.DenseOptions{WInit: initializers.KaimingNormal{}, NoBias: true})
+		if err != nil {
+			return nil, err
+		}
+		w := d.W.Float64s()
+		for i := range w {
+			w[i] *= scale
+		}
+		return d, d.W.SetValue(bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), w, in, out)))
+	}
+	n := &eligSNN{R: r, O: o}
+	if n.I2R, err = dense(40, 100, 20); err != nil {
+		return nil, err
+	}
+	if n.R2R, err = dense(100, 100, 20); err != nil {
+		return nil, err
+	}
+	if n.R2O, err = dense(100, 2, 1); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+func eprop(steps, T, batch, chunk int) error {
+	bpgo.DisableX64()
+	bpgo.SetDt(1.0)
+	bpgo.SetSeed(3)
+	net, err := newEligSNN()
+	if err != nil {
+		return err
+	}
+	rng := bpgo.NewRNG()
+	x := randTensor(rng, 0.04, batch, T, 40)
+	lab := make([]float64, batch)
+	for i := range lab {
+		lab[i] = float64(rng.IntN(2))
+	}
+	y := bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), lab, batch))
+	loss := func(lc *bpgo.LossContext, outs, labels *graph.Node) *graph.Node {
+		t := outs.Shape().Dimensions[1]
+		last := graph.Slice(outs, graph.AxisRange(), graph.AxisRange(t-150, t)) // (B, 150, 2)
+		tiled := graph.BroadcastToDims(graph.InsertAxes(labels, 1), batch, 150)
+		ce := losses.CrossEntropy(last, tiled)
+		rate := graph.ReduceMean(lc.Monitor("R.Spike"), 0, 1) // per neuron, dt = 1
+		reg := graph.ReduceAllSum(graph.Square(graph.AddScalar(rate, -0.01)))
+		lc.Aux("loss reg", reg)
+		return graph.Add(ce, reg)
+	}
+	g, err := bpgo.NewGrad(net, loss, bpgo.GradOptions{Chunk: chunk, Monitors: []string{"R.Spike"}})
+	if err != nil {
+		return err
+	}
+	opt, err := optim.NewAdam(optim.AdamOptions{LR: optim.Must(optim.Constant(0.01))})
+	if err != nil {
+		return err
+	}
+	r := result{Workload: fmt.Sprintf("eprop-alif-T%d", T), Backend: bpgo.BackendName(bpgo.MustBackend()), DType: "float32"}
+	for s := range steps + 1 {
+		t0 := time.Now()
+		res, err := g.Step(x, y, opt)
+		if err != nil {
+			return err
+		}
+		d := time.Since(t0).Seconds()
+		if s == 0 {
+			r.First = d
+		} else {
+			r.Times = append(r.Times, d)
+		}
+		r.Loss = res.Loss
 	}
 	emit(r)
 	return nil

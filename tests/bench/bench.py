@@ -1,0 +1,675 @@
+#!/usr/bin/env python3
+"""tests/bench driver: times the same workloads in BrainPy and in bpgo on each backend, one after the other.
+
+    python3 tests/bench/bench.py [--quick] [--brainpy yes|auto|no] [--backends go-simd,go,xla] ...
+    make bench [BENCH_ARGS="--quick"]        make bench-smoke
+
+Steps (stdlib only; run it with any python3):
+  1. BrainPy venv .bpgo/bench-venv from PyPI, hash-pinned (tests/bench/requirements.txt); rebuilt only when
+     the lock or the python version changes (stamp .bpgo/bench-venv/.bench-stamp).
+  2. bpgo's tests/bench/rnnbench built twice into .bpgo/bench/bin: GOEXPERIMENT=simd and GOEXPERIMENT= .
+  3. Machine peak: tests/bench/peak.py (numpy matmul GFLOP/s, float64 and float32) in the bench venv.
+  4. Rows: "rnn" (seed 000's RNN, one epoch = 100 BPTT steps of 128 x 25, float64) and "bptt-T2250"
+     (one BPTT training step, T=2250, batch 128, 40 -> 100 tanh RNN -> 2, float32). For each row: BrainPy
+     (tests/bench/brainpy_bench.py), then bpgo with BPGO_BACKEND=go on the SIMD build (bpgo's default),
+     on the plain build, and BPGO_BACKEND=xla (XLA CPU PJRT plugin in .bpgo/pjrt, from `make setup`).
+     Each is its own process; only the JSON lines on stdout are parsed, stderr goes to .bpgo/bench/logs.
+  5. Table on stdout; markdown to tests/bench/RESULTS.md (full run) or .bpgo/bench/RESULTS-quick.md
+     (--quick), raw records to .bpgo/bench/results.json (results-quick.json).
+"""
+
+import argparse
+import datetime
+import hashlib
+import json
+import math
+import os
+import platform
+import re
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+STATE = os.path.join(ROOT, '.bpgo')
+VENV = os.path.join(STATE, 'bench-venv')
+OUTDIR = os.path.join(STATE, 'bench')
+BINDIR = os.path.join(OUTDIR, 'bin')
+LOGDIR = os.path.join(OUTDIR, 'logs')
+PJRT_DIR = os.path.join(STATE, 'pjrt')
+REQ = os.path.join(HERE, 'requirements.txt')
+
+# Sizes of the two rows (must match rnnbench and brainpy_bench.py).
+RNN = dict(n_in=1, hidden=100, n_out=1, batch=128, T=25)
+BPTT = dict(n_in=40, hidden=100, n_out=2, batch=128)
+
+# bpgo backends: name -> (binary, BPGO_BACKEND, label)
+BACKENDS = {
+    'go-simd': ('rnnbench-simd', 'go', 'bpgo Go+SIMD (default)'),
+    'go': ('rnnbench-nosimd', 'go', 'bpgo Go (no SIMD)'),
+    'xla': ('rnnbench-simd', 'xla', 'bpgo XLA CPU'),
+}
+
+
+def log(msg):
+    print('[bench] ' + msg, flush=True)
+
+
+def die(msg):
+    print('[bench] ERROR: ' + msg, file=sys.stderr, flush=True)
+    sys.exit(1)
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, text=True, stdout=subprocess.PIPE, **kw).stdout.strip()
+
+
+def try_sh(cmd, **kw):
+    try:
+        return sh(cmd, stderr=subprocess.DEVNULL, **kw)
+    except Exception:
+        return ''
+
+
+def env_sh_value(name, default):
+    """A NAME=value line of kernel/env.sh (shared with setup.sh and the Makefile)."""
+    try:
+        with open(os.path.join(ROOT, 'kernel', 'env.sh')) as f:
+            for line in f:
+                m = re.match(r'^%s=(.*)$' % name, line.strip())
+                if m:
+                    return m.group(1)
+    except OSError:
+        pass
+    return default
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Set-up
+
+
+def pick_python(arg):
+    if arg:
+        return arg
+    if os.environ.get('BENCH_PYTHON'):
+        return os.environ['BENCH_PYTHON']
+    for p in ('python3.11', 'python3'):
+        if shutil.which(p):
+            return p
+    die('no python3 on PATH (the BrainPy venv needs python 3.11; set BENCH_PYTHON)')
+
+
+def venv_python():
+    return os.path.join(VENV, 'bin', 'python')
+
+
+def ensure_venv(python):
+    """Creates/refreshes .bpgo/bench-venv from the hash-pinned lock; idempotent (stamp)."""
+    pyver = sh([python, '-c', 'import platform; print(platform.python_version())'])
+    if not pyver.startswith('3.11.'):
+        log('WARNING: %s is python %s; the lock was made for 3.11 (jaxlib 0.4.18 has wheels for 3.9-3.12)'
+            % (python, pyver))
+    with open(REQ, 'rb') as f:
+        key = 'python=%s req=%s' % (pyver, hashlib.sha256(f.read()).hexdigest()[:16])
+    stamp = os.path.join(VENV, '.bench-stamp')
+    if os.path.exists(stamp) and open(stamp).read().strip() == key and os.path.exists(venv_python()):
+        log('BrainPy venv: up to date (%s)' % VENV)
+        return
+    t0 = time.time()
+    log('BrainPy venv: creating %s (python %s) from tests/bench/requirements.txt' % (VENV, pyver))
+    if os.path.exists(VENV):
+        shutil.rmtree(VENV)
+    subprocess.run([python, '-m', 'venv', VENV], check=True)
+    r = subprocess.run([venv_python(), '-m', 'pip', 'install', '--quiet', '--disable-pip-version-check',
+                        '--require-hashes', '--no-deps', '-r', REQ])
+    if r.returncode != 0:
+        die('pip install of tests/bench/requirements.txt failed')
+    sh([venv_python(), '-c', 'import brainpy, jax, jaxlib'])
+    with open(stamp, 'w') as f:
+        f.write(key + '\n')
+    log('BrainPy venv: done in %.0f s' % (time.time() - t0))
+
+
+def go_env():
+    env = dict(os.environ)
+    env.setdefault('GOTOOLCHAIN', env_sh_value('BPGO_GOTOOLCHAIN', 'go1.27.2'))
+    return env
+
+
+def build_bpgo(backends):
+    os.makedirs(BINDIR, exist_ok=True)
+    env = go_env()
+    need = {}
+    for b in backends:
+        binary = BACKENDS[b][0]
+        need[binary] = 'simd' if binary.endswith('-simd') else ''
+    for binary, exp in sorted(need.items()):
+        t0 = time.time()
+        e = dict(env, GOEXPERIMENT=exp)
+        out = os.path.join(BINDIR, binary)
+        r = subprocess.run(['go', 'build', '-o', out, './tests/bench/rnnbench'], cwd=ROOT, env=e)
+        if r.returncode != 0:
+            die('go build ./tests/bench/rnnbench (GOEXPERIMENT=%s) failed' % exp)
+        log('built %s (GOEXPERIMENT=%s) in %.0f s' % (os.path.relpath(out, ROOT), exp, time.time() - t0))
+
+
+def have_pjrt():
+    return os.path.isdir(PJRT_DIR) and any(f.endswith('.so') for f in os.listdir(PJRT_DIR))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Running
+
+
+def child_env(threads, nproc):
+    env = dict(os.environ)
+    n = str(threads)
+    env.update(GOMAXPROCS=n, OMP_NUM_THREADS=n, OPENBLAS_NUM_THREADS=n, MKL_NUM_THREADS=n,
+               TF_CPP_MIN_LOG_LEVEL='2', PYTHONUNBUFFERED='1', JAX_PLATFORMS='cpu')
+    if threads == 1:
+        # XLA's CPU client (JAX and the PJRT plugin alike) otherwise sizes its pool to the machine.
+        env['XLA_FLAGS'] = (env.get('XLA_FLAGS', '') + ' --xla_cpu_multi_thread_eigen=false '
+                            'intra_op_parallelism_threads=1').strip()
+    return env
+
+
+def affinity_prefix(threads, nproc):
+    if threads < nproc and shutil.which('taskset'):
+        return ['taskset', '-c', '0-%d' % (threads - 1)]
+    return []
+
+
+def run_json(cmd, env, logname, timeout):
+    """Runs cmd; returns (JSON records from stdout, wall seconds, error or None)."""
+    os.makedirs(LOGDIR, exist_ok=True)
+    logpath = os.path.join(LOGDIR, logname)
+    t0 = time.time()
+    with open(logpath, 'w') as errf:
+        errf.write('$ %s\n' % ' '.join(shlex.quote(c) for c in cmd))
+        errf.flush()
+        try:
+            p = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=errf, text=True,
+                               timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return [], time.time() - t0, 'timed out after %d s (log %s)' % (timeout, os.path.relpath(logpath, ROOT))
+    wall = time.time() - t0
+    recs = []
+    for line in p.stdout.splitlines():
+        line = line.strip()
+        if line.startswith('{'):
+            try:
+                recs.append(json.loads(line))
+            except ValueError:
+                pass
+    if p.returncode != 0:
+        return recs, wall, 'exit status %d (log %s)' % (p.returncode, os.path.relpath(logpath, ROOT))
+    if not recs:
+        return recs, wall, 'no JSON line on stdout (log %s)' % os.path.relpath(logpath, ROOT)
+    return recs, wall, None
+
+
+WAITED = [0.0]  # seconds spent in wait_idle
+LOADS = []  # 1-min load average just before each measurement
+
+
+def wait_idle(max_wait, threshold):
+    t0 = time.time()
+    try:
+        _wait_idle(max_wait, threshold)
+    finally:
+        WAITED[0] += time.time() - t0
+        LOADS.append(os.getloadavg()[0])
+
+
+def _wait_idle(max_wait, threshold):
+    if max_wait <= 0:
+        return
+    t0 = time.time()
+    while time.time() - t0 < max_wait:
+        load1 = os.getloadavg()[0]
+        if load1 < threshold:
+            return
+        log('waiting for an idle machine: load average %.2f >= %.2f (%.0f s of %d)'
+            % (load1, threshold, time.time() - t0, max_wait))
+        time.sleep(max(0.0, min(15.0, max_wait - (time.time() - t0))))
+    log('machine still busy after %d s; going on' % max_wait)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Physics
+
+
+def rnn_flops(n_in, hidden, n_out):
+    """Matmul FLOPs of one sample-step of RNNCell(n_in, hidden) >> Dense(hidden, n_out), forward + backward.
+
+    Forward: x@Wi, h@Wh, h@Wo. Backward: dWh and dh_prev for the recurrent matmul, dWi only for the input
+    one (no gradient w.r.t. the data), dWo and dh for the readout. 2 FLOPs per multiply-add.
+    """
+    fwd = 2 * (n_in * hidden + hidden * hidden + hidden * n_out)
+    bwd = 2 * (2 * hidden * hidden + n_in * hidden + 2 * hidden * n_out)
+    return fwd + bwd
+
+
+def rnn_fwd_flops(n_in, hidden, n_out):
+    return 2 * (n_in * hidden + hidden * hidden + hidden * n_out)
+
+
+def workload_flops(row, p):
+    if row == 'rnn':
+        return rnn_flops(RNN['n_in'], RNN['hidden'], RNN['n_out']) * RNN['batch'] * RNN['T'] * p['batches']
+    return rnn_flops(BPTT['n_in'], BPTT['hidden'], BPTT['n_out']) * BPTT['batch'] * p['T']
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Report
+
+
+def fmt_s(x):
+    if x is None:
+        return '-'
+    if x >= 100:
+        return '%.0f' % x
+    if x >= 10:
+        return '%.1f' % x
+    if x >= 1:
+        return '%.2f' % x
+    return '%.3f' % x
+
+
+def stats(times):
+    med = statistics.median(times)
+    lo, hi = min(times), max(times)
+    return med, lo, hi, (hi - lo) / 2 / med * 100 if med > 0 else 0.0
+
+
+def table_rows(results, peak):
+    """Rows of the table: dicts with the formatted cells (markdown and terminal share them)."""
+    out = []
+    for row in results:
+        base = None
+        for r in row['systems']:
+            if r['system'] == 'BrainPy' and r.get('rec'):
+                base = r['rec']['median']
+        for r in row['systems']:
+            cells = {'workload': row['label'], 'system': r['label']}
+            rec = r.get('rec')
+            if not rec:
+                cells.update(first='-', median='-', spread=r.get('error', 'not run'), ratio='-', peak='-')
+                out.append(cells)
+                continue
+            med, lo, hi, pct = rec['median'], rec['min'], rec['max'], rec['spread_pct']
+            cells['first'] = fmt_s(rec['first_s'])
+            cells['median'] = fmt_s(med)
+            cells['spread'] = '%s-%s (±%.0f%%, n=%d)' % (fmt_s(lo), fmt_s(hi), pct, len(rec['times_s']))
+            if r['system'] == 'BrainPy':
+                cells['ratio'] = '1 (ref.)'
+            elif base:
+                cells['ratio'] = '%.2fx' % (med / base)
+            else:
+                cells['ratio'] = '-'
+            pk = peak.get('big_' + row['dtype']) if peak else None
+            cells['peak'] = '%.1f%%' % (row['flops'] / med / 1e9 / pk * 100) if pk else '-'
+            out.append(cells)
+    return out
+
+
+COLS = [('workload', 'workload'), ('system', 'system / backend'), ('first', 'first s'),
+        ('median', 'median s'), ('spread', 'spread min-max'), ('ratio', 'bpgo/BrainPy'),
+        ('peak', '% of peak')]
+
+
+def print_table(rows):
+    widths = {k: max(len(h), *(len(r[k]) for r in rows)) for k, h in COLS}
+    line = '  '.join(h.ljust(widths[k]) for k, h in COLS)
+    print(line)
+    print('-' * len(line))
+    for r in rows:
+        print('  '.join(r[k].ljust(widths[k]) for k, _ in COLS))
+
+
+def md_table(rows):
+    lines = ['| ' + ' | '.join(h for _, h in COLS) + ' |', '|' + '|'.join('---' for _ in COLS) + '|']
+    for r in rows:
+        lines.append('| ' + ' | '.join(r[k].replace('|', '/') for k, _ in COLS) + ' |')
+    return '\n'.join(lines)
+
+
+def machine_info():
+    model = ''
+    out = try_sh(['lscpu'])
+    for line in out.splitlines():
+        if line.startswith('Model name:'):
+            model = line.split(':', 1)[1].strip()
+    flags = ''
+    for line in out.splitlines():
+        if line.startswith('Flags:'):
+            fl = line.split(':', 1)[1].split()
+            flags = ', '.join(f for f in ('avx2', 'fma', 'avx512f') if f in fl)
+    mem = ''
+    try:
+        with open('/proc/meminfo') as f:
+            kb = int(f.readline().split()[1])
+            mem = '%.0f GiB' % (kb / 2**20)
+    except Exception:
+        pass
+    return {'cpu': model or platform.processor(), 'nproc': os.cpu_count(), 'isa': flags, 'mem': mem,
+            'kernel': platform.release()}
+
+
+def versions(brainpy_versions, backends_seen):
+    v = {}
+    env = go_env()
+    v['go'] = try_sh(['go', 'env', 'GOVERSION'], cwd=ROOT, env=env)
+    try:
+        with open(os.path.join(ROOT, 'go.mod')) as f:
+            mod = f.read()
+        for dep in ('github.com/gomlx/gomlx', 'github.com/gomlx/go-xla', 'github.com/gomlx/compute'):
+            m = re.search(re.escape(dep) + r'\s+(v\S+)', mod)
+            if m:
+                v[dep.split('/')[-1]] = m.group(1)
+    except OSError:
+        pass
+    commit = try_sh(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT)
+    if commit:
+        dirty = try_sh(['git', 'status', '--porcelain', '--untracked-files=no'], cwd=ROOT)
+        v['bpgo'] = commit + (' + uncommitted changes' if dirty else '')
+    for b in backends_seen:
+        m = re.search(r'(v[0-9.]+) \[StableHLO\]', b)
+        if m:
+            v['pjrt'] = 'PJRT C-API %s (%s)' % (m.group(1), os.path.relpath(PJRT_DIR, ROOT))
+    if brainpy_versions:
+        v.update({k: brainpy_versions[k] for k in ('brainpy', 'jax', 'jaxlib', 'numpy', 'python')
+                  if k in brainpy_versions})
+    return v
+
+
+def write_markdown(path, ctx, rows):
+    m, v, p, pk = ctx['machine'], ctx['versions'], ctx['params'], ctx['peak']
+    L = []
+    L.append('# tests/bench results%s' % (' (quick mode: reduced sizes, smoke test only)' if ctx['quick'] else ''))
+    L.append('')
+    waited = ' of which %.0f s waiting for an idle machine' % ctx['waited'] if ctx['waited'] >= 1 else ''
+    L.append('Generated by `%s` on %s (total run time %.0f s%s). Regenerate with `make bench`; see '
+             'tests/bench/README.md for what each row is and the caveats.'
+             % (ctx['command'], ctx['date'], ctx['wall'], waited))
+    L.append('')
+    loads = ctx['loads']
+    L.append('- Machine: %s, %d cores (%s), %s RAM, Linux %s; 1-min load average at start %s, just before each '
+             'measurement %s%s.'
+             % (m['cpu'], m['nproc'], m['isa'], m['mem'], m['kernel'], ctx['load_start'],
+                '%.2f-%.2f' % (min(loads), max(loads)) if loads else '-',
+                ' (waiting up to %d s for < %.2f)' % (ctx['wait_idle'], ctx['idle_load']) if ctx['wait_idle'] > 0 else ''))
+    L.append('- Threads: %d for every system (%s).' % (ctx['threads'], ctx['threads_note']))
+    ver = ['Go %s' % v.get('go', '?'), 'GoMLX %s' % v.get('gomlx', '?')]
+    if 'go-xla' in v:
+        ver.append('go-xla %s' % v['go-xla'])
+    if 'pjrt' in v:
+        ver.append('XLA CPU plugin %s' % v['pjrt'])
+    if 'bpgo' in v:
+        ver.append('bpgo %s' % v['bpgo'])
+    if 'brainpy' in v:
+        ver += ['BrainPy %s' % v['brainpy'], 'jax/jaxlib %s/%s' % (v.get('jax'), v.get('jaxlib')),
+                'numpy %s' % v.get('numpy'), 'python %s' % v.get('python')]
+    L.append('- Versions: ' + ', '.join(ver) + '.')
+    L.append('- Rows: **rnn** = seed 000 RNN (RNNCell(1,100,train_state) >> Dense(100,1)), float64, one epoch = '
+             '%d BPTT steps on batches of %d x %d steps (data generation included), Adam(ExponentialDecay(0.025,1,0.99975), '
+             'eps=0.1), loss MSE + 2e-4 L2^2; "first s" = first epoch (compilation included), then %d epochs timed. '
+             '**%s** = one BPTT training step, T=%d, batch %d, 40 Bernoulli(0.05) inputs -> RNNCell(40,100,tanh) -> '
+             'Dense(100,2), cross-entropy on logits, Adam(0.01), float32 (an RNN stand-in for the e-prop ALIF network until '
+             'bpgo has ALIF); "first s" = first step (compilation included), then %d steps timed.'
+             % (p['batches'], RNN['batch'], RNN['T'], p['epochs'], ctx['bptt_label'], p['T'], BPTT['batch'], p['steps']))
+    L.append('- Columns: median and spread (min-max, ± half-range/median) of the timed epochs/steps; bpgo/BrainPy = '
+             'ratio of medians (< 1: bpgo faster); % of peak = workload matmul FLOPs / median time / measured peak.')
+    L.append('')
+    L.append(md_table(rows))
+    L.append('')
+    L.append('What the physics allows (matmul FLOPs of forward + backward, elementwise work not counted; '
+             'peak: best of two tests/bench/peak.py runs (before and after the rows), numpy %s + %s, %d threads):' % (
+               pk.get('numpy', '?') if pk else '?', (pk.get('blas') or 'BLAS') if pk else 'BLAS', ctx['threads']))
+    L.append('')
+    for row in ctx['rows_meta']:
+        dt = row['dtype']
+        line = '- %s: %.2f GFLOP per %s (%s)' % (row['label'], row['flops'] / 1e9, row['unit'], dt)
+        if pk:
+            big, step = pk['big_' + dt], pk['step_' + dt]
+            line += ('; at the large-matmul peak %.1f GFLOP/s that is %s s, at the (%d,%d)@(%d,%d) step-matmul rate '
+                     '%.1f GFLOP/s %s s.' % (big, fmt_s(row['flops'] / 1e9 / big), RNN['batch'], RNN['hidden'],
+                                            RNN['hidden'], RNN['hidden'], step, fmt_s(row['flops'] / 1e9 / step)))
+        else:
+            line += '; peak not measured (no numpy).'
+        if row['workload'] == 'bptt' and ctx['params']['T'] > 100:
+            line += (' bpgo runs T > 100 in compiled chunks of 100 steps and recomputes each chunk\'s forward pass in the '
+                     'backward pass: +%.0f%% matmul FLOPs, not counted here.'
+                     % (100.0 * rnn_fwd_flops(BPTT['n_in'], BPTT['hidden'], BPTT['n_out'])
+                        / rnn_flops(BPTT['n_in'], BPTT['hidden'], BPTT['n_out'])))
+        L.append(line)
+    L.append('')
+    tgt = ctx.get('target')
+    if tgt:
+        L.append('Target (issue 3): bpgo default backend <= 0.5x BrainPy per epoch on the rnn row: ' + tgt + '.')
+        L.append('')
+    L.append('Caveat: a shared, noisy %d-core machine; absolute seconds move from run to run, the ratios of one run '
+             'are what to compare. The systems ran one after the other, never concurrently.' % m['nproc'])
+    L.append('')
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, 'w') as f:
+        f.write('\n'.join(L))
+
+
+# ---------------------------------------------------------------------------------------------------------
+
+
+def rec_numbers(rec):
+    vals = [rec.get('first_s'), rec.get('final_loss')] + list(rec.get('times_s') or [])
+    if not rec.get('times_s'):
+        vals.append(float('nan'))
+    return [float('nan') if v is None else float(v) for v in vals]
+
+
+def command_line():
+    """How this run was started: `make bench ...` when the Makefile ran it (BENCH_MAKE names the target)."""
+    args = ' '.join(shlex.quote(a) for a in sys.argv[1:])
+    target = os.environ.get('BENCH_MAKE')
+    if target:
+        extra = os.environ.get('BENCH_ARGS', '').strip()
+        return 'make %s' % target + (' BENCH_ARGS="%s"' % extra if extra else '')
+    return 'python3 tests/bench/bench.py' + (' ' + args if args else '')
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--quick', action='store_true',
+                    help='reduced smoke run: rnn 2 epochs x 10 batches, bptt T=200 x 2 steps; writes '
+                         '.bpgo/bench/RESULTS-quick.md unless --results is given')
+    ap.add_argument('--brainpy', choices=['yes', 'auto', 'no'], default='yes',
+                    help='yes: build the venv if needed and run BrainPy; auto: only if .bpgo/bench-venv exists; no: skip')
+    ap.add_argument('--backends', default='go-simd,go,xla', help='bpgo backends, comma-separated: go-simd, go, xla')
+    ap.add_argument('--workloads', default='rnn,bptt', help='rows, comma-separated: rnn, bptt')
+    ap.add_argument('--epochs', type=int, help='timed rnn epochs after the first (default 10; quick 2)')
+    ap.add_argument('--batches', type=int, help='batches per rnn epoch (default 100; quick 10)')
+    ap.add_argument('--steps', type=int, help='timed bptt steps after the first (default 5; quick 2)')
+    ap.add_argument('--T', type=int, help='bptt sequence length (default 2250; quick 200)')
+    ap.add_argument('--threads', type=int, default=0, help='threads for every system (default: all cores)')
+    ap.add_argument('--python', help='python for the venv (default $BENCH_PYTHON, python3.11, python3)')
+    ap.add_argument('--results', help='markdown output (default tests/bench/RESULTS.md; quick: .bpgo/bench/RESULTS-quick.md)')
+    ap.add_argument('--timeout', type=int, default=1800, help='seconds per process (default 1800)')
+    ap.add_argument('--wait-idle', type=int, default=0, metavar='S',
+                    help='before each measurement wait up to S s for the 1-min load average to drop below --idle-load')
+    ap.add_argument('--idle-load', type=float, default=1.0)
+    args = ap.parse_args()
+
+    t_start = time.time()
+    q = args.quick
+    params = {
+        'epochs': args.epochs or (2 if q else 10),
+        'batches': args.batches or (10 if q else 100),
+        'steps': args.steps or (2 if q else 5),
+        'T': args.T or (200 if q else 2250),
+    }
+    backends = [b.strip() for b in args.backends.split(',') if b.strip()]
+    for b in backends:
+        if b not in BACKENDS:
+            die('unknown backend %r (go-simd, go, xla)' % b)
+    workloads = [w.strip() for w in args.workloads.split(',') if w.strip()]
+    for w in workloads:
+        if w not in ('rnn', 'bptt'):
+            die('unknown workload %r (rnn, bptt)' % w)
+    nproc = os.cpu_count() or 1
+    threads = args.threads or nproc
+    if threads > nproc:
+        die('--threads %d > %d cores' % (threads, nproc))
+
+    # 1. BrainPy venv
+    run_brainpy = args.brainpy == 'yes' or (args.brainpy == 'auto' and os.path.exists(venv_python()))
+    if args.brainpy == 'yes':
+        ensure_venv(pick_python(args.python))
+    elif args.brainpy == 'auto' and not run_brainpy:
+        log('BrainPy: skipped (no %s; `make bench` creates it)' % os.path.relpath(VENV, ROOT))
+
+    # 2. bpgo binaries
+    if 'xla' in backends and not have_pjrt():
+        log('XLA: no plugin in %s (run `make setup`); the XLA rows are skipped' % os.path.relpath(PJRT_DIR, ROOT))
+    build_bpgo(backends)
+
+    env = child_env(threads, nproc)
+    pre = affinity_prefix(threads, nproc)
+    threads_note = ('GOMAXPROCS=%d, OMP/OPENBLAS_NUM_THREADS=%d, XLA CPU thread pools at their default size'
+                    % (threads, threads))
+    if pre:
+        threads_note += ', pinned with taskset -c 0-%d' % (threads - 1)
+    if threads == 1:
+        threads_note += ', XLA_FLAGS=--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1'
+    load_start = '%.2f' % os.getloadavg()[0]
+
+    # 3. peak (measured again after the rows; the best of the two counts)
+    def measure_peak(tag, best):
+        py_np = venv_python() if os.path.exists(venv_python()) else sys.executable
+        wait_idle(args.wait_idle, args.idle_load)
+        recs, _, err = run_json(pre + [py_np, os.path.join(HERE, 'peak.py')], env, 'peak-%s.log' % tag, 600)
+        if not recs:
+            log('peak (%s): not measured (%s)' % (tag, err))
+            return best
+        p = recs[0]
+        log('peak (%s, numpy %s): float64 %.1f GFLOP/s (step shape %.1f), float32 %.1f GFLOP/s (step shape %.1f)'
+            % (tag, p['numpy'], p['big_float64'], p['step_float64'], p['big_float32'], p['step_float32']))
+        if best:
+            for k, v in best.items():
+                if k.startswith(('big_', 'step_')):
+                    p[k] = max(p[k], v)
+        return p
+
+    peak = measure_peak('start', None)
+
+    # 4. rows
+    results, rows_meta, bp_versions, backends_seen = [], [], None, []
+    for w in workloads:
+        if w == 'rnn':
+            meta = dict(workload='rnn', label='rnn', dtype='float64', unit='epoch', flops=workload_flops('rnn', params))
+            bp_args = ['--workload', 'rnn', '--epochs', str(params['epochs']), '--batches', str(params['batches'])]
+            go_args = ['-workload', 'rnn', '-epochs', str(params['epochs']), '-batches', str(params['batches'])]
+        else:
+            meta = dict(workload='bptt', label='bptt-T%d (RNN stand-in for ALIF)' % params['T'], dtype='float32',
+                        unit='step', flops=workload_flops('bptt', params))
+            bp_args = ['--workload', 'bptt', '--epochs', str(params['steps']), '--T', str(params['T'])]
+            go_args = ['-workload', 'alif', '-epochs', str(params['steps']), '-T', str(params['T'])]
+        rows_meta.append(meta)
+        systems = []
+        plan = []
+        if run_brainpy:
+            plan.append(('BrainPy', 'BrainPy %s' % '2.4.3', [venv_python(), os.path.join(HERE, 'brainpy_bench.py')] + bp_args, env))
+        for b in backends:
+            binary, be, label = BACKENDS[b]
+            if be == 'xla' and not have_pjrt():
+                systems.append({'system': b, 'label': label, 'error': 'skipped: no XLA plugin (make setup)'})
+                continue
+            e = dict(env, BPGO_BACKEND=be)
+            if be == 'xla':
+                e['PJRT_PLUGIN_LIBRARY_PATH'] = PJRT_DIR
+            plan.append((b, label, [os.path.join(BINDIR, binary)] + go_args, e))
+        for name, label, cmd, e in plan:
+            wait_idle(args.wait_idle, args.idle_load)
+            log('%s: %s ...' % (meta['label'], label))
+            recs, wall, err = run_json(pre + cmd, e, '%s-%s.log' % (w, name), args.timeout)
+            entry = {'system': name, 'label': label, 'wall_s': wall}
+            if err:
+                entry['error'] = err
+                log('  failed: ' + err)
+            elif not all(math.isfinite(x) for x in rec_numbers(recs[-1])):
+                err = 'non-finite time or loss: %s' % json.dumps(recs[-1])
+                entry['error'] = err
+                log('  failed: ' + err)
+            else:
+                rec = recs[-1]
+                med, lo, hi, pct = stats(rec['times_s'])
+                rec.update(median=med, min=lo, max=hi, spread_pct=pct)
+                entry['rec'] = rec
+                if name == 'BrainPy':
+                    bp_versions = rec.get('versions')
+                    entry['label'] = 'BrainPy %s (jax %s)' % (bp_versions.get('brainpy'), bp_versions.get('jax'))
+                else:
+                    backends_seen.append(rec.get('backend', ''))
+                log('  first %s s, median %s s (%s-%s), loss %.6g [%.0f s]'
+                    % (fmt_s(rec['first_s']), fmt_s(med), fmt_s(lo), fmt_s(hi), rec.get('final_loss', float('nan')), wall))
+            systems.append(entry)
+        # Table order: BrainPy first, then the backends in the order given.
+        order = ['BrainPy'] + backends
+        systems.sort(key=lambda s: order.index(s['system']))
+        results.append(dict(meta, systems=systems))
+
+    peak = measure_peak('end', peak)
+
+    # 5. report
+    rows = table_rows(results, peak)
+    print()
+    print_table(rows)
+    print()
+    target = None
+    for row in results:
+        if row['workload'] != 'rnn':
+            continue
+        base = next((s['rec']['median'] for s in row['systems'] if s['system'] == 'BrainPy' and s.get('rec')), None)
+        dflt = next((s['rec']['median'] for s in row['systems'] if s['system'] == 'go-simd' and s.get('rec')), None)
+        if base and dflt:
+            r = dflt / base
+            target = '%.2fx, %s' % (r, 'met' if r <= 0.5 else 'not met')
+            log('target (bpgo default <= 0.5x BrainPy per rnn epoch): ' + target)
+    wall = time.time() - t_start
+    ctx = {
+        'quick': q,
+        'command': command_line(),
+        'date': datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
+        'wall': wall,
+        'machine': machine_info(),
+        'versions': versions(bp_versions, backends_seen),
+        'params': params,
+        'peak': peak,
+        'threads': threads,
+        'threads_note': threads_note,
+        'load_start': load_start,
+        'loads': LOADS,
+        'waited': WAITED[0],
+        'wait_idle': args.wait_idle,
+        'idle_load': args.idle_load,
+        'rows_meta': rows_meta,
+        'bptt_label': 'bptt-T%d' % params['T'],
+        'target': target,
+    }
+    path = args.results or (os.path.join(OUTDIR, 'RESULTS-quick.md') if q else os.path.join(HERE, 'RESULTS.md'))
+    write_markdown(path, ctx, rows)
+    os.makedirs(OUTDIR, exist_ok=True)
+    raw = os.path.join(OUTDIR, 'results-quick.json' if q else 'results.json')
+    with open(raw, 'w') as f:
+        json.dump({'context': {k: v for k, v in ctx.items()}, 'results': results}, f, indent=1)
+    log('wrote %s and %s (%.0f s in all)' % (os.path.relpath(path, ROOT),
+                                            os.path.relpath(raw, ROOT), wall))
+    failed = [s for row in results for s in row['systems'] if s.get('error') and not s['error'].startswith('skipped')]
+    if failed:
+        die('%d measurement(s) failed (see the table)' % len(failed))
+
+
+if __name__ == '__main__':
+    main()
