@@ -9,8 +9,10 @@ Steps (stdlib only; run it with any python3):
      the lock or the python version changes (stamp .bpgo/bench-venv/.bench-stamp).
   2. bpgo's tests/bench/rnnbench built twice into .bpgo/bench/bin: GOEXPERIMENT=simd and GOEXPERIMENT= .
   3. Machine peak: tests/bench/peak.py (numpy matmul GFLOP/s, float64 and float32) in the bench venv.
-  4. Rows: "rnn" (seed 000's RNN, one epoch = 100 BPTT steps of 128 x 25, float64) and "bptt-T2250"
-     (one BPTT training step, T=2250, batch 128, 40 -> 100 tanh RNN -> 2, float32). For each row: BrainPy
+  4. Rows: "rnn" (seed 000's RNN, one epoch = 100 BPTT steps of 128 x 25, float64), "bptt-T2250"
+     (one BPTT training step, T=2250, batch 128, 40 -> 100 tanh RNN -> 2, float32), "snn" (seed 000's
+     SNN, one unit = 100 training steps on 256 samples x 100 steps, float64) and "eprop-alif-T2250"
+     (one BPTT step of seed 002's ALIF e-prop network, T=2250, batch 128, float32). For each row: BrainPy
      (tests/bench/brainpy_bench.py), then bpgo with BPGO_BACKEND=go on the SIMD build (bpgo's default),
      on the plain build, and BPGO_BACKEND=xla (XLA CPU PJRT plugin in .bpgo/pjrt, from `make setup`).
      Each is its own process; only the JSON lines on stdout are parsed, stderr goes to .bpgo/bench/logs.
@@ -43,9 +45,12 @@ LOGDIR = os.path.join(OUTDIR, 'logs')
 PJRT_DIR = os.path.join(STATE, 'pjrt')
 REQ = os.path.join(HERE, 'requirements.txt')
 
-# Sizes of the two rows (must match rnnbench and brainpy_bench.py).
+# Sizes of the rows (must match rnnbench and brainpy_bench.py).
 RNN = dict(n_in=1, hidden=100, n_out=1, batch=128, T=25)
-BPTT = dict(n_in=40, hidden=100, n_out=2, batch=128)
+BPTT = dict(n_in=40, hidden=100, n_out=2, batch=128)  # also the e-prop ALIF network's sizes
+SNN = dict(n_in=100, hidden=10, n_out=2, batch=256, T=100, steps_per_unit=100)
+
+WORKLOADS = ('rnn', 'bptt', 'snn', 'eprop')
 
 # bpgo backends: name -> (binary, BPGO_BACKEND, label)
 BACKENDS = {
@@ -258,9 +263,21 @@ def rnn_fwd_flops(n_in, hidden, n_out):
     return 2 * (n_in * hidden + hidden * hidden + hidden * n_out)
 
 
+def snn_flops(n_in, hidden, n_out):
+    """Matmul FLOPs of one sample-step of seed 000's SNN (Linear n_in->hidden, Linear hidden->n_out, no
+    recurrent matmul), forward + backward: dW only for the input Linear, dW and dh for the readout one."""
+    fwd = 2 * (n_in * hidden + hidden * n_out)
+    bwd = 2 * (n_in * hidden + 2 * hidden * n_out)
+    return fwd + bwd
+
+
 def workload_flops(row, p):
     if row == 'rnn':
         return rnn_flops(RNN['n_in'], RNN['hidden'], RNN['n_out']) * RNN['batch'] * RNN['T'] * p['batches']
+    if row == 'snn':
+        return (snn_flops(SNN['n_in'], SNN['hidden'], SNN['n_out']) * SNN['batch'] * SNN['T']
+                * SNN['steps_per_unit'])
+    # bptt and eprop: i2r (40x100), the 100x100 recurrence (r2r for e-prop), readout 100x2: the same matmuls.
     return rnn_flops(BPTT['n_in'], BPTT['hidden'], BPTT['n_out']) * BPTT['batch'] * p['T']
 
 
@@ -419,9 +436,19 @@ def write_markdown(path, ctx, rows):
              '%d BPTT steps on batches of %d x %d steps (data generation included), Adam(ExponentialDecay(0.025,1,0.99975), '
              'eps=0.1), loss MSE + 2e-4 L2^2; "first s" = first epoch (compilation included), then %d epochs timed. '
              '**%s** = one BPTT training step, T=%d, batch %d, 40 Bernoulli(0.05) inputs -> RNNCell(40,100,tanh) -> '
-             'Dense(100,2), cross-entropy on logits, Adam(0.01), float32 (an RNN stand-in for the e-prop ALIF network until '
-             'bpgo has ALIF); "first s" = first step (compilation included), then %d steps timed.'
-             % (p['batches'], RNN['batch'], RNN['T'], p['epochs'], ctx['bptt_label'], p['T'], BPTT['batch'], p['steps']))
+             'Dense(100,2), cross-entropy on logits, Adam(0.01), float32 (an RNN stand-in of the e-prop size, kept as a '
+             'plain-RNN baseline); "first s" = first step (compilation included), then %d steps timed. '
+             '**snn** = seed 000 SNN (Linear(100,10)+Expon -> Lif(10) -> Linear(10,2)+Expon -> Integrator(2), '
+             'KaimingNormal(scale=20), dt=1), float64, %d samples x %d steps of 10 Hz input spikes, the seed\'s '
+             'hand-written Trainer (bm.grad + Adam(4e-3), cross-entropy of the max over time); one unit = %d training '
+             'steps; "first s" = first unit (compilation included), then %d units timed. '
+             '**%s** = one BPTT training step of seed 002\'s EligSNN (40 Bernoulli(0.04) inputs -> 100 ALIFBellec2020, '
+             'half adaptive, recurrent Dense(100,100) on the previous spikes -> Dense(100,2) -> Leaky(2)), T=%d, batch %d, '
+             'float32, a random label per sample, loss = cross-entropy of the last 150 steps + firing-rate regulariser '
+             'on the monitored r.spike, Adam(0.01); "first s" = first step (compilation included), then %d steps timed.'
+             % (p['batches'], RNN['batch'], RNN['T'], p['epochs'], ctx['bptt_label'], p['T'], BPTT['batch'], p['steps'],
+                SNN['batch'], SNN['T'], SNN['steps_per_unit'], p['epochs'], ctx['eprop_label'], p['T'], BPTT['batch'],
+                p['steps']))
     L.append('- Columns: median and spread (min-max, ± half-range/median) of the timed epochs/steps; bpgo/BrainPy = '
              'ratio of medians (< 1: bpgo faster); % of peak = workload matmul FLOPs / median time / measured peak.')
     L.append('')
@@ -434,14 +461,19 @@ def write_markdown(path, ctx, rows):
     for row in ctx['rows_meta']:
         dt = row['dtype']
         line = '- %s: %.2f GFLOP per %s (%s)' % (row['label'], row['flops'] / 1e9, row['unit'], dt)
-        if pk:
+        if pk and row['workload'] == 'snn':
+            big = pk['big_' + dt]
+            line += ('; at the large-matmul peak %.1f GFLOP/s that is %s s (its matmuls, (256,100)@(100,10) and '
+                     '(256,10)@(10,2), are far too small to reach it: elementwise work and per-step overhead dominate).'
+                     % (big, fmt_s(row['flops'] / 1e9 / big)))
+        elif pk:
             big, step = pk['big_' + dt], pk['step_' + dt]
             line += ('; at the large-matmul peak %.1f GFLOP/s that is %s s, at the (%d,%d)@(%d,%d) step-matmul rate '
                      '%.1f GFLOP/s %s s.' % (big, fmt_s(row['flops'] / 1e9 / big), RNN['batch'], RNN['hidden'],
                                             RNN['hidden'], RNN['hidden'], step, fmt_s(row['flops'] / 1e9 / step)))
         else:
             line += '; peak not measured (no numpy).'
-        if row['workload'] == 'bptt' and ctx['params']['T'] > 100:
+        if row['workload'] in ('bptt', 'eprop') and ctx['params']['T'] > 100:
             line += (' bpgo runs T > 100 in compiled chunks of 100 steps and recomputes each chunk\'s forward pass in the '
                      'backward pass: +%.0f%% matmul FLOPs, not counted here.'
                      % (100.0 * rnn_fwd_flops(BPTT['n_in'], BPTT['hidden'], BPTT['n_out'])
@@ -483,16 +515,19 @@ def command_line():
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--quick', action='store_true',
-                    help='reduced smoke run: rnn 2 epochs x 10 batches, bptt T=200 x 2 steps; writes '
+                    help='reduced smoke run: rnn 2 epochs x 10 batches, bptt and eprop T=200 x 2 steps, snn 2 '
+                         'units; writes '
                          '.bpgo/bench/RESULTS-quick.md unless --results is given')
     ap.add_argument('--brainpy', choices=['yes', 'auto', 'no'], default='yes',
                     help='yes: build the venv if needed and run BrainPy; auto: only if .bpgo/bench-venv exists; no: skip')
     ap.add_argument('--backends', default='go-simd,go,xla', help='bpgo backends, comma-separated: go-simd, go, xla')
-    ap.add_argument('--workloads', default='rnn,bptt', help='rows, comma-separated: rnn, bptt')
-    ap.add_argument('--epochs', type=int, help='timed rnn epochs after the first (default 10; quick 2)')
+    ap.add_argument('--workloads', default=','.join(WORKLOADS),
+                    help='rows, comma-separated: rnn, bptt, snn, eprop (default: all four)')
+    ap.add_argument('--epochs', type=int,
+                    help='timed rnn epochs / snn units of 100 steps after the first (default 10; quick 2)')
     ap.add_argument('--batches', type=int, help='batches per rnn epoch (default 100; quick 10)')
-    ap.add_argument('--steps', type=int, help='timed bptt steps after the first (default 5; quick 2)')
-    ap.add_argument('--T', type=int, help='bptt sequence length (default 2250; quick 200)')
+    ap.add_argument('--steps', type=int, help='timed bptt and eprop steps after the first (default 5; quick 2)')
+    ap.add_argument('--T', type=int, help='bptt and eprop sequence length (default 2250; quick 200; eprop needs >= 150)')
     ap.add_argument('--threads', type=int, default=0, help='threads for every system (default: all cores)')
     ap.add_argument('--python', help='python for the venv (default $BENCH_PYTHON, python3.11, python3)')
     ap.add_argument('--results', help='markdown output (default tests/bench/RESULTS.md; quick: .bpgo/bench/RESULTS-quick.md)')
@@ -516,8 +551,10 @@ def main():
             die('unknown backend %r (go-simd, go, xla)' % b)
     workloads = [w.strip() for w in args.workloads.split(',') if w.strip()]
     for w in workloads:
-        if w not in ('rnn', 'bptt'):
-            die('unknown workload %r (rnn, bptt)' % w)
+        if w not in WORKLOADS:
+            die('unknown workload %r (%s)' % (w, ', '.join(WORKLOADS)))
+    if 'eprop' in workloads and params['T'] < 150:
+        die('--T %d: the eprop loss reads the last 150 steps (T >= 150)' % params['T'])
     nproc = os.cpu_count() or 1
     threads = args.threads or nproc
     if threads > nproc:
@@ -571,6 +608,16 @@ def main():
             meta = dict(workload='rnn', label='rnn', dtype='float64', unit='epoch', flops=workload_flops('rnn', params))
             bp_args = ['--workload', 'rnn', '--epochs', str(params['epochs']), '--batches', str(params['batches'])]
             go_args = ['-workload', 'rnn', '-epochs', str(params['epochs']), '-batches', str(params['batches'])]
+        elif w == 'snn':
+            meta = dict(workload='snn', label='snn', dtype='float64', unit='100 training steps',
+                        flops=workload_flops('snn', params))
+            bp_args = ['--workload', 'snn', '--epochs', str(params['epochs'])]
+            go_args = ['-workload', 'snn', '-epochs', str(params['epochs'])]
+        elif w == 'eprop':
+            meta = dict(workload='eprop', label='eprop-alif-T%d' % params['T'], dtype='float32',
+                        unit='step', flops=workload_flops('eprop', params))
+            bp_args = ['--workload', 'eprop', '--epochs', str(params['steps']), '--T', str(params['T'])]
+            go_args = ['-workload', 'eprop', '-epochs', str(params['steps']), '-T', str(params['T'])]
         else:
             meta = dict(workload='bptt', label='bptt-T%d (RNN stand-in for ALIF)' % params['T'], dtype='float32',
                         unit='step', flops=workload_flops('bptt', params))
@@ -656,6 +703,7 @@ def main():
         'idle_load': args.idle_load,
         'rows_meta': rows_meta,
         'bptt_label': 'bptt-T%d' % params['T'],
+        'eprop_label': 'eprop-alif-T%d' % params['T'],
         'target': target,
     }
     path = args.results or (os.path.join(OUTDIR, 'RESULTS-quick.md') if q else os.path.join(HERE, 'RESULTS.md'))

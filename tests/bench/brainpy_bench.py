@@ -14,6 +14,19 @@ BrainPy's own "Train ... epoch" reports go to stderr.
          logits (B, T, 2) against random integer labels (B, T), Adam(lr=0.01), Bernoulli(0.05)
          inputs (B, T, 40); the step is bm.grad + optimizer update under bm.cls_jit, written like
          the seed's SNN Trainer (reset, bm.for_loop over step_run, loss).
+  snn:   seed 000's "Training a spiking neural network" as the seed writes it (rnnbench -workload snn):
+         x64, bm.set_dt(1.), SNN(100, 10, 2) = Linear(KaimingNormal(scale=20)) + Expon(tau=10) ->
+         Lif(10, tau=10, V_reset=0, V_rest=0, V_th=1) -> Linear + Expon -> Integrator(2, tau=5), built in
+         the training environment; 100 steps x 256 samples x 100 inputs of 10 Hz spikes (time-first),
+         float labels rand < 0.5; the seed's Trainer (bm.grad + Adam(4e-3) under bm.cls_jit, loss =
+         cross-entropy of the max over time). One timed unit = 100 training steps.
+  eprop: seed 002's EligSNN (eprop=False) as the seed writes it (rnnbench -workload eprop):
+         bm.set_environment(training_mode, dt=1.), float32, 40 -> 100 ALIFBellec2020 (half adaptive,
+         r2r recurrence through the previous step's spikes) -> Dense(100, 2) -> Leaky(2); T steps of
+         Bernoulli(0.04) inputs, a random integer label per sample; loss = the seed's loss_fun
+         (cross-entropy of out[:, -150:] against the tiled label + firing-rate regulariser on the
+         monitored r.spike); one step = bm.grad + Adam(0.01) under bm.cls_jit, with r.spike
+         monitored in the scan as bp.BPTT(monitors={'r.spike': net.r.spike}) does.
 """
 
 import argparse
@@ -178,18 +191,262 @@ def bptt(steps, T, B):
     emit('bptt-T%d' % T, 'float32', first, times, loss)
 
 
+def snn(epochs):
+    import brainpy as bp
+    import brainpy.math as bm
+
+    bm.enable_x64()
+    bm.set_platform('cpu')
+    bm.random.seed(1)
+    dt0 = bm.get_dt()
+
+    # --- seed 000, "Training a spiking neural network" ---
+    bm.set_dt(1.)
+
+    class SNN(bp.DynamicalSystem):
+        def __init__(self, num_in, num_rec, num_out):
+            super().__init__()
+
+            # parameters
+            self.num_in = num_in
+            self.num_rec = num_rec
+            self.num_out = num_out
+
+            # neuron groups
+            self.r = bp.dyn.Lif(num_rec, tau=10., V_reset=0., V_rest=0., V_th=1.)
+            self.o = bp.dyn.Integrator(num_out, tau=5.)
+
+            # synapse: i->r
+            self.i2r = bp.Sequential(
+                comm=bp.dnn.Linear(num_in, num_rec, W_initializer=bp.init.KaimingNormal(scale=20.)),
+                syn=bp.dyn.Expon(num_rec, tau=10.),
+            )
+
+            # synapse: r->o
+            self.r2o = bp.Sequential(
+                comm=bp.dnn.Linear(num_rec, num_out, W_initializer=bp.init.KaimingNormal(scale=20.)),
+                syn=bp.dyn.Expon(num_out, tau=10.),
+            )
+
+        def update(self, spike):
+            return spike >> self.i2r >> self.r >> self.r2o >> self.o
+
+    num_in = 100
+    num_rec = 10
+    with bm.training_environment():
+        net = SNN(num_in, num_rec, 2)  # out task is a two label classification task
+
+    num_step = 100
+    num_sample = 256
+    freq = 10  # Hz
+    mask = bm.random.rand(num_step, num_sample, num_in)
+    x_data = bm.zeros((num_step, num_sample, num_in))
+    x_data[mask < freq * bm.get_dt() / 1000.] = 1.0
+    y_data = bm.asarray(bm.random.rand(num_sample) < 0.5, dtype=bm.float_)
+    indices = bm.arange(num_step)
+
+    class Trainer:
+        def __init__(self, net, opt):
+            self.net = net
+            self.opt = opt
+            opt.register_train_vars(net.train_vars().unique())
+            self.f_grad = bm.grad(self.f_loss, grad_vars=self.opt.vars_to_train, return_value=True)
+
+        def f_loss(self):
+            self.net.reset(num_sample)
+            outs = bm.for_loop(self.net.step_run, (indices, x_data))
+            return bp.losses.cross_entropy_loss(bm.max(outs, axis=0), y_data)
+
+        @bm.cls_jit
+        def f_train(self):
+            grads, loss = self.f_grad()
+            self.opt.update(grads)
+            return loss
+    # --- end of the seed's code ---
+
+    net.reset(num_sample)  # state sized before tracing (see bptt): one compilation, in the first unit
+    trainer = Trainer(net=net, opt=bp.optim.Adam(lr=4e-3))
+    first, times, l = None, [], None
+    for e in range(epochs + 1):
+        t0 = time.perf_counter()
+        for i in range(100):
+            l = trainer.f_train()
+        l = float(l)  # waits for the last step
+        d = time.perf_counter() - t0
+        print(f'Train {100 * (e + 1)} steps, loss {l}', file=sys.stderr, flush=True)
+        if e == 0:
+            first = d
+        else:
+            times.append(d)
+    bm.set_dt(dt0)
+    emit('snn', 'float64', first, times, l)
+
+
+def eprop(steps, T, B):
+    import brainpy as bp
+    import brainpy.math as bm
+    from jax.lax import stop_gradient  # seed 002's import
+
+    bm.disable_x64()
+    bm.set_platform('cpu')
+    bm.random.seed(3)
+    dt0 = bm.get_dt()
+
+    # --- seed 002, "(Bellec, et. al, 2020): eprop for Evidence Accumulation Task" ---
+    bm.set_environment(bm.training_mode, dt=1.)
+
+    # neuron model and simulation parameters
+    reg_f = 1.  # regularization coefficient for firing rate
+    reg_rate = 10  # target firing rate for regularization [Hz]
+
+    # Experiment parameters
+    t_cue_spacing = 150  # distance between two consecutive cues in ms
+
+    # Frequencies
+    input_f0 = 40. / 1000.  # poisson firing rate of input neurons in khz
+    regularization_f0 = reg_rate / 1000.  # mean target network firing frequency
+
+    class EligSNN(bp.DynSysGroup):
+        def __init__(self, num_in, num_rec, num_out, eprop=True, tau_a=2e3, tau_v=2e1):
+            super(EligSNN, self).__init__()
+
+            # parameters
+            self.num_in = num_in
+            self.num_rec = num_rec
+            self.num_out = num_out
+            self.eprop = eprop
+
+            # neurons
+            self.o = bp.dyn.Leaky(num_out, tau=20)
+
+            n_regular = int(num_rec / 2)
+            n_adaptive = num_rec - n_regular
+            beta1 = bm.exp(- bm.get_dt() / tau_a)
+            beta2 = 1.7 * (1 - beta1) / (1 - bm.exp(-1 / tau_v))
+            beta = bm.concatenate([bm.ones(n_regular), bm.ones(n_adaptive) * beta2])
+            self.r = bp.neurons.ALIFBellec2020(
+                num_rec,
+                V_rest=0.,
+                tau_ref=5.,
+                V_th=0.6,
+                tau_a=tau_a,
+                tau=tau_v,
+                beta=beta,
+                V_initializer=bp.init.ZeroInit(),
+                a_initializer=bp.init.ZeroInit(),
+                eprop=eprop,
+                input_var=False,
+            )
+
+            # synapses
+            self.i2r = bp.layers.Dense(num_in, num_rec,
+                                       W_initializer=bp.init.KaimingNormal(),
+                                       b_initializer=None)
+            self.i2r.W *= tau_v
+            self.r2r = bp.layers.Dense(num_rec, num_rec,
+                                       W_initializer=bp.init.KaimingNormal(),
+                                       b_initializer=None)
+            self.r2r.W *= tau_v
+            self.r2o = bp.layers.Dense(num_rec, num_out,
+                                       W_initializer=bp.init.KaimingNormal(),
+                                       b_initializer=None)
+
+        def update(self, x):
+            z = stop_gradient(self.r.spike.value) if self.eprop else self.r.spike.value
+            return self.o(self.r2o(self.r(self.r2r(z) + self.i2r(x))))
+
+    net = EligSNN(num_in=40, num_rec=100, num_out=2, eprop=False)
+
+    def loss_fun(predicts, targets):
+        predicts, mon = predicts
+
+        # we only use network output at the end for classification
+        output_logits = predicts[:, -t_cue_spacing:]
+
+        # Define the accuracy
+        y_predict = bm.argmax(bm.mean(output_logits, axis=1), axis=1)
+        accuracy = bm.equal(targets, y_predict).astype(bm.dftype()).mean()
+
+        # loss function
+        tiled_targets = bm.tile(bm.expand_dims(targets, 1), (1, t_cue_spacing))
+        loss_cls = bm.mean(bp.losses.cross_entropy_loss(output_logits, tiled_targets))
+
+        # Firing rate regularization:
+        av = bm.mean(mon['r.spike'], axis=(0, 1)) / bm.get_dt()
+        loss_reg_f = bm.sum(bm.square(av - regularization_f0) * reg_f)
+
+        # Aggregate the losses #
+        loss = loss_reg_f + loss_cls
+        loss_res = {'loss': loss, 'loss reg': loss_reg_f, 'accuracy': accuracy}
+        return bm.as_jax(loss), loss_res
+    # --- end of the seed's code ---
+
+    # Data as rnnbench makes it: Bernoulli(input_f0) spikes (B, T, 40), a random label per sample.
+    x = bm.asarray(bm.random.rand(B, T, 40) < input_f0, dtype=bm.float_)
+    y = bm.random.randint(0, 2, (B,), dtype=bm.int32)
+    indices = bm.arange(T)
+
+    # One BPTT step as bp.BPTT(net, loss_fun, loss_has_aux=True, optimizer=Adam(0.01),
+    # monitors={'r.spike': net.r.spike}) runs it, written like seed 000's hand-written Trainer.
+    class Trainer:
+        def __init__(self, net, opt):
+            self.net = net
+            self.opt = opt
+            opt.register_train_vars(net.train_vars().unique())
+            self.f_grad = bm.grad(self.f_loss, grad_vars=self.opt.vars_to_train, has_aux=True,
+                                  return_value=True)
+
+        def _step(self, i, x):
+            out = self.net.step_run(i, x)
+            return out, self.net.r.spike.value  # the monitor, read after the step
+
+        def f_loss(self, xs, ys):
+            self.net.reset(xs.shape[0])
+            outs, spikes = bm.for_loop(self._step, (indices, bm.moveaxis(xs, 0, 1)))  # time-first
+            preds = (bm.moveaxis(outs, 0, 1), {'r.spike': bm.moveaxis(spikes, 0, 1)})
+            return loss_fun(preds, ys)
+
+        @bm.cls_jit
+        def f_train(self, xs, ys):
+            grads, loss, aux = self.f_grad(xs, ys)
+            self.opt.update(grads)
+            return loss, aux
+
+    net.reset(B)  # state sized before tracing (see bptt)
+    trainer = Trainer(net, bp.optim.Adam(lr=0.01))
+    first, times, loss = None, [], None
+    for s in range(steps + 1):
+        t0 = time.perf_counter()
+        loss, aux = trainer.f_train(x, y)
+        loss = float(loss)  # waits for the result
+        d = time.perf_counter() - t0
+        print('Train %d steps, loss %s, accuracy %s, loss reg %s'
+              % (s + 1, loss, float(aux['accuracy']), float(aux['loss reg'])), file=sys.stderr, flush=True)
+        if s == 0:
+            first = d
+        else:
+            times.append(d)
+    bm.set_environment(bm.nonbatching_mode, dt=dt0)
+    emit('eprop-alif-T%d' % T, 'float32', first, times, loss)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--workload', choices=['rnn', 'bptt'], required=True)
-    ap.add_argument('--epochs', type=int, default=4, help='timed epochs (rnn) or steps (bptt), after one warm-up')
+    ap.add_argument('--workload', choices=['rnn', 'bptt', 'snn', 'eprop'], required=True)
+    ap.add_argument('--epochs', type=int, default=4,
+                    help='timed epochs (rnn), steps (bptt, eprop) or units of 100 steps (snn), after one warm-up')
     ap.add_argument('--batches', type=int, default=100, help='batches per epoch (rnn)')
-    ap.add_argument('--T', type=int, default=2250, help='sequence length (bptt)')
+    ap.add_argument('--T', type=int, default=2250, help='sequence length (bptt, eprop)')
     ap.add_argument('--batch', type=int, default=128, help='batch size')
     args = ap.parse_args()
     if args.workload == 'rnn':
         rnn(args.epochs, args.batches, args.batch)
-    else:
+    elif args.workload == 'bptt':
         bptt(args.epochs, args.T, args.batch)
+    elif args.workload == 'snn':
+        snn(args.epochs)
+    else:
+        eprop(args.epochs, args.T, args.batch)
 
 
 if __name__ == '__main__':
