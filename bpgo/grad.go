@@ -81,18 +81,11 @@ func NewGrad(model Stepper, loss LossFunc, opts GradOptions) (*Grad, error) {
 	if loss == nil {
 		return nil, fmt.Errorf("bpgo.NewGrad: loss is nil")
 	}
-	if opts.Chunk == 0 {
-		opts.Chunk = DefaultChunk
+	chunk, stepDt, err := resolveLoop("bpgo.NewGrad: GradOptions", opts.Chunk, opts.Dt)
+	if err != nil {
+		return nil, err
 	}
-	if opts.Chunk < 1 {
-		return nil, fmt.Errorf("bpgo.NewGrad: GradOptions.Chunk must be >= 1, got %d", opts.Chunk)
-	}
-	if opts.Dt == 0 {
-		opts.Dt = Dt()
-	}
-	if !(opts.Dt > 0) || math.IsInf(opts.Dt, 0) {
-		return nil, fmt.Errorf("bpgo.NewGrad: GradOptions.Dt must be a positive number of ms, got %v", opts.Dt)
-	}
+	opts.Chunk, opts.Dt = chunk, stepDt
 	b, err := Backend()
 	if err != nil {
 		return nil, err
@@ -126,13 +119,8 @@ func (g *Grad) refresh() error {
 	if g.tree != nil && slices.Equal(tree.Vars, g.tree.Vars) {
 		return nil
 	}
-	for _, v := range tree.Vars {
-		if v.value == nil {
-			return fmt.Errorf("variable %q has no value", v.name)
-		}
-		if vdt := v.value.DType(); vdt.IsFloat() && vdt != g.dtype {
-			return fmt.Errorf("variable %q is %s but the runtime float type is %s: call bpgo.EnableX64() (or not) before building the model, consistently", v.name, vdt, g.dtype)
-		}
+	if err := checkVars(tree, g.dtype); err != nil {
+		return err
 	}
 	mons, err := resolveMonitors(tree, g.monitors)
 	if err != nil {

@@ -60,30 +60,18 @@ type Runner struct {
 
 // NewRunner builds a runner for a model (a pointer to a struct with an Update method).
 func NewRunner(model Stepper, opts RunnerOptions) (*Runner, error) {
-	if opts.Chunk == 0 {
-		opts.Chunk = DefaultChunk
+	chunk, stepDt, err := resolveLoop("bpgo.NewRunner: RunnerOptions", opts.Chunk, opts.Dt)
+	if err != nil {
+		return nil, err
 	}
-	if opts.Chunk < 1 {
-		return nil, fmt.Errorf("bpgo.NewRunner: RunnerOptions.Chunk must be >= 1, got %d", opts.Chunk)
-	}
-	if opts.Dt == 0 {
-		opts.Dt = Dt()
-	}
-	if !(opts.Dt > 0) || math.IsInf(opts.Dt, 0) {
-		return nil, fmt.Errorf("bpgo.NewRunner: RunnerOptions.Dt must be a positive number of ms, got %v", opts.Dt)
-	}
+	opts.Chunk, opts.Dt = chunk, stepDt
 	tree, err := Walk(model)
 	if err != nil {
 		return nil, err
 	}
 	dt := FloatDType()
-	for _, v := range tree.Vars {
-		if v.value == nil {
-			return nil, fmt.Errorf("bpgo.NewRunner: variable %q has no value", v.name)
-		}
-		if vdt := v.value.DType(); vdt.IsFloat() && vdt != dt {
-			return nil, fmt.Errorf("bpgo.NewRunner: variable %q is %s but the runtime float type is %s: call bpgo.EnableX64() (or not) before building the model, consistently", v.name, vdt, dt)
-		}
+	if err := checkVars(tree, dt); err != nil {
+		return nil, fmt.Errorf("bpgo.NewRunner: %w", err)
 	}
 	mons, err := resolveMonitors(tree, opts.Monitors)
 	if err != nil {
@@ -257,15 +245,9 @@ func (r *Runner) refresh() error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	same := len(tree.Vars) == len(r.tree.Vars)
-	for i := 0; same && i < len(tree.Vars); i++ {
-		same = tree.Vars[i] == r.tree.Vars[i]
-	}
-	if !same {
-		for _, v := range tree.Vars {
-			if v.value == nil {
-				return fmt.Errorf("variable %q has no value", v.name)
-			}
+	if !slices.Equal(tree.Vars, r.tree.Vars) {
+		if err := checkVars(tree, r.dtype); err != nil {
+			return err
 		}
 		mons, err := resolveMonitors(tree, r.monitors)
 		if err != nil {
@@ -388,4 +370,36 @@ func joinMonitor(parts []*tensors.Tensor) (*tensors.Tensor, error) {
 		all = append(all, ToFloat64s(p)...)
 	}
 	return FromFloat64s(parts[0].DType(), all, len(all))
+}
+
+// resolveLoop applies the defaults of the Chunk and Dt options shared by runners and gradients
+// (DefaultChunk, the global Dt) and validates them; what names the options struct in errors.
+func resolveLoop(what string, chunk int, dt float64) (int, float64, error) {
+	if chunk == 0 {
+		chunk = DefaultChunk
+	}
+	if chunk < 1 {
+		return 0, 0, fmt.Errorf("%s.Chunk must be >= 1, got %d", what, chunk)
+	}
+	if dt == 0 {
+		dt = Dt()
+	}
+	if !(dt > 0) || math.IsInf(dt, 0) {
+		return 0, 0, fmt.Errorf("%s.Dt must be a positive number of ms, got %v", what, dt)
+	}
+	return chunk, dt, nil
+}
+
+// checkVars verifies that every variable of a model has a value and that float variables have
+// the runtime float type the graphs are built for.
+func checkVars(tree *Tree, dt dtypes.DType) error {
+	for _, v := range tree.Vars {
+		if v.value == nil {
+			return fmt.Errorf("variable %q has no value", v.name)
+		}
+		if vdt := v.value.DType(); vdt.IsFloat() && vdt != dt {
+			return fmt.Errorf("variable %q is %s but the runtime float type is %s: call bpgo.EnableX64() (or not) before building the model, consistently", v.name, vdt, dt)
+		}
+	}
+	return nil
 }

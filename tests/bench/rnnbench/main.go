@@ -76,6 +76,27 @@ type result struct {
 	PeakSys  float64   `json:"go_sys_mb"`
 }
 
+// measure times units+1 calls of unit: the first (compilation included) goes to r.First, the
+// others to r.Times; the last loss is kept and the result printed.
+func measure(r result, units int, unit func() (loss float64, err error)) error {
+	for u := range units + 1 {
+		t0 := time.Now()
+		loss, err := unit()
+		if err != nil {
+			return err
+		}
+		d := time.Since(t0).Seconds()
+		if u == 0 {
+			r.First = d
+		} else {
+			r.Times = append(r.Times, d)
+		}
+		r.Loss = loss
+	}
+	emit(r)
+	return nil
+}
+
 func emit(r result) {
 	s := append([]float64(nil), r.Times...)
 	sort.Float64s(s)
@@ -153,22 +174,13 @@ func rnn(epochs, batches, batch, chunk int) error {
 		}
 	}
 	r := result{Workload: "rnn", Backend: bpgo.BackendName(bpgo.MustBackend()), DType: "float64"}
-	for e := range epochs + 1 {
-		t0 := time.Now()
+	return measure(r, epochs, func() (float64, error) {
 		if err := tr.Fit(data, nil, 1, trainers.FitOptions{}); err != nil {
-			return err
+			return 0, err
 		}
-		d := time.Since(t0).Seconds()
-		if e == 0 {
-			r.First = d
-		} else {
-			r.Times = append(r.Times, d)
-		}
-	}
-	l := tr.TrainLosses()
-	r.Loss = l[len(l)-1]
-	emit(r)
-	return nil
+		l := tr.TrainLosses()
+		return l[len(l)-1], nil
+	})
 }
 
 // longNet is the e-prop-sized network: 40 inputs, 100 recurrent units, 2 outputs.
@@ -229,22 +241,13 @@ func alif(steps, T, batch, chunk int) error {
 	}
 	y := bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), lab, batch, T))
 	r := result{Workload: fmt.Sprintf("bptt-T%d", T), Backend: bpgo.BackendName(bpgo.MustBackend()), DType: "float32"}
-	for s := range steps + 1 {
-		t0 := time.Now()
+	return measure(r, steps, func() (float64, error) {
 		res, err := g.Step(x, y, opt)
 		if err != nil {
-			return err
+			return 0, err
 		}
-		d := time.Since(t0).Seconds()
-		if s == 0 {
-			r.First = d
-		} else {
-			r.Times = append(r.Times, d)
-		}
-		r.Loss = res.Loss
-	}
-	emit(r)
-	return nil
+		return res.Loss, nil
+	})
 }
 
 // spiking is seed 000's SNN: spike >> i2r >> r >> r2o >> o.
@@ -323,27 +326,19 @@ func snn(epochs, chunk int) error {
 		return err
 	}
 	r := result{Workload: "snn", Backend: bpgo.BackendName(bpgo.MustBackend()), DType: "float64"}
-	for e := range epochs + 1 {
-		t0 := time.Now()
-		for i := range 100 {
+	units := 0
+	return measure(r, epochs, func() (loss float64, err error) {
+		units++
+		for range 100 {
 			res, err := g.Step(x, y, opt)
 			if err != nil {
-				return err
+				return 0, err
 			}
-			r.Loss = res.Loss
-			if i == 99 {
-				fmt.Fprintf(os.Stderr, "Train %d steps, loss %s\n", 100*(e+1), trainers.PyFloat(res.Loss))
-			}
+			loss = res.Loss
 		}
-		d := time.Since(t0).Seconds()
-		if e == 0 {
-			r.First = d
-		} else {
-			r.Times = append(r.Times, d)
-		}
-	}
-	emit(r)
-	return nil
+		fmt.Fprintf(os.Stderr, "Train %d steps, loss %s\n", 100*units, trainers.PyFloat(loss))
+		return loss, nil
+	})
 }
 
 // eligSNN is seed 002's EligSNN (eprop=False): z = r.spike (previous step);
@@ -439,20 +434,11 @@ func eprop(steps, T, batch, chunk int) error {
 		return err
 	}
 	r := result{Workload: fmt.Sprintf("eprop-alif-T%d", T), Backend: bpgo.BackendName(bpgo.MustBackend()), DType: "float32"}
-	for s := range steps + 1 {
-		t0 := time.Now()
+	return measure(r, steps, func() (float64, error) {
 		res, err := g.Step(x, y, opt)
 		if err != nil {
-			return err
+			return 0, err
 		}
-		d := time.Since(t0).Seconds()
-		if s == 0 {
-			r.First = d
-		} else {
-			r.Times = append(r.Times, d)
-		}
-		r.Loss = res.Loss
-	}
-	emit(r)
-	return nil
+		return res.Loss, nil
+	})
 }
