@@ -44,12 +44,16 @@ var (
 // Backend returns the process-wide compute backend, choosing it on first use from BPGO_BACKEND
 // (see BackendEnv) and announcing the choice in one line.
 func Backend() (compute.Backend, error) {
+	defer keepHeapHeadroom() // see heapguard.go: every graph built or run starts here or in callExec
 	backendMu.Lock()
 	defer backendMu.Unlock()
 	if backendInst == nil && backendErr == nil {
 		backendInst, backendErr = newBackend(os.Getenv(BackendEnv))
 		if backendErr == nil {
 			announce(BackendName(backendInst))
+			if backendInst.String() == gobackend.BackendName && simdBuild() {
+				enableHeapGuard()
+			}
 		}
 	}
 	return backendInst, backendErr

@@ -349,6 +349,7 @@ func concatTime(parts []*tensors.Tensor) (*tensors.Tensor, error) {
 // callExec runs a compiled chunk, turning a panic raised while the graph is built (a model's
 // Update rejecting its input, say) into an error.
 func callExec(e *graph.Exec, args []any) (res []*tensors.Tensor, err error) {
+	keepHeapHeadroom()
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("building the step graph: %v", r)

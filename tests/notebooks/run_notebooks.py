@@ -274,6 +274,9 @@ def execute(path: Path, args, expectations: dict) -> tuple[Result, dict]:
 
     res = Result(path=str(path))
     nb = nbformat.read(path, as_version=4)
+    # Outputs committed with the notebook must not count: a cell that is never reached (execution
+    # stopped earlier) would otherwise still show its old metrics and figures.
+    clear_outputs(nb)
     starts: dict[int, float] = {}
 
     def on_execute(cell, cell_index, **_):
@@ -334,6 +337,13 @@ def _source_head(nb, i: int) -> str:
     return ""
 
 
+def clear_outputs(nb) -> None:
+    for c in nb.cells:
+        if c.get("cell_type") == "code":
+            c["outputs"] = []
+            c["execution_count"] = None
+
+
 def strip_timing(nb) -> None:
     for c in nb.cells:
         c.get("metadata", {}).pop("execution", None)
@@ -343,14 +353,14 @@ def report(res: Result, nb, stream=sys.stdout) -> None:
     status = "PASS" if res.passed else "FAIL"
     print(f"{status} {res.path}  ({res.seconds:.1f} s, {res.figures} figure(s), {len(res.metrics)} metric(s))",
           file=stream)
+    for f in res.failures:  # first, so that a log cut after a few lines still says why
+        print(f"    FAILED {res.path} {f}", file=stream)
     for i, s in sorted(res.cell_seconds.items()):
         print(f"    cell [{i}] {s:7.1f} s  {_source_head(nb, i)}", file=stream)
     for name, v in res.metrics.items():
         print(f"    metric {name} = {v}", file=stream)
     for n in res.notes:
         print(f"    note: {n}", file=stream)
-    for f in res.failures:
-        print(f"    FAILED {res.path} {f}", file=stream)
     stream.flush()
 
 

@@ -197,6 +197,20 @@ def test_run_failures_are_caught(testdata_run, name, cell, fragment):
         assert f"FAILED {name} cell [{cell}]" in out
 
 
+def test_run_ignores_outputs_of_cells_not_reached(testdata_run):
+    _, out, results, _ = testdata_run
+    r = results["panic.ipynb"]
+    assert "stale_output" not in r["metrics"], r  # committed output of the cell after the panic
+    assert r["metrics"]["before_panic"] == 1
+
+
+def test_run_prints_failures_next_to_the_verdict(testdata_run):
+    _, out, _, _ = testdata_run
+    lines = out.splitlines()
+    i = next(i for i, line in enumerate(lines) if line.startswith("FAIL ") and "panic.ipynb" in line)
+    assert "FAILED" in lines[i + 1], lines[i:i + 3]
+
+
 def test_run_full_mode_write_and_tight_bounds(tmp_path):
     nb = tmp_path / "hello.ipynb"
     shutil.copy(TESTDATA / "hello.ipynb", nb)

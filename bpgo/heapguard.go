@@ -1,0 +1,97 @@
+package bpgo
+
+import (
+	"os"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// The heap guard works around an out-of-bounds read in Go 1.27's experimental simd package, on
+// which the Go backend's vectorised kernels (GOEXPERIMENT=simd) are built.
+//
+// simd.LoadFloat64sPart and its siblings, which the Go backend uses for the tail of every
+// elementwise op whose length is not a multiple of the vector width, compile to a full-width
+// unmasked load followed by a mask (go1.27.2 and go1.27.4 alike). They read up to 63 bytes past
+// the end of the slice. That is harmless unless the slice ends at the top of the Go heap's mapped
+// region: the next page is then reserved but inaccessible and the process dies with
+// "unexpected fault address ... SIGSEGV" in, e.g., simdAddVVFloat64@simd512. In notebook 01's
+// spiking section this happened in about one run in ten.
+//
+// Go's page allocator is address-ordered first fit, so buffers only reach the top of the mapped
+// heap when everything below is in use. The guard keeps a large free, mapped region above the
+// heap: it grows the heap with a ballast that is never touched (fresh pages cost no resident
+// memory) and frees it at once. Compiled graphs re-check the headroom before each call and
+// extend it when the heap has grown into it.
+//
+// BPGO_HEAP_GUARD=off disables it (for measuring it, or once a toolchain loads partial vectors
+// with masked loads).
+const HeapGuardEnv = "BPGO_HEAP_GUARD"
+
+const (
+	heapHeadroomMin = 512 << 20 // extend when less than this is free and mapped
+	heapBallastMin  = 1 << 30   // the smallest ballast
+)
+
+var heapGuard struct {
+	on      atomic.Bool
+	mu      sync.Mutex
+	samples []metrics.Sample
+	grown   int // ballasts allocated, for tests
+}
+
+// enableHeapGuard turns the guard on for this process (once a SIMD-built Go backend exists) and
+// makes the first headroom.
+func enableHeapGuard() {
+	if v := strings.ToLower(strings.TrimSpace(os.Getenv(HeapGuardEnv))); v == "off" || v == "0" || v == "false" {
+		return
+	}
+	heapGuard.mu.Lock()
+	heapGuard.samples = []metrics.Sample{
+		{Name: "/memory/classes/heap/free:bytes"},
+		{Name: "/memory/classes/heap/released:bytes"},
+		{Name: "/memory/classes/heap/objects:bytes"},
+	}
+	heapGuard.mu.Unlock()
+	heapGuard.on.Store(true)
+	keepHeapHeadroom()
+}
+
+// keepHeapHeadroom extends the free region above the heap when it has become smaller than
+// heapHeadroomMin. It is cheap when nothing needs doing (a few runtime metrics are read).
+func keepHeapHeadroom() {
+	if !heapGuard.on.Load() {
+		return
+	}
+	heapGuard.mu.Lock()
+	defer heapGuard.mu.Unlock()
+	free, inUse := heapStats()
+	if free >= heapHeadroomMin {
+		return
+	}
+	growHeap(max(heapBallastMin, inUse))
+	heapGuard.grown++
+}
+
+// heapStats returns the bytes of mapped heap that are free (released to the OS or not) and the
+// bytes held by live and unswept objects. Called with heapGuard.mu held.
+func heapStats() (free, inUse uint64) {
+	metrics.Read(heapGuard.samples)
+	v := func(i int) uint64 {
+		if heapGuard.samples[i].Value.Kind() != metrics.KindUint64 {
+			return 0
+		}
+		return heapGuard.samples[i].Value.Uint64()
+	}
+	return v(0) + v(1), v(2)
+}
+
+// growHeap makes the runtime map n more bytes of heap and frees them again. A fresh span is
+// known to be zero, so the ballast is not written to and costs address space, not memory.
+func growHeap(n uint64) {
+	runtime.KeepAlive(make([]byte, n))
+	debug.FreeOSMemory() // collects the ballast and counts its pages as released
+}
