@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -719,6 +720,38 @@ func TestActivationByName(t *testing.T) {
 	}
 	if _, err := models.ActivationByName("ReLU"); err == nil || !strings.Contains(err.Error(), "relu, relu6") {
 		t.Errorf("unknown name: error %v, want one listing the names", err)
+	}
+}
+
+// relu is built from vectorised ops with a routed gradient: its values at ±Inf and its gradient
+// must still be jax.nn.relu's (0 at x = 0, also inside relu6).
+func TestReluValuesAndGradient(t *testing.T) {
+	x64(t)
+	xs := []float64{math.Inf(-1), -2, -1e-300, 0, 1e-300, 0.5, 7, math.Inf(1)}
+	for _, c := range []struct {
+		name       string
+		vals, grad []float64
+	}{
+		{"relu", []float64{0, 0, 0, 0, 1e-300, 0.5, 7, math.Inf(1)}, []float64{0, 0, 0, 0, 1, 1, 1, 1}},
+		{"relu6", []float64{0, 0, 0, 0, 1e-300, 0.5, 6, 6}, []float64{0, 0, 0, 0, 1, 1, 0, 0}},
+	} {
+		f, err := models.ActivationByName(c.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := graph.ExecOnceN(bpgo.MustBackend(), func(x *graph.Node) []*graph.Node {
+			y := f(x)
+			return []*graph.Node{y, graph.Gradient(graph.ReduceAllSum(y), x)[0]}
+		}, xs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := bpgo.ToFloat64s(out[0]); !slices.Equal(got, c.vals) {
+			t.Errorf("%s(%v) = %v, want %v", c.name, xs, got, c.vals)
+		}
+		if got := bpgo.ToFloat64s(out[1]); !slices.Equal(got, c.grad) {
+			t.Errorf("%s'(%v) = %v, want %v", c.name, xs, got, c.grad)
+		}
 	}
 }
 
