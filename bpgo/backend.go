@@ -24,11 +24,25 @@ import (
 //	xla:/abs/path.so  XLA with that plugin file
 const BackendEnv = "BPGO_BACKEND"
 
-// PluginHelp tells a user how to get the XLA CPU plugin; it ends every XLA loading error.
+// PluginHelp tells a user how to get the XLA CPU plugin; it ends every error loading a CPU plugin.
 const PluginHelp = `the XLA CPU plugin could not be loaded. Install it with "make setup" (it puts ` +
 	`pjrt_c_api_cpu_plugin.so in .bpgo/pjrt and the bpgo kernel sets PJRT_PLUGIN_LIBRARY_PATH to it), ` +
 	`or point PJRT_PLUGIN_LIBRARY_PATH at a directory holding pjrt_c_api_cpu_plugin.so, ` +
 	`or set BPGO_BACKEND=go to use the pure-Go backend`
+
+// CUDAPluginHelp ends XLA loading errors for a CUDA plugin (BPGO_BACKEND=xla:cuda, or a plugin file
+// whose name contains "cuda", as in the classroom image's GPU variant).
+const CUDAPluginHelp = `the XLA CUDA plugin could not be loaded. It needs an NVIDIA GPU and driver: start the ` +
+	`container with "docker run --gpus all" (the host needs NVIDIA's driver and container toolkit), ` +
+	`or set BPGO_BACKEND=go (or BPGO_BACKEND=xla:cpu) to run on the CPU`
+
+// pluginHelp is the hint for a failure to load the named plugin.
+func pluginHelp(plugin string) string {
+	if strings.Contains(strings.ToLower(filepath.Base(plugin)), "cuda") {
+		return CUDAPluginHelp
+	}
+	return PluginHelp
+}
 
 // DefaultOrder is the backend order tried by BPGO_BACKEND=auto, fastest first as measured on the
 // tutorials' workloads (README "Backends"): the Go backend runs the NG-RC section in 0.2 s where
@@ -138,15 +152,16 @@ func newGo(options string) (b compute.Backend, err error) {
 // newXLA loads the XLA backend. In auto mode a local plugin is preferred; GoMLX's auto-install
 // (a download) is only tried when no local plugin exists and GOMLX_NO_AUTO_INSTALL is unset.
 func newXLA(cfg string) (b compute.Backend, err error) {
+	plugin := strings.SplitN(cfg, ",", 2)[0]
+	help := pluginHelp(plugin)
 	defer func() {
 		if r := recover(); r != nil {
-			b, err = nil, fmt.Errorf("bpgo: XLA backend %q: %v; %s", cfg, r, PluginHelp)
+			b, err = nil, fmt.Errorf("bpgo: XLA backend %q: %v; %s", cfg, r, help)
 		}
 	}()
-	plugin := strings.SplitN(cfg, ",", 2)[0]
 	if filepath.IsAbs(plugin) {
 		if _, statErr := os.Stat(plugin); statErr != nil {
-			return nil, fmt.Errorf("bpgo: XLA plugin file %s: %w; %s", plugin, statErr, PluginHelp)
+			return nil, fmt.Errorf("bpgo: XLA plugin file %s: %w; %s", plugin, statErr, help)
 		}
 	}
 	xla.EnableAutoInstall(false) // the probe below must not download anything
@@ -157,7 +172,7 @@ func newXLA(cfg string) (b compute.Backend, err error) {
 		if err == nil {
 			err = errors.New("no backend returned")
 		}
-		return nil, fmt.Errorf("bpgo: XLA backend %q: %v; %s", cfg, firstLine(err.Error()), PluginHelp)
+		return nil, fmt.Errorf("bpgo: XLA backend %q: %v; %s", cfg, firstLine(err.Error()), help)
 	}
 	if err := checkPluginVersion(plugin); err != nil {
 		xb.Finalize()
@@ -178,7 +193,7 @@ func checkPluginVersion(plugin string) error {
 	major, minor := p.Version()
 	if major != 0 || minor < MinPJRTMinor {
 		return fmt.Errorf("bpgo: XLA plugin %s has PJRT C-API %d.%d, older than the %d.%d that go-xla v0.4.13 needs; %s",
-			p.Path(), major, minor, 0, MinPJRTMinor, PluginHelp)
+			p.Path(), major, minor, 0, MinPJRTMinor, pluginHelp(plugin))
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 )
 
 func TestNewBackendSpecs(t *testing.T) {
+	t.Setenv("GOMLX_NO_AUTO_INSTALL", "1")
 	b, err := newBackend("go")
 	if err != nil || !strings.HasPrefix(BackendName(b), "go") {
 		t.Fatalf("go backend: %v, %v", b, err)
@@ -20,6 +21,8 @@ func TestNewBackendSpecs(t *testing.T) {
 		"go:bogus":                      "unknown configuration option",
 		"xla:/no/such/dir/pjrt_x.so":    "no such file",
 		"xla:/no/such/dir/pjrt_cpu.so2": PluginHelp[:40],
+		"xla:/no/such/dir/pjrt_c_api_cuda_plugin.so": CUDAPluginHelp[:40],
+		"xla:cuda": CUDAPluginHelp[:40], // not installed here (and no download: see below)
 	} {
 		if _, err := newBackend(spec); err == nil || !strings.Contains(err.Error(), msg) {
 			t.Errorf("%s: error %v, want one containing %q", spec, err, msg)
