@@ -51,6 +51,7 @@ func (p *Progress) Done(text string) {
 	}
 	gonbui.UpdateHTML(p.id, fmt.Sprintf(`<div style="font-family:monospace">%s: %s (%.1f s)</div>`,
 		html.EscapeString(p.title), html.EscapeString(text), time.Since(p.start).Seconds()))
+	gonbui.Sync() // the final line must reach the notebook even if the cell ends right after
 }
 
 func (p *Progress) html(done, total int, text string) string {

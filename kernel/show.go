@@ -25,6 +25,9 @@ func Show(fig any) error {
 	}
 	if gonbui.IsNotebook {
 		gonbui.DisplayPng(data)
+		// Wait until GoNB has taken the image: a cell that exits right after showing a figure
+		// could otherwise end before the kernel reads it, and the figure would be missing.
+		gonbui.Sync()
 	}
 	return nil
 }
