@@ -25,22 +25,35 @@ import (
 // heap when everything below is in use. The guard keeps a large free, mapped region above the
 // heap: it grows the heap with a ballast that is never touched (fresh pages cost no resident
 // memory) and frees it at once. Compiled graphs re-check the headroom before each call and
-// extend it when the heap has grown into it.
+// extend it when the heap has grown into it (ballastSize says how large).
 //
 // BPGO_HEAP_GUARD=off disables it (for measuring it, or once a toolchain loads partial vectors
 // with masked loads).
 const HeapGuardEnv = "BPGO_HEAP_GUARD"
 
+// The ballast is a quarter of the machine's memory, between 256 MiB and 8 GiB: large enough
+// that ordinary runs never need a second one, small enough that the kernel's overcommit
+// heuristic (which refuses one mapping larger than RAM + swap) always grants it.
 const (
-	heapHeadroomMin = 512 << 20 // extend when less than this is free and mapped
-	heapBallastMin  = 1 << 30   // the smallest ballast
+	ballastMax     = 8 << 30
+	ballastMin     = 256 << 20
+	ballastDefault = 1 << 30 // where the machine's memory cannot be read
 )
+
+func ballastSize() uint64 {
+	total := totalMemory()
+	if total == 0 {
+		return ballastDefault
+	}
+	return min(max(total/4, ballastMin), ballastMax)
+}
 
 var heapGuard struct {
 	on      atomic.Bool
 	mu      sync.Mutex
 	samples []metrics.Sample
-	grown   int // ballasts allocated, for tests
+	ballast uint64 // bytes per ballast; the headroom is kept at half of it
+	grown   int    // ballasts allocated, for tests
 }
 
 // enableHeapGuard turns the guard on for this process (once a SIMD-built Go backend exists) and
@@ -49,30 +62,52 @@ func enableHeapGuard() {
 	if v := strings.ToLower(strings.TrimSpace(os.Getenv(HeapGuardEnv))); v == "off" || v == "0" || v == "false" {
 		return
 	}
+	startHeapGuard(ballastSize())
+}
+
+// startHeapGuard turns the guard on with ballasts of the given size.
+func startHeapGuard(ballast uint64) {
 	heapGuard.mu.Lock()
+	defer heapGuard.mu.Unlock()
+	if heapGuard.on.Load() {
+		return
+	}
 	heapGuard.samples = []metrics.Sample{
 		{Name: "/memory/classes/heap/free:bytes"},
 		{Name: "/memory/classes/heap/released:bytes"},
 		{Name: "/memory/classes/heap/objects:bytes"},
 	}
-	heapGuard.mu.Unlock()
+	heapGuard.ballast = ballast
+	// The first ballast comes while the heap is small: returning all free memory to the OS then
+	// costs nothing, and the ballast is counted as released rather than as free memory in use.
+	growHeap(heapGuard.ballast)
+	debug.FreeOSMemory()
+	heapGuard.grown++
 	heapGuard.on.Store(true)
-	keepHeapHeadroom()
 }
 
 // keepHeapHeadroom extends the free region above the heap when it has become smaller than
-// heapHeadroomMin. It is cheap when nothing needs doing (a few runtime metrics are read).
+// half a ballast. It is cheap when nothing needs doing (a few runtime metrics are read).
 func keepHeapHeadroom() {
 	if !heapGuard.on.Load() {
 		return
 	}
 	heapGuard.mu.Lock()
 	defer heapGuard.mu.Unlock()
+	ensureHeadroom(heapGuard.ballast/2, heapGuard.ballast)
+}
+
+// ensureHeadroom grows the heap by max(ballast, live bytes) when less than minFree of it is
+// free. Called with heapGuard.mu held.
+func ensureHeadroom(minFree, ballast uint64) {
 	free, inUse := heapStats()
-	if free >= heapHeadroomMin {
+	if free >= minFree {
 		return
 	}
-	growHeap(max(heapBallastMin, inUse))
+	// Later ballasts only collect: forcing all free memory back to the OS here would make the
+	// running model fault its working set in again.
+	growHeap(max(ballast, inUse))
+	runtime.GC()
 	heapGuard.grown++
 }
 
@@ -89,9 +124,9 @@ func heapStats() (free, inUse uint64) {
 	return v(0) + v(1), v(2)
 }
 
-// growHeap makes the runtime map n more bytes of heap and frees them again. A fresh span is
-// known to be zero, so the ballast is not written to and costs address space, not memory.
+// growHeap makes the runtime map n more bytes of heap; the ballast is garbage as soon as this
+// returns. A span fresh from the OS is known to be zero, so it is not written to and costs
+// address space, not memory.
 func growHeap(n uint64) {
 	runtime.KeepAlive(make([]byte, n))
-	debug.FreeOSMemory() // collects the ballast and counts its pages as released
 }
