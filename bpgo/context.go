@@ -77,3 +77,13 @@ func (c *Context) Record(key any, n *graph.Node) {
 
 // Const returns a scalar constant of the model's float type.
 func (c *Context) Const(x float64) *graph.Node { return graph.Scalar(c.g, c.dtype, x) }
+
+// bindInputs maps each variable to the graph input at the same position: compiled graphs take
+// the variables' values as their first inputs, in the order of vars.
+func bindInputs(vars []*Variable, ins []*graph.Node) map[*Variable]*graph.Node {
+	values := make(map[*Variable]*graph.Node, len(vars))
+	for i, v := range vars {
+		values[v] = ins[i]
+	}
+	return values
+}

@@ -353,10 +353,7 @@ func (g *Grad) fusedExec(key fusedKey, nSlots int) *graph.Exec {
 	vars, states, params, allParams := slices.Clone(g.tree.Vars), g.tree.States(), slices.Clone(g.params), slices.Clone(g.allParams)
 	mons, tree := slices.Clone(g.mons), g.tree
 	e := graph.MustNewExec(g.backend, func(gr *graph.Graph, ins []*graph.Node) []*graph.Node {
-		values := make(map[*Variable]*graph.Node, len(vars))
-		for i, v := range vars {
-			values[v] = ins[i]
-		}
+		values := bindInputs(vars, ins)
 		pvals := make(map[*Variable]*graph.Node, len(allParams))
 		for _, p := range allParams {
 			pvals[p] = values[p]

@@ -209,10 +209,7 @@ func (g *Grad) forwardExec() *graph.Exec {
 	}
 	vars, states, mons, tree := slices.Clone(g.tree.Vars), g.tree.States(), slices.Clone(g.mons), g.tree
 	e := graph.MustNewExec(g.backend, func(gr *graph.Graph, ins []*graph.Node) []*graph.Node {
-		values := make(map[*Variable]*graph.Node, len(vars))
-		for i, v := range vars {
-			values[v] = ins[i]
-		}
+		values := bindInputs(vars, ins)
 		ctx := newContext(gr, g.dtype, g.dt, false, values)
 		ctx.tree = tree
 		ys, monNodes, _, _ := unroll(ctx, g.model, ins[len(vars)], mons, false)
@@ -237,10 +234,7 @@ func (g *Grad) lossExec(key lossKey) *graph.Exec {
 	}
 	allParams, params, nm := slices.Clone(g.allParams), slices.Clone(g.params), len(g.mons)
 	e := graph.MustNewExec(g.backend, func(gr *graph.Graph, ins []*graph.Node) []*graph.Node {
-		pvals := make(map[*Variable]*graph.Node, len(allParams))
-		for i, p := range allParams {
-			pvals[p] = ins[i]
-		}
+		pvals := bindInputs(allParams, ins)
 		outputs := ins[len(allParams)]
 		mons := ins[len(allParams)+1 : len(allParams)+1+nm]
 		targets := ins[len(allParams)+1+nm]
@@ -289,10 +283,7 @@ func (g *Grad) backwardExec() *graph.Exec {
 	params := slices.Clone(g.params)
 	fs := floatStateIdx(states)
 	e := graph.MustNewExec(g.backend, func(gr *graph.Graph, ins []*graph.Node) []*graph.Node {
-		values := make(map[*Variable]*graph.Node, len(vars))
-		for i, v := range vars {
-			values[v] = ins[i]
-		}
+		values := bindInputs(vars, ins)
 		start := make([]*graph.Node, len(fs))
 		for i, si := range fs {
 			start[i] = values[states[si]]

@@ -280,10 +280,7 @@ func (r *Runner) exec(fit bool) *graph.Exec {
 	states := r.tree.States()
 	mons := slices.Clone(r.mons)
 	e := graph.MustNewExec(r.backend, func(g *graph.Graph, ins []*graph.Node) []*graph.Node {
-		values := make(map[*Variable]*graph.Node, len(vars))
-		for i, v := range vars {
-			values[v] = ins[i]
-		}
+		values := bindInputs(vars, ins)
 		ctx := newContext(g, r.dtype, r.dt, fit, values)
 		ctx.tree = r.tree
 		ys, monNodes, recKeys, recNodes := unroll(ctx, r.model, ins[len(vars)], mons, true)

@@ -75,7 +75,7 @@ type GRUCell struct {
 	// State2Train is the trainable initial state (num_out,); nil unless TrainState.
 	State2Train *bpgo.Variable
 
-	cell cellCore `bpgo:"-"`
+	cellCore `bpgo:"-"` // the same variables, and the shared step/reset logic and accessors
 }
 
 // NewGRUCell creates a GRUCell with num_in inputs and num_out hidden units.
@@ -93,26 +93,14 @@ func NewGRUCell(numIn, numOut int, opts GRUCellOptions) (*GRUCell, error) {
 		return nil, err
 	}
 	return &GRUCell{NumIn: numIn, NumOut: numOut, Wi: core.wi, Wh: core.wh, B: core.b,
-		State: core.state, State2Train: core.state2train, cell: core}, nil
+		State: core.state, State2Train: core.state2train, cellCore: core}, nil
 }
-
-// Mode is the cell's mode.
-func (c *GRUCell) Mode() bpgo.Mode { return c.cell.mode }
-
-// Trainable reports whether the weights are trainable (TrainingMode).
-func (c *GRUCell) Trainable() bool { return c.cell.mode == bpgo.TrainingMode }
-
-// Activation is the name of the candidate activation.
-func (c *GRUCell) Activation() string { return c.cell.actName }
-
-// ResetState sets the state to StateInit((batch, num_out)) (see RNNCell for TrainState).
-func (c *GRUCell) ResetState(batch int) { c.cell.reset(batch) }
 
 // Update advances the state by one step for x of shape (batch, num_in) and returns the new
 // hidden state (batch, num_out).
 func (c *GRUCell) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
-	h := c.cell.checkInput("models.GRUCell", ctx, x)
-	h = GRUStep(x, h, c.cell.weights(ctx), c.cell.act)
+	h := c.checkInput("models.GRUCell", ctx, x)
+	h = GRUStep(x, h, c.weights(ctx), c.act)
 	ctx.Set(c.State, h)
 	return h
 }

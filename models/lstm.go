@@ -77,7 +77,7 @@ type LSTMCell struct {
 	// State2Train is the trainable initial state (2·num_out,); nil unless TrainState.
 	State2Train *bpgo.Variable
 
-	cell cellCore `bpgo:"-"`
+	cellCore `bpgo:"-"` // the same variables, and the shared step/reset logic and accessors
 }
 
 // NewLSTMCell creates an LSTMCell with num_in inputs and num_out hidden units.
@@ -95,26 +95,14 @@ func NewLSTMCell(numIn, numOut int, opts LSTMCellOptions) (*LSTMCell, error) {
 		return nil, err
 	}
 	return &LSTMCell{NumIn: numIn, NumOut: numOut, Wi: core.wi, Wh: core.wh, B: core.b,
-		State: core.state, State2Train: core.state2train, cell: core}, nil
+		State: core.state, State2Train: core.state2train, cellCore: core}, nil
 }
-
-// Mode is the cell's mode.
-func (c *LSTMCell) Mode() bpgo.Mode { return c.cell.mode }
-
-// Trainable reports whether the weights are trainable (TrainingMode).
-func (c *LSTMCell) Trainable() bool { return c.cell.mode == bpgo.TrainingMode }
-
-// Activation is the name of the cell's activation.
-func (c *LSTMCell) Activation() string { return c.cell.actName }
-
-// ResetState sets the state to StateInit((batch, 2·num_out)) (see RNNCell for TrainState).
-func (c *LSTMCell) ResetState(batch int) { c.cell.reset(batch) }
 
 // Update advances [h | c] by one step for x of shape (batch, num_in) and returns the new h
 // (batch, num_out).
 func (c *LSTMCell) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
-	state := c.cell.checkInput("models.LSTMCell", ctx, x)
-	h, state := LSTMStep(x, state, c.cell.weights(ctx), c.cell.act)
+	state := c.checkInput("models.LSTMCell", ctx, x)
+	h, state := LSTMStep(x, state, c.weights(ctx), c.act)
 	ctx.Set(c.State, state)
 	return h
 }

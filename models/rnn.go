@@ -86,7 +86,7 @@ type RNNCell struct {
 	// State2Train is the trainable initial state (num_out,); nil unless TrainState.
 	State2Train *bpgo.Variable
 
-	cell cellCore `bpgo:"-"` // the same variables, and the shared step/reset logic
+	cellCore `bpgo:"-"` // the same variables, and the shared step/reset logic and accessors
 }
 
 // NewRNNCell creates an RNNCell with num_in inputs and num_out hidden units.
@@ -104,27 +104,14 @@ func NewRNNCell(numIn, numOut int, opts RNNCellOptions) (*RNNCell, error) {
 		return nil, err
 	}
 	return &RNNCell{NumIn: numIn, NumOut: numOut, Wi: core.wi, Wh: core.wh, B: core.b,
-		State: core.state, State2Train: core.state2train, cell: core}, nil
+		State: core.state, State2Train: core.state2train, cellCore: core}, nil
 }
-
-// Mode is the cell's mode.
-func (c *RNNCell) Mode() bpgo.Mode { return c.cell.mode }
-
-// Trainable reports whether the weights are trainable (TrainingMode).
-func (c *RNNCell) Trainable() bool { return c.cell.mode == bpgo.TrainingMode }
-
-// Activation is the name of the cell's nonlinearity.
-func (c *RNNCell) Activation() string { return c.cell.actName }
-
-// ResetState sets the state to StateInit((batch, num_out)); with TrainState, State2Train is
-// re-initialised and broadcast into the state (see RNNCell).
-func (c *RNNCell) ResetState(batch int) { c.cell.reset(batch) }
 
 // Update advances the state by one step for x of shape (batch, num_in) and returns the new
 // hidden state (batch, num_out).
 func (c *RNNCell) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
-	h := c.cell.checkInput("models.RNNCell", ctx, x)
-	h = RNNStep(x, h, c.cell.weights(ctx), c.cell.act)
+	h := c.checkInput("models.RNNCell", ctx, x)
+	h = RNNStep(x, h, c.weights(ctx), c.act)
 	ctx.Set(c.State, h)
 	return h
 }
@@ -232,7 +219,20 @@ func newCellCore(s cellSpec) (cellCore, error) {
 }
 
 // reset implements BrainPy 2.4.3's reset_state of RNNCell, GRUCell and LSTMCell.
-func (c *cellCore) reset(batch int) {
+// Mode is the cell's mode.
+func (c *cellCore) Mode() bpgo.Mode { return c.mode }
+
+// Trainable reports whether the weights are trainable (TrainingMode).
+func (c *cellCore) Trainable() bool { return c.mode == bpgo.TrainingMode }
+
+// Activation is the name of the cell's activation (GRUCell: the candidate's; its gates always
+// use sigmoid).
+func (c *cellCore) Activation() string { return c.actName }
+
+// ResetState sets the state to StateInit((batch, width)), where the width is num_out (LSTMCell:
+// 2·num_out for [h | c]). With TrainState, State2Train is re-initialised and broadcast into
+// the state (see RNNCell for this BrainPy 2.4.3 quirk).
+func (c *cellCore) ResetState(batch int) {
 	dt := c.state.Value().DType()
 	v, err := c.stateInit.Init(bpgo.NewRNG(), batch, c.stateWidth)
 	if err != nil {
