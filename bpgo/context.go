@@ -5,26 +5,35 @@ import (
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
 )
 
 // Context is handed to Update while a step graph is built. It maps each variable to its
 // current node (parameters are graph inputs; state nodes advance as modules Set them), and
-// carries the run's settings: dt, dtype, and whether a trainer is recording fit data.
+// carries the run's settings: dt, dtype, the step's clock, and whether a trainer is recording
+// fit data.
 type Context struct {
 	g       *graph.Graph
 	dtype   dtypes.DType
 	dt      float64
 	fitting bool
 	step    int
+	clock0  *graph.Node // int32 scalar: the clock index of the chunk's first step
+	index   *graph.Node // this step's clock index (built on first use)
 	values  map[*Variable]*graph.Node
 	records map[any]*graph.Node
 	recKeys []any
 	tree    *Tree // for error messages
+	// setParams lets Set change parameters: true only while a StepHook builds its update.
+	setParams bool
 }
 
-func newContext(g *graph.Graph, dt dtypes.DType, stepDt float64, fitting bool, values map[*Variable]*graph.Node) *Context {
-	return &Context{g: g, dtype: dt, dt: stepDt, fitting: fitting, values: values, records: map[any]*graph.Node{}}
+func newContext(g *graph.Graph, dt dtypes.DType, stepDt float64, fitting bool, values map[*Variable]*graph.Node, clock0 *graph.Node) *Context {
+	return &Context{g: g, dtype: dt, dt: stepDt, fitting: fitting, values: values, records: map[any]*graph.Node{}, clock0: clock0}
 }
+
+// clockArg is the host value of a graph's clock input: the index of its first step.
+func clockArg(i0 int) *tensors.Tensor { return tensors.FromScalar(int32(i0)) }
 
 // Graph is the graph being built.
 func (c *Context) Graph() *graph.Graph { return c.g }
@@ -39,8 +48,28 @@ func (c *Context) Dt() float64 { return c.dt }
 // (BrainPy's shared "fit" flag).
 func (c *Context) Fitting() bool { return c.fitting }
 
-// Step is the index of the step being built within its compiled chunk.
+// Step is the index of the step being built within its compiled chunk (a Go int, fixed when
+// the graph is built); Index is the step's index on the run's clock.
 func (c *Context) Step() int { return c.step }
+
+// Index is the index of this step on the run's clock, BrainPy's shared `i`: an int32 scalar
+// node. A Runner's clock counts the steps since its last reset (it continues from run to run,
+// like DSRunner's); a Grad's clock starts at 0 for every batch, like BPTT's.
+func (c *Context) Index() *graph.Node {
+	if c.index == nil {
+		if c.clock0 == nil {
+			panic("bpgo: Context.Index: this graph has no clock (a bug in bpgo)")
+		}
+		c.index = graph.AddScalar(c.clock0, float64(c.step))
+	}
+	return c.index
+}
+
+// T is the time of this step in ms, BrainPy's shared `t` = Index·dt, a scalar of the model's
+// float type (the first step of a run from its clock's start has t = 0).
+func (c *Context) T() *graph.Node {
+	return graph.MulScalar(graph.ConvertDType(c.Index(), c.dtype), c.dt)
+}
 
 // Value returns the current node of a variable of the model.
 func (c *Context) Value(v *Variable) *graph.Node {
@@ -51,10 +80,11 @@ func (c *Context) Value(v *Variable) *graph.Node {
 	return n
 }
 
-// Set gives a state variable its new value for the following steps.
+// Set gives a state variable its new value for the following steps. Parameters change during
+// a run only through a StepHook (an online learning rule), whose StepContext.Set allows it.
 func (c *Context) Set(v *Variable, n *graph.Node) {
-	if v.Kind != State {
-		panic(fmt.Sprintf("bpgo: Context.Set on parameter %q: only state variables change during a run", v.name))
+	if v.Kind != State && !c.setParams {
+		panic(fmt.Sprintf("bpgo: Context.Set on parameter %q: only state variables change during a run (online learning rules update parameters in a StepHook)", v.name))
 	}
 	old := c.Value(v)
 	if !old.Shape().Equal(n.Shape()) {

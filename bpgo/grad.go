@@ -20,9 +20,16 @@ type GradOptions struct {
 	Chunk int
 	// Dt is the integration step in ms; 0 means the global Dt() at construction.
 	Dt float64
-	// Monitors names state variables (or Context.Record keys) handed to the loss through
-	// LossContext.Monitor, (B, T, ...), as BrainPy's BPTT passes (outputs, monitors).
+	// Monitors names state variables (or keys declared by a Recorder) handed to the loss
+	// through LossContext.Monitor, (B, T, ...), as BrainPy's BPTT passes (outputs, monitors).
+	// An unknown name is an error from NewGrad that lists the valid ones.
 	Monitors []string
+	// Watch monitors variables by reference (see RunnerOptions.Watch).
+	Watch []*Variable
+	// Layout of the inputs: BatchFirst (default, xs (B, T, F)) or TimeFirst (xs (T, B, F)).
+	// With TimeFirst the loss gets outputs and monitors time-first too, and the targets must
+	// be time-first, (T, B, ...), as in BrainPy with data_first_axis='T'.
+	Layout Layout
 	// NoReset keeps the model's state from call to call; by default every call first resets
 	// the state to the input's batch size, as BrainPy's BPTT does for every batch.
 	NoReset bool
@@ -61,6 +68,8 @@ type Grad struct {
 	dtype     dtypes.DType
 	backend   compute.Backend
 	monitors  []string
+	watch     []*Variable
+	layout    Layout
 	reset     bool
 	userVars  []*Variable
 	tree      *Tree
@@ -68,9 +77,9 @@ type Grad struct {
 	params    []*Variable // differentiated
 	allParams []*Variable
 
-	mu      sync.Mutex
-	execs   map[any]*graph.Exec
-	auxKeys map[any][]string
+	mu       sync.Mutex
+	execs    map[any]*gradExec
+	auxNames []string // the loss's aux metric names, known once a graph is built
 }
 
 // NewGrad prepares gradients of loss over runs of model.
@@ -85,14 +94,17 @@ func NewGrad(model Stepper, loss LossFunc, opts GradOptions) (*Grad, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := opts.Layout.check("bpgo.NewGrad: GradOptions"); err != nil {
+		return nil, err
+	}
 	opts.Chunk, opts.Dt = chunk, stepDt
 	b, err := Backend()
 	if err != nil {
 		return nil, err
 	}
 	g := &Grad{model: model, loss: loss, chunk: opts.Chunk, dt: opts.Dt, dtype: FloatDType(), backend: b,
-		monitors: slices.Clone(opts.Monitors), reset: !opts.NoReset, userVars: slices.Clone(opts.Params),
-		execs: map[any]*graph.Exec{}, auxKeys: map[any][]string{}}
+		monitors: slices.Clone(opts.Monitors), watch: slices.Clone(opts.Watch), layout: opts.Layout, reset: !opts.NoReset, userVars: slices.Clone(opts.Params),
+		execs: map[any]*gradExec{}}
 	if err := g.refresh(); err != nil {
 		return nil, fmt.Errorf("bpgo.NewGrad: %w", err)
 	}
@@ -108,6 +120,9 @@ func (g *Grad) Model() Stepper { return g.model }
 // Chunk is the number of steps per compiled graph.
 func (g *Grad) Chunk() int { return g.chunk }
 
+// Layout is the layout of the inputs, outputs and monitors.
+func (g *Grad) Layout() Layout { return g.layout }
+
 // refresh walks the model (again) and drops compiled graphs if its variables changed.
 func (g *Grad) refresh() error {
 	tree, err := Walk(g.model)
@@ -122,7 +137,7 @@ func (g *Grad) refresh() error {
 	if err := checkVars(tree, g.dtype); err != nil {
 		return err
 	}
-	mons, err := resolveMonitors(tree, g.monitors)
+	mons, err := resolveMonitors(tree, g.monitors, g.watch)
 	if err != nil {
 		return fmt.Errorf("GradOptions.Monitors: %w", err)
 	}
@@ -151,10 +166,10 @@ func (g *Grad) refresh() error {
 	}
 	g.tree, g.mons, g.params, g.allParams = tree, mons, params, tree.Params(false)
 	for _, e := range g.execs {
-		e.Finalize()
+		e.exec.Finalize()
 	}
-	g.execs = map[any]*graph.Exec{}
-	g.auxKeys = map[any][]string{}
+	g.execs = map[any]*gradExec{}
+	g.auxNames = nil
 	return nil
 }
 
@@ -208,10 +223,15 @@ func varNames(vs []*Variable) []string {
 	return out
 }
 
-// CheckBatch validates a batch: xs (B, T, F) of the runtime float type, finite, and ys with the
-// same leading batch size.
+// CheckBatch validates a batch: xs (B, T, F) ((T, B, F) with TimeFirst) of the runtime float
+// type, finite, and ys with the same batch size on its batch axis (axis 0, or axis 1 for
+// time-first targets).
 func (g *Grad) CheckBatch(xs, ys *tensors.Tensor) error {
-	if err := CheckSequence("xs", xs, g.dtype, -1); err != nil {
+	bxs, err := g.layout.toBatchFirst("xs", xs)
+	if err != nil {
+		return err
+	}
+	if err := CheckSequence("xs", bxs, g.dtype, -1); err != nil {
 		return err
 	}
 	if err := CheckFinite("xs", xs); err != nil {
@@ -220,8 +240,13 @@ func (g *Grad) CheckBatch(xs, ys *tensors.Tensor) error {
 	if ys == nil {
 		return fmt.Errorf("ys: targets are nil")
 	}
-	if ys.Rank() == 0 || ys.Shape().Dimensions[0] != xs.Shape().Dimensions[0] {
-		return fmt.Errorf("ys: targets have shape %s but xs has batch size %d: ys must be batch-first with the same batch size", ys.Shape(), xs.Shape().Dimensions[0])
+	batch := bxs.Shape().Dimensions[0]
+	if g.layout == TimeFirst {
+		if ys.Rank() < 2 || ys.Shape().Dimensions[1] != batch {
+			return fmt.Errorf("ys: targets have shape %s but xs has batch size %d: with TimeFirst, ys must be time-first (T, %d, ...)", ys.Shape(), batch, batch)
+		}
+	} else if ys.Rank() == 0 || ys.Shape().Dimensions[0] != batch {
+		return fmt.Errorf("ys: targets have shape %s but xs has batch size %d: ys must be batch-first with the same batch size", ys.Shape(), batch)
 	}
 	if ys.DType().IsFloat() {
 		if err := CheckFinite("ys", ys); err != nil {
@@ -235,6 +260,7 @@ func (g *Grad) run(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*GradR
 	if err := g.CheckBatch(xs, ys); err != nil {
 		return nil, err
 	}
+	xs, _ = g.layout.toBatchFirst("xs", xs)
 	batch, steps := xs.Shape().Dimensions[0], xs.Shape().Dimensions[1]
 	if g.reset {
 		if err := ResetState(g.model, batch); err != nil {
@@ -261,12 +287,7 @@ type fusedKey struct {
 
 func (g *Grad) runFused(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*GradResult, error) {
 	key := fusedKey{withGrad, opt}
-	vars := g.tree.Vars
-	args := make([]any, 0, len(vars)+8)
-	for _, v := range vars {
-		args = append(args, v.value)
-	}
-	args = append(args, xs, ys)
+	in := map[string][]any{"vars": varValues(g.tree.Vars), "clock": {clockArg(0)}, "xs": {xs}, "ys": {ys}}
 	var slots []*Variable
 	if opt != nil {
 		slots = opt.Slots()
@@ -274,77 +295,88 @@ func (g *Grad) runFused(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*
 		if err != nil {
 			return nil, err
 		}
-		args = append(args, h)
-		for _, s := range slots {
-			args = append(args, s.value)
-		}
+		in["hyper"], in["slots"] = []any{h}, varValues(slots)
 	}
-	e := g.fusedExec(key, len(slots))
-	res, err := callExec(e, args)
+	ex := g.fusedExec(key, len(slots))
+	res, err := callExec(ex.exec, packArgs(&ex.ins, in))
 	if err != nil {
 		return nil, err
 	}
-	out, rest := g.decodeLoss(key, res)
-	states := g.tree.States()
-	switch {
-	case opt != nil:
-		if math.IsNaN(out.Loss) || math.IsInf(out.Loss, 0) {
-			return out, nil // the graph kept parameters and slots; states stay as they were
+	out := splitArgs(&ex.outs, res)
+	r := g.decodeLoss(out)
+	if opt != nil {
+		if math.IsNaN(r.Loss) || math.IsInf(r.Loss, 0) {
+			return r, nil // the graph kept parameters and slots; states stay as they were
 		}
-		for i, p := range g.params {
-			p.value = rest[i]
-		}
-		rest = rest[len(g.params):]
-		for i, s := range slots {
-			s.value = rest[i]
-		}
-		rest = rest[len(slots):]
+		setValues(g.params, out["params"])
+		setValues(slots, out["slots"])
 		opt.Advance()
-	case withGrad:
-		out.Grads = Grads{}
+	} else if withGrad {
+		r.Grads = Grads{}
 		for i, p := range g.params {
-			out.Grads[p] = rest[i]
+			r.Grads[p] = out["grads"][i]
 		}
-		rest = rest[len(g.params):]
 	}
-	for i, s := range states {
-		s.value = rest[i]
-	}
-	return out, nil
+	setValues(g.tree.States(), out["states"])
+	return r, nil
 }
 
-// decodeLoss reads [loss, aux...] off the front of a result.
-func (g *Grad) decodeLoss(key any, res []*tensors.Tensor) (*GradResult, []*tensors.Tensor) {
+// decodeLoss reads the "loss" and "aux" groups of a result.
+func (g *Grad) decodeLoss(out map[string][]*tensors.Tensor) *GradResult {
+	r := &GradResult{Loss: ToFloat64s(out["loss"][0])[0], Aux: map[string]float64{}}
 	g.mu.Lock()
-	keys := g.auxKeys[key]
+	r.AuxNames = slices.Clone(g.auxNames)
 	g.mu.Unlock()
-	out := &GradResult{Loss: ToFloat64s(res[0])[0], Aux: map[string]float64{}, AuxNames: keys}
-	for i, k := range keys {
-		out.Aux[k] = ToFloat64s(res[1+i])[0]
+	for i, k := range r.AuxNames {
+		r.Aux[k] = ToFloat64s(out["aux"][i])[0]
 	}
-	return out, res[1+len(keys):]
+	return r
 }
 
-// lossNodes builds the loss on outputs and monitors and returns [loss, aux...].
-func (g *Grad) lossNodes(key any, gr *graph.Graph, params map[*Variable]*graph.Node, outputs *graph.Node, mons []*graph.Node, targets *graph.Node) (*graph.Node, []*graph.Node) {
+// lossNodes builds the loss on batch-first outputs and monitors, handing them to the loss in
+// the Grad's layout, and returns the loss and the aux metrics (sorted by name).
+func (g *Grad) lossNodes(gr *graph.Graph, params map[*Variable]*graph.Node, outputs *graph.Node, mons []*graph.Node, targets *graph.Node) (*graph.Node, []*graph.Node) {
 	monMap := make(map[string]*graph.Node, len(mons))
 	for i, m := range g.mons {
-		monMap[m.name] = mons[i]
+		monMap[m.name] = g.layoutNode(mons[i])
 	}
 	lc := newLossContext(gr, g.dtype, params, g.params, monMap)
-	loss := callLoss(g.loss, lc, outputs, targets)
+	loss := callLoss(g.loss, lc, g.layoutNode(outputs), targets)
 	keys := lc.auxKeys()
 	aux := make([]*graph.Node, len(keys))
 	for i, k := range keys {
 		aux[i] = lc.aux[k]
 	}
 	g.mu.Lock()
-	g.auxKeys[key] = keys
+	if g.auxNames != nil && !slices.Equal(g.auxNames, keys) {
+		g.mu.Unlock()
+		panic(fmt.Sprintf("bpgo: the loss reported aux metrics %v, then %v: report the same metrics every time", g.auxNames, keys))
+	}
+	g.auxNames = keys
 	g.mu.Unlock()
 	return loss, aux
 }
 
-func (g *Grad) fusedExec(key fusedKey, nSlots int) *graph.Exec {
+// layoutNode turns a batch-first sequence node into the Grad's layout.
+func (g *Grad) layoutNode(n *graph.Node) *graph.Node {
+	if g.layout != TimeFirst || n.Rank() < 2 {
+		return n
+	}
+	perm := make([]int, n.Rank())
+	for i := range perm {
+		perm[i] = i
+	}
+	perm[0], perm[1] = 1, 0
+	return graph.TransposeAllDims(n, perm...)
+}
+
+// gradExec is a compiled graph of a Grad with the names of its inputs and results.
+type gradExec struct {
+	exec      *graph.Exec
+	ins, outs argGroups
+}
+
+func (g *Grad) fusedExec(key fusedKey, nSlots int) *gradExec {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if e, ok := g.execs[key]; ok {
@@ -352,28 +384,33 @@ func (g *Grad) fusedExec(key fusedKey, nSlots int) *graph.Exec {
 	}
 	vars, states, params, allParams := slices.Clone(g.tree.Vars), g.tree.States(), slices.Clone(g.params), slices.Clone(g.allParams)
 	mons, tree := slices.Clone(g.mons), g.tree
-	e := graph.MustNewExec(g.backend, func(gr *graph.Graph, ins []*graph.Node) []*graph.Node {
-		values := bindInputs(vars, ins)
+	nHyper := 0
+	if key.opt != nil {
+		nHyper = 1
+	} else {
+		nSlots = 0
+	}
+	ex := &gradExec{}
+	ex.ins.add("vars", len(vars)).add("clock", 1).add("xs", 1).add("ys", 1).add("hyper", nHyper).add("slots", nSlots)
+	ex.exec = graph.MustNewExec(g.backend, func(gr *graph.Graph, ins []*graph.Node) []*graph.Node {
+		in := splitArgs(&ex.ins, ins)
+		values := bindInputs(vars, in["vars"])
 		pvals := make(map[*Variable]*graph.Node, len(allParams))
 		for _, p := range allParams {
 			pvals[p] = values[p]
 		}
-		xs, targets := ins[len(vars)], ins[len(vars)+1]
-		ctx := newContext(gr, g.dtype, g.dt, false, values)
+		ctx := newContext(gr, g.dtype, g.dt, false, values, in["clock"][0])
 		ctx.tree = tree
-		ys, monNodes, _, _ := unroll(ctx, g.model, xs, mons, false)
-		loss, aux := g.lossNodes(key, gr, pvals, ys, monNodes, targets)
-		outs := append([]*graph.Node{loss}, aux...)
+		u := unroll(ctx, g.model, unrollSpec{xs: in["xs"][0], mons: mons})
+		loss, aux := g.lossNodes(gr, pvals, u.ys, u.mons, in["ys"][0])
+		outs := map[string][]*graph.Node{"loss": {loss}, "aux": aux, "params": nil, "slots": nil, "grads": nil,
+			"states": valuesOf(ctx, states)}
 		if key.grad {
-			pnodes := make([]*graph.Node, len(params))
-			for i, p := range params {
-				pnodes[i] = pvals[p]
-			}
+			pnodes := valuesOf(ctx, params)
 			grads := graph.Gradient(loss, pnodes...)
 			if key.opt != nil {
-				rest := ins[len(vars)+2:]
-				hyper := splitHyper(rest[0], len(key.opt.Hyper()))
-				slots := rest[1 : 1+nSlots]
+				hyper := splitHyper(in["hyper"][0], len(key.opt.Hyper()))
+				slots := in["slots"]
 				newP, newS := key.opt.UpdateGraph(hyper, pnodes, grads, slots)
 				// A non-finite loss must not reach the parameters: keep the old values.
 				ok := graph.IsFinite(loss)
@@ -383,18 +420,17 @@ func (g *Grad) fusedExec(key fusedKey, nSlots int) *graph.Exec {
 				for i := range newS {
 					newS[i] = graph.Where(ok, newS[i], slots[i])
 				}
-				outs = append(outs, newP...)
-				outs = append(outs, newS...)
+				outs["params"], outs["slots"] = newP, newS
 			} else {
-				outs = append(outs, grads...)
+				outs["grads"] = grads
 			}
 		}
-		for _, s := range states {
-			outs = append(outs, ctx.values[s])
-		}
-		return outs
+		ex.outs = argGroups{}
+		ex.outs.add("loss", 1).add("aux", len(aux)).add("params", len(outs["params"])).
+			add("slots", len(outs["slots"])).add("grads", len(outs["grads"])).add("states", len(states))
+		return packArgs(&ex.outs, outs)
 	})
-	e.SetMaxCache(-1)
-	g.execs[key] = e
-	return e
+	ex.exec.SetMaxCache(-1)
+	g.execs[key] = ex
+	return ex
 }

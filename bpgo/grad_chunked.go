@@ -41,10 +41,6 @@ func (g *Grad) runChunked(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) 
 	monParts := make([][]*tensors.Tensor, len(g.mons))
 	for c, sp := range spans {
 		boundary[c] = make([]*tensors.Tensor, len(states))
-		args := make([]any, 0, len(g.tree.Vars)+1)
-		for _, v := range g.tree.Vars {
-			args = append(args, v.value)
-		}
 		for i, s := range states {
 			boundary[c][i] = s.value
 		}
@@ -52,17 +48,17 @@ func (g *Grad) runChunked(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) 
 		if err != nil {
 			return nil, err
 		}
-		res, err := callExec(fwd, append(args, in))
+		res, err := callExec(fwd.exec, packArgs(&fwd.ins, map[string][]any{
+			"vars": varValues(g.tree.Vars), "clock": {clockArg(sp.start)}, "xs": {in}}))
 		if err != nil {
 			return nil, fmt.Errorf("forward steps [%d, %d): %w", sp.start, sp.start+sp.k, err)
 		}
-		outParts = append(outParts, res[0])
+		out := splitArgs(&fwd.outs, res)
+		outParts = append(outParts, out["ys"][0])
 		for i := range g.mons {
-			monParts[i] = append(monParts[i], res[1+i])
+			monParts[i] = append(monParts[i], out["mons"][i])
 		}
-		for i, s := range states {
-			s.value = res[1+len(g.mons)+i]
-		}
+		setValues(states, out["states"])
 	}
 	outputs, err := concatTime(outParts)
 	if err != nil {
@@ -76,21 +72,14 @@ func (g *Grad) runChunked(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) 
 	}
 
 	// Loss and its cotangents with respect to outputs, monitors and (directly) parameters.
-	lkey := lossKey{withGrad}
-	largs := make([]any, 0, len(g.allParams)+len(monAll)+2)
-	for _, p := range g.allParams {
-		largs = append(largs, p.value)
-	}
-	largs = append(largs, outputs)
-	for _, m := range monAll {
-		largs = append(largs, m)
-	}
-	largs = append(largs, ys)
-	res, err := callExec(g.lossExec(lkey), largs)
+	lex := g.lossExec(lossKey{withGrad})
+	res, err := callExec(lex.exec, packArgs(&lex.ins, map[string][]any{
+		"params": varValues(g.allParams), "outputs": {outputs}, "mons": anys(monAll), "ys": {ys}}))
 	if err != nil {
 		return nil, fmt.Errorf("evaluating the loss: %w", err)
 	}
-	out, rest := g.decodeLoss(lkey, res)
+	lout := splitArgs(&lex.outs, res)
+	out := g.decodeLoss(lout)
 	if !withGrad {
 		return out, nil
 	}
@@ -99,9 +88,9 @@ func (g *Grad) runChunked(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) 
 			return out, nil // nothing applied
 		}
 	}
-	gOut := rest[0]
-	gMons := rest[1 : 1+len(g.mons)]
-	acc := rest[1+len(g.mons):] // direct dL/dparams, accumulated through the chunks below
+	gOut := lout["gOut"][0]
+	gMons := lout["gMons"]
+	acc := lout["gParams"] // direct dL/dparams, accumulated through the chunks below
 
 	// Backward, last chunk first.
 	bwd := g.backwardExec()
@@ -120,41 +109,35 @@ func (g *Grad) runChunked(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) 
 	outDims := gOut.Shape().Dimensions
 	for c := len(spans) - 1; c >= 0; c-- {
 		sp := spans[c]
-		args := make([]any, 0, len(g.tree.Vars)+8)
+		vals := make([]any, 0, len(g.tree.Vars))
 		si := 0
 		for _, v := range g.tree.Vars {
 			if v.Kind == State {
-				args = append(args, boundary[c][si])
+				vals = append(vals, boundary[c][si])
 				si++
 			} else {
-				args = append(args, v.value)
+				vals = append(vals, v.value)
 			}
 		}
 		in, err := chunkIn(sp)
 		if err != nil {
 			return nil, err
 		}
-		args = append(args, in)
 		gy, err := FromFloat64s(g.dtype, TimeSlice(gOutHost, outDims, sp.start, sp.k), append([]int{batch, sp.k}, outDims[2:]...)...)
 		if err != nil {
 			return nil, err
 		}
-		args = append(args, gy)
+		gm := make([]any, len(g.mons))
 		for i := range g.mons {
-			args = append(args, monitorSlice(gMons[i], gMonHost[i], sp.start, sp.k))
+			gm[i] = monitorSlice(gMons[i], gMonHost[i], sp.start, sp.k)
 		}
-		for _, l := range lambda {
-			args = append(args, l)
-		}
-		for _, a := range acc {
-			args = append(args, a)
-		}
-		res, err := callExec(bwd, args)
+		res, err := callExec(bwd.exec, packArgs(&bwd.ins, map[string][]any{"vars": vals, "clock": {clockArg(sp.start)},
+			"xs": {in}, "gOut": {gy}, "gMons": gm, "lambda": anys(lambda), "acc": anys(acc)}))
 		if err != nil {
 			return nil, fmt.Errorf("backward steps [%d, %d): %w", sp.start, sp.start+sp.k, err)
 		}
-		acc = res[:len(g.params)]
-		lambda = res[len(g.params):]
+		bout := splitArgs(&bwd.outs, res)
+		acc, lambda = bout["acc"], bout["lambda"]
 	}
 	grads := Grads{}
 	for i, p := range g.params {
@@ -201,47 +184,49 @@ func monitorSlice(full *tensors.Tensor, host []float64, start, k int) *tensors.T
 }
 
 // forwardExec runs one chunk: outputs, monitors and the final states.
-func (g *Grad) forwardExec() *graph.Exec {
+func (g *Grad) forwardExec() *gradExec {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if e, ok := g.execs[fwdKey{}]; ok {
 		return e
 	}
 	vars, states, mons, tree := slices.Clone(g.tree.Vars), g.tree.States(), slices.Clone(g.mons), g.tree
-	e := graph.MustNewExec(g.backend, func(gr *graph.Graph, ins []*graph.Node) []*graph.Node {
-		values := bindInputs(vars, ins)
-		ctx := newContext(gr, g.dtype, g.dt, false, values)
+	ex := &gradExec{}
+	ex.ins.add("vars", len(vars)).add("clock", 1).add("xs", 1)
+	ex.outs.add("ys", 1).add("mons", len(mons)).add("states", len(states))
+	ex.exec = graph.MustNewExec(g.backend, func(gr *graph.Graph, ins []*graph.Node) []*graph.Node {
+		in := splitArgs(&ex.ins, ins)
+		ctx := newContext(gr, g.dtype, g.dt, false, bindInputs(vars, in["vars"]), in["clock"][0])
 		ctx.tree = tree
-		ys, monNodes, _, _ := unroll(ctx, g.model, ins[len(vars)], mons, false)
-		outs := append([]*graph.Node{ys}, monNodes...)
-		for _, s := range states {
-			outs = append(outs, ctx.values[s])
-		}
-		return outs
+		u := unroll(ctx, g.model, unrollSpec{xs: in["xs"][0], mons: mons})
+		return packArgs(&ex.outs, map[string][]*graph.Node{"ys": {u.ys}, "mons": u.mons, "states": valuesOf(ctx, states)})
 	})
-	e.SetMaxCache(-1)
-	g.execs[fwdKey{}] = e
-	return e
+	ex.exec.SetMaxCache(-1)
+	g.execs[fwdKey{}] = ex
+	return ex
 }
 
 // lossExec evaluates the loss on full outputs and monitors and, with key.grad, returns its
 // gradient with respect to the outputs, the monitors and the parameters.
-func (g *Grad) lossExec(key lossKey) *graph.Exec {
+func (g *Grad) lossExec(key lossKey) *gradExec {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if e, ok := g.execs[key]; ok {
 		return e
 	}
 	allParams, params, nm := slices.Clone(g.allParams), slices.Clone(g.params), len(g.mons)
-	e := graph.MustNewExec(g.backend, func(gr *graph.Graph, ins []*graph.Node) []*graph.Node {
-		pvals := bindInputs(allParams, ins)
-		outputs := ins[len(allParams)]
-		mons := ins[len(allParams)+1 : len(allParams)+1+nm]
-		targets := ins[len(allParams)+1+nm]
-		loss, aux := g.lossNodes(key, gr, pvals, outputs, mons, targets)
-		outs := append([]*graph.Node{loss}, aux...)
+	ex := &gradExec{}
+	ex.ins.add("params", len(allParams)).add("outputs", 1).add("mons", nm).add("ys", 1)
+	ex.exec = graph.MustNewExec(g.backend, func(gr *graph.Graph, ins []*graph.Node) []*graph.Node {
+		in := splitArgs(&ex.ins, ins)
+		pvals := bindInputs(allParams, in["params"])
+		outputs, mons := in["outputs"][0], in["mons"]
+		loss, aux := g.lossNodes(gr, pvals, outputs, mons, in["ys"][0])
+		outs := map[string][]*graph.Node{"loss": {loss}, "aux": aux}
+		ex.outs = argGroups{}
+		ex.outs.add("loss", 1).add("aux", len(aux))
 		if !key.grad {
-			return outs
+			return packArgs(&ex.outs, outs)
 		}
 		wrt := []*graph.Node{outputs}
 		for _, m := range mons {
@@ -249,31 +234,40 @@ func (g *Grad) lossExec(key lossKey) *graph.Exec {
 				wrt = append(wrt, m)
 			}
 		}
-		for _, p := range params {
-			wrt = append(wrt, pvals[p])
-		}
+		wrt = append(wrt, valuesOfMap(pvals, params)...)
 		grads := graph.Gradient(loss, wrt...)
-		outs = append(outs, grads[0])
+		gMons := make([]*graph.Node, len(mons))
 		j := 1
-		for _, m := range mons {
+		for i, m := range mons {
 			if m.DType().IsFloat() {
-				outs = append(outs, grads[j])
+				gMons[i] = grads[j]
 				j++
 			} else {
-				outs = append(outs, graph.ZerosLike(m)) // no cotangent for integer/bool monitors
+				gMons[i] = graph.ZerosLike(m) // no cotangent for integer/bool monitors
 			}
 		}
-		return append(outs, grads[j:]...)
+		outs["gOut"], outs["gMons"], outs["gParams"] = grads[:1], gMons, grads[j:]
+		ex.outs.add("gOut", 1).add("gMons", nm).add("gParams", len(params))
+		return packArgs(&ex.outs, outs)
 	})
-	e.SetMaxCache(-1)
-	g.execs[key] = e
-	return e
+	ex.exec.SetMaxCache(-1)
+	g.execs[key] = ex
+	return ex
+}
+
+// valuesOfMap looks the variables up in a node map, in order.
+func valuesOfMap(m map[*Variable]*graph.Node, vs []*Variable) []*graph.Node {
+	out := make([]*graph.Node, len(vs))
+	for i, v := range vs {
+		out[i] = m[v]
+	}
+	return out
 }
 
 // backwardExec recomputes one chunk from its starting state and returns the accumulated
 // parameter gradients and the cotangent of the starting state: the gradient of
 // <outputs, gOut> + Σ<monitor, gMon> + Σ<final state, λ>.
-func (g *Grad) backwardExec() *graph.Exec {
+func (g *Grad) backwardExec() *gradExec {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if e, ok := g.execs[bwdKey{}]; ok {
@@ -282,41 +276,38 @@ func (g *Grad) backwardExec() *graph.Exec {
 	vars, states, mons, tree := slices.Clone(g.tree.Vars), g.tree.States(), slices.Clone(g.mons), g.tree
 	params := slices.Clone(g.params)
 	fs := floatStateIdx(states)
-	e := graph.MustNewExec(g.backend, func(gr *graph.Graph, ins []*graph.Node) []*graph.Node {
-		values := bindInputs(vars, ins)
+	ex := &gradExec{}
+	ex.ins.add("vars", len(vars)).add("clock", 1).add("xs", 1).add("gOut", 1).add("gMons", len(mons)).
+		add("lambda", len(fs)).add("acc", len(params))
+	ex.outs.add("acc", len(params)).add("lambda", len(fs))
+	ex.exec = graph.MustNewExec(g.backend, func(gr *graph.Graph, ins []*graph.Node) []*graph.Node {
+		in := splitArgs(&ex.ins, ins)
+		values := bindInputs(vars, in["vars"])
 		start := make([]*graph.Node, len(fs))
 		for i, si := range fs {
 			start[i] = values[states[si]]
 		}
-		pnodes := make([]*graph.Node, len(params))
-		for i, p := range params {
-			pnodes[i] = values[p]
-		}
-		rest := ins[len(vars):]
-		xs, gOut := rest[0], rest[1]
-		gMons := rest[2 : 2+len(mons)]
-		lambda := rest[2+len(mons) : 2+len(mons)+len(fs)]
-		acc := rest[2+len(mons)+len(fs):]
-		ctx := newContext(gr, g.dtype, g.dt, false, values)
+		pnodes := valuesOfMap(values, params)
+		ctx := newContext(gr, g.dtype, g.dt, false, values, in["clock"][0])
 		ctx.tree = tree
-		ys, monNodes, _, _ := unroll(ctx, g.model, xs, mons, false)
-		s := graph.ReduceAllSum(graph.Mul(ys, gOut))
-		for i, m := range monNodes {
+		u := unroll(ctx, g.model, unrollSpec{xs: in["xs"][0], mons: mons})
+		s := graph.ReduceAllSum(graph.Mul(u.ys, in["gOut"][0]))
+		for i, m := range u.mons {
 			if m.DType().IsFloat() {
-				s = graph.Add(s, graph.ReduceAllSum(graph.Mul(m, gMons[i])))
+				s = graph.Add(s, graph.ReduceAllSum(graph.Mul(m, in["gMons"][i])))
 			}
 		}
 		for i, si := range fs {
-			s = graph.Add(s, graph.ReduceAllSum(graph.Mul(ctx.values[states[si]], lambda[i])))
+			s = graph.Add(s, graph.ReduceAllSum(graph.Mul(ctx.values[states[si]], in["lambda"][i])))
 		}
 		grads := graph.Gradient(s, append(pnodes, start...)...)
-		outs := make([]*graph.Node, 0, len(grads))
+		acc := make([]*graph.Node, len(params))
 		for i := range params {
-			outs = append(outs, graph.Add(acc[i], grads[i]))
+			acc[i] = graph.Add(in["acc"][i], grads[i])
 		}
-		return append(outs, grads[len(params):]...)
+		return packArgs(&ex.outs, map[string][]*graph.Node{"acc": acc, "lambda": grads[len(params):]})
 	})
-	e.SetMaxCache(-1)
-	g.execs[bwdKey{}] = e
-	return e
+	ex.exec.SetMaxCache(-1)
+	g.execs[bwdKey{}] = ex
+	return ex
 }

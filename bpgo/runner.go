@@ -15,6 +15,55 @@ import (
 // DefaultChunk is the number of time steps unrolled into one compiled graph.
 const DefaultChunk = 100
 
+// Layout says where the time axis of sequences is: batch-first (B, T, ...), bpgo's and
+// BrainPy's default, or time-first (T, B, ...), BrainPy's data_first_axis='T'. Runners,
+// gradients and trainers take inputs, and give outputs and monitors, in their Layout.
+type Layout int
+
+const (
+	// BatchFirst sequences are (B, T, ...).
+	BatchFirst Layout = iota
+	// TimeFirst sequences are (T, B, ...).
+	TimeFirst
+)
+
+func (l Layout) String() string {
+	switch l {
+	case BatchFirst:
+		return "batch-first"
+	case TimeFirst:
+		return "time-first"
+	}
+	return fmt.Sprintf("Layout(%d)", int(l))
+}
+
+// check validates a Layout option; what names it in errors.
+func (l Layout) check(what string) error {
+	if l != BatchFirst && l != TimeFirst {
+		return fmt.Errorf("%s.Layout: want bpgo.BatchFirst or bpgo.TimeFirst, got %v", what, l)
+	}
+	return nil
+}
+
+// toBatchFirst returns a sequence in the engine's batch-first layout.
+func (l Layout) toBatchFirst(arg string, t *tensors.Tensor) (*tensors.Tensor, error) {
+	if l != TimeFirst || t == nil {
+		return t, nil
+	}
+	if t.Rank() < 2 {
+		return nil, fmt.Errorf("%s: want a time-first (T, B, ...) tensor, got shape %s", arg, t.Shape())
+	}
+	return SwapLeadingAxes(t), nil
+}
+
+// fromBatchFirst returns an engine result (B, T, ...) in the layout l.
+func (l Layout) fromBatchFirst(t *tensors.Tensor) *tensors.Tensor {
+	if l != TimeFirst || t == nil || t.Rank() < 2 {
+		return t
+	}
+	return SwapLeadingAxes(t)
+}
+
 // RunnerOptions configure a Runner.
 type RunnerOptions struct {
 	// Chunk is the number of steps unrolled into one compiled graph (default DefaultChunk).
@@ -24,14 +73,20 @@ type RunnerOptions struct {
 	// Dt is the integration step in ms; 0 means the global Dt() at construction (BrainPy's
 	// runners also capture dt when they are built).
 	Dt float64
-	// Monitors names state variables (by their path in the model, e.g. "r.V") to record after
+	// Monitors names state variables (by their path in the model, e.g. "R.V") to record after
 	// every step, like DSRunner's monitors; after a run, Mon holds each as (B, T, ...) and
-	// "ts" as the times of the steps. A name that is not a state variable is looked up among
-	// the keys modules pass to Context.Record.
+	// "ts" as the times of the steps. Names a module declares with Recorder are accepted too.
+	// An unknown name is an error from NewRunner that lists the valid ones.
 	Monitors []string
-	// TimeFirst makes inputs, outputs and monitors time-first, (T, B, ...), like BrainPy's
-	// data_first_axis='T'. The default is batch-first, (B, T, ...).
-	TimeFirst bool
+	// Watch monitors variables by reference (Watch: []*bpgo.Variable{net.R.V}), so that a typo
+	// fails to compile; they appear in Mon under their path names.
+	Watch []*Variable
+	// Layout of inputs, outputs and monitors: BatchFirst (default) or TimeFirst.
+	Layout Layout
+	// Hook is an online learning rule run inside the compiled loop after every step (see
+	// StepHook); with a hook, RunOptions.Targets gives it per-step targets, and parameters the
+	// hook changes are written back to the model after every chunk.
+	Hook StepHook
 }
 
 // Runner runs a model over time, like BrainPy's DSRunner: inputs are batch-first (B, T, F),
@@ -44,27 +99,42 @@ type Runner struct {
 	dtype   dtypes.DType
 	backend compute.Backend
 
-	monitors  []string
-	mons      []monitorRef
-	timeFirst bool
-	i0        int // steps run since the last reset (BrainPy's i0): the next step's t is i0*dt
+	monitors []string
+	watch    []*Variable
+	mons     []monitorRef
+	layout   Layout
+	hook     StepHook
+	hookVars []*Variable
+	i0       int // steps run since the last reset (BrainPy's i0): the next step's index
 
 	// Mon holds the monitors of the last run, (B, T, ...) (or (T, B, ...) with TimeFirst), and
 	// "ts", the times t0 + i*dt of its steps (the first step of a reset run has t = 0).
 	Mon map[string]*tensors.Tensor
 
 	mu    sync.Mutex
-	execs map[bool]*graph.Exec
-	keys  map[bool][]any
+	execs map[runKey]*runExec
+}
+
+// runKey identifies a compiled chunk graph of a Runner.
+type runKey struct{ fit, targets bool }
+
+// runExec is a compiled chunk with the names of its inputs and results.
+type runExec struct {
+	exec      *graph.Exec
+	ins, outs argGroups
+	keys      []any // Context.Record keys, known once the graph is built
 }
 
 // NewRunner builds a runner for a model (a pointer to a struct with an Update method).
 func NewRunner(model Stepper, opts RunnerOptions) (*Runner, error) {
-	chunk, stepDt, err := resolveLoop("bpgo.NewRunner: RunnerOptions", opts.Chunk, opts.Dt)
+	const what = "bpgo.NewRunner: RunnerOptions"
+	chunk, stepDt, err := resolveLoop(what, opts.Chunk, opts.Dt)
 	if err != nil {
 		return nil, err
 	}
-	opts.Chunk, opts.Dt = chunk, stepDt
+	if err := opts.Layout.check(what); err != nil {
+		return nil, err
+	}
 	tree, err := Walk(model)
 	if err != nil {
 		return nil, err
@@ -73,17 +143,22 @@ func NewRunner(model Stepper, opts RunnerOptions) (*Runner, error) {
 	if err := checkVars(tree, dt); err != nil {
 		return nil, fmt.Errorf("bpgo.NewRunner: %w", err)
 	}
-	mons, err := resolveMonitors(tree, opts.Monitors)
+	mons, err := resolveMonitors(tree, opts.Monitors, opts.Watch)
 	if err != nil {
-		return nil, fmt.Errorf("bpgo.NewRunner: RunnerOptions.Monitors: %w", err)
+		return nil, fmt.Errorf("%s.Monitors: %w", what, err)
+	}
+	hv, err := hookVars(opts.Hook, tree)
+	if err != nil {
+		return nil, fmt.Errorf("%s.%w", what, err)
 	}
 	b, err := Backend()
 	if err != nil {
 		return nil, err
 	}
-	return &Runner{model: model, tree: tree, chunk: opts.Chunk, dt: opts.Dt, dtype: dt, backend: b,
-		monitors: slices.Clone(opts.Monitors), mons: mons, timeFirst: opts.TimeFirst,
-		Mon: map[string]*tensors.Tensor{}, execs: map[bool]*graph.Exec{}, keys: map[bool][]any{}}, nil
+	return &Runner{model: model, tree: tree, chunk: chunk, dt: stepDt, dtype: dt, backend: b,
+		monitors: slices.Clone(opts.Monitors), watch: slices.Clone(opts.Watch), mons: mons,
+		layout: opts.Layout, hook: opts.Hook, hookVars: hv,
+		Mon: map[string]*tensors.Tensor{}, execs: map[runKey]*runExec{}}, nil
 }
 
 // Tree returns the model's modules and variables.
@@ -95,42 +170,60 @@ func (r *Runner) Dt() float64 { return r.dt }
 // Model returns the model the runner drives.
 func (r *Runner) Model() Stepper { return r.model }
 
+// Layout is the runner's sequence layout.
+func (r *Runner) Layout() Layout { return r.layout }
+
 // Chunk is one compiled call's worth of results, handed to RunOptions.OnChunk.
 type Chunk struct {
 	Start, Len int             // time steps [Start, Start+Len)
-	Outputs    *tensors.Tensor // (B, Len, ...)
+	Outputs    *tensors.Tensor // (B, Len, ...), batch-first whatever the runner's Layout
 	// Records maps each key given to Context.Record to its values, (B, Len, ...).
 	Records map[any]*tensors.Tensor
 }
 
 // RunOptions configure one run.
 type RunOptions struct {
-	// ResetState resets the model's state to the input batch size before running.
+	// ResetState resets the model's state to the input batch size before running, and the
+	// runner's clock to 0.
 	ResetState bool
 	// Fit turns on Context.Fitting, so trainable nodes record what trainers need.
 	Fit bool
+	// Targets are per-step targets for the runner's Hook, in the runner's Layout with the same
+	// batch and time sizes as the inputs; nil for none.
+	Targets *tensors.Tensor
 	// OnChunk, if set, is called after each compiled chunk, in time order.
 	OnChunk func(c *Chunk) error
-	// DiscardOutputs skips assembling the (B, T, ...) output; Run then returns nil.
+	// DiscardOutputs skips assembling the output; Run then returns nil.
 	DiscardOutputs bool
 }
 
 // Run runs the model over inputs of shape (B, T, F) ((T, B, F) with TimeFirst) and returns the
 // outputs (B, T, ...) (or time-first). Monitors of the run are left in r.Mon.
 func (r *Runner) Run(inputs *tensors.Tensor, opts RunOptions) (*tensors.Tensor, error) {
-	if r.timeFirst {
-		if inputs != nil && inputs.Rank() < 2 {
-			return nil, fmt.Errorf("inputs: want a time-first (T, B, F) tensor, got shape %s", inputs.Shape())
-		}
-		if inputs != nil {
-			inputs = SwapLeadingAxes(inputs)
-		}
+	inputs, err := r.layout.toBatchFirst("inputs", inputs)
+	if err != nil {
+		return nil, err
 	}
 	if err := CheckSequence("inputs", inputs, r.dtype, -1); err != nil {
 		return nil, err
 	}
 	dims := inputs.Shape().Dimensions
 	batch, steps := dims[0], dims[1]
+	targets, err := r.layout.toBatchFirst("RunOptions.Targets", opts.Targets)
+	if err != nil {
+		return nil, err
+	}
+	if targets != nil {
+		if r.hook == nil {
+			return nil, fmt.Errorf("bpgo.Runner.Run: RunOptions.Targets given but the runner has no Hook to use them")
+		}
+		if td := targets.Shape().Dimensions; len(td) < 2 || td[0] != batch || td[1] != steps {
+			return nil, fmt.Errorf("bpgo.Runner.Run: RunOptions.Targets: shape %s, want (batch %d, steps %d, ...) like the inputs", targets.Shape(), batch, steps)
+		}
+		if err := CheckFinite("RunOptions.Targets", targets); err != nil {
+			return nil, err
+		}
+	}
 	if opts.ResetState {
 		if err := ResetState(r.model, batch); err != nil {
 			return nil, err
@@ -143,47 +236,55 @@ func (r *Runner) Run(inputs *tensors.Tensor, opts RunOptions) (*tensors.Tensor, 
 	if err := checkBatch(r.tree, batch); err != nil {
 		return nil, err
 	}
-	exec := r.exec(opts.Fit)
+	ex := r.exec(runKey{opts.Fit, targets != nil})
 	hostIn := ToFloat64s(inputs)
+	var hostTg []float64
+	if targets != nil {
+		hostTg = ToFloat64s(targets)
+	}
 	var outs []*tensors.Tensor
 	monParts := make([][]*tensors.Tensor, len(r.mons))
+	states, params := r.tree.States(), r.tree.Params(false)
 	for start := 0; start < steps; start += r.chunk {
 		k := min(r.chunk, steps-start)
 		xs, err := FromFloat64s(r.dtype, TimeSlice(hostIn, dims, start, k), append([]int{batch, k}, dims[2:]...)...)
 		if err != nil {
 			return nil, err
 		}
-		args := make([]any, 0, len(r.tree.Vars)+1)
-		for _, v := range r.tree.Vars {
-			args = append(args, v.value)
+		in := map[string][]any{"vars": varValues(r.tree.Vars), "hook": varValues(r.hookVars),
+			"clock": {clockArg(r.i0 + start)}, "xs": {xs}, "targets": nil}
+		if targets != nil {
+			td := targets.Shape().Dimensions
+			tg, err := FromFloat64s(targets.DType(), TimeSlice(hostTg, td, start, k), append([]int{batch, k}, td[2:]...)...)
+			if err != nil {
+				return nil, err
+			}
+			in["targets"] = []any{tg}
 		}
-		args = append(args, xs)
-		res, err := callExec(exec, args)
+		res, err := callExec(ex.exec, packArgs(&ex.ins, in))
 		if err != nil {
 			return nil, fmt.Errorf("running steps [%d, %d): %w", start, start+k, err)
 		}
-		ys := res[0]
-		i := 1
-		for _, v := range r.tree.States() {
-			v.value = res[i]
-			i++
+		out := splitArgs(&ex.outs, res)
+		setValues(states, out["states"])
+		if r.hook != nil {
+			setValues(params, out["params"])
+			setValues(r.hookVars, out["hook"])
 		}
 		for j := range r.mons {
-			monParts[j] = append(monParts[j], res[i])
-			i++
+			monParts[j] = append(monParts[j], out["mons"][j])
 		}
-		keys := r.recordKeys(opts.Fit)
 		if opts.OnChunk != nil {
-			c := &Chunk{Start: start, Len: k, Outputs: ys, Records: map[any]*tensors.Tensor{}}
-			for j, key := range keys {
-				c.Records[key] = res[i+j]
+			c := &Chunk{Start: start, Len: k, Outputs: out["ys"][0], Records: map[any]*tensors.Tensor{}}
+			for j, key := range ex.keys {
+				c.Records[key] = out["records"][j]
 			}
 			if err := opts.OnChunk(c); err != nil {
 				return nil, err
 			}
 		}
 		if !opts.DiscardOutputs {
-			outs = append(outs, ys)
+			outs = append(outs, out["ys"][0])
 		}
 	}
 	if err := r.collectMonitors(monParts, steps); err != nil {
@@ -193,10 +294,26 @@ func (r *Runner) Run(inputs *tensors.Tensor, opts RunOptions) (*tensors.Tensor, 
 		return nil, nil
 	}
 	out, err := concatTime(outs)
-	if err != nil || !r.timeFirst {
-		return out, err
+	if err != nil {
+		return nil, err
 	}
-	return SwapLeadingAxes(out), nil
+	return r.layout.fromBatchFirst(out), nil
+}
+
+// varValues lists the variables' current values as call arguments.
+func varValues(vs []*Variable) []any {
+	out := make([]any, len(vs))
+	for i, v := range vs {
+		out[i] = v.value
+	}
+	return out
+}
+
+// setValues stores a compiled call's results into the variables, in order.
+func setValues(vs []*Variable, ts []*tensors.Tensor) {
+	for i, v := range vs {
+		v.value = ts[i]
+	}
 }
 
 // collectMonitors joins the monitors' chunks into r.Mon and advances the runner's clock.
@@ -207,10 +324,7 @@ func (r *Runner) collectMonitors(parts [][]*tensors.Tensor, steps int) error {
 		if err != nil {
 			return fmt.Errorf("monitor %q: %w", m.name, err)
 		}
-		if r.timeFirst && t.Rank() >= 2 {
-			t = SwapLeadingAxes(t)
-		}
-		mon[m.name] = t
+		mon[m.name] = r.layout.fromBatchFirst(t)
 	}
 	ts := make([]float64, steps)
 	for i := range ts {
@@ -249,55 +363,74 @@ func (r *Runner) refresh() error {
 		if err := checkVars(tree, r.dtype); err != nil {
 			return err
 		}
-		mons, err := resolveMonitors(tree, r.monitors)
+		mons, err := resolveMonitors(tree, r.monitors, r.watch)
 		if err != nil {
 			return err
 		}
-		r.tree, r.mons = tree, mons
-		for _, e := range r.execs {
-			e.Finalize()
+		hv, err := hookVars(r.hook, tree)
+		if err != nil {
+			return err
 		}
-		r.execs = map[bool]*graph.Exec{}
-		r.keys = map[bool][]any{}
+		r.tree, r.mons, r.hookVars = tree, mons, hv
+		for _, e := range r.execs {
+			e.exec.Finalize()
+		}
+		r.execs = map[runKey]*runExec{}
 	}
 	return nil
 }
 
-func (r *Runner) recordKeys(fit bool) []any {
+// exec returns the compiled chunk for key; graphs are built per input shape and cached.
+func (r *Runner) exec(key runKey) *runExec {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.keys[fit]
-}
-
-// exec returns the compiled-chunk executor; graphs are built per input shape and cached.
-func (r *Runner) exec(fit bool) *graph.Exec {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if e, ok := r.execs[fit]; ok {
+	if e, ok := r.execs[key]; ok {
 		return e
 	}
-	vars := slices.Clone(r.tree.Vars)
-	states := r.tree.States()
-	mons := slices.Clone(r.mons)
-	e := graph.MustNewExec(r.backend, func(g *graph.Graph, ins []*graph.Node) []*graph.Node {
-		values := bindInputs(vars, ins)
-		ctx := newContext(g, r.dtype, r.dt, fit, values)
-		ctx.tree = r.tree
-		ys, monNodes, recKeys, recNodes := unroll(ctx, r.model, ins[len(vars)], mons, true)
-		outs := []*graph.Node{ys}
-		for _, v := range states {
-			outs = append(outs, ctx.values[v])
+	vars, hook := slices.Clone(r.tree.Vars), slices.Clone(r.hookVars)
+	states, params, mons := r.tree.States(), r.tree.Params(false), slices.Clone(r.mons)
+	nTargets, nParams := 0, 0
+	if key.targets {
+		nTargets = 1
+	}
+	if r.hook != nil {
+		nParams = len(params) // a hook may change any parameter: carry them all out
+	}
+	ex := &runExec{}
+	ex.ins.add("vars", len(vars)).add("hook", len(hook)).add("clock", 1).add("xs", 1).add("targets", nTargets)
+	ex.exec = graph.MustNewExec(r.backend, func(g *graph.Graph, ins []*graph.Node) []*graph.Node {
+		in := splitArgs(&ex.ins, ins)
+		values := bindInputs(vars, in["vars"])
+		for i, v := range hook {
+			values[v] = in["hook"][i]
 		}
-		outs = append(outs, monNodes...)
-		outs = append(outs, recNodes...)
-		r.mu.Lock()
-		r.keys[fit] = recKeys
-		r.mu.Unlock()
-		return outs
+		ctx := newContext(g, r.dtype, r.dt, key.fit, values, in["clock"][0])
+		ctx.tree = r.tree
+		u := unrollSpec{xs: in["xs"][0], hook: r.hook, mons: mons, records: true}
+		if key.targets {
+			u.targets = in["targets"][0]
+		}
+		res := unroll(ctx, r.model, u)
+		outs := map[string][]*graph.Node{"ys": {res.ys}, "states": valuesOf(ctx, states),
+			"params": valuesOf(ctx, params[:nParams]), "hook": valuesOf(ctx, hook), "mons": res.mons, "records": res.recNodes}
+		ex.outs = argGroups{}
+		ex.outs.add("ys", 1).add("states", len(states)).add("params", nParams).add("hook", len(hook)).
+			add("mons", len(mons)).add("records", len(res.recNodes))
+		ex.keys = res.recKeys
+		return packArgs(&ex.outs, outs)
 	})
-	e.SetMaxCache(-1)
-	r.execs[fit] = e
-	return e
+	ex.exec.SetMaxCache(-1)
+	r.execs[key] = ex
+	return ex
+}
+
+// valuesOf returns the current nodes of the variables.
+func valuesOf(ctx *Context, vs []*Variable) []*graph.Node {
+	out := make([]*graph.Node, len(vs))
+	for i, v := range vs {
+		out[i] = ctx.values[v]
+	}
+	return out
 }
 
 // TimeSlice copies steps [start, start+k) of a row-major, batch-first (B, T, ...) array:

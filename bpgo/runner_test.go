@@ -320,7 +320,7 @@ func TestRunnerMonitorsAndTimeFirst(t *testing.T) {
 
 	// Time-first: the same data transposed gives the transposed outputs and monitors.
 	m2 := newLeaky(0.5, b)
-	r2 := bpgo.Must1(bpgo.NewRunner(m2, bpgo.RunnerOptions{Chunk: 3, Monitors: []string{"H"}, TimeFirst: true}))
+	r2 := bpgo.Must1(bpgo.NewRunner(m2, bpgo.RunnerOptions{Chunk: 3, Monitors: []string{"H"}, Layout: bpgo.TimeFirst}))
 	out, err := r2.Run(bpgo.SwapLeadingAxes(in), bpgo.RunOptions{ResetState: true})
 	if err != nil {
 		t.Fatal(err)

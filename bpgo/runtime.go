@@ -94,7 +94,9 @@ func SetDt(dt float64) error {
 // Dt returns the global integration step in ms.
 func Dt() float64 { rt.mu.Lock(); defer rt.mu.Unlock(); return rt.dt }
 
-// SetMode sets the global default mode used by modules whose options leave Mode as DefaultMode.
+// SetMode sets the global default mode used by modules whose options leave Mode as DefaultMode,
+// like bm.set_mode. Prefer the scoped UseMode in code that should leave the global mode as it
+// found it.
 func SetMode(m Mode) error {
 	if m != BatchingMode && m != TrainingMode {
 		return fmt.Errorf("bpgo.SetMode: mode must be BatchingMode or TrainingMode, got %v", m)
@@ -103,6 +105,27 @@ func SetMode(m Mode) error {
 	rt.mode = m
 	rt.mu.Unlock()
 	return nil
+}
+
+// UseMode sets the global mode and returns a function that restores the previous one, like
+// BrainPy's `with bm.environment(mode=...)`:
+//
+//	defer bpgo.UseMode(bpgo.TrainingMode)()
+//
+// The deferred call restores the mode on every way out of the function, panics included. It
+// panics for a mode other than BatchingMode or TrainingMode (a programming error).
+func UseMode(m Mode) (restore func()) {
+	rt.mu.Lock()
+	prev := rt.mode
+	rt.mu.Unlock()
+	if err := SetMode(m); err != nil {
+		panic(fmt.Sprintf("bpgo.UseMode: %v", err))
+	}
+	return func() {
+		rt.mu.Lock()
+		rt.mode = prev
+		rt.mu.Unlock()
+	}
 }
 
 // GlobalMode returns the global default mode (BatchingMode unless SetMode changed it).

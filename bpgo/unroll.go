@@ -3,6 +3,7 @@ package bpgo
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/gomlx/gomlx/core/graph"
 )
@@ -14,63 +15,122 @@ type monitorRef struct {
 	v    *Variable
 }
 
-// resolveMonitors maps monitor names to the model's state variables; names that are not state
-// variables are taken as Context.Record keys (checked when the graph is built).
-func resolveMonitors(tree *Tree, names []string) ([]monitorRef, error) {
+// Recorder is implemented by modules that record named values with Context.Record for
+// monitors (for example a synapse's conductance that is not a state variable): RecordKeys
+// lists the names, so that a monitor naming one is known when a runner is built.
+type Recorder interface {
+	RecordKeys() []string
+}
+
+// resolveMonitors maps monitor names, and watched variables, to the model's state variables
+// or declared record keys. An unknown name fails here, with the valid names, not at the first
+// run.
+func resolveMonitors(tree *Tree, names []string, watch []*Variable) ([]monitorRef, error) {
+	byName := map[string]*Variable{}
+	for _, v := range tree.Vars {
+		byName[v.name] = v
+	}
+	declared := map[string]bool{}
+	for _, m := range tree.Modules {
+		if r, ok := m.Module.(Recorder); ok {
+			for _, k := range r.RecordKeys() {
+				declared[k] = true
+			}
+		}
+	}
+	for i, v := range watch {
+		if v == nil {
+			return nil, fmt.Errorf("Watch[%d] is nil", i)
+		}
+		if byName[v.name] != v {
+			return nil, fmt.Errorf("Watch[%d]: the variable is not part of the model (keep modules in fields of the model struct)", i)
+		}
+		names = append(names, v.name)
+	}
 	seen := map[string]bool{}
 	out := make([]monitorRef, 0, len(names))
 	for _, n := range names {
-		if n == "" {
+		switch {
+		case n == "":
 			return nil, fmt.Errorf("monitor names must not be empty")
-		}
-		if n == "ts" {
+		case n == "ts":
 			return nil, fmt.Errorf("monitor name %q is reserved (the runner's time axis)", n)
-		}
-		if seen[n] {
+		case seen[n]:
 			return nil, fmt.Errorf("monitor %q listed twice", n)
 		}
 		seen[n] = true
-		ref := monitorRef{name: n}
-		for _, v := range tree.Vars {
-			if v.name == n {
-				if v.Kind != State {
-					return nil, fmt.Errorf("monitor %q is a parameter; monitors record state variables (or Context.Record keys)", n)
-				}
-				ref.v = v
-			}
+		v, ok := byName[n]
+		switch {
+		case ok && v.Kind == State:
+			out = append(out, monitorRef{name: n, v: v})
+		case ok:
+			return nil, fmt.Errorf("monitor %q is a parameter; monitors record state variables (%s)", n, validMonitors(tree, declared))
+		case declared[n]:
+			out = append(out, monitorRef{name: n})
+		default:
+			return nil, fmt.Errorf("unknown monitor %q: the model's state variables and record keys are %s", n, validMonitors(tree, declared))
 		}
-		out = append(out, ref)
 	}
 	return out, nil
 }
 
-// stateNames lists the model's state variables, for error messages.
-func stateNames(tree *Tree) []string {
+// validMonitors lists the names a monitor may take, for error messages.
+func validMonitors(tree *Tree, declared map[string]bool) string {
 	var out []string
 	for _, v := range tree.States() {
 		out = append(out, v.name)
 	}
-	return out
+	for k := range declared {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	if len(out) == 0 {
+		return "(none: the model has no state)"
+	}
+	return "[" + strings.Join(out, " ") + "]"
 }
 
-// unroll builds K = xs.Shape().Dimensions[1] steps of the model: the outputs stacked to
-// (B, K, ...), each monitor stacked over time, and, if withRecords, the Context.Record keys of
-// step 0 with their stacked values. The state nodes in ctx.values advance as the model Sets
-// them.
-func unroll(ctx *Context, model Stepper, xs *graph.Node, mons []monitorRef, withRecords bool) (ys *graph.Node, monNodes []*graph.Node, recKeys []any, recNodes []*graph.Node) {
-	k := xs.Shape().Dimensions[1]
+// unrollSpec is what one compiled chunk of steps is built from.
+type unrollSpec struct {
+	xs      *graph.Node // inputs (B, K, ...)
+	targets *graph.Node // per-step targets (B, K, ...) for the hook, or nil
+	hook    StepHook    // online learning rule run after every step, or nil
+	mons    []monitorRef
+	records bool // collect Context.Record keys and values
+}
+
+// unrolled is what unroll returns: the outputs stacked to (B, K, ...), each monitor stacked
+// over time, and (with records) the Context.Record keys of step 0 with their stacked values.
+type unrolled struct {
+	ys       *graph.Node
+	mons     []*graph.Node
+	recKeys  []any
+	recNodes []*graph.Node
+}
+
+// unroll builds K = xs.Shape().Dimensions[1] steps of the model. The nodes in ctx.values
+// advance as the model (and the hook) Set them.
+func unroll(ctx *Context, model Stepper, u unrollSpec) unrolled {
+	k := u.xs.Shape().Dimensions[1]
 	steps := make([]*graph.Node, k)
-	monSteps := make([][]*graph.Node, len(mons))
+	monSteps := make([][]*graph.Node, len(u.mons))
 	recs := map[any][]*graph.Node{}
 	for t := range k {
-		ctx.step = t
+		ctx.step, ctx.index = t, nil
 		clear(ctx.records)
-		x := graph.Squeeze(graph.SliceAxis(xs, 1, graph.AxisElem(t)), 1)
+		x := graph.Squeeze(graph.SliceAxis(u.xs, 1, graph.AxisElem(t)), 1)
 		steps[t] = model.Update(ctx, x)
 		if steps[t] == nil {
 			panic("bpgo: the model's Update returned nil")
 		}
-		for i, m := range mons {
+		if u.hook != nil {
+			sc := &StepContext{Context: ctx, X: x, Y: steps[t]}
+			if u.targets != nil {
+				sc.Target = graph.Squeeze(graph.SliceAxis(u.targets, 1, graph.AxisElem(t)), 1)
+			}
+			callHook(u.hook, sc)
+		}
+		for i, m := range u.mons {
 			var n *graph.Node
 			if m.v != nil {
 				n = ctx.values[m.v]
@@ -78,12 +138,12 @@ func unroll(ctx *Context, model Stepper, xs *graph.Node, mons []monitorRef, with
 				var ok bool
 				n, ok = ctx.records[m.name]
 				if !ok {
-					panic(fmt.Sprintf("bpgo: monitor %q is neither a state variable of the model (%v) nor a key recorded with Context.Record at step %d", m.name, stateNames(ctx.tree), t))
+					panic(fmt.Sprintf("bpgo: monitor %q is declared by a module's RecordKeys but was not recorded with Context.Record at step %d", m.name, t))
 				}
 			}
 			monSteps[i] = append(monSteps[i], n)
 		}
-		if withRecords {
+		if u.records {
 			for _, key := range ctx.recKeys {
 				n, ok := ctx.records[key]
 				if !ok {
@@ -93,23 +153,23 @@ func unroll(ctx *Context, model Stepper, xs *graph.Node, mons []monitorRef, with
 			}
 		}
 	}
-	ys = graph.Stack(steps, 1)
-	for i, m := range mons {
-		monNodes = append(monNodes, stackMonitor(monSteps[i], m))
+	out := unrolled{ys: graph.Stack(steps, 1)}
+	for i := range u.mons {
+		out.mons = append(out.mons, stackMonitor(monSteps[i]))
 	}
-	if withRecords {
-		recKeys = slices.Clone(ctx.recKeys)
-		for _, key := range recKeys {
-			recNodes = append(recNodes, graph.Stack(recs[key], 1))
+	if u.records {
+		out.recKeys = slices.Clone(ctx.recKeys)
+		for _, key := range out.recKeys {
+			out.recNodes = append(out.recNodes, graph.Stack(recs[key], 1))
 		}
 	}
-	return
+	return out
 }
 
 // stackMonitor stacks per-step values with time on axis 1, which is batch-first for values
 // whose batch axis is 0 (BrainPy moves its time-first monitors with moveaxis(0, 1) too);
 // scalars per step give (T,).
-func stackMonitor(steps []*graph.Node, m monitorRef) *graph.Node {
+func stackMonitor(steps []*graph.Node) *graph.Node {
 	if steps[0].Rank() == 0 {
 		return graph.Stack(steps, 0)
 	}
