@@ -4,10 +4,8 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"math"
 	"os"
-	"strings"
-	"time"
+	"slices"
 
 	"github.com/bpgo/bpgo/bpgo"
 	"github.com/bpgo/bpgo/bpgo/optim"
@@ -59,8 +57,13 @@ type BPTTOptions struct {
 	// trainable variables of the model are registered.
 	Optimizer bpgo.Optimizer
 	// Monitors are state variables handed to the loss (LossContext.Monitor) and recorded by
-	// Predict (BPTT.Mon).
+	// Predict (BPTT.Mon); an unknown name is an error from NewBPTT.
 	Monitors []string
+	// Watch monitors variables by reference (see bpgo.RunnerOptions.Watch).
+	Watch []*bpgo.Variable
+	// Layout of inputs, targets, outputs and monitors: bpgo.BatchFirst (default) or
+	// bpgo.TimeFirst (BrainPy's data_first_axis='T').
+	Layout bpgo.Layout
 	// Chunk is the number of steps per compiled graph (bpgo.GradOptions.Chunk).
 	Chunk int
 	// Dt is the integration step (ms); 0 means the global bpgo.Dt().
@@ -83,7 +86,8 @@ type FitOptions struct {
 
 // BPTT trains a model by back-propagation through time, like BrainPy's bp.BPTT: Fit runs
 // epochs over a data source, resetting the state per batch, prints BrainPy's report lines and
-// keeps the metric history; Predict runs the trained model.
+// keeps the metric history; Predict runs the trained model. Fit runs on a Loop (see Loop),
+// to which callers may add their own hooks.
 type BPTT struct {
 	model  bpgo.Stepper
 	grad   *bpgo.Grad
@@ -91,17 +95,14 @@ type BPTT struct {
 	runner *bpgo.Runner
 	out    io.Writer
 	prog   Progress
-	epochs int // epochs completed over all Fit calls
-
-	// history: phase ("fit"/"test") → metric → values
-	report   map[string]map[string][]float64
-	detailed map[string]map[string][]float64
-	order    map[string][]string
+	loop   *Loop
+	hist   *History
 }
 
 // NewBPTT builds a BPTT trainer for model with loss.
 func NewBPTT(model bpgo.Stepper, loss bpgo.LossFunc, opts BPTTOptions) (*BPTT, error) {
-	g, err := bpgo.NewGrad(model, loss, bpgo.GradOptions{Chunk: opts.Chunk, Dt: opts.Dt, Monitors: opts.Monitors, NoReset: opts.NoReset})
+	g, err := bpgo.NewGrad(model, loss, bpgo.GradOptions{Chunk: opts.Chunk, Dt: opts.Dt, Monitors: opts.Monitors,
+		Watch: opts.Watch, Layout: opts.Layout, NoReset: opts.NoReset})
 	if err != nil {
 		return nil, fmt.Errorf("trainers.NewBPTT: %w", err)
 	}
@@ -120,7 +121,8 @@ func NewBPTT(model bpgo.Stepper, loss bpgo.LossFunc, opts BPTTOptions) (*BPTT, e
 			return nil, fmt.Errorf("trainers.NewBPTT: registering the model's trainable variables: %w", err)
 		}
 	}
-	r, err := bpgo.NewRunner(model, bpgo.RunnerOptions{Chunk: g.Chunk(), Dt: opts.Dt, Monitors: opts.Monitors})
+	r, err := bpgo.NewRunner(model, bpgo.RunnerOptions{Chunk: g.Chunk(), Dt: opts.Dt, Monitors: opts.Monitors,
+		Watch: opts.Watch, Layout: opts.Layout})
 	if err != nil {
 		return nil, fmt.Errorf("trainers.NewBPTT: %w", err)
 	}
@@ -129,7 +131,7 @@ func NewBPTT(model bpgo.Stepper, loss bpgo.LossFunc, opts BPTTOptions) (*BPTT, e
 		out = os.Stdout
 	}
 	return &BPTT{model: model, grad: g, opt: opt, runner: r, out: out, prog: opts.Progress,
-		report: map[string]map[string][]float64{}, detailed: map[string]map[string][]float64{}, order: map[string][]string{}}, nil
+		loop: NewLoop("trainers.BPTT.Fit"), hist: &History{}}, nil
 }
 
 // Optimizer is the trainer's optimizer.
@@ -137,6 +139,22 @@ func (t *BPTT) Optimizer() bpgo.Optimizer { return t.opt }
 
 // Grad is the gradient engine, for hand-written steps alongside Fit.
 func (t *BPTT) Grad() *bpgo.Grad { return t.grad }
+
+// Loop is the training loop Fit runs; add hooks to it (for example to save a checkpoint every
+// epoch) before calling Fit.
+func (t *BPTT) Loop() *Loop { return t.loop }
+
+// History is the metric history (BrainPy's get_hist_metric).
+func (t *BPTT) History() *History { return t.hist }
+
+// GradMetrics turns a gradient result into the loop's Metrics (for hand-written loops).
+func GradMetrics(r *bpgo.GradResult) *Metrics {
+	m := &Metrics{Loss: r.Loss}
+	for _, k := range r.AuxNames {
+		m.Aux = append(m.Aux, Metric{k, r.Aux[k]})
+	}
+	return m
+}
 
 // Fit trains for epochs passes over train, evaluating on test (nil: none) after each epoch,
 // like BrainPy's trainer.fit(train_data, test_data, num_epoch, num_report). It stops at the
@@ -146,205 +164,85 @@ func (t *BPTT) Fit(train, test Data, epochs int, opts FitOptions) error {
 	if train == nil {
 		return fmt.Errorf("trainers.BPTT.Fit: train data is nil")
 	}
-	if epochs < 1 {
-		return fmt.Errorf("trainers.BPTT.Fit: epochs must be >= 1, got %d", epochs)
+	if opts.NumReport < 0 {
+		opts.NumReport = 0 // BrainPy's num_report=-1: per epoch
 	}
-	step := 0      // training steps over this Fit call (BrainPy's fit_i)
-	perEpoch := -1 // batches per epoch, known after the first
-	for e := range epochs {
-		epoch := t.epochs
-		acc := newAccum()
-		t0 := time.Now()
-		n := 0
-		for b, err := range train {
-			if err != nil {
-				return fmt.Errorf("trainers.BPTT.Fit: epoch %d, batch %d: train data: %w", epoch, n, err)
-			}
-			res, err := t.grad.Step(b.X, b.Y, t.opt)
-			if err != nil {
-				return fmt.Errorf("trainers.BPTT.Fit: epoch %d, batch %d: %w", epoch, n, err)
-			}
-			if math.IsNaN(res.Loss) || math.IsInf(res.Loss, 0) {
-				return fmt.Errorf("trainers.BPTT.Fit: epoch %d, batch %d (training step %d): the loss is %v; stopped before applying that update (lower the learning rate, clip gradients, or check the data)", epoch, n, step, res.Loss)
-			}
-			acc.add(res)
-			t.record("fit", res)
-			n++
-			step++
-			if t.prog != nil {
-				total := -1
-				if perEpoch > 0 {
-					total = epochs * perEpoch
-				}
-				t.prog.Update(step, total, fmt.Sprintf("epoch %d/%d, loss %.6g", e+1, epochs, res.Loss))
-			}
-			if opts.NumReport > 0 && step%opts.NumReport == 0 {
-				t.print("Train", fmt.Sprintf("%d steps", step), time.Since(t0), acc, "fit")
-				acc = newAccum()
-				t0 = time.Now()
-			}
-		}
-		if n == 0 {
-			return fmt.Errorf("trainers.BPTT.Fit: epoch %d: the train data yielded no batches", epoch)
-		}
-		perEpoch = n
-		if opts.NumReport <= 0 {
-			t.print("Train", fmt.Sprintf("%d epoch", epoch), time.Since(t0), acc, "fit")
-		}
-		if es, ok := t.opt.(bpgo.EpochStepper); ok {
-			es.StepEpoch()
-		}
-		t.epochs++
-		if test != nil {
-			if err := t.evaluate(test, epoch, opts.NumReport); err != nil {
-				return err
-			}
-		}
+	// This call's hooks run on a loop that also carries the caller's hooks.
+	l := &Loop{Name: t.loop.Name, hooks: map[event][]hookEntry{}, epoch: t.loop.epoch}
+	for e, hs := range t.loop.hooks {
+		l.hooks[e] = slices.Clone(hs)
 	}
-	return nil
+	rep := newReporter(t.hist, FitPhase, t.out)
+	l.OnStep("history", -30, func(ls *LoopState) error { rep.add(ls.Metrics); return nil })
+	if opts.NumReport > 0 {
+		l.OnStep("report", -20, EveryNSteps(opts.NumReport, func(ls *LoopState) error {
+			rep.flush("Train", fmt.Sprintf("%d steps", ls.Step))
+			return nil
+		}))
+		l.OnEpoch("report", -20, func(*LoopState) error { rep.discard(); return nil })
+	} else {
+		l.OnEpoch("report", -20, func(ls *LoopState) error {
+			rep.flush("Train", fmt.Sprintf("%d epoch", ls.Epoch))
+			return nil
+		})
+	}
+	if t.prog != nil {
+		l.OnStep("progress", -10, func(ls *LoopState) error {
+			total := -1
+			if ls.StepsPerEpoch > 0 {
+				total = ls.Epochs * ls.StepsPerEpoch
+			}
+			t.prog.Update(ls.Step, total, fmt.Sprintf("epoch %d/%d, loss %.6g", ls.RunEpoch+1, ls.Epochs, ls.Metrics.Loss))
+			return nil
+		})
+	}
+	if es, ok := t.opt.(bpgo.EpochStepper); ok {
+		l.OnEpoch("schedule", -15, func(*LoopState) error { es.StepEpoch(); return nil })
+	}
+	if test != nil {
+		l.OnEpoch("test", -5, func(ls *LoopState) error { return t.evaluate(test, ls.Epoch, opts.NumReport) })
+	}
+	err := l.Run(train, epochs, func(_ *LoopState, b Batch) (*Metrics, error) {
+		res, err := t.grad.Step(b.X, b.Y, t.opt)
+		if err != nil {
+			return nil, err
+		}
+		return GradMetrics(res), nil
+	})
+	t.loop.epoch = l.epoch
+	return err
 }
 
+// evaluate runs the test data through the loss, reporting like BrainPy's test lines.
 func (t *BPTT) evaluate(test Data, epoch, numReport int) error {
-	acc := newAccum()
-	t0 := time.Now()
+	rep := newReporter(t.hist, TestPhase, t.out)
 	n := 0
 	for b, err := range test {
 		if err != nil {
-			return fmt.Errorf("trainers.BPTT.Fit: epoch %d, test batch %d: test data: %w", epoch, n, err)
+			return fmt.Errorf("test batch %d: test data: %w", n, err)
 		}
 		res, err := t.grad.Evaluate(b.X, b.Y)
 		if err != nil {
-			return fmt.Errorf("trainers.BPTT.Fit: epoch %d, test batch %d: %w", epoch, n, err)
+			return fmt.Errorf("test batch %d: %w", n, err)
 		}
-		acc.add(res)
-		t.record("test", res)
+		rep.add(GradMetrics(res))
 		n++
 		if numReport > 0 && n%numReport == 0 {
-			t.print("Test", fmt.Sprintf("%d steps", n), time.Since(t0), acc, "test")
-			acc = newAccum()
-			t0 = time.Now()
+			rep.flush("Test", fmt.Sprintf("%d steps", n))
 		}
 	}
 	if n == 0 {
-		return fmt.Errorf("trainers.BPTT.Fit: epoch %d: the test data yielded no batches", epoch)
+		return fmt.Errorf("the test data yielded no batches")
 	}
 	if numReport <= 0 {
-		t.print("Test", fmt.Sprintf("%d epoch", epoch), time.Since(t0), acc, "test")
+		rep.flush("Test", fmt.Sprintf("%d epoch", epoch))
 	}
 	return nil
 }
 
-// accum collects per-step metrics between reports.
-type accum struct {
-	keys []string
-	vals map[string][]float64
-}
-
-func newAccum() *accum { return &accum{keys: []string{"loss"}, vals: map[string][]float64{}} }
-
-func (a *accum) add(r *bpgo.GradResult) {
-	a.vals["loss"] = append(a.vals["loss"], r.Loss)
-	for _, k := range r.AuxNames {
-		if _, ok := a.vals[k]; !ok && k != "loss" {
-			a.keys = append(a.keys, k)
-		}
-		a.vals[k] = append(a.vals[k], r.Aux[k])
-	}
-}
-
-func (t *BPTT) record(phase string, r *bpgo.GradResult) {
-	d := t.detailed[phase]
-	if d == nil {
-		d = map[string][]float64{}
-		t.detailed[phase] = d
-	}
-	d["loss"] = append(d["loss"], r.Loss)
-	for _, k := range r.AuxNames {
-		d[k] = append(d[k], r.Aux[k])
-	}
-}
-
-// print writes a BrainPy report line and appends the means to the report history.
-func (t *BPTT) print(prefix, what string, took time.Duration, a *accum, phase string) {
-	if len(a.vals["loss"]) == 0 {
-		return
-	}
-	rep := t.report[phase]
-	if rep == nil {
-		rep = map[string][]float64{}
-		t.report[phase] = rep
-	}
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "%s %s, use %.4f s", prefix, what, took.Seconds())
-	for _, k := range a.keys {
-		m := mean(a.vals[k])
-		rep[k] = append(rep[k], m)
-		if !contains(t.order[phase], k) {
-			t.order[phase] = append(t.order[phase], k)
-		}
-		fmt.Fprintf(&sb, ", %s %s", k, PyFloat(m))
-	}
-	fmt.Fprintln(t.out, sb.String())
-}
-
-func contains(s []string, x string) bool {
-	for _, v := range s {
-		if v == x {
-			return true
-		}
-	}
-	return false
-}
-
-func mean(v []float64) float64 {
-	s := 0.0
-	for _, x := range v {
-		s += x
-	}
-	return s / float64(len(v))
-}
-
-// HistMetric returns the reported values of a metric (BrainPy's get_hist_metric(phase, metric,
-// which='report')): one per epoch, or one per report with FitOptions.NumReport. phase is "fit"
-// (or "train") or "test" (or "predict"); nil if there is none.
-func (t *BPTT) HistMetric(phase, metric string) []float64 {
-	return clone(t.report[canonPhase(phase)][metric])
-}
-
-// DetailedMetric returns every step's value of a metric (get_hist_metric(..., which='detailed')).
-func (t *BPTT) DetailedMetric(phase, metric string) []float64 {
-	return clone(t.detailed[canonPhase(phase)][metric])
-}
-
-// Metrics lists the metric names recorded for a phase, loss first.
-func (t *BPTT) Metrics(phase string) []string { return clone(t.order[canonPhase(phase)]) }
-
-// TrainLosses is HistMetric("fit", "loss"); TestLosses is HistMetric("test", "loss").
-func (t *BPTT) TrainLosses() []float64 { return t.HistMetric("fit", "loss") }
-
-// TestLosses is HistMetric("test", "loss").
-func (t *BPTT) TestLosses() []float64 { return t.HistMetric("test", "loss") }
-
-func canonPhase(p string) string {
-	switch p {
-	case "train":
-		return "fit"
-	case "predict":
-		return "test"
-	}
-	return p
-}
-
-func clone[T any](s []T) []T {
-	if s == nil {
-		return nil
-	}
-	return append([]T(nil), s...)
-}
-
-// Predict runs the model on inputs (B, T, F) and returns the outputs (B, T, ...), continuing
-// from the current state unless reset (BrainPy's trainer.predict(inputs, reset_state)).
-// Monitors of the run are in Mon afterwards.
+// Predict runs the model on inputs (B, T, F) (time-first with Layout TimeFirst) and returns
+// the outputs, continuing from the current state unless reset (BrainPy's
+// trainer.predict(inputs, reset_state)). Monitors of the run are in Mon afterwards.
 func (t *BPTT) Predict(inputs *tensors.Tensor, reset bool) (*tensors.Tensor, error) {
 	out, err := t.runner.Run(inputs, bpgo.RunOptions{ResetState: reset})
 	if err != nil {
@@ -357,4 +255,4 @@ func (t *BPTT) Predict(inputs *tensors.Tensor, reset bool) (*tensors.Tensor, err
 func (t *BPTT) Mon() map[string]*tensors.Tensor { return t.runner.Mon }
 
 // Epochs is the number of training epochs completed.
-func (t *BPTT) Epochs() int { return t.epochs }
+func (t *BPTT) Epochs() int { return t.loop.epoch }

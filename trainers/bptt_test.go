@@ -113,17 +113,17 @@ func TestBPTTFitReportsAndLearns(t *testing.T) {
 			t.Errorf("line %d is %q", i, l)
 		}
 	}
-	losses := tr.HistMetric("fit", "loss")
-	if len(losses) != 3 || len(tr.DetailedMetric("train", "loss")) != 30 || len(tr.TestLosses()) != 3 {
-		t.Fatalf("history lengths: fit %d, detailed %d, test %d", len(losses), len(tr.DetailedMetric("fit", "loss")), len(tr.TestLosses()))
+	losses := tr.History().Report(trainers.FitPhase, "loss")
+	if len(losses) != 3 || len(tr.History().Detailed(trainers.FitPhase, "loss")) != 30 || len(tr.History().Report(trainers.TestPhase, "loss")) != 3 {
+		t.Fatalf("history lengths: fit %d, detailed %d, test %d", len(losses), len(tr.History().Detailed(trainers.FitPhase, "loss")), len(tr.History().Report(trainers.TestPhase, "loss")))
 	}
 	if !(losses[2] < losses[0]) {
 		t.Errorf("loss did not decrease: %v", losses)
 	}
-	if mse := tr.HistMetric("fit", "mse"); len(mse) != 3 || !(mse[0] < losses[0]) {
+	if mse := tr.History().Report(trainers.FitPhase, "mse"); len(mse) != 3 || !(mse[0] < losses[0]) {
 		t.Errorf("aux mse history %v vs loss %v", mse, losses)
 	}
-	if got := strings.Join(tr.Metrics("fit"), ","); got != "loss,mse" {
+	if got := strings.Join(tr.History().Names(trainers.FitPhase), ","); got != "loss,mse" {
 		t.Errorf("metric order %q", got)
 	}
 	// BPTT.fit steps the schedule's epoch counter once per epoch: Adam's bias correction uses
@@ -155,8 +155,8 @@ func TestBPTTNumReport(t *testing.T) {
 	if len(got) != 3 || got[0][1] != "3" || got[1][1] != "6" || got[2][1] != "9" {
 		t.Fatalf("report lines:\n%s", out.String())
 	}
-	d := tr.DetailedMetric("fit", "loss")
-	if r := tr.HistMetric("fit", "loss"); len(r) != 3 || math.Abs(r[1]-d[5]) > 1e-15 {
+	d := tr.History().Detailed(trainers.FitPhase, "loss")
+	if r := tr.History().Report(trainers.FitPhase, "loss"); len(r) != 3 || math.Abs(r[1]-d[5]) > 1e-15 {
 		t.Errorf("report means %v, detailed %v", r, d)
 	}
 }
@@ -246,7 +246,7 @@ func TestSaveLoadResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	bpgo.Must(tr.Fit(noiseData(4, 8, 3), nil, 1, trainers.FitOptions{}))
-	want := tr.TrainLosses()[2]
+	want := tr.History().Report(trainers.FitPhase, "loss")[2]
 
 	m2 := newIntegrator(t, 8) // same structure, different weights until loaded
 	m2.Out.W.SetValue(bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), make([]float64, 8), 8, 1)))
@@ -256,7 +256,7 @@ func TestSaveLoadResume(t *testing.T) {
 	}
 	tr2 := bpgo.Must1(trainers.NewBPTT(m2, integratorLoss, trainers.BPTTOptions{Optimizer: opt2, Out: &bytes.Buffer{}}))
 	bpgo.Must(tr2.Fit(noiseData(4, 8, 3), nil, 1, trainers.FitOptions{}))
-	if got := tr2.TrainLosses()[0]; got != want {
+	if got := tr2.History().Report(trainers.FitPhase, "loss")[0]; got != want {
 		t.Errorf("resumed loss %v, want %v (the original's third epoch)", got, want)
 	}
 	// A file saved with an optimizer also loads into a bare model (for inference).

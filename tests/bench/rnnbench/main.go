@@ -191,7 +191,7 @@ func rnn(epochs, batches, batch, chunk int) error {
 		if err := tr.Fit(data, nil, 1, trainers.FitOptions{}); err != nil {
 			return 0, err
 		}
-		l := tr.TrainLosses()
+		l := tr.History().Report(trainers.FitPhase, "loss")
 		return l[len(l)-1], nil
 	})
 }
