@@ -28,7 +28,8 @@ type GradOptions struct {
 	Watch []*Variable
 	// Layout of the inputs: BatchFirst (default, xs (B, T, F)) or TimeFirst (xs (T, B, F)).
 	// With TimeFirst the loss gets outputs and monitors time-first too, and the targets must
-	// be time-first, (T, B, ...), as in BrainPy with data_first_axis='T'.
+	// be time-first, (T, B, ...), or one per sample, (B,), as in BrainPy with
+	// data_first_axis='T'.
 	Layout Layout
 	// NoReset keeps the model's state from call to call; by default every call first resets
 	// the state to the input's batch size, as BrainPy's BPTT does for every batch.
@@ -242,8 +243,9 @@ func (g *Grad) CheckBatch(xs, ys *tensors.Tensor) error {
 	}
 	batch := bxs.Shape().Dimensions[0]
 	if g.layout == TimeFirst {
-		if ys.Rank() < 2 || ys.Shape().Dimensions[1] != batch {
-			return fmt.Errorf("ys: targets have shape %s but xs has batch size %d: with TimeFirst, ys must be time-first (T, %d, ...)", ys.Shape(), batch, batch)
+		// Time-first targets (T, B, ...), or one target per sample (B,).
+		if !(ys.Rank() >= 2 && ys.Shape().Dimensions[1] == batch) && !(ys.Rank() == 1 && ys.Shape().Dimensions[0] == batch) {
+			return fmt.Errorf("ys: targets have shape %s but xs has batch size %d: with TimeFirst, ys must be time-first (T, %d, ...) or per sample (%d,)", ys.Shape(), batch, batch, batch)
 		}
 	} else if ys.Rank() == 0 || ys.Shape().Dimensions[0] != batch {
 		return fmt.Errorf("ys: targets have shape %s but xs has batch size %d: ys must be batch-first with the same batch size", ys.Shape(), batch)

@@ -249,14 +249,6 @@ func TestRuntimeSettings(t *testing.T) {
 		t.Error("the same seed must give the same stream")
 	}
 	bpgo.SetSeed(0)
-	t.Setenv(bpgo.NotebookModeEnv, "reduced")
-	if !bpgo.Reduced() || bpgo.Pick(30, 2) != 2 {
-		t.Error("reduced mode not seen")
-	}
-	t.Setenv(bpgo.NotebookModeEnv, "full")
-	if bpgo.Reduced() || bpgo.Pick(30, 2) != 30 {
-		t.Error("full mode not seen")
-	}
 }
 
 // replacer resets by replacing its variable: the runner must notice and use the new one.

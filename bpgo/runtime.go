@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
-	"strings"
 	"sync"
 
 	"github.com/gomlx/compute/dtypes"
@@ -156,21 +154,4 @@ func NewRNG() *rand.Rand {
 	defer rt.mu.Unlock()
 	rt.drawn++
 	return rand.New(rand.NewPCG(rt.rng.Uint64(), rt.drawn))
-}
-
-// NotebookModeEnv names the environment variable that selects how much work notebooks do:
-// "reduced" (CI: fewer epochs and samples, same code path) or "full" (the default).
-const NotebookModeEnv = "BPGO_NOTEBOOK_MODE"
-
-// Reduced reports whether notebooks run in reduced mode (BPGO_NOTEBOOK_MODE=reduced).
-func Reduced() bool {
-	return strings.EqualFold(strings.TrimSpace(os.Getenv(NotebookModeEnv)), "reduced")
-}
-
-// Pick returns full in full mode and reduced in reduced mode (see Reduced).
-func Pick[T any](full, reduced T) T {
-	if Reduced() {
-		return reduced
-	}
-	return full
 }
