@@ -66,6 +66,9 @@ func Save(path string, model any, opt Optimizer) error {
 		return nil
 	}
 	for _, v := range tree.Vars {
+		if v.random {
+			continue // random generator states are not saved (see NewRandomState)
+		}
 		if err := add(v, &h.Vars); err != nil {
 			return fmt.Errorf("bpgo.Save: %w", err)
 		}
@@ -222,7 +225,7 @@ func Load(path string, model any, opt Optimizer) error {
 		plan = append(plan, assign{v, vals, cv.Shape})
 	}
 	for _, v := range tree.Vars {
-		if !seen[v.name] {
+		if !seen[v.name] && !v.random {
 			return fmt.Errorf("bpgo.Load: the model's variable %q is not in %s", v.name, path)
 		}
 	}

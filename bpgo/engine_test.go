@@ -257,3 +257,88 @@ func TestGradTimeFirst(t *testing.T) {
 		t.Errorf("batch-first targets under TimeFirst: %v", err)
 	}
 }
+
+// noisyLeak is h ← a·h + x + σ·ξ with ξ drawn per step inside the graph (one draw shared by
+// the batch, like seed 003's recurrent noise).
+type noisyLeak struct {
+	H, Rng *bpgo.Variable
+	W      *bpgo.Variable
+}
+
+func (n *noisyLeak) ResetState(batch int) { n.H.Reset(bpgo.Zeros(batch, 2)) }
+
+func (n *noisyLeak) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
+	xi := ctx.Normal(n.Rng, 1, 2)
+	h := graph.Add(graph.Add(graph.MulScalar(ctx.Value(n.H), 0.5), graph.MatMul(x, ctx.Value(n.W))), graph.MulScalar(xi, 0.3))
+	ctx.Set(n.H, h)
+	return h
+}
+
+func newNoisyLeak() *noisyLeak {
+	w := bpgo.NewParam(bpgo.Must1(bpgo.FromFloat64s(dtypes.Float64, []float64{1, -1}, 1, 2)), true)
+	return &noisyLeak{H: bpgo.NewState(bpgo.Zeros(3, 2), 0), Rng: bpgo.NewRandomState(), W: w}
+}
+
+// TestRandomState: noise drawn inside the compiled loop differs from step to step and call to
+// call, is the same for the same seed (the same run twice), does not depend on the chunking,
+// and gradients flow through the noisy dynamics (checked against finite differences).
+func TestRandomState(t *testing.T) {
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	in := randTensor(9, 1, 3, 7, 1)
+	run := func(chunk int) ([]float64, []float64) {
+		bpgo.SetSeed(11)
+		m := newNoisyLeak()
+		r := bpgo.Must1(bpgo.NewRunner(m, bpgo.RunnerOptions{Chunk: chunk}))
+		a := bpgo.ToFloat64s(bpgo.Must1(r.Run(in, bpgo.RunOptions{ResetState: true})))
+		b := bpgo.ToFloat64s(bpgo.Must1(r.Run(in, bpgo.RunOptions{ResetState: true})))
+		return a, b
+	}
+	a1, b1 := run(100)
+	a2, b2 := run(3)
+	for i := range a1 {
+		if a1[i] != a2[i] || b1[i] != b2[i] {
+			t.Fatalf("same seed, other chunking: output %d differs (%v vs %v)", i, a1[i], a2[i])
+		}
+	}
+	same := 0
+	for i := range a1 {
+		if a1[i] == b1[i] {
+			same++
+		}
+	}
+	if same > 0 {
+		t.Errorf("a second call repeated %d noisy outputs: the state must advance between calls", same)
+	}
+	// The noise is shared by the batch: samples 0 and 1 get the same input, so the same output.
+	flat := bpgo.ToFloat64s(in)
+	if flat[0] == flat[7] {
+		t.Skip("inputs of samples 0 and 1 coincide")
+	}
+	bpgo.SetSeed(11)
+	m := newNoisyLeak()
+	g := bpgo.Must1(bpgo.NewGrad(m, func(lc *bpgo.LossContext, out, _ *graph.Node) *graph.Node {
+		return graph.ReduceAllSum(graph.Square(out))
+	}, bpgo.GradOptions{Chunk: 3}))
+	y := bpgo.Must1(bpgo.FromFloat64s(dtypes.Float64, []float64{0, 0, 0}, 3))
+	// Gradient checks re-run the model; the noise must be the same on each run for finite
+	// differences to make sense, so the check restores the generator's state itself.
+	rng0 := m.Rng.Value()
+	res := bpgo.Must1(g.Compute(in, y))
+	gw := bpgo.ToFloat64s(res.Grads[m.W])
+	w0 := m.W.Float64s()
+	const eps = 1e-6
+	for j := range w0 {
+		loss := func(d float64) float64 {
+			w := append([]float64(nil), w0...)
+			w[j] += d
+			bpgo.Must(m.W.SetValue(bpgo.Must1(bpgo.FromFloat64s(dtypes.Float64, w, 1, 2))))
+			bpgo.Must(m.Rng.SetValue(rng0))
+			return bpgo.Must1(g.Evaluate(in, y)).Loss
+		}
+		fd := (loss(eps) - loss(-eps)) / (2 * eps)
+		if math.Abs(fd-gw[j]) > 1e-6*math.Max(1, math.Abs(fd)) {
+			t.Errorf("dL/dW[%d] = %v, finite differences %v", j, gw[j], fd)
+		}
+	}
+}

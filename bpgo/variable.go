@@ -37,8 +37,9 @@ type Variable struct {
 	// BatchAxis is the axis holding the batch in a State variable, or -1 without one.
 	BatchAxis int
 
-	name  string
-	value *tensors.Tensor
+	name   string
+	value  *tensors.Tensor
+	random bool // an in-graph random generator's state (NewRandomState)
 }
 
 // NewParam makes a parameter from a tensor.
