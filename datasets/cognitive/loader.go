@@ -254,3 +254,19 @@ func (b *Batch[I]) LabelsAt(t int) []int {
 	}
 	return out
 }
+
+// Trial returns a copy of trial i of the batch as a Trial (T×C float64 inputs, time-major),
+// e.g. to plot one trial of an analysis batch.
+func (b *Batch[I]) Trial(i int) Trial[I] {
+	tr := Trial[I]{
+		Inputs: make([]float64, b.NumSteps*b.NumInputs), Labels: make([]int, b.NumSteps),
+		NumSteps: b.NumSteps, NumInputs: b.NumInputs, Info: b.Infos[i],
+	}
+	for t := range b.NumSteps {
+		tr.Labels[t] = b.Label(t, i)
+		for c := range b.NumInputs {
+			tr.Inputs[t*b.NumInputs+c] = b.Input(t, i, c)
+		}
+	}
+	return tr
+}

@@ -91,6 +91,9 @@ func TestTaskLoaderLayouts(t *testing.T) {
 	if c.Inputs64 != nil || len(c.Inputs32) != 110*5*3 {
 		t.Fatalf("float32 batch: %d float64, %d float32 inputs", len(c.Inputs64), len(c.Inputs32))
 	}
+	if ta, tb := a.Trial(2), b.Trial(2); !slices.Equal(ta.Inputs, tb.Inputs) || !slices.Equal(ta.Labels, tb.Labels) {
+		t.Error("Batch.Trial differs between the layouts")
+	}
 	for step := range 110 {
 		for i := range 5 {
 			if a.Label(step, i) != b.Labels[i*110+step] || a.Labels[step*5+i] != b.Labels[i*110+step] || c.Label(step, i) != a.Label(step, i) {
@@ -167,6 +170,13 @@ func TestTaskLoaderSharedStream(t *testing.T) {
 	w, _ := a2.GetBatch()
 	if !slices.Equal(w.Inputs64, y.Inputs64) {
 		t.Error("the stream is not shared in draw order")
+	}
+	// Batch.Trial recovers the trial as the task made it.
+	t3 := mk()
+	want, _ := t3.Sample()
+	if got := x.Trial(0); !slices.Equal(got.Inputs, want.Inputs) || !slices.Equal(got.Labels, want.Labels) ||
+		got.NumSteps != 110 || got.NumInputs != 3 || got.Info.Coherence != want.Info.Coherence {
+		t.Error("Batch.Trial(0) differs from the task's first trial")
 	}
 	for b, err := range a1.Epoch() {
 		if err != nil || b.Start != 0 {
