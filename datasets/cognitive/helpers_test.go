@@ -60,6 +60,7 @@ func checkNoise(t *testing.T, what string, m *moments, want float64) {
 	if m.n < 1000 {
 		t.Fatalf("%s: only %v samples", what, m.n)
 	}
+	t.Logf("%s: noise mean %.5f, std %.5f over %v samples (want 0, %.5f)", what, m.mean(), m.std(), m.n, want)
 	if se := want / math.Sqrt(m.n); math.Abs(m.mean()) > 5*se {
 		t.Errorf("%s: noise mean %.5f over %v samples, want 0 ± %.5f", what, m.mean(), m.n, 5*se)
 	}
