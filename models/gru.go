@@ -64,18 +64,11 @@ type GRUCellOptions struct {
 // TrainState behave as in RNNCell (including the overwritten learned initial state).
 type GRUCell struct {
 	NumIn, NumOut int
-	// Wi is the input weight (num_in, 3·num_out), column blocks [z | r | a].
-	Wi *bpgo.Variable
-	// Wh is the recurrent weight (num_out, 3·num_out), column blocks [z | r | a].
-	Wh *bpgo.Variable
-	// B is the bias (3·num_out,); nil with NoBias.
-	B *bpgo.Variable
-	// State is the hidden state (batch, num_out).
-	State *bpgo.Variable
-	// State2Train is the trainable initial state (num_out,); nil unless TrainState.
-	State2Train *bpgo.Variable
+	// CellVars holds Wi, Wh, B, State and State2Train (see CellVars; here Wi and Wh have
+	// 3·num_out columns, blocks [z | r | a]).
+	CellVars
 
-	cellCore `bpgo:"-"` // the same variables, and the shared step/reset logic and accessors
+	cellCore `bpgo:"-"` // the step and reset logic, reading the variables above
 }
 
 // NewGRUCell creates a GRUCell with num_in inputs and num_out hidden units.
@@ -83,7 +76,7 @@ func NewGRUCell(numIn, numOut int, opts GRUCellOptions) (*GRUCell, error) {
 	if opts.Activation == "" {
 		opts.Activation = "tanh"
 	}
-	core, err := newCellCore(cellSpec{
+	core, vars, err := newCellCore(cellSpec{
 		module: "models.NewGRUCell", numIn: numIn, numOut: numOut, blocks: 3, stateWidth: numOut,
 		stateInit: opts.StateInit, wiInit: opts.WiInit, whInit: opts.WhInit, bInit: opts.BInit,
 		defaultW: initializers.Orthogonal{}, noBias: opts.NoBias, activation: opts.Activation,
@@ -92,8 +85,9 @@ func NewGRUCell(numIn, numOut int, opts GRUCellOptions) (*GRUCell, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &GRUCell{NumIn: numIn, NumOut: numOut, Wi: core.wi, Wh: core.wh, B: core.b,
-		State: core.state, State2Train: core.state2train, cellCore: core}, nil
+	c := &GRUCell{NumIn: numIn, NumOut: numOut, CellVars: vars, cellCore: core}
+	c.cellCore.vars = &c.CellVars
+	return c, nil
 }
 
 // Update advances the state by one step for x of shape (batch, num_in) and returns the new

@@ -66,18 +66,11 @@ type LSTMCellOptions struct {
 // for a batch of 1; Update returns h only. ResetState and TrainState behave as in RNNCell.
 type LSTMCell struct {
 	NumIn, NumOut int
-	// Wi is the input weight (num_in, 4·num_out), column blocks [i | g | f | o].
-	Wi *bpgo.Variable
-	// Wh is the recurrent weight (num_out, 4·num_out), column blocks [i | g | f | o].
-	Wh *bpgo.Variable
-	// B is the bias (4·num_out,); nil with NoBias.
-	B *bpgo.Variable
-	// State is [h | c] (batch, 2·num_out).
-	State *bpgo.Variable
-	// State2Train is the trainable initial state (2·num_out,); nil unless TrainState.
-	State2Train *bpgo.Variable
+	// CellVars holds Wi, Wh, B, State and State2Train (see CellVars; here Wi and Wh have
+	// 4·num_out columns, blocks [i | g | f | o]).
+	CellVars
 
-	cellCore `bpgo:"-"` // the same variables, and the shared step/reset logic and accessors
+	cellCore `bpgo:"-"` // the step and reset logic, reading the variables above
 }
 
 // NewLSTMCell creates an LSTMCell with num_in inputs and num_out hidden units.
@@ -85,7 +78,7 @@ func NewLSTMCell(numIn, numOut int, opts LSTMCellOptions) (*LSTMCell, error) {
 	if opts.Activation == "" {
 		opts.Activation = "tanh"
 	}
-	core, err := newCellCore(cellSpec{
+	core, vars, err := newCellCore(cellSpec{
 		module: "models.NewLSTMCell", numIn: numIn, numOut: numOut, blocks: 4, stateWidth: 2 * numOut,
 		stateInit: opts.StateInit, wiInit: opts.WiInit, whInit: opts.WhInit, bInit: opts.BInit,
 		defaultW: initializers.XavierNormal{}, noBias: opts.NoBias, activation: opts.Activation,
@@ -94,8 +87,9 @@ func NewLSTMCell(numIn, numOut int, opts LSTMCellOptions) (*LSTMCell, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &LSTMCell{NumIn: numIn, NumOut: numOut, Wi: core.wi, Wh: core.wh, B: core.b,
-		State: core.state, State2Train: core.state2train, cellCore: core}, nil
+	c := &LSTMCell{NumIn: numIn, NumOut: numOut, CellVars: vars, cellCore: core}
+	c.cellCore.vars = &c.CellVars
+	return c, nil
 }
 
 // Update advances [h | c] by one step for x of shape (batch, num_in) and returns the new h

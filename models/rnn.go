@@ -75,18 +75,11 @@ type RNNCellOptions struct {
 // parameters (where it is 0 after a reset). VanillaRNN keeps its learned initial state instead.
 type RNNCell struct {
 	NumIn, NumOut int
-	// Wi is the input weight (num_in, num_out).
-	Wi *bpgo.Variable
-	// Wh is the recurrent weight (num_out, num_out).
-	Wh *bpgo.Variable
-	// B is the bias (num_out,); nil with NoBias.
-	B *bpgo.Variable
-	// State is the hidden state (batch, num_out).
-	State *bpgo.Variable
-	// State2Train is the trainable initial state (num_out,); nil unless TrainState.
-	State2Train *bpgo.Variable
+	// CellVars holds Wi, Wh, B, State and State2Train (see CellVars; here Wi and Wh have
+	// num_out columns).
+	CellVars
 
-	cellCore `bpgo:"-"` // the same variables, and the shared step/reset logic and accessors
+	cellCore `bpgo:"-"` // the step and reset logic, reading the variables above
 }
 
 // NewRNNCell creates an RNNCell with num_in inputs and num_out hidden units.
@@ -94,7 +87,7 @@ func NewRNNCell(numIn, numOut int, opts RNNCellOptions) (*RNNCell, error) {
 	if opts.Activation == "" {
 		opts.Activation = "relu"
 	}
-	core, err := newCellCore(cellSpec{
+	core, vars, err := newCellCore(cellSpec{
 		module: "models.NewRNNCell", numIn: numIn, numOut: numOut, blocks: 1, stateWidth: numOut,
 		stateInit: opts.StateInit, wiInit: opts.WiInit, whInit: opts.WhInit, bInit: opts.BInit,
 		defaultW: initializers.XavierNormal{}, noBias: opts.NoBias, activation: opts.Activation,
@@ -103,8 +96,9 @@ func NewRNNCell(numIn, numOut int, opts RNNCellOptions) (*RNNCell, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &RNNCell{NumIn: numIn, NumOut: numOut, Wi: core.wi, Wh: core.wh, B: core.b,
-		State: core.state, State2Train: core.state2train, cellCore: core}, nil
+	c := &RNNCell{NumIn: numIn, NumOut: numOut, CellVars: vars, cellCore: core}
+	c.cellCore.vars = &c.CellVars
+	return c, nil
 }
 
 // Update advances the state by one step for x of shape (batch, num_in) and returns the new
@@ -130,34 +124,49 @@ type cellSpec struct {
 	trainState                       bool
 }
 
-// cellCore holds what RNNCell, GRUCell and LSTMCell share: the variables (also exported by
-// each cell) and the reset rule of BrainPy 2.4.3.
+// CellVars are the variables of a recurrent cell (RNNCell, GRUCell, LSTMCell), embedded in
+// each cell so that they are stored once: replacing one (cell.Wi = v) is what the cell then
+// uses.
+type CellVars struct {
+	// Wi is the input weight (num_in, G·num_out), G gate blocks (1 for RNNCell).
+	Wi *bpgo.Variable
+	// Wh is the recurrent weight (num_out, G·num_out).
+	Wh *bpgo.Variable
+	// B is the bias (G·num_out,); nil with NoBias.
+	B *bpgo.Variable
+	// State is the hidden state (batch, num_out); LSTMCell's holds [h | c] (batch, 2·num_out).
+	State *bpgo.Variable
+	// State2Train is the trainable initial state (the state's width,); nil unless TrainState.
+	State2Train *bpgo.Variable
+}
+
+// cellCore holds what RNNCell, GRUCell and LSTMCell share: the step and reset logic of
+// BrainPy 2.4.3, reading the variables through vars (the cell's embedded CellVars).
 type cellCore struct {
 	numIn, stateWidth int
-	wi, wh, b         *bpgo.Variable
-	state             *bpgo.Variable
-	state2train       *bpgo.Variable
-	stateInit         initializers.Initializer `bpgo:"-"`
+	vars              *CellVars
+	stateInit         initializers.Initializer
 	act               Activation
 	actName           string
 	mode              bpgo.Mode
 }
 
-func newCellCore(s cellSpec) (cellCore, error) {
+func newCellCore(s cellSpec) (cellCore, CellVars, error) {
 	var c cellCore
+	var v CellVars
 	if s.numIn < 1 || s.numOut < 1 {
-		return c, fmt.Errorf("%s: numIn and numOut must be >= 1, got %d and %d", s.module, s.numIn, s.numOut)
+		return c, v, fmt.Errorf("%s: numIn and numOut must be >= 1, got %d and %d", s.module, s.numIn, s.numOut)
 	}
 	mode, err := bpgo.ResolveMode(s.mode)
 	if err != nil {
-		return c, fmt.Errorf("%s: Mode: %w", s.module, err)
+		return c, v, fmt.Errorf("%s: Mode: %w", s.module, err)
 	}
 	act, err := ActivationByName(s.activation)
 	if err != nil {
-		return c, fmt.Errorf("%s: Activation: %w", s.module, err)
+		return c, v, fmt.Errorf("%s: Activation: %w", s.module, err)
 	}
 	if s.trainState && mode != bpgo.TrainingMode {
-		return c, fmt.Errorf("%s: TrainState needs TrainingMode (the mode is %v): BrainPy creates the trainable initial state only in training mode", s.module, mode)
+		return c, v, fmt.Errorf("%s: TrainState needs TrainingMode (the mode is %v): BrainPy creates the trainable initial state only in training mode", s.module, mode)
 	}
 	if s.stateInit == nil {
 		s.stateInit = initializers.Zero{}
@@ -175,47 +184,46 @@ func newCellCore(s cellSpec) (cellCore, error) {
 	// generator so that the global random stream is not disturbed.
 	probe := rand.New(rand.NewPCG(1, 2))
 	if _, err := s.stateInit.Init(probe, 1, s.stateWidth); err != nil {
-		return c, fmt.Errorf("%s: StateInit: %w", s.module, err)
+		return c, v, fmt.Errorf("%s: StateInit: %w", s.module, err)
 	}
 	if s.trainState {
 		if _, err := s.stateInit.Init(probe, s.stateWidth); err != nil {
-			return c, fmt.Errorf("%s: StateInit for the trainable initial state (shape (%d,)): %w", s.module, s.stateWidth, err)
+			return c, v, fmt.Errorf("%s: StateInit for the trainable initial state (shape (%d,)): %w", s.module, s.stateWidth, err)
 		}
 	}
 	trainable := mode == bpgo.TrainingMode
 	cols := s.blocks * s.numOut
 	wi, err := initializers.New(s.wiInit, s.numIn, cols)
 	if err != nil {
-		return c, fmt.Errorf("%s: Wi: %w", s.module, err)
+		return c, v, fmt.Errorf("%s: Wi: %w", s.module, err)
 	}
 	wh, err := initializers.New(s.whInit, s.numOut, cols)
 	if err != nil {
-		return c, fmt.Errorf("%s: Wh: %w", s.module, err)
+		return c, v, fmt.Errorf("%s: Wh: %w", s.module, err)
 	}
-	c = cellCore{numIn: s.numIn, stateWidth: s.stateWidth,
-		wi: bpgo.NewParam(wi, trainable), wh: bpgo.NewParam(wh, trainable),
-		stateInit: s.stateInit, act: act, actName: s.activation, mode: mode}
+	c = cellCore{numIn: s.numIn, stateWidth: s.stateWidth, stateInit: s.stateInit, act: act, actName: s.activation, mode: mode}
+	v = CellVars{Wi: bpgo.NewParam(wi, trainable), Wh: bpgo.NewParam(wh, trainable)}
 	if !s.noBias {
 		b, err := initializers.New(s.bInit, cols)
 		if err != nil {
-			return c, fmt.Errorf("%s: b: %w", s.module, err)
+			return c, v, fmt.Errorf("%s: b: %w", s.module, err)
 		}
-		c.b = bpgo.NewParam(b, trainable)
+		v.B = bpgo.NewParam(b, trainable)
 	}
-	c.state = bpgo.NewState(bpgo.Zeros(1, s.stateWidth), 0)
+	v.State = bpgo.NewState(bpgo.Zeros(1, s.stateWidth), 0)
 	if s.trainState {
-		v, err := s.stateInit.Init(bpgo.NewRNG(), s.stateWidth)
+		init, err := s.stateInit.Init(bpgo.NewRNG(), s.stateWidth)
 		if err != nil {
-			return c, fmt.Errorf("%s: StateInit: %w", s.module, err)
+			return c, v, fmt.Errorf("%s: StateInit: %w", s.module, err)
 		}
-		t, err := bpgo.FromFloat64s(c.state.Value().DType(), v, s.stateWidth)
+		t, err := bpgo.FromFloat64s(v.State.Value().DType(), init, s.stateWidth)
 		if err != nil {
-			return c, fmt.Errorf("%s: %w", s.module, err)
+			return c, v, fmt.Errorf("%s: %w", s.module, err)
 		}
-		c.state2train = bpgo.NewParam(t, true)
-		c.state.Reset(repeatRows(c.state2train.Value(), 1))
+		v.State2Train = bpgo.NewParam(t, true)
+		v.State.Reset(repeatRows(v.State2Train.Value(), 1))
 	}
-	return c, nil
+	return c, v, nil
 }
 
 // reset implements BrainPy 2.4.3's reset_state of RNNCell, GRUCell and LSTMCell.
@@ -233,19 +241,19 @@ func (c *cellCore) Activation() string { return c.actName }
 // 2·num_out for [h | c]). With TrainState, State2Train is re-initialised and broadcast into
 // the state (see RNNCell for this BrainPy 2.4.3 quirk).
 func (c *cellCore) ResetState(batch int) {
-	dt := c.state.Value().DType()
+	dt := c.vars.State.Value().DType()
 	v, err := c.stateInit.Init(bpgo.NewRNG(), batch, c.stateWidth)
 	if err != nil {
 		panic(fmt.Sprintf("models: resetting a recurrent cell's state: %v", err))
 	}
-	c.state.Reset(bpgo.Must1(bpgo.FromFloat64s(dt, v, batch, c.stateWidth)))
-	if c.state2train != nil {
+	c.vars.State.Reset(bpgo.Must1(bpgo.FromFloat64s(dt, v, batch, c.stateWidth)))
+	if c.vars.State2Train != nil {
 		v, err := c.stateInit.Init(bpgo.NewRNG(), c.stateWidth)
 		if err != nil {
 			panic(fmt.Sprintf("models: resetting a recurrent cell's trainable initial state: %v", err))
 		}
-		c.state2train.Reset(bpgo.Must1(bpgo.FromFloat64s(dt, v, c.stateWidth)))
-		c.state.Reset(repeatRows(c.state2train.Value(), batch))
+		c.vars.State2Train.Reset(bpgo.Must1(bpgo.FromFloat64s(dt, v, c.stateWidth)))
+		c.vars.State.Reset(repeatRows(c.vars.State2Train.Value(), batch))
 	}
 }
 
@@ -255,7 +263,7 @@ func (c *cellCore) checkInput(module string, ctx *bpgo.Context, x *graph.Node) *
 	if x.Rank() != 2 || x.Shape().Dimensions[1] != c.numIn {
 		panic(fmt.Sprintf("%s: input shape %s, want (batch, %d)", module, x.Shape(), c.numIn))
 	}
-	h := ctx.Value(c.state)
+	h := ctx.Value(c.vars.State)
 	if hb, xb := h.Shape().Dimensions[0], x.Shape().Dimensions[0]; hb != xb {
 		panic(fmt.Sprintf("%s: input batch size %d but the state has batch size %d: reset the state for this batch (bpgo.ResetState(model, %d))", module, xb, hb, xb))
 	}
@@ -263,9 +271,9 @@ func (c *cellCore) checkInput(module string, ctx *bpgo.Context, x *graph.Node) *
 }
 
 func (c *cellCore) weights(ctx *bpgo.Context) CellWeights {
-	w := CellWeights{Wi: ctx.Value(c.wi), Wh: ctx.Value(c.wh)}
-	if c.b != nil {
-		w.B = ctx.Value(c.b)
+	w := CellWeights{Wi: ctx.Value(c.vars.Wi), Wh: ctx.Value(c.vars.Wh)}
+	if c.vars.B != nil {
+		w.B = ctx.Value(c.vars.B)
 	}
 	return w
 }

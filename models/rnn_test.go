@@ -779,3 +779,27 @@ func TestCellsFloat32(t *testing.T) {
 	setVar(t, g.B, b)
 	closeTo(t, "GRUCell f32", runReset(t, &gruOnly{g}, in, 100), refRun(xs, zeroRows(cH), gruRef(wi, wh, b)), 1e-6)
 }
+
+// TestCellVariableReplaced: a cell stores each variable once, so replacing cell.Wh (as runner.go
+// promises a module may) changes what the cell computes.
+func TestCellVariableReplaced(t *testing.T) {
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	c, err := models.NewRNNCell(2, 3, models.RNNCellOptions{Activation: "identity"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := bpgo.NewRunner(c, bpgo.RunnerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), []float64{1, 2, 3, 4}, 1, 2, 2))
+	zeros := bpgo.NewParam(bpgo.Zeros(2, 3), false)
+	c.Wi = zeros
+	out := bpgo.ToFloat64s(bpgo.Must1(r.Run(x, bpgo.RunOptions{ResetState: true})))
+	for i, v := range out {
+		if v != 0 {
+			t.Fatalf("output %d = %v after replacing Wi by zeros (state starts at 0, no bias)", i, v)
+		}
+	}
+}
