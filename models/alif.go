@@ -131,7 +131,7 @@ type ALIFOptions struct {
 // adaptive LIF neuron of Bellec et al. 2020 (see ALIFStep for one step). State, all (batch,
 // size) with the batch on axis 0: V, A (adaptation), Spike (0/1), Input (the last step's input
 // current, unless NoInputVar), and with TauRef also TLastSpike (−1e7 after a reset),
-// Refractory (0/1) and the step counter Steps (scalar; t = Steps·dt, see neuron.go).
+// Refractory (0/1); the step's time t is the run's clock (bpgo.Context.T).
 // Update(ctx, x) takes the total input current x (batch, size) (nil: none) and returns the
 // spikes. Noise (BrainPy's noise=...) is not supported.
 type ALIFBellec2020 struct {
@@ -148,8 +148,6 @@ type ALIFBellec2020 struct {
 	TLastSpike *bpgo.Variable
 	// Refractory (0/1): refractory or spiking at the last step; nil without TauRef.
 	Refractory *bpgo.Variable
-	// Steps counts the steps since the last reset (a scalar); nil without TauRef.
-	Steps *bpgo.Variable
 
 	params       ALIFParams               `bpgo:"-"`
 	vInit, aInit initializers.Initializer `bpgo:"-"`
@@ -236,7 +234,6 @@ func NewALIFBellec2020(size int, opts ALIFOptions) (*ALIFBellec2020, error) {
 	if p.HasRef {
 		n.TLastSpike = fillState(dt, neverSpiked, 1, size)
 		n.Refractory = fillState(dt, 0, 1, size)
-		n.Steps = newClock()
 	}
 	return n, nil
 }
@@ -248,7 +245,7 @@ func (n *ALIFBellec2020) Mode() bpgo.Mode { return n.mode }
 func (n *ALIFBellec2020) Params() ALIFParams { return n.params }
 
 // ResetState re-initialises a and V, zeroes Spike and Input, and with TauRef sets TLastSpike
-// to −1e7, Refractory to 0 and the step counter to 0, as BrainPy's reset_state.
+// to −1e7 and Refractory to 0, as BrainPy's reset_state.
 func (n *ALIFBellec2020) ResetState(batch int) {
 	resetState(n.A, n.aInit, batch, n.Size)
 	resetState(n.V, n.vInit, batch, n.Size)
@@ -259,7 +256,6 @@ func (n *ALIFBellec2020) ResetState(batch int) {
 	if n.params.HasRef {
 		refill(n.TLastSpike, neverSpiked, batch, n.Size)
 		refill(n.Refractory, 0, batch, n.Size)
-		resetClock(n.Steps)
 	}
 }
 
@@ -271,7 +267,7 @@ func (n *ALIFBellec2020) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
 	s := ALIFState{V: v, A: ctx.Value(n.A)}
 	var t *graph.Node
 	if n.params.HasRef {
-		t = clockTime(ctx, n.Steps)
+		t = ctx.T()
 		s.TLastSpike = ctx.Value(n.TLastSpike)
 	}
 	spike, next, refr := ALIFStep(s, i, t, n.params, ctx.Dt())

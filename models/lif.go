@@ -257,7 +257,8 @@ type LifRefOptions struct {
 // LifRef is BrainPy's bp.dyn.LifRef: a Lif whose V stays frozen while
 // t − t_last_spike <= TauRef (see LifRefStep). Spikes are not masked during the refractory
 // period. State: V, Spike, TLastSpike ((batch, size); −1e7 after a reset), Refractory (only
-// with RefVar; 0/1) and the step counter Steps (scalar; t = Steps·dt, see neuron.go).
+// with RefVar; 0/1). The step's time t is the run's clock (bpgo.Context.T: 0 at the first step
+// of every BPTT batch and of a runner after a reset, as in BrainPy).
 // Update(ctx, x) takes the total input current and returns the spikes.
 type LifRef struct {
 	Size int
@@ -269,9 +270,6 @@ type LifRef struct {
 	TLastSpike *bpgo.Variable
 	// Refractory (batch, size), 0/1: refractory or spiking at the last step; nil unless RefVar.
 	Refractory *bpgo.Variable
-	// Steps counts the steps since the last reset (a scalar); the step's time is Steps·dt.
-	Steps *bpgo.Variable
-
 	params LifRefParams             `bpgo:"-"`
 	vInit  initializers.Initializer `bpgo:"-"`
 	mode   bpgo.Mode
@@ -289,7 +287,7 @@ func NewLifRef(size int, opts LifRefOptions) (*LifRef, error) {
 	}
 	dt := bpgo.FloatDType()
 	n := &LifRef{Size: size, V: initState(vInit, dt, 1, size), Spike: fillState(dt, 0, 1, size),
-		TLastSpike: fillState(dt, neverSpiked, 1, size), Steps: newClock(),
+		TLastSpike: fillState(dt, neverSpiked, 1, size),
 		params: LifRefParams{LifParams: p, TauRef: tauRef}, vInit: vInit, mode: mode}
 	if opts.RefVar {
 		n.Refractory = fillState(dt, 0, 1, size)
@@ -304,7 +302,7 @@ func (n *LifRef) Mode() bpgo.Mode { return n.mode }
 func (n *LifRef) Params() LifRefParams { return n.params }
 
 // ResetState sets V to VInit((batch, size)), Spike (and Refractory) to zeros, TLastSpike to
-// −1e7 and the step counter to 0.
+// −1e7.
 func (n *LifRef) ResetState(batch int) {
 	resetState(n.V, n.vInit, batch, n.Size)
 	refill(n.Spike, 0, batch, n.Size)
@@ -312,13 +310,12 @@ func (n *LifRef) ResetState(batch int) {
 	if n.Refractory != nil {
 		refill(n.Refractory, 0, batch, n.Size)
 	}
-	resetClock(n.Steps)
 }
 
 // Update integrates one step with input current x (batch, size) (nil for none) and returns the
 // spikes.
 func (n *LifRef) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
-	t := clockTime(ctx, n.Steps)
+	t := ctx.T()
 	v := ctx.Value(n.V)
 	spike, next, refr := LifRefStep(LifRefState{V: v, TLastSpike: ctx.Value(n.TLastSpike)},
 		current("LifRef", x, v), t, n.params, ctx.Dt())

@@ -2,7 +2,7 @@ package models
 
 // Shared machinery of the spiking and leaky neurons (Lif, LifRef, Integrator, Leaky,
 // ALIFBellec2020): option defaults, validation, BrainPy's exponential-Euler factor, the
-// per-neuron step clock, and input checks.
+// and input checks.
 //
 // # Inputs
 //
@@ -37,9 +37,7 @@ import (
 	"github.com/bpgo/bpgo/bpgo/optim"
 	"github.com/bpgo/bpgo/bpgo/surrogate"
 	"github.com/gomlx/compute/dtypes"
-	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
-	"github.com/gomlx/gomlx/core/tensors"
 )
 
 // Neuron option fields are float64s whose zero value selects BrainPy's default. Where 0 is a
@@ -158,23 +156,6 @@ func current(module string, x, like *graph.Node) *graph.Node {
 		panic(fmt.Sprintf("models.%s: input current of shape %s, want %s (batch, size) in the model's float type", module, x.Shape(), like.Shape()))
 	}
 	return x
-}
-
-// newClock is the step counter of LifRef and ALIFBellec2020: a scalar state (no batch axis).
-func newClock() *bpgo.Variable {
-	return bpgo.NewState(bpgo.Zeros(), -1)
-}
-
-// resetClock sets a step counter back to 0.
-func resetClock(clock *bpgo.Variable) {
-	clock.Reset(tensors.FromShape(shapes.Make(clock.Value().DType())))
-}
-
-// clockTime returns t = steps·dt for the step being built, and advances the counter.
-func clockTime(ctx *bpgo.Context, clock *bpgo.Variable) *graph.Node {
-	steps := ctx.Value(clock)
-	ctx.Set(clock, graph.OnePlus(steps))
-	return graph.Mul(steps, ctx.Const(ctx.Dt()))
 }
 
 // boolToFloat converts a boolean node to 0/1 in dtype.

@@ -428,30 +428,26 @@ func TestNeuronResetAndDefaults(t *testing.T) {
 		len(ap.Beta) != 1 || ap.Beta[0] != 1.6 || ap.SpikeFun.String() != "ReluGrad(alpha=0.3, width=1)" || ap.Eprop {
 		t.Errorf("ALIF defaults: %+v", ap)
 	}
-	if al.TLastSpike != nil || al.Refractory != nil || al.Steps != nil || al.Input == nil {
-		t.Errorf("ALIF default state: TLastSpike %v Refractory %v Steps %v Input %v", al.TLastSpike, al.Refractory, al.Steps, al.Input)
+	if al.TLastSpike != nil || al.Refractory != nil || al.Input == nil {
+		t.Errorf("ALIF default state: TLastSpike %v Refractory %v Input %v", al.TLastSpike, al.Refractory, al.Input)
 	}
 	closeTo(t, "ALIF V0", al.V.Float64s(), []float64{-70, -70, -70}, 0)
 	closeTo(t, "ALIF a0", al.A.Float64s(), []float64{-50, -50, -50}, 0)
 	// Resets resize every state and restore the initial values.
 	ref := bpgo.Must1(models.NewLifRef(2, models.LifRefOptions{LifOptions: models.LifOptions{VInit: initializers.Constant{Value: 3}}, TauRef: 1, RefVar: true}))
 	_, _ = runNeuron(t, ref, tensorOf(t, currents(5, 20, 2, 40, 5, 1), 5, 20, 2), 0.5, 7)
-	if got := ref.Steps.Float64s(); got[0] != 20 {
-		t.Errorf("LifRef step counter after 20 steps: %v", got)
-	}
 	ref.ResetState(3)
 	closeTo(t, "LifRef V after reset", ref.V.Float64s(), []float64{3, 3, 3, 3, 3, 3}, 0)
 	closeTo(t, "LifRef TLastSpike after reset", ref.TLastSpike.Float64s(), []float64{-1e7, -1e7, -1e7, -1e7, -1e7, -1e7}, 0)
 	closeTo(t, "LifRef Spike after reset", ref.Spike.Float64s(), make([]float64, 6), 0)
 	closeTo(t, "LifRef Refractory after reset", ref.Refractory.Float64s(), make([]float64, 6), 0)
-	closeTo(t, "LifRef Steps after reset", ref.Steps.Float64s(), []float64{0}, 0)
 	// Variable names in a model tree.
 	tree := bpgo.Must1(bpgo.Walk(&neuronNet{N: ref}))
 	var names []string
 	for _, v := range tree.Vars {
 		names = append(names, v.Name())
 	}
-	if got := strings.Join(names, " "); got != "N.V N.Spike N.TLastSpike N.Refractory N.Steps" {
+	if got := strings.Join(names, " "); got != "N.V N.Spike N.TLastSpike N.Refractory" {
 		t.Errorf("LifRef variables: %s", got)
 	}
 }
