@@ -162,7 +162,7 @@ type lmsHook struct {
 func (h *lmsHook) HookVars() []*bpgo.Variable { return []*bpgo.Variable{h.Count} }
 
 func (h *lmsHook) OnStep(sc *bpgo.StepContext) {
-	err := graph.Sub(sc.Target, sc.Y)                               // (B, 1)
+	err := graph.Sub(sc.Target, sc.Y)                                // (B, 1)
 	dw := graph.MatMul(graph.Transpose(sc.X, 0, 1), err)             // (F, 1)
 	sc.Set(h.W, graph.Add(sc.Value(h.W), graph.MulScalar(dw, h.lr))) // a parameter, inside the loop
 	sc.Set(h.Count, graph.AddScalar(sc.Value(h.Count), 1))

@@ -433,49 +433,6 @@ func valuesOf(ctx *Context, vs []*Variable) []*graph.Node {
 	return out
 }
 
-// TimeSlice copies steps [start, start+k) of a row-major, batch-first (B, T, ...) array:
-// the result is the row-major data of a (B, k, ...) array.
-func TimeSlice(data []float64, dims []int, start, k int) []float64 {
-	b, t := dims[0], dims[1]
-	inner := 1
-	for _, d := range dims[2:] {
-		inner *= d
-	}
-	out := make([]float64, 0, b*k*inner)
-	for i := range b {
-		base := (i*t + start) * inner
-		out = append(out, data[base:base+k*inner]...)
-	}
-	return out
-}
-
-// concatTime joins (B, K_i, ...) tensors along axis 1 on the host.
-func concatTime(parts []*tensors.Tensor) (*tensors.Tensor, error) {
-	if len(parts) == 0 {
-		return nil, fmt.Errorf("no time steps")
-	}
-	d0 := parts[0].Shape().Dimensions
-	b := d0[0]
-	inner := 1
-	for _, d := range d0[2:] {
-		inner *= d
-	}
-	total := 0
-	flats := make([][]float64, len(parts))
-	for i, p := range parts {
-		total += p.Shape().Dimensions[1]
-		flats[i] = ToFloat64s(p)
-	}
-	out := make([]float64, 0, b*total*inner)
-	for bi := range b {
-		for i, p := range parts {
-			k := p.Shape().Dimensions[1]
-			out = append(out, flats[i][bi*k*inner:(bi+1)*k*inner]...)
-		}
-	}
-	return FromFloat64s(parts[0].DType(), out, append([]int{b, total}, d0[2:]...)...)
-}
-
 // callExec runs a compiled chunk, turning a panic raised while the graph is built (a model's
 // Update rejecting its input, say) into an error.
 func callExec(e *graph.Exec, args []any) (res []*tensors.Tensor, err error) {
@@ -486,21 +443,6 @@ func callExec(e *graph.Exec, args []any) (res []*tensors.Tensor, err error) {
 		}
 	}()
 	return e.Call(args...)
-}
-
-// joinMonitor joins a monitor's chunks along time (axis 1, or axis 0 for per-step scalars).
-func joinMonitor(parts []*tensors.Tensor) (*tensors.Tensor, error) {
-	if len(parts) == 1 {
-		return parts[0], nil
-	}
-	if parts[0].Rank() >= 2 {
-		return concatTime(parts)
-	}
-	var all []float64
-	for _, p := range parts {
-		all = append(all, ToFloat64s(p)...)
-	}
-	return FromFloat64s(parts[0].DType(), all, len(all))
 }
 
 // resolveLoop applies the defaults of the Chunk and Dt options shared by runners and gradients

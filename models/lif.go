@@ -270,9 +270,9 @@ type LifRef struct {
 	TLastSpike *bpgo.Variable
 	// Refractory (batch, size), 0/1: refractory or spiking at the last step; nil unless RefVar.
 	Refractory *bpgo.Variable
-	params LifRefParams             `bpgo:"-"`
-	vInit  initializers.Initializer `bpgo:"-"`
-	mode   bpgo.Mode
+	params     LifRefParams             `bpgo:"-"`
+	vInit      initializers.Initializer `bpgo:"-"`
+	mode       bpgo.Mode
 }
 
 // NewLifRef creates a LifRef population of size neurons.
@@ -288,7 +288,7 @@ func NewLifRef(size int, opts LifRefOptions) (*LifRef, error) {
 	dt := bpgo.FloatDType()
 	n := &LifRef{Size: size, V: initState(vInit, dt, 1, size), Spike: fillState(dt, 0, 1, size),
 		TLastSpike: fillState(dt, neverSpiked, 1, size),
-		params: LifRefParams{LifParams: p, TauRef: tauRef}, vInit: vInit, mode: mode}
+		params:     LifRefParams{LifParams: p, TauRef: tauRef}, vInit: vInit, mode: mode}
 	if opts.RefVar {
 		n.Refractory = fillState(dt, 0, 1, size)
 	}

@@ -76,8 +76,8 @@ func TestLoopErrors(t *testing.T) {
 			return &trainers.Metrics{Loss: math.NaN()}, nil
 		}, nil, "the loss is NaN"},
 		"empty": {emptyBatches(0), ok, nil, "no batches"},
-		"data": {func(yield func(trainers.Batch, error) bool) { yield(trainers.Batch{}, errors.New("disk")) }, ok, nil, "data: disk"},
-		"hook": {emptyBatches(2), ok, func(*trainers.LoopState) error { return errors.New("full") }, "save: full"},
+		"data":  {func(yield func(trainers.Batch, error) bool) { yield(trainers.Batch{}, errors.New("disk")) }, ok, nil, "data: disk"},
+		"hook":  {emptyBatches(2), ok, func(*trainers.LoopState) error { return errors.New("full") }, "save: full"},
 	}
 	for name, c := range cases {
 		l := trainers.NewLoop("test")
