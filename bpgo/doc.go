@@ -3,16 +3,22 @@
 // It holds what every model and trainer shares:
 //
 //   - the runtime: the compute backend (GoMLX's pure-Go backend by default, XLA through a PJRT
-//     plugin with BPGO_BACKEND=xla; in SIMD builds a heap guard works around a toolchain
-//     out-of-bounds read, see [HeapGuardEnv]), the float type (float32, or float64 after EnableX64, like bm.enable_x64()), the
-//     global time step Dt (ms), the default Mode and the random seed;
-//   - variables: parameters and dynamical state held as host or device tensors ([Variable]);
+//     plugin with BPGO_BACKEND=xla), the float type (float32, or float64 after EnableX64, like
+//     bm.enable_x64()), the global time step Dt (ms), the global Mode (set for a scope with
+//     `defer bpgo.UseMode(bpgo.TrainingMode)()`, like `with bm.training_environment():`) and the
+//     random seed (SetSeed);
+//   - variables: parameters and dynamical state held as host or device tensors ([Variable]),
+//     and in-graph random generator states ([NewRandomState], drawn with [Context.Normal]);
 //   - the module tree: a model is an ordinary Go struct whose fields are sub-modules and
 //     variables, found by reflection ([Walk]) the way BrainPy finds nodes and variables;
 //   - the time-loop engine ([Runner]): one Update per time step, K steps unrolled into one
 //     compiled graph, compiled once per (model, batch, K) and reused for any sequence length,
-//     with state carried between chunks on the device; monitors of named state come back
-//     (B, T, ...) like DSRunner's;
+//     with state carried between chunks on the device. Every step sees the run's clock
+//     ([Context.Index], [Context.T]); monitors of state come back (B, T, ...) like DSRunner's, or
+//     time-first with [TimeFirst] ([Layout]); an unknown monitor name fails when the runner is
+//     built. Online learning rules (RLS/FORCE, online e-prop) run inside the compiled loop as a
+//     [StepHook], which reads each step's input, output and target and updates parameters and
+//     its own variables;
 //   - gradients through time ([Grad]): the gradient of a [LossFunc] over a run, for sequences of
 //     any length. Up to one chunk it is a single graph that also applies the optimizer update
 //     ([Grad.Step]); longer sequences are differentiated chunk by chunk, recomputing each chunk
@@ -20,9 +26,32 @@
 //     activations plus the state at chunk boundaries. [CheckGradients] compares any model's
 //     gradient with finite differences;
 //   - the [Optimizer] contract (implementations in bpgo/optim) and [Save]/[Load] of a model
-//     with its optimizer state, to resume training.
+//     with its optimizer state, to resume training;
+//   - host helpers for sequences (sequence.go): building, checking, slicing and transposing
+//     (B, T, ...) tensors.
 //
-// Sub-packages hold optimizers and schedules (optim), losses, initializers and figure helpers
-// (visualize). Layers, neurons and synapses live in package models; trainers in package
-// trainers.
+// Sub-packages hold optimizers and schedules (optim), losses, initializers, surrogate spike
+// functions and figure helpers (visualize). Layers, neurons and synapses live in package
+// models; trainers and the training loop in package trainers; notebook switches (reduced mode)
+// and display in package kernel.
+//
+// # Conventions
+//
+// Errors: host APIs (constructors, Run, Compute, Fit, Save, …) return errors; graph-building
+// code (a module's Update, a loss function, a StepHook) panics, and the engine turns such a
+// panic into an error of the call that built the graph. Every error starts with the function
+// that returned it, as package.Func or package.Type.Method ("bpgo.Runner.Run: inputs: …"),
+// followed by the argument or option at fault ("RunnerOptions.Monitors: unknown monitor …") and
+// what was expected.
+//
+// Options: option records carry BrainPy's defaults in values. A record with defaults has a
+// function returning them (models.LifDefaults(), optim.AdamDefaults(), …): start from it and
+// change fields. A zero field means zero; a zero that makes no sense (a time constant, a scale)
+// is an error naming the field and BrainPy's default. In the engine's options (RunnerOptions,
+// GradOptions) Chunk 0 and Dt 0 mean DefaultChunk and the global Dt.
+//
+// Reproducibility: parameters are drawn on the host from generators derived from SetSeed, and
+// in-graph noise from random states seeded the same way, so the same seed gives the same run,
+// bit for bit, on the same machine, backend and build. Across backends (Go vs XLA) and CPUs,
+// results agree to rounding (float64: about 1e-12 relative), not to the bit.
 package bpgo

@@ -178,7 +178,7 @@ func (g *Grad) refresh() error {
 // of any shape with the batch first. The model's state afterwards is the state at the end of
 // the run.
 func (g *Grad) Compute(xs, ys *tensors.Tensor) (*GradResult, error) {
-	return g.run(xs, ys, nil, true)
+	return wrapErr[*GradResult]("bpgo.Grad.Compute")(g.run(xs, ys, nil, true))
 }
 
 // Step is Compute followed by opt's update, fused into the same compiled graph when the
@@ -189,14 +189,25 @@ func (g *Grad) Step(xs, ys *tensors.Tensor, opt Optimizer) (*GradResult, error) 
 		return nil, fmt.Errorf("bpgo.Grad.Step: optimizer is nil")
 	}
 	if err := g.checkOptimizer(opt); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("bpgo.Grad.Step: %w", err)
 	}
-	return g.run(xs, ys, opt, true)
+	return wrapErr[*GradResult]("bpgo.Grad.Step")(g.run(xs, ys, opt, true))
 }
 
 // Evaluate returns the loss (and aux metrics) without gradients.
 func (g *Grad) Evaluate(xs, ys *tensors.Tensor) (*GradResult, error) {
-	return g.run(xs, ys, nil, false)
+	return wrapErr[*GradResult]("bpgo.Grad.Evaluate")(g.run(xs, ys, nil, false))
+}
+
+// wrapErr prefixes a public method's error with its name (the package.Type.Method convention).
+func wrapErr[T any](method string) func(T, error) (T, error) {
+	return func(v T, err error) (T, error) {
+		if err != nil {
+			var zero T
+			return zero, fmt.Errorf("%s: %w", method, err)
+		}
+		return v, nil
+	}
 }
 
 func (g *Grad) checkOptimizer(opt Optimizer) error {

@@ -200,6 +200,14 @@ type RunOptions struct {
 // Run runs the model over inputs of shape (B, T, F) ((T, B, F) with TimeFirst) and returns the
 // outputs (B, T, ...) (or time-first). Monitors of the run are left in r.Mon.
 func (r *Runner) Run(inputs *tensors.Tensor, opts RunOptions) (*tensors.Tensor, error) {
+	out, err := r.run(inputs, opts)
+	if err != nil {
+		return nil, fmt.Errorf("bpgo.Runner.Run: %w", err)
+	}
+	return out, nil
+}
+
+func (r *Runner) run(inputs *tensors.Tensor, opts RunOptions) (*tensors.Tensor, error) {
 	inputs, err := r.layout.toBatchFirst("inputs", inputs)
 	if err != nil {
 		return nil, err
@@ -215,10 +223,10 @@ func (r *Runner) Run(inputs *tensors.Tensor, opts RunOptions) (*tensors.Tensor, 
 	}
 	if targets != nil {
 		if r.hook == nil {
-			return nil, fmt.Errorf("bpgo.Runner.Run: RunOptions.Targets given but the runner has no Hook to use them")
+			return nil, fmt.Errorf("RunOptions.Targets given but the runner has no Hook to use them")
 		}
 		if td := targets.Shape().Dimensions; len(td) < 2 || td[0] != batch || td[1] != steps {
-			return nil, fmt.Errorf("bpgo.Runner.Run: RunOptions.Targets: shape %s, want (batch %d, steps %d, ...) like the inputs", targets.Shape(), batch, steps)
+			return nil, fmt.Errorf("RunOptions.Targets: shape %s, want (batch %d, steps %d, ...) like the inputs", targets.Shape(), batch, steps)
 		}
 		if err := CheckFinite("RunOptions.Targets", targets); err != nil {
 			return nil, err
