@@ -1,0 +1,66 @@
+package bpgo_test
+
+import (
+	"fmt"
+
+	"github.com/bpgo/bpgo/bpgo"
+	"github.com/gomlx/gomlx/core/graph"
+)
+
+// decay is a leaky integrator: v ← 0.5·v + x, output v.
+type decay struct{ V *bpgo.Variable }
+
+func (d *decay) ResetState(batch int) { d.V.Reset(bpgo.Zeros(batch, 1)) }
+
+func (d *decay) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
+	v := graph.Add(graph.MulScalar(ctx.Value(d.V), 0.5), x)
+	ctx.Set(d.V, v)
+	return v
+}
+
+// A runner steps a model over a sequence and monitors its state, like BrainPy's DSRunner with
+// monitors=['V']; Mon["ts"] holds the times of the steps.
+func ExampleRunner() {
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	model := &decay{V: bpgo.NewState(bpgo.Zeros(1, 1), 0)}
+	runner := bpgo.Must1(bpgo.NewRunner(model, bpgo.RunnerOptions{Dt: 0.1, Monitors: []string{"V"}}))
+	x := bpgo.MustSequence([]float64{1, 0, 0, 1}) // (1, 4, 1)
+	bpgo.Must1(runner.Run(x, bpgo.RunOptions{ResetState: true}))
+	fmt.Println("V:", bpgo.ToFloat64s(runner.Mon["V"]))
+	fmt.Println("ts:", bpgo.ToFloat64s(runner.Mon["ts"]))
+	_, err := bpgo.NewRunner(model, bpgo.RunnerOptions{Monitors: []string{"v"}})
+	fmt.Println(err)
+	// Output:
+	// V: [1 0.5 0.25 1.125]
+	// ts: [0 0.1 0.2 0.30000000000000004]
+	// bpgo.NewRunner: RunnerOptions.Monitors: unknown monitor "v": the model's state variables and record keys are [V]
+}
+
+// perStepRule is an online rule: after every step it moves the gain w toward the target by
+// w += 0.5·x·(target − y), inside the compiled loop.
+type perStepRule struct{ W *bpgo.Variable }
+
+func (r *perStepRule) HookVars() []*bpgo.Variable { return nil }
+
+func (r *perStepRule) OnStep(sc *bpgo.StepContext) {
+	delta := graph.Mul(sc.X, graph.Sub(sc.Target, sc.Y))
+	sc.Set(r.W, graph.Add(sc.Value(r.W), graph.MulScalar(graph.ReduceAllMean(delta), 0.5)))
+}
+
+// An online learning rule runs as a step hook: each step's output uses the weight the rule left
+// after the previous step, as in BrainPy's OnlineTrainer.
+func ExampleStepHook() {
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	model := &gain{W: bpgo.NewParam(bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), []float64{0}, 1)), false)}
+	runner := bpgo.Must1(bpgo.NewRunner(model, bpgo.RunnerOptions{Hook: &perStepRule{W: model.W}}))
+	x := bpgo.MustSequence([]float64{1, 1, 1, 1})
+	y := bpgo.MustSequence([]float64{2, 2, 2, 2})
+	out := bpgo.Must1(runner.Run(x, bpgo.RunOptions{Targets: y}))
+	fmt.Println("outputs:", bpgo.ToFloat64s(out))
+	fmt.Println("w:", model.W.Float64s())
+	// Output:
+	// outputs: [0 1 1.5 1.75]
+	// w: [1.875]
+}
