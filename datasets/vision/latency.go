@@ -83,7 +83,10 @@ func (e *LatencyEncoder) FiringStep(x float64) (int, bool) {
 // PixelStep is FiringStep(p/255) for an 8-bit pixel value.
 func (e *LatencyEncoder) PixelStep(p uint8) (int, bool) {
 	s := e.pixel[p]
-	return int(s), s >= 0
+	if s < 0 {
+		return 0, false
+	}
+	return int(s), true
 }
 
 // Encode writes the spikes of images (B images of `units` 8-bit pixels each, back to back) into
