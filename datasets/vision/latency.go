@@ -109,15 +109,18 @@ func Encode[T Float](e *LatencyEncoder, dst []T, images []uint8, units int) erro
 // appended to it so that a reused buffer can be cleared sparsely.
 func encodeInto[T Float](e *LatencyEncoder, dst []T, images []uint8, units int, set *[]int) {
 	per := e.o.Steps * units
-	for i, p := range images {
-		s := e.pixel[p]
-		if s < 0 {
-			continue
-		}
-		at := (i/units)*per + int(s)*units + i%units
-		dst[at] = 1
-		if set != nil {
-			*set = append(*set, at)
+	for b := 0; b*units < len(images); b++ {
+		img, out := images[b*units:(b+1)*units], dst[b*per:(b+1)*per]
+		for u, p := range img {
+			s := e.pixel[p]
+			if s < 0 {
+				continue
+			}
+			at := int(s)*units + u
+			out[at] = 1
+			if set != nil {
+				*set = append(*set, b*per+at)
+			}
 		}
 	}
 }
