@@ -196,3 +196,21 @@ func TestDataDir(t *testing.T) {
 		t.Errorf("default: %q, %v; want %q", d, err, want)
 	}
 }
+
+// A read-only data directory holding only .gz files still loads.
+func TestLoadReadOnlyDir(t *testing.T) {
+	files := synthFiles(t, 3, 2)
+	root := t.TempDir()
+	raw := writeRaw(t, root, files)
+	defer func(f func(string, []byte) error) { storeUnzipped = f }(storeUnzipped)
+	storeUnzipped = func(string, []byte) error { return os.ErrPermission }
+	for range 2 {
+		d, err := loadWith(sourceFor(files), root, Train)
+		if err != nil || d.Len() != 3 {
+			t.Fatalf("%v", err)
+		}
+	}
+	if got := listDir(t, raw); len(got) != 4 {
+		t.Errorf("raw dir holds %v", got)
+	}
+}

@@ -14,8 +14,8 @@
 // t10k-labels-idx1-ubyte.gz), BrainPy's and torchvision's layout, so a directory filled by
 // either can be reused, and a directory filled by hand serves offline use. The root defaults to
 // $BPGO_DATA_DIR, else the user cache directory's bpgo/ (DataDir). A load uses, per file, the
-// unzipped IDX file if present, else the .gz file, which is MD5-checked, unzipped and stored
-// unzipped for the next load; with Options.Download, missing files are fetched from the
+// unzipped IDX file if present, else the .gz file, which is MD5-checked, unzipped and, if the
+// directory is writable, stored unzipped for the next load; with Options.Download, missing files are fetched from the
 // official mirrors. Downloads are written to a temporary file in the raw directory and renamed
 // only once their MD5 is the official one; unzipped files are likewise renamed into place only
 // when complete and valid, so nothing half-written is left behind. Without the files and without
@@ -52,6 +52,6 @@
 // threshold 0.2 and 100 steps: each pixel fires at most once, iff its value is at least 52 (see
 // LatencyEncoder for the derivation).
 //
-// A Loader or LatencyEncoder is not safe for concurrent use by several goroutines; a Dataset is
-// read-only and can be shared.
+// A Loader is not safe for concurrent use by several goroutines; Datasets and LatencyEncoders
+// are read-only and can be shared.
 package vision

@@ -56,8 +56,8 @@ func (f *fetcher) present(name string) (bool, error) {
 }
 
 // idx reads the array of the .gz file name: from its unzipped form if present, else from the
-// checked .gz, whose unzipped form it then stores (written to a temporary file, renamed when
-// complete) so that the next load skips the decompression.
+// checked .gz, whose unzipped form it then stores if it can (written to a temporary file,
+// renamed when complete) so that the next load skips the decompression.
 func (f *fetcher) idx(name string) (*IDX, error) {
 	unz := f.path(strings.TrimSuffix(name, ".gz"))
 	if ok, err := exists(unz); err != nil {
@@ -86,9 +86,9 @@ func (f *fetcher) idx(name string) (*IDX, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s: %w", f.fn, gz, err)
 	}
-	if err := writeAtomic(unz, data); err != nil {
-		return nil, fmt.Errorf("%s: storing the unzipped file: %w", f.fn, err)
-	}
+	// Storing is only a cache: a read-only data directory (say, pre-filled in a container
+	// image) still loads, unzipping each time.
+	_ = storeUnzipped(unz, data)
 	return a, nil
 }
 
@@ -184,6 +184,9 @@ func writeManifest(dir string, names []string) error {
 	}
 	return writeAtomic(filepath.Join(dir, ManifestName), []byte(b.String()))
 }
+
+// storeUnzipped is writeAtomic; tests replace it to simulate a read-only directory.
+var storeUnzipped = writeAtomic
 
 // writeAtomic writes data to a temporary file in path's directory and renames it into place,
 // so that path never holds a partial file.
