@@ -19,10 +19,9 @@ func Example() {
 	}
 	w := bpgo.NewParam(value, true)
 
-	opt, err := optim.NewAdam(optim.AdamOptions{
-		LR:  optim.Must(optim.ExponentialDecay(0.025, 1, 0.99975)),
-		Eps: 0.1,
-	})
+	o := optim.AdamDefaults()
+	o.Eps = 0.1
+	opt, err := optim.NewAdam(optim.ExponentialDecay{LR: 0.025, DecaySteps: 1, DecayRate: 0.99975}, o)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -54,7 +53,7 @@ func Example() {
 	}
 	fmt.Println(opt.Counters())
 	// Output:
-	// Adam(lr=ExponentialDecay(lr=0.025, decay_steps=1, decay_rate=0.99975, last_call=-1), beta1=0.9, beta2=0.999, eps=0.1)
+	// Adam(lr=ExponentialDecay(lr=0.025, decay_steps=1, decay_rate=0.99975), beta1=0.9, beta2=0.999, eps=0.1)
 	// step 0: lr_t=0.007906 w=[0.016371 1.013962]
 	// step 1: lr_t=0.007904 w=[0.040817 1.035473]
 	// step 2: lr_t=0.007902 w=[0.070744 1.062239]
