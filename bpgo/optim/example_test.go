@@ -59,3 +59,21 @@ func Example() {
 	// step 2: lr_t=0.007902 w=[0.070744 1.062239]
 	// map[last_call:2 last_epoch:-1 updates:3]
 }
+
+// ExampleSchedule shows schedules as plain values: the optimizer keeps BrainPy's counters
+// (last_epoch, last_call) and asks Rate(last_epoch+1, last_call+1) before each update.
+func ExampleSchedule() {
+	s := optim.StepLR{LR: 0.1, StepSize: 2, Gamma: 0.5}
+	var rates []float64
+	for epoch := range 5 {
+		rates = append(rates, s.Rate(epoch, 0))
+	}
+	fmt.Println(rates)
+	fmt.Println(optim.ExponentialDecay{LR: 0.1, DecaySteps: 0, DecayRate: 0.9}.Validate())
+	_, err := optim.NewSGD(optim.Constant(0), optim.SGDDefaults())
+	fmt.Println(err)
+	// Output:
+	// [0.1 0.1 0.05 0.05 0.025]
+	// optim.ExponentialDecay: DecaySteps: want a positive finite number, got 0
+	// optim.NewSGD: lr: optim.Constant: LR: want a positive finite number, got 0
+}
