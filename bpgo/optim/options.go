@@ -2,6 +2,7 @@ package optim
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/bpgo/bpgo/bpgo"
 )
@@ -33,6 +34,11 @@ func newCore(fn, opts string, lr Schedule, weightDecay float64, clip Clip, slotK
 	}
 	if err := lr.Validate(); err != nil {
 		return nil, fmt.Errorf("optim.%s: lr: %w", fn, err)
+	}
+	if m, ok := lr.(MultiStepLR); ok {
+		// A schedule is a value: keep the caller's later edits of the slice out of it.
+		m.Milestones = slices.Clone(m.Milestones)
+		lr = m
 	}
 	if !(weightDecay >= 0 && weightDecay <= 1) {
 		return nil, fmt.Errorf("optim.%s: %s.WeightDecay: want in [0, 1] (0 = none), got %v", fn, opts, weightDecay)

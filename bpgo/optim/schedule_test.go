@@ -194,3 +194,14 @@ func TestScheduleString(t *testing.T) {
 		}
 	}
 }
+
+// The optimizer keeps its own copy of MultiStepLR's milestones: editing the caller's slice
+// later does not change the schedule.
+func TestMultiStepLRMilestonesCopied(t *testing.T) {
+	ms := []int{1, 3}
+	opt := bpgo.Must1(optim.NewSGD(optim.MultiStepLR{LR: 0.1, Milestones: ms, Gamma: 0.5}, optim.SGDDefaults()))
+	ms[0] = 0
+	if got := opt.LearningRate(); got != 0.1 {
+		t.Errorf("LearningRate at epoch 0 after editing the milestones = %v, want 0.1", got)
+	}
+}
