@@ -25,7 +25,7 @@ func ExampleGrad_Compute() {
 		return graph.ReduceAllMean(graph.Square(graph.Sub(out, y)))
 	}
 	g := bpgo.Must1(bpgo.NewGrad(model, loss, bpgo.GradOptions{}))
-	opt := bpgo.Must1(optim.NewSGD(optim.SGDOptions{LR: optim.Must(optim.Constant(0.1))}))
+	opt := bpgo.Must1(optim.NewSGD(optim.Constant(0.1), optim.SGDDefaults()))
 	bpgo.Must(opt.Register(g.Params()))
 
 	x := bpgo.MustSequence([]float64{1, 2, 3}) // (1, 3, 1)

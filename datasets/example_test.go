@@ -9,7 +9,9 @@ import (
 // ExampleLorenzEq builds the series of the BrainPy NG-RC tutorials: 100 time units at dt 0.01
 // from the default initial state (8, 1, 1).
 func ExampleLorenzEq() {
-	l, err := datasets.LorenzEq(100, datasets.LorenzOptions{Dt: 0.01})
+	o := datasets.LorenzDefaults()
+	o.Dt = 0.01
+	l, err := datasets.LorenzEq(100, o)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -5,13 +5,14 @@ import (
 	"math"
 )
 
-// LorenzOptions configure LorenzEq. Zero values mean brainpy_datasets' defaults.
+// LorenzOptions configure LorenzEq. Fields are used as given (Sigma: 0 is σ = 0); start from
+// LorenzDefaults() for brainpy_datasets' defaults.
 type LorenzOptions struct {
-	Dt    float64 // integration step (default 0.001)
+	Dt    float64 // integration step, > 0; default 0.001
 	Sigma float64 // default 10
 	Beta  float64 // default 8/3
 	Rho   float64 // default 28
-	// Inits are the initial x, y, z (default 8, 1, 1); nil means the default.
+	// Inits are the initial x, y, z; default 8, 1, 1, which nil also means.
 	Inits []float64
 	// TextbookArithmetic evaluates RK4 in the order BrainPy's generated Python code writes it.
 	// By default LorenzEq instead rounds exactly as that code does once JAX compiles it with XLA
@@ -19,6 +20,12 @@ type LorenzOptions struct {
 	// for bit. The system is chaotic: any rounding difference grows into a different trajectory
 	// within a few hundred steps, and the tutorials' numbers depend on which one you get.
 	TextbookArithmetic bool
+}
+
+// LorenzDefaults returns brainpy_datasets' LorenzEq defaults: dt 0.001, σ 10, β 8/3, ρ 28,
+// initial state (8, 1, 1), BrainPy's XLA rounding.
+func LorenzDefaults() LorenzOptions {
+	return LorenzOptions{Dt: 0.001, Sigma: 10, Beta: 8.0 / 3.0, Rho: 28, Inits: []float64{8, 1, 1}}
 }
 
 // Lorenz is a Lorenz trajectory: the state after each RK4 step (the initial condition itself is
@@ -37,25 +44,13 @@ func (l *Lorenz) Len() int { return len(l.Ts) }
 // reproducing its float64 series exactly (see LorenzOptions.TextbookArithmetic).
 func LorenzEq(duration float64, opts LorenzOptions) (*Lorenz, error) {
 	dt := opts.Dt
-	if dt == 0 {
-		dt = 0.001
-	}
 	if !(dt > 0) || math.IsInf(dt, 0) {
-		return nil, fmt.Errorf("datasets.LorenzEq: LorenzOptions.Dt must be a positive finite step, got %v", opts.Dt)
+		return nil, fmt.Errorf("datasets.LorenzEq: LorenzOptions.Dt: want a positive finite step, got %v (brainpy_datasets' default is 0.001: start from datasets.LorenzDefaults())", opts.Dt)
 	}
 	if !(duration > 0) || math.IsInf(duration, 0) {
 		return nil, fmt.Errorf("datasets.LorenzEq: duration must be positive and finite, got %v", duration)
 	}
 	sigma, beta, rho := opts.Sigma, opts.Beta, opts.Rho
-	if sigma == 0 {
-		sigma = 10
-	}
-	if beta == 0 {
-		beta = 8.0 / 3.0
-	}
-	if rho == 0 {
-		rho = 28
-	}
 	for _, f := range []struct {
 		name string
 		v    float64

@@ -35,14 +35,14 @@ func TestLorenzMatchesBrainPy(t *testing.T) {
 		opts     datasets.LorenzOptions
 		want     map[int]point
 	}{
-		{"default inits, dt 0.01", 100, datasets.LorenzOptions{Dt: 0.01}, map[int]point{
+		{"default inits, dt 0.01", 100, datasets.LorenzOptions{Dt: 0.01, Sigma: 10, Beta: 8.0 / 3, Rho: 28}, map[int]point{
 			0:    {7.434660869062066, 3.053391460146508, 1.1281018495405322},
 			1:    {7.110670004318072, 4.953998706801933, 1.3855138998435557},
 			999:  {-4.28856555971085, -5.170631825217486, 20.23293737163872},
 			4999: {-9.890771372581371, -14.220009707236759, 22.512508499444166},
 			9999: {-15.543254506166978, -16.64174987205683, 35.58196302941465},
 		}},
-		{"tutorial inits, dt 0.02", 80, datasets.LorenzOptions{Dt: 0.02, Inits: tutorialInits}, map[int]point{
+		{"tutorial inits, dt 0.02", 80, datasets.LorenzOptions{Dt: 0.02, Inits: tutorialInits, Sigma: 10, Beta: 8.0 / 3, Rho: 28}, map[int]point{
 			0:    {16.264296955503724, 7.067265780732068, 44.94929229228423},
 			499:  {-13.94654390302283, -8.63071862704067, 39.032287207999985},
 			1499: {-0.014336309968771348, -1.5912614493548838, 21.457558993255912},
@@ -67,8 +67,8 @@ func TestLorenzMatchesBrainPy(t *testing.T) {
 // TestLorenzTextbookDiverges documents why the default arithmetic matters: the textbook order
 // agrees at first but ends on another trajectory of the chaotic system.
 func TestLorenzTextbookDiverges(t *testing.T) {
-	def := mustLorenz(t, 100, datasets.LorenzOptions{Dt: 0.01})
-	txt := mustLorenz(t, 100, datasets.LorenzOptions{Dt: 0.01, TextbookArithmetic: true})
+	def := mustLorenz(t, 100, datasets.LorenzOptions{Dt: 0.01, Sigma: 10, Beta: 8.0 / 3, Rho: 28})
+	txt := mustLorenz(t, 100, datasets.LorenzOptions{Dt: 0.01, TextbookArithmetic: true, Sigma: 10, Beta: 8.0 / 3, Rho: 28})
 	if math.Abs(def.Xs[0]-txt.Xs[0]) > 1e-13*math.Abs(def.Xs[0]) {
 		t.Errorf("step 0: default %v and textbook %v differ by more than rounding", def.Xs[0], txt.Xs[0])
 	}
@@ -130,7 +130,7 @@ func TestLorenzIndependentRK4(t *testing.T) {
 		same := reference(init, dt, steps, 1)
 		fine := reference(init, dt, steps, 100)
 		for _, textbook := range []bool{false, true} {
-			l := mustLorenz(t, steps*dt, datasets.LorenzOptions{Dt: dt, Inits: []float64{init.x, init.y, init.z}, TextbookArithmetic: textbook})
+			l := mustLorenz(t, steps*dt, datasets.LorenzOptions{Dt: dt, Inits: []float64{init.x, init.y, init.z}, TextbookArithmetic: textbook, Sigma: 10, Beta: 8.0 / 3, Rho: 28})
 			if l.Len() != steps {
 				t.Fatalf("LorenzEq(%v, Dt %v): Len %d, want %d", steps*dt, dt, l.Len(), steps)
 			}
@@ -150,7 +150,7 @@ func TestLorenzIndependentRK4(t *testing.T) {
 	fine := reference(init, 0.0005, 1000, 20) // t = 0.0005 … 0.5 in steps of 2.5e-5
 	errAt := func(dt float64) float64 {
 		n := int(math.Round(0.5 / dt))
-		l := mustLorenz(t, 0.5, datasets.LorenzOptions{Dt: dt})
+		l := mustLorenz(t, 0.5, datasets.LorenzOptions{Dt: dt, Sigma: 10, Beta: 8.0 / 3, Rho: 28})
 		if l.Len() != n {
 			t.Fatalf("LorenzEq(0.5, Dt %v): Len %d, want %d", dt, l.Len(), n)
 		}
@@ -171,10 +171,10 @@ func TestLorenzLengthsAndTimes(t *testing.T) {
 		{100, 0.01, 10000}, {80, 0.02, 4000}, {155, 0.01, 15500}, {135, 0.01, 13500},
 		{1.005, 0.01, 101}, // not a whole number of steps: ceil, like arange
 		{0.01, 0.01, 1},
-		{0.003, 0, 3}, // Dt 0 → 0.001
+		{0.003, 0.001, 3},
 	}
 	for _, c := range cases {
-		l := mustLorenz(t, c.duration, datasets.LorenzOptions{Dt: c.dt})
+		l := mustLorenz(t, c.duration, datasets.LorenzOptions{Dt: c.dt, Sigma: 10, Beta: 8.0 / 3, Rho: 28})
 		if l.Len() != c.n {
 			t.Errorf("LorenzEq(%v, Dt %v): Len %d, want %d", c.duration, c.dt, l.Len(), c.n)
 		}
@@ -198,18 +198,32 @@ func TestLorenzLengthsAndTimes(t *testing.T) {
 }
 
 func TestLorenzDefaults(t *testing.T) {
-	def := mustLorenz(t, 0.5, datasets.LorenzOptions{})
+	def := mustLorenz(t, 0.5, datasets.LorenzDefaults())
 	if def.Dt != 0.001 || def.Len() != 500 {
-		t.Fatalf("LorenzEq(0.5, {}): Dt %v, Len %d, want 0.001, 500", def.Dt, def.Len())
+		t.Fatalf("LorenzEq(0.5, LorenzDefaults()): Dt %v, Len %d, want 0.001, 500", def.Dt, def.Len())
 	}
 	explicit := mustLorenz(t, 0.5, datasets.LorenzOptions{Dt: 0.001, Sigma: 10, Beta: 8.0 / 3, Rho: 28, Inits: []float64{8, 1, 1}})
 	if !slices.Equal(def.Xs, explicit.Xs) || !slices.Equal(def.Ys, explicit.Ys) || !slices.Equal(def.Zs, explicit.Zs) {
-		t.Errorf("zero options differ from the explicit defaults (Dt 0.001, σ 10, β 8/3, ρ 28, inits 8, 1, 1)")
+		t.Errorf("LorenzDefaults() differs from the explicit defaults (Dt 0.001, σ 10, β 8/3, ρ 28, inits 8, 1, 1)")
 	}
-	// Each parameter is used: changing it changes the series.
-	for name, opts := range map[string]datasets.LorenzOptions{
-		"Sigma": {Sigma: 9}, "Beta": {Beta: 2.5}, "Rho": {Rho: 27}, "Inits": {Inits: []float64{8, 1, 1.5}},
+	// nil Inits means the default initial state.
+	noInits := datasets.LorenzDefaults()
+	noInits.Inits = nil
+	if l := mustLorenz(t, 0.5, noInits); !slices.Equal(def.Xs, l.Xs) {
+		t.Errorf("nil Inits differs from the default (8, 1, 1)")
+	}
+	// The zero options are no longer the defaults: Dt 0 is an error naming the default.
+	if _, err := datasets.LorenzEq(0.5, datasets.LorenzOptions{}); err == nil || !strings.Contains(err.Error(), "LorenzOptions.Dt") || !strings.Contains(err.Error(), "LorenzDefaults()") {
+		t.Errorf("LorenzEq with zero options: err = %v, want one naming LorenzOptions.Dt and LorenzDefaults()", err)
+	}
+	// Each parameter is used, 0 included: changing it changes the series.
+	for name, change := range map[string]func(o *datasets.LorenzOptions){
+		"Sigma": func(o *datasets.LorenzOptions) { o.Sigma = 9 }, "Beta": func(o *datasets.LorenzOptions) { o.Beta = 2.5 },
+		"Rho": func(o *datasets.LorenzOptions) { o.Rho = 27 }, "Rho=0": func(o *datasets.LorenzOptions) { o.Rho = 0 },
+		"Inits": func(o *datasets.LorenzOptions) { o.Inits = []float64{8, 1, 1.5} },
 	} {
+		opts := datasets.LorenzDefaults()
+		change(&opts)
 		l := mustLorenz(t, 0.5, opts)
 		if slices.Equal(def.Xs, l.Xs) && slices.Equal(def.Zs, l.Zs) {
 			t.Errorf("changing %s did not change the series", name)
@@ -225,22 +239,22 @@ func TestLorenzErrors(t *testing.T) {
 		opts     datasets.LorenzOptions
 		mention  string
 	}{
-		{"negative duration", -1, datasets.LorenzOptions{}, "duration"},
-		{"zero duration", 0, datasets.LorenzOptions{}, "duration"},
-		{"NaN duration", nan, datasets.LorenzOptions{}, "duration"},
-		{"infinite duration", math.Inf(1), datasets.LorenzOptions{}, "duration"},
-		{"negative Dt", 1, datasets.LorenzOptions{Dt: -0.01}, "Dt"},
-		{"NaN Dt", 1, datasets.LorenzOptions{Dt: nan}, "Dt"},
-		{"infinite Dt", 1, datasets.LorenzOptions{Dt: math.Inf(1)}, "Dt"},
-		{"2 inits", 1, datasets.LorenzOptions{Inits: []float64{1, 2}}, "Inits"},
-		{"4 inits", 1, datasets.LorenzOptions{Inits: []float64{1, 2, 3, 4}}, "Inits"},
-		{"empty inits", 1, datasets.LorenzOptions{Inits: []float64{}}, "Inits"},
-		{"NaN inits", 1, datasets.LorenzOptions{Inits: []float64{1, nan, 3}}, "Inits"},
-		{"infinite inits", 1, datasets.LorenzOptions{Inits: []float64{1, 2, math.Inf(-1)}}, "Inits"},
-		{"NaN Sigma", 1, datasets.LorenzOptions{Sigma: nan}, "Sigma"},
-		{"NaN Beta", 1, datasets.LorenzOptions{Beta: nan}, "Beta"},
-		{"infinite Rho", 1, datasets.LorenzOptions{Rho: math.Inf(1)}, "Rho"},
-		{"diverging step", 100, datasets.LorenzOptions{Dt: 1}, "diverged"},
+		{"negative duration", -1, datasets.LorenzDefaults(), "duration"},
+		{"zero duration", 0, datasets.LorenzDefaults(), "duration"},
+		{"NaN duration", nan, datasets.LorenzDefaults(), "duration"},
+		{"infinite duration", math.Inf(1), datasets.LorenzDefaults(), "duration"},
+		{"negative Dt", 1, datasets.LorenzOptions{Dt: -0.01, Sigma: 10, Beta: 8.0 / 3, Rho: 28}, "Dt"},
+		{"NaN Dt", 1, datasets.LorenzOptions{Dt: nan, Sigma: 10, Beta: 8.0 / 3, Rho: 28}, "Dt"},
+		{"infinite Dt", 1, datasets.LorenzOptions{Dt: math.Inf(1), Sigma: 10, Beta: 8.0 / 3, Rho: 28}, "Dt"},
+		{"2 inits", 1, datasets.LorenzOptions{Dt: 0.01, Inits: []float64{1, 2}, Sigma: 10, Beta: 8.0 / 3, Rho: 28}, "Inits"},
+		{"4 inits", 1, datasets.LorenzOptions{Dt: 0.01, Inits: []float64{1, 2, 3, 4}, Sigma: 10, Beta: 8.0 / 3, Rho: 28}, "Inits"},
+		{"empty inits", 1, datasets.LorenzOptions{Dt: 0.01, Inits: []float64{}, Sigma: 10, Beta: 8.0 / 3, Rho: 28}, "Inits"},
+		{"NaN inits", 1, datasets.LorenzOptions{Dt: 0.01, Inits: []float64{1, nan, 3}, Sigma: 10, Beta: 8.0 / 3, Rho: 28}, "Inits"},
+		{"infinite inits", 1, datasets.LorenzOptions{Dt: 0.01, Inits: []float64{1, 2, math.Inf(-1)}, Sigma: 10, Beta: 8.0 / 3, Rho: 28}, "Inits"},
+		{"NaN Sigma", 1, datasets.LorenzOptions{Dt: 0.01, Sigma: nan}, "Sigma"},
+		{"NaN Beta", 1, datasets.LorenzOptions{Dt: 0.01, Beta: nan}, "Beta"},
+		{"infinite Rho", 1, datasets.LorenzOptions{Dt: 0.01, Rho: math.Inf(1)}, "Rho"},
+		{"diverging step", 100, datasets.LorenzOptions{Dt: 1, Sigma: 10, Beta: 8.0 / 3, Rho: 28}, "diverged"},
 	}
 	for _, c := range cases {
 		l, err := datasets.LorenzEq(c.duration, c.opts)

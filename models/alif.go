@@ -9,7 +9,7 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 )
 
-// ALIFParams are the resolved parameters of an ALIFBellec2020 as ALIFStep takes them.
+// ALIFParams are the validated parameters of an ALIFBellec2020 as ALIFStep takes them.
 type ALIFParams struct {
 	VRest, VTh, R, Tau, TauA float64
 	// Beta is the adaptation strength: one value for all neurons, or one per neuron.
@@ -89,32 +89,36 @@ func ALIFStep(s ALIFState, i, t *graph.Node, p ALIFParams, dt float64) (spike *g
 	return spike, next, refractory
 }
 
-// ALIFOptions configure an ALIFBellec2020. A zero field means BrainPy's default; use
-// optim.Zero for the value 0 where the default is not 0 (e.g. VRest: optim.Zero).
+// ALIFOptions configure an ALIFBellec2020. Every field is used as given (0 means 0); start
+// from ALIFDefaults() for BrainPy's defaults.
 type ALIFOptions struct {
-	// VRest is the resting potential; default -70.
+	// VRest is the resting potential; BrainPy's default -70.
 	VRest float64
-	// VTh is the threshold; default -60; must not be 0 (the training surrogate divides by it).
+	// VTh is the threshold, not 0 (the training surrogate divides by it); BrainPy's default -60.
 	VTh float64
-	// R is the membrane resistance; default 1.
+	// R is the membrane resistance; BrainPy's default 1.
 	R float64
-	// Beta is the adaptation strength for all neurons; default 1.6.
+	// Beta is the adaptation strength for all neurons (0: no adaptation); BrainPy's default 1.6.
 	Beta float64
 	// Betas, if set, gives one β per neuron (length size) and overrides Beta.
 	Betas []float64
-	// Tau is the membrane time constant in ms; default 20; must be > 0.
+	// Tau is the membrane time constant in ms, > 0; BrainPy's default 20.
 	Tau float64
-	// TauA is the adaptation time constant in ms; default 2000; must be > 0.
+	// TauA is the adaptation time constant in ms, > 0; BrainPy's default 2000.
 	TauA float64
-	// TauRef is the refractory period in ms; 0 means none (BrainPy's tau_ref=None: no
-	// TLastSpike/Refractory state); optim.Zero gives a period of 0 with that state. Must be >= 0.
+	// TauRef is the refractory period in ms, >= 0. 0 (BrainPy's default tau_ref=None) means
+	// none and no TLastSpike/Refractory/Steps state; a positive period adds that state. (A
+	// period of 0 with the state would give the same spikes and V: the refractory test
+	// t − t_last_spike <= 0 never holds.)
 	TauRef float64
-	// VInit initializes V; default initializers.Constant{Value: -70} (BrainPy's OneInit(-70.)).
+	// VInit initializes V; BrainPy's default initializers.Constant{Value: -70} (OneInit(-70.)),
+	// which nil also means.
 	VInit initializers.Initializer
-	// AInit initializes a; default initializers.Constant{Value: -50} (BrainPy's OneInit(-50.)).
+	// AInit initializes a; BrainPy's default initializers.Constant{Value: -50} (OneInit(-50.)),
+	// which nil also means.
 	AInit initializers.Initializer
-	// SpikeFun is the surrogate used in TrainingMode; default surrogate.ReluGrad{} (alpha 0.3,
-	// width 1, BrainPy's relu_grad).
+	// SpikeFun is the surrogate used in TrainingMode; BrainPy's default
+	// surrogate.ReluGradDefaults() (relu_grad, alpha 0.3, width 1), which nil also means.
 	SpikeFun surrogate.Function
 	// NoInputVar drops the Input state (BrainPy's input_var=False). Either way the current of
 	// a step is the x given to Update (BrainPy's input accumulator is cleared after every runner
@@ -125,6 +129,15 @@ type ALIFOptions struct {
 	// Mode: TrainingMode gives surrogate spikes; BatchingMode spikes V >= V_th + β·a;
 	// DefaultMode means the global mode.
 	Mode bpgo.Mode
+}
+
+// ALIFDefaults returns BrainPy's bp.neurons.ALIFBellec2020 defaults: V_rest -70, V_th -60, R 1,
+// beta 1.6, tau 20 ms, tau_a 2000 ms, no refractory period, V = -70 and a = -50 initially, the
+// relu_grad surrogate, the Input state, no e-prop, the global mode.
+func ALIFDefaults() ALIFOptions {
+	return ALIFOptions{VRest: -70, VTh: -60, R: 1, Beta: 1.6, Tau: 20, TauA: 2000,
+		VInit: initializers.Constant{Value: -70}, AInit: initializers.Constant{Value: -50},
+		SpikeFun: surrogate.ReluGradDefaults(), Mode: bpgo.DefaultMode}
 }
 
 // ALIFBellec2020 is BrainPy's bp.neurons.ALIFBellec2020 (same in 2.4.3 and 2.5.0), the
@@ -162,51 +175,48 @@ func NewALIFBellec2020(size int, opts ALIFOptions) (*ALIFBellec2020, error) {
 	}
 	mode, err := bpgo.ResolveMode(opts.Mode)
 	if err != nil {
-		return nil, neuronErr(ctor, "Mode:", "%v", err)
+		return nil, fieldErr(ctor, "ALIFOptions.Mode", "%v", err)
 	}
-	p := ALIFParams{VRest: neuronParam(opts.VRest, -70), VTh: neuronParam(opts.VTh, -60),
-		R: neuronParam(opts.R, 1), Tau: neuronParam(opts.Tau, 20), TauA: neuronParam(opts.TauA, 2000),
+	p := ALIFParams{VRest: opts.VRest, VTh: opts.VTh, R: opts.R, Tau: opts.Tau, TauA: opts.TauA,
 		Training: mode == bpgo.TrainingMode, SpikeFun: opts.SpikeFun, Eprop: opts.Eprop}
 	for _, f := range []struct {
 		name string
 		v    float64
 	}{{"VRest", p.VRest}, {"VTh", p.VTh}, {"R", p.R}} {
-		if err := checkFinite(ctor, f.name, f.v); err != nil {
+		if err := checkFinite(ctor, "ALIFOptions."+f.name, f.v); err != nil {
 			return nil, err
 		}
 	}
 	if p.VTh == 0 {
-		return nil, neuronErr(ctor, "VTh", "must not be 0 (the spike function divides by V_th)")
+		return nil, fieldErr(ctor, "ALIFOptions.VTh", "want a non-zero threshold (the spike function divides by V_th), got 0 (BrainPy's default is -60: start from models.ALIFDefaults())")
 	}
-	if err := checkPositive(ctor, "Tau", p.Tau); err != nil {
+	if err := checkTimeConst(ctor, "ALIFOptions.Tau", p.Tau, 20, "ALIFDefaults"); err != nil {
 		return nil, err
 	}
-	if err := checkPositive(ctor, "TauA", p.TauA); err != nil {
+	if err := checkTimeConst(ctor, "ALIFOptions.TauA", p.TauA, 2000, "ALIFDefaults"); err != nil {
 		return nil, err
 	}
-	if opts.TauRef != 0 {
-		p.HasRef, p.TauRef = true, neuronParam(opts.TauRef, 0)
-		if !(p.TauRef >= 0) || math.IsInf(p.TauRef, 0) {
-			return nil, neuronErr(ctor, "TauRef", "must be a finite number of ms >= 0, got %v", opts.TauRef)
-		}
+	if err := checkRefractory(ctor, "ALIFOptions.TauRef", opts.TauRef); err != nil {
+		return nil, err
 	}
+	p.HasRef, p.TauRef = opts.TauRef > 0, opts.TauRef
 	if opts.Betas != nil {
 		if len(opts.Betas) != size {
-			return nil, neuronErr(ctor, "Betas", "has %d values, want one per neuron (%d)", len(opts.Betas), size)
+			return nil, fieldErr(ctor, "ALIFOptions.Betas", "want one value per neuron (%d), got %d", size, len(opts.Betas))
 		}
 		p.Beta = append([]float64(nil), opts.Betas...)
 	} else {
-		p.Beta = []float64{neuronParam(opts.Beta, 1.6)}
+		p.Beta = []float64{opts.Beta}
 	}
 	for k, b := range p.Beta {
 		if math.IsNaN(b) || math.IsInf(b, 0) {
-			return nil, neuronErr(ctor, "Beta", "must be finite, got %v (neuron %d)", b, k)
+			return nil, fieldErr(ctor, "ALIFOptions.Beta", "want finite values, got %v (neuron %d)", b, k)
 		}
 	}
 	if p.SpikeFun == nil {
-		p.SpikeFun = surrogate.ReluGrad{}
+		p.SpikeFun = surrogate.ReluGradDefaults()
 	}
-	if err := checkSurrogate(ctor, "SpikeFun", p.SpikeFun); err != nil {
+	if err := checkSurrogate(ctor, "ALIFOptions.SpikeFun", p.SpikeFun); err != nil {
 		return nil, err
 	}
 	vInit, aInit := opts.VInit, opts.AInit
@@ -216,10 +226,10 @@ func NewALIFBellec2020(size int, opts ALIFOptions) (*ALIFBellec2020, error) {
 	if aInit == nil {
 		aInit = initializers.Constant{Value: -50}
 	}
-	if err := checkInit(ctor, "VInit", vInit, size); err != nil {
+	if err := checkInit(ctor, "ALIFOptions.VInit", vInit, size); err != nil {
 		return nil, err
 	}
-	if err := checkInit(ctor, "AInit", aInit, size); err != nil {
+	if err := checkInit(ctor, "ALIFOptions.AInit", aInit, size); err != nil {
 		return nil, err
 	}
 	dt := bpgo.FloatDType()
@@ -241,7 +251,7 @@ func NewALIFBellec2020(size int, opts ALIFOptions) (*ALIFBellec2020, error) {
 // Mode is the neuron's mode.
 func (n *ALIFBellec2020) Mode() bpgo.Mode { return n.mode }
 
-// Params returns the resolved parameters.
+// Params returns the validated parameters.
 func (n *ALIFBellec2020) Params() ALIFParams { return n.params }
 
 // ResetState re-initialises a and V, zeroes Spike and Input, and with TauRef sets TLastSpike

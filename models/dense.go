@@ -8,17 +8,26 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 )
 
-// DenseOptions configure a Dense layer. Zero values mean BrainPy's defaults.
+// DenseOptions configure a Dense layer. DenseDefaults() holds BrainPy's defaults; the zero
+// DenseOptions means the same (its nil initializers stand for the defaults).
 type DenseOptions struct {
-	// WInit initializes W (num_in, num_out); default initializers.XavierNormal{}.
+	// WInit initializes W (num_in, num_out); BrainPy's default
+	// initializers.XavierNormal{Scale: 1}, which nil also means.
 	WInit initializers.Initializer
-	// BInit initializes b (num_out,); default initializers.Zero{}.
+	// BInit initializes b (num_out,); BrainPy's default initializers.Zero{}, which nil also
+	// means.
 	BInit initializers.Initializer
 	// NoBias drops the bias (BrainPy's b_initializer=None).
 	NoBias bool
 	// Mode: TrainingMode makes W and b trainable, so trainers fit them; DefaultMode means the
 	// global mode (bpgo.SetMode).
 	Mode bpgo.Mode
+}
+
+// DenseDefaults returns BrainPy's bp.dnn.Dense defaults: W from XavierNormal (scale 1), b
+// zeros, the global mode.
+func DenseDefaults() DenseOptions {
+	return DenseOptions{WInit: initializers.XavierNormal{Scale: 1}, BInit: initializers.Zero{}, Mode: bpgo.DefaultMode}
 }
 
 // Dense is BrainPy's Dense (also Linear): y = x @ W + b on the last axis, W of shape
@@ -48,7 +57,7 @@ func NewDense(numIn, numOut int, opts DenseOptions) (*Dense, error) {
 		return nil, fmt.Errorf("models.NewDense: DenseOptions.Mode: %w", err)
 	}
 	if opts.WInit == nil {
-		opts.WInit = initializers.XavierNormal{}
+		opts.WInit = initializers.XavierNormal{Scale: 1}
 	}
 	if opts.BInit == nil {
 		opts.BInit = initializers.Zero{}

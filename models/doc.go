@@ -8,9 +8,32 @@
 // "tanh", "sigmoid", "identity", ...).
 //
 // Each module is a struct with exported variables (*bpgo.Variable), a validating constructor
-// taking a typed options struct whose zero values mean BrainPy's defaults, and an Update method
-// that builds one time step of the graph. A user model is a struct of modules with its own
-// Update, like a BrainPy DynamicalSystem subclass:
+// taking a typed options record, and an Update method that builds one time step of the graph.
+//
+// # Options and defaults
+//
+// Options records carry their defaults in values, not sentinels. Every record has a function
+// returning BrainPy's defaults (LifDefaults, LifRefDefaults, ALIFDefaults, LeakyDefaults,
+// IntegratorDefaults, ExponDefaults, DualExponDefaults, AlphaDefaults, DenseDefaults,
+// NVARDefaults, RNNCellDefaults, GRUCellDefaults, LSTMCellDefaults, VanillaRNNDefaults); start
+// from it and change what differs:
+//
+//	p := models.LifDefaults()
+//	p.VReset = 0
+//	lif, err := models.NewLif(100, p)
+//
+// Constructors use every field as given, so 0 means 0 (V_reset = 0, R = 0, β = 0). A field
+// whose 0 is meaningless (a time constant, NVAR's stride) is an error that names the field and
+// BrainPy's default, e.g. "models.NewLif: LifOptions.Tau: want > 0 ms, got 0 (BrainPy's
+// default is 10: start from models.LifDefaults())". Nil initializers and surrogate functions
+// and an empty activation name still stand for the documented default (nil is never meant as
+// anything else), and Mode: bpgo.DefaultMode means the global mode; the Defaults records spell
+// them out. Initializers and surrogates are validated by the constructors too.
+//
+// # Models
+//
+// A user model is a struct of modules with its own Update, like a BrainPy DynamicalSystem
+// subclass:
 //
 //	type NGRC struct {
 //		R *models.NVAR

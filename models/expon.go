@@ -10,15 +10,19 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 )
 
-// ExponOptions configure an Expon synapse. Zero values mean BrainPy's defaults.
+// ExponOptions configure an Expon synapse. Fields are used as given; start from
+// ExponDefaults().
 type ExponOptions struct {
-	// Tau is the decay time constant in ms; default 8 (bp.dyn.Expon's tau=8.0). The SNN
-	// tutorials pass 10.
+	// Tau is the decay time constant in ms, > 0; BrainPy's default 8 (bp.dyn.Expon's tau=8.0).
+	// The SNN tutorials pass 10.
 	Tau float64
 	// Mode: DefaultMode means the global mode (bpgo.SetMode). The synapse has no weights, so
 	// the mode only records how it was built; its state always has a batch axis.
 	Mode bpgo.Mode
 }
+
+// ExponDefaults returns BrainPy's bp.dyn.Expon defaults: tau 8 ms, the global mode.
+func ExponDefaults() ExponOptions { return ExponOptions{Tau: 8, Mode: bpgo.DefaultMode} }
 
 // Expon is BrainPy's single-exponential synapse bp.dyn.Expon (2.4.3 ≡ 2.5.0), dg/dt = −g/τ +
 // Σ δ(t − t_spike), integrated with exp_auto:
@@ -37,14 +41,11 @@ type Expon struct {
 
 // NewExpon creates an Expon synapse of size neurons (batch 1 until ResetState).
 func NewExpon(size int, opts ExponOptions) (*Expon, error) {
-	if size < 1 {
-		return nil, fmt.Errorf("models.NewExpon: size must be >= 1, got %d", size)
+	if err := checkSize("NewExpon", size); err != nil {
+		return nil, err
 	}
-	if opts.Tau == 0 {
-		opts.Tau = 8
-	}
-	if err := checkTau(opts.Tau); err != nil {
-		return nil, fmt.Errorf("models.NewExpon: ExponOptions.Tau: %w", err)
+	if err := checkTimeConst("NewExpon", "ExponOptions.Tau", opts.Tau, 8, "ExponDefaults"); err != nil {
+		return nil, err
 	}
 	mode, err := bpgo.ResolveMode(opts.Mode)
 	if err != nil {
@@ -80,14 +81,6 @@ func ExponStep(g, x *graph.Node, tau, dt float64) *graph.Node {
 		g = graph.Add(g, x)
 	}
 	return g
-}
-
-// checkTau accepts a positive finite time constant.
-func checkTau(tau float64) error {
-	if !(tau > 0) || math.IsInf(tau, 0) {
-		return fmt.Errorf("must be a positive finite number of ms, got %v", tau)
-	}
-	return nil
 }
 
 // resetZeros resets a (B, n) state to zeros of batch rows, keeping its dtype.

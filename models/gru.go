@@ -35,27 +35,38 @@ func GRUStep(x, h *graph.Node, w CellWeights, act Activation) *graph.Node {
 	return graph.Add(graph.Mul(graph.OneMinus(z), h), graph.Mul(z, a))
 }
 
-// GRUCellOptions configure a GRUCell. Zero values mean BrainPy 2.4.3's defaults.
+// GRUCellOptions configure a GRUCell. GRUCellDefaults() holds BrainPy 2.4.3's defaults; the
+// zero GRUCellOptions means the same (nil initializers and "" stand for the defaults).
 type GRUCellOptions struct {
-	// WiInit initializes Wi (num_in, 3·num_out); default initializers.Orthogonal{}.
+	// WiInit initializes Wi (num_in, 3·num_out); BrainPy's default
+	// initializers.OrthogonalDefaults() (also nil).
 	WiInit initializers.Initializer
-	// WhInit initializes Wh (num_out, 3·num_out); default initializers.Orthogonal{}.
+	// WhInit initializes Wh (num_out, 3·num_out); BrainPy's default
+	// initializers.OrthogonalDefaults() (also nil).
 	WhInit initializers.Initializer
-	// BInit initializes b (3·num_out,); default initializers.Zero{}.
+	// BInit initializes b (3·num_out,); BrainPy's default initializers.Zero{} (also nil).
 	BInit initializers.Initializer
 	// NoBias drops the bias (BrainPy's b_initializer=None).
 	NoBias bool
 	// StateInit initializes the hidden state at every ResetState (and State2Train with
-	// TrainState); default initializers.Zero{}. The state is zeros at construction.
+	// TrainState); BrainPy's default initializers.Zero{} (also nil). The state is zeros at
+	// construction.
 	StateInit initializers.Initializer
-	// Activation names the candidate activation (see ActivationByName); default "tanh". The
-	// gates always use sigmoid.
+	// Activation names the candidate activation (see ActivationByName); BrainPy's default
+	// "tanh" (also ""). The gates always use sigmoid.
 	Activation string
 	// Mode: TrainingMode makes Wi, Wh and b trainable; DefaultMode means the global mode.
 	Mode bpgo.Mode
 	// TrainState adds a trainable initial state; it needs TrainingMode and has RNNCell's reset
 	// behaviour (overwritten at every reset, see RNNCell).
 	TrainState bool
+}
+
+// GRUCellDefaults returns BrainPy 2.4.3's bp.dnn.GRUCell defaults: Orthogonal weights, zero
+// bias and state, tanh, the global mode, no trainable initial state.
+func GRUCellDefaults() GRUCellOptions {
+	return GRUCellOptions{WiInit: initializers.OrthogonalDefaults(), WhInit: initializers.OrthogonalDefaults(),
+		BInit: initializers.Zero{}, StateInit: initializers.Zero{}, Activation: "tanh", Mode: bpgo.DefaultMode}
 }
 
 // GRUCell is BrainPy 2.4.3's bp.dnn.GRUCell, a gated recurrent unit (Chung et al. 2014); see
@@ -79,7 +90,7 @@ func NewGRUCell(numIn, numOut int, opts GRUCellOptions) (*GRUCell, error) {
 	core, vars, err := newCellCore(cellSpec{
 		module: "models.NewGRUCell", numIn: numIn, numOut: numOut, blocks: 3, stateWidth: numOut,
 		stateInit: opts.StateInit, wiInit: opts.WiInit, whInit: opts.WhInit, bInit: opts.BInit,
-		defaultW: initializers.Orthogonal{}, noBias: opts.NoBias, activation: opts.Activation,
+		defaultW: initializers.OrthogonalDefaults(), noBias: opts.NoBias, activation: opts.Activation,
 		mode: opts.Mode, trainState: opts.TrainState,
 	})
 	if err != nil {

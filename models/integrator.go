@@ -16,15 +16,22 @@ func IntegratorStep(x, i *graph.Node, tau, dt float64) *graph.Node {
 	return expEuler(x, f, ExpEulerFactor(dt, tau, x.DType()))
 }
 
-// IntegratorOptions configure an Integrator. Zero values mean BrainPy's defaults.
+// IntegratorOptions configure an Integrator. Fields are used as given; start from
+// IntegratorDefaults().
 type IntegratorOptions struct {
-	// Tau is the time constant in ms; default 10; must be > 0.
+	// Tau is the time constant in ms, > 0; BrainPy's default 10.
 	Tau float64
-	// XInit initializes X (batch, size) at construction and every ResetState; default
-	// initializers.Zero{}.
+	// XInit initializes X (batch, size) at construction and every ResetState; BrainPy's
+	// default initializers.Zero{}, which nil also means.
 	XInit initializers.Initializer
 	// Mode: the Integrator behaves the same in every mode; DefaultMode means the global mode.
 	Mode bpgo.Mode
+}
+
+// IntegratorDefaults returns BrainPy's bp.dyn.Integrator defaults: tau 10 ms, X initialized to
+// zeros, the global mode.
+func IntegratorDefaults() IntegratorOptions {
+	return IntegratorOptions{Tau: 10, XInit: initializers.Zero{}, Mode: bpgo.DefaultMode}
 }
 
 // Integrator is BrainPy's bp.dyn.Integrator, a leaky integrator of its input,
@@ -49,17 +56,17 @@ func NewIntegrator(size int, opts IntegratorOptions) (*Integrator, error) {
 	}
 	mode, err := bpgo.ResolveMode(opts.Mode)
 	if err != nil {
-		return nil, neuronErr(ctor, "Mode:", "%v", err)
+		return nil, fieldErr(ctor, "IntegratorOptions.Mode", "%v", err)
 	}
-	tau := neuronParam(opts.Tau, 10)
-	if err := checkPositive(ctor, "Tau", tau); err != nil {
+	tau := opts.Tau
+	if err := checkTimeConst(ctor, "IntegratorOptions.Tau", tau, 10, "IntegratorDefaults"); err != nil {
 		return nil, err
 	}
 	xInit := opts.XInit
 	if xInit == nil {
 		xInit = initializers.Zero{}
 	}
-	if err := checkInit(ctor, "XInit", xInit, size); err != nil {
+	if err := checkInit(ctor, "IntegratorOptions.XInit", xInit, size); err != nil {
 		return nil, err
 	}
 	return &Integrator{Size: size, Tau: tau, X: initState(xInit, bpgo.FloatDType(), 1, size),

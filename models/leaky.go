@@ -21,13 +21,16 @@ func LeakyStep(x, inp *graph.Node, tau, dt float64) *graph.Node {
 	return next
 }
 
-// LeakyOptions configure a Leaky. Zero values mean BrainPy's defaults.
+// LeakyOptions configure a Leaky. Fields are used as given; start from LeakyDefaults().
 type LeakyOptions struct {
-	// Tau is the time constant in ms; default 10; must be > 0.
+	// Tau is the time constant in ms, > 0; BrainPy's default 10.
 	Tau float64
 	// Mode: Leaky behaves the same in every mode; DefaultMode means the global mode.
 	Mode bpgo.Mode
 }
+
+// LeakyDefaults returns BrainPy's bp.dyn.Leaky defaults: tau 10 ms, the global mode.
+func LeakyDefaults() LeakyOptions { return LeakyOptions{Tau: 10, Mode: bpgo.DefaultMode} }
 
 // Leaky is BrainPy's bp.dyn.Leaky, a leaky readout: X decays with time constant Tau and the
 // input of each step is added to it undecayed (see LeakyStep). State X (batch, size), zeros
@@ -51,10 +54,10 @@ func NewLeaky(size int, opts LeakyOptions) (*Leaky, error) {
 	}
 	mode, err := bpgo.ResolveMode(opts.Mode)
 	if err != nil {
-		return nil, neuronErr(ctor, "Mode:", "%v", err)
+		return nil, fieldErr(ctor, "LeakyOptions.Mode", "%v", err)
 	}
-	tau := neuronParam(opts.Tau, 10)
-	if err := checkPositive(ctor, "Tau", tau); err != nil {
+	tau := opts.Tau
+	if err := checkTimeConst(ctor, "LeakyOptions.Tau", tau, 10, "LeakyDefaults"); err != nil {
 		return nil, err
 	}
 	return &Leaky{Size: size, Tau: tau, X: fillState(bpgo.FloatDType(), 0, 1, size), mode: mode}, nil

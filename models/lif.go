@@ -1,15 +1,13 @@
 package models
 
 import (
-	"math"
-
 	"github.com/bpgo/bpgo/bpgo"
 	"github.com/bpgo/bpgo/bpgo/initializers"
 	"github.com/bpgo/bpgo/bpgo/surrogate"
 	"github.com/gomlx/gomlx/core/graph"
 )
 
-// LifParams are the resolved parameters of a Lif (or LifRef) as the pure step functions take
+// LifParams are the validated parameters of a Lif (or LifRef) as the pure step functions take
 // them.
 type LifParams struct {
 	VRest, VReset, VTh, R, Tau float64
@@ -64,27 +62,31 @@ func LifStep(v, i *graph.Node, p LifParams, dt float64) (spike, vNew *graph.Node
 	return boolToFloat(fired, v.DType()), vNew
 }
 
-// LifOptions configure a Lif (and, with LifRefOptions, a LifRef). A zero field means BrainPy's
-// default; use optim.Zero for the value 0 where the default is not 0.
+// LifOptions configure a Lif (and, with LifRefOptions, a LifRef). Every field is used as given
+// (0 means 0); start from LifDefaults() for BrainPy's defaults:
+//
+//	o := models.LifDefaults()
+//	o.VReset = 0
+//	lif, err := models.NewLif(100, o)
 type LifOptions struct {
-	// VRest is the resting potential V_rest; default 0.
+	// VRest is the resting potential V_rest; BrainPy's default 0.
 	VRest float64
-	// VReset is the reset potential V_reset; default -5 (optim.Zero for 0).
+	// VReset is the reset potential V_reset; BrainPy's default -5.
 	VReset float64
-	// VTh is the threshold V_th; default 20 (optim.Zero for 0). It must exceed VReset.
+	// VTh is the threshold V_th; BrainPy's default 20. It must exceed VReset.
 	VTh float64
-	// R is the membrane resistance; default 1 (optim.Zero for 0).
+	// R is the membrane resistance; BrainPy's default 1.
 	R float64
-	// Tau is the membrane time constant in ms; default 10; must be > 0.
+	// Tau is the membrane time constant in ms, > 0; BrainPy's default 10.
 	Tau float64
-	// VInit initializes V (batch, size) at construction and at every ResetState; default
-	// initializers.Zero{} (BrainPy's ZeroInit()).
+	// VInit initializes V (batch, size) at construction and at every ResetState; BrainPy's
+	// default initializers.Zero{} (ZeroInit()), which nil also means.
 	VInit initializers.Initializer
-	// SpkFun is the surrogate spike function used in TrainingMode; default
-	// surrogate.InvSquareGrad{} (alpha 100).
+	// SpkFun is the surrogate spike function used in TrainingMode; BrainPy's default
+	// surrogate.InvSquareGrad{Alpha: 100}, which nil also means.
 	SpkFun surrogate.Function
-	// SpkReset is "soft" (the default) or "hard"; it matters only in TrainingMode (the other
-	// modes always set V to V_reset).
+	// SpkReset is "soft" (BrainPy's default; "" means it too) or "hard"; it matters only in
+	// TrainingMode (the other modes always set V to V_reset).
 	SpkReset string
 	// DetachSpk stops the gradient through the spikes (BrainPy's detach_spk).
 	DetachSpk bool
@@ -93,51 +95,59 @@ type LifOptions struct {
 	Mode bpgo.Mode
 }
 
-// resolve fills in the defaults and validates; ctor names the constructor for errors.
-func (o LifOptions) resolve(ctor string, size int) (LifParams, bpgo.Mode, initializers.Initializer, error) {
+// LifDefaults returns BrainPy's bp.dyn.Lif defaults: V_rest 0, V_reset -5, V_th 20, R 1,
+// tau 10 ms, V initialized to zeros, the InvSquareGrad(alpha=100) surrogate, soft reset, the
+// global mode.
+func LifDefaults() LifOptions {
+	return LifOptions{VRest: 0, VReset: -5, VTh: 20, R: 1, Tau: 10, VInit: initializers.Zero{},
+		SpkFun: surrogate.InvSquareGrad{Alpha: 100}, SpkReset: "soft", Mode: bpgo.DefaultMode}
+}
+
+// resolve validates the options; ctor names the constructor, opts the options type and
+// defaults its Defaults function, for errors.
+func (o LifOptions) resolve(ctor, opts, defaults string, size int) (LifParams, bpgo.Mode, initializers.Initializer, error) {
 	var p LifParams
 	if err := checkSize(ctor, size); err != nil {
 		return p, 0, nil, err
 	}
 	mode, err := bpgo.ResolveMode(o.Mode)
 	if err != nil {
-		return p, 0, nil, neuronErr(ctor, "Mode:", "%v", err)
+		return p, 0, nil, fieldErr(ctor, opts+".Mode", "%v", err)
 	}
-	p = LifParams{VRest: neuronParam(o.VRest, 0), VReset: neuronParam(o.VReset, -5),
-		VTh: neuronParam(o.VTh, 20), R: neuronParam(o.R, 1), Tau: neuronParam(o.Tau, 10),
+	p = LifParams{VRest: o.VRest, VReset: o.VReset, VTh: o.VTh, R: o.R, Tau: o.Tau,
 		Training: mode == bpgo.TrainingMode, SpkFun: o.SpkFun, DetachSpk: o.DetachSpk}
 	for _, f := range []struct {
 		name string
 		v    float64
 	}{{"VRest", p.VRest}, {"VReset", p.VReset}, {"VTh", p.VTh}, {"R", p.R}} {
-		if err := checkFinite(ctor, f.name, f.v); err != nil {
+		if err := checkFinite(ctor, opts+"."+f.name, f.v); err != nil {
 			return p, 0, nil, err
 		}
 	}
-	if err := checkPositive(ctor, "Tau", p.Tau); err != nil {
+	if err := checkTimeConst(ctor, opts+".Tau", p.Tau, 10, defaults); err != nil {
 		return p, 0, nil, err
 	}
 	if !(p.VTh > p.VReset) {
-		return p, 0, nil, neuronErr(ctor, "VTh", "(%v) must be greater than VReset (%v)", p.VTh, p.VReset)
+		return p, 0, nil, fieldErr(ctor, opts+".VTh", "want greater than VReset (%v), got %v (BrainPy's defaults are VTh 20, VReset -5: start from models.%s())", p.VReset, p.VTh, defaults)
 	}
 	switch o.SpkReset {
 	case "", "soft":
 	case "hard":
 		p.HardReset = true
 	default:
-		return p, 0, nil, neuronErr(ctor, "SpkReset", "must be \"soft\" or \"hard\", got %q", o.SpkReset)
+		return p, 0, nil, fieldErr(ctor, opts+".SpkReset", "want \"soft\" or \"hard\", got %q", o.SpkReset)
 	}
 	if p.SpkFun == nil {
-		p.SpkFun = surrogate.InvSquareGrad{}
+		p.SpkFun = surrogate.InvSquareGrad{Alpha: 100}
 	}
-	if err := checkSurrogate(ctor, "SpkFun", p.SpkFun); err != nil {
+	if err := checkSurrogate(ctor, opts+".SpkFun", p.SpkFun); err != nil {
 		return p, 0, nil, err
 	}
 	vInit := o.VInit
 	if vInit == nil {
 		vInit = initializers.Zero{}
 	}
-	if err := checkInit(ctor, "VInit", vInit, size); err != nil {
+	if err := checkInit(ctor, opts+".VInit", vInit, size); err != nil {
 		return p, 0, nil, err
 	}
 	return p, mode, vInit, nil
@@ -166,7 +176,7 @@ type Lif struct {
 
 // NewLif creates a Lif population of size neurons.
 func NewLif(size int, opts LifOptions) (*Lif, error) {
-	p, mode, vInit, err := opts.resolve("NewLif", size)
+	p, mode, vInit, err := opts.resolve("NewLif", "LifOptions", "LifDefaults", size)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +188,7 @@ func NewLif(size int, opts LifOptions) (*Lif, error) {
 // Mode is the neuron's mode.
 func (n *Lif) Mode() bpgo.Mode { return n.mode }
 
-// Params returns the resolved parameters.
+// Params returns the validated parameters.
 func (n *Lif) Params() LifParams { return n.params }
 
 // ResetState sets V to VInit((batch, size)) and Spike to zeros, as BrainPy's reset_state.
@@ -197,7 +207,7 @@ func (n *Lif) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
 	return spike
 }
 
-// LifRefParams are a LifRef's resolved parameters.
+// LifRefParams are a LifRef's validated parameters.
 type LifRefParams struct {
 	LifParams
 	// TauRef is the refractory period in ms (>= 0).
@@ -244,15 +254,20 @@ func LifRefStep(s LifRefState, i, t *graph.Node, p LifRefParams, dt float64) (sp
 	return spike, LifRefState{V: v, TLastSpike: tLast}, refractory
 }
 
-// LifRefOptions configure a LifRef: the Lif options plus the refractory period.
+// LifRefOptions configure a LifRef: the Lif options plus the refractory period. Start from
+// LifRefDefaults().
 type LifRefOptions struct {
 	LifOptions
-	// TauRef is the refractory period in ms; default 0 (then LifRef behaves like Lif); must be
-	// >= 0.
+	// TauRef is the refractory period in ms, >= 0; BrainPy's default 0 (then LifRef behaves
+	// like Lif).
 	TauRef float64
 	// RefVar adds the Refractory state (BrainPy's ref_var=True).
 	RefVar bool
 }
+
+// LifRefDefaults returns BrainPy's bp.dyn.LifRef defaults: those of LifDefaults, tau_ref 0,
+// no Refractory state.
+func LifRefDefaults() LifRefOptions { return LifRefOptions{LifOptions: LifDefaults()} }
 
 // LifRef is BrainPy's bp.dyn.LifRef: a Lif whose V stays frozen while
 // t − t_last_spike <= TauRef (see LifRefStep). Spikes are not masked during the refractory
@@ -277,13 +292,13 @@ type LifRef struct {
 
 // NewLifRef creates a LifRef population of size neurons.
 func NewLifRef(size int, opts LifRefOptions) (*LifRef, error) {
-	p, mode, vInit, err := opts.LifOptions.resolve("NewLifRef", size)
+	p, mode, vInit, err := opts.LifOptions.resolve("NewLifRef", "LifRefOptions", "LifRefDefaults", size)
 	if err != nil {
 		return nil, err
 	}
-	tauRef := neuronParam(opts.TauRef, 0)
-	if !(tauRef >= 0) || math.IsInf(tauRef, 0) {
-		return nil, neuronErr("NewLifRef", "TauRef", "must be a finite number of ms >= 0, got %v", tauRef)
+	tauRef := opts.TauRef
+	if err := checkRefractory("NewLifRef", "LifRefOptions.TauRef", tauRef); err != nil {
+		return nil, err
 	}
 	dt := bpgo.FloatDType()
 	n := &LifRef{Size: size, V: initState(vInit, dt, 1, size), Spike: fillState(dt, 0, 1, size),
@@ -298,7 +313,7 @@ func NewLifRef(size int, opts LifRefOptions) (*LifRef, error) {
 // Mode is the neuron's mode.
 func (n *LifRef) Mode() bpgo.Mode { return n.mode }
 
-// Params returns the resolved parameters.
+// Params returns the validated parameters.
 func (n *LifRef) Params() LifRefParams { return n.params }
 
 // ResetState sets V to VInit((batch, size)), Spike (and Refractory) to zeros, TLastSpike to

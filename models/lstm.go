@@ -36,29 +36,40 @@ func LSTMStep(x, state *graph.Node, w CellWeights, act Activation) (h, newState 
 	return h, graph.Concatenate([]*graph.Node{h, c}, 1)
 }
 
-// LSTMCellOptions configure an LSTMCell. Zero values mean BrainPy 2.4.3's defaults.
+// LSTMCellOptions configure an LSTMCell. LSTMCellDefaults() holds BrainPy 2.4.3's defaults;
+// the zero LSTMCellOptions means the same (nil initializers and "" stand for the defaults).
 type LSTMCellOptions struct {
-	// WiInit initializes Wi (num_in, 4·num_out); default initializers.XavierNormal{} (fans of
-	// the full (num_in, 4·num_out) shape).
+	// WiInit initializes Wi (num_in, 4·num_out); BrainPy's default
+	// initializers.XavierNormal{Scale: 1} (also nil; fans of the full (num_in, 4·num_out)
+	// shape).
 	WiInit initializers.Initializer
-	// WhInit initializes Wh (num_out, 4·num_out); default initializers.XavierNormal{}.
+	// WhInit initializes Wh (num_out, 4·num_out); BrainPy's default
+	// initializers.XavierNormal{Scale: 1} (also nil).
 	WhInit initializers.Initializer
-	// BInit initializes b (4·num_out,); default initializers.Zero{}.
+	// BInit initializes b (4·num_out,); BrainPy's default initializers.Zero{} (also nil).
 	BInit initializers.Initializer
 	// NoBias drops the bias (BrainPy's b_initializer=None).
 	NoBias bool
 	// StateInit initializes the whole state [h | c] (batch, 2·num_out) at every ResetState (and
-	// State2Train (2·num_out,) with TrainState); default initializers.Zero{}. The state is
-	// zeros at construction.
+	// State2Train (2·num_out,) with TrainState); BrainPy's default initializers.Zero{} (also
+	// nil). The state is zeros at construction.
 	StateInit initializers.Initializer
 	// Activation names the function used on the cell input g and on the cell state before the
-	// output gate (see ActivationByName); default "tanh". The gates always use sigmoid.
+	// output gate (see ActivationByName); BrainPy's default "tanh" (also ""). The gates always
+	// use sigmoid.
 	Activation string
 	// Mode: TrainingMode makes Wi, Wh and b trainable; DefaultMode means the global mode.
 	Mode bpgo.Mode
 	// TrainState adds a trainable initial state (2·num_out,) covering h and c; it needs
 	// TrainingMode and has RNNCell's reset behaviour (overwritten at every reset).
 	TrainState bool
+}
+
+// LSTMCellDefaults returns BrainPy 2.4.3's bp.dnn.LSTMCell defaults: XavierNormal weights,
+// zero bias and state, tanh, the global mode, no trainable initial state.
+func LSTMCellDefaults() LSTMCellOptions {
+	return LSTMCellOptions{WiInit: initializers.XavierNormal{Scale: 1}, WhInit: initializers.XavierNormal{Scale: 1},
+		BInit: initializers.Zero{}, StateInit: initializers.Zero{}, Activation: "tanh", Mode: bpgo.DefaultMode}
 }
 
 // LSTMCell is BrainPy 2.4.3's bp.dnn.LSTMCell (Zaremba et al. 2014); see LSTMStep for the
@@ -81,7 +92,7 @@ func NewLSTMCell(numIn, numOut int, opts LSTMCellOptions) (*LSTMCell, error) {
 	core, vars, err := newCellCore(cellSpec{
 		module: "models.NewLSTMCell", numIn: numIn, numOut: numOut, blocks: 4, stateWidth: 2 * numOut,
 		stateInit: opts.StateInit, wiInit: opts.WiInit, whInit: opts.WhInit, bInit: opts.BInit,
-		defaultW: initializers.XavierNormal{}, noBias: opts.NoBias, activation: opts.Activation,
+		defaultW: initializers.XavierNormal{Scale: 1}, noBias: opts.NoBias, activation: opts.Activation,
 		mode: opts.Mode, trainState: opts.TrainState,
 	})
 	if err != nil {

@@ -45,12 +45,12 @@ func TestNVARNumOut(t *testing.T) {
 		opts     models.NVAROptions
 		want     int
 	}{
-		{3, 2, 1, models.NVAROptions{Order: 2, Constant: true}, 28},
-		{3, 4, 5, models.NVAROptions{Order: 2}, 90},
-		{2, 4, 5, models.NVAROptions{Order: 2}, 44},
-		{3, 2, 1, models.NVAROptions{Order: 3}, 62},
-		{3, 2, 1, models.NVAROptions{Orders: []int{2, 3}}, 6 + 21 + 56},
-		{2, 3, 1, models.NVAROptions{}, 6},
+		{3, 2, 1, models.NVAROptions{Order: 2, Constant: true, Stride: 1}, 28},
+		{3, 4, 5, models.NVAROptions{Order: 2, Stride: 1}, 90},
+		{2, 4, 5, models.NVAROptions{Order: 2, Stride: 1}, 44},
+		{3, 2, 1, models.NVAROptions{Order: 3, Stride: 1}, 62},
+		{3, 2, 1, models.NVAROptions{Orders: []int{2, 3}, Stride: 1}, 6 + 21 + 56},
+		{2, 3, 1, models.NVARDefaults(), 6},
 	} {
 		c.opts.Stride = c.s
 		n, err := models.NewNVAR(c.in, c.k, c.opts)
@@ -101,7 +101,7 @@ func TestNVARHandComputed(t *testing.T) {
 }
 
 func TestNVARFeatureNames(t *testing.T) {
-	n, _ := models.NewNVAR(3, 2, models.NVAROptions{Order: 2, Constant: true})
+	n, _ := models.NewNVAR(3, 2, models.NVAROptions{Order: 2, Constant: true, Stride: 1})
 	names := n.FeatureNames(false)
 	want := []string{"1", "x0(t)", "x1(t)", "x2(t)", "x0(t-1)", "x1(t-1)", "x2(t-1)", "x0(t)^2", "x0(t) x1(t)"}
 	for i, w := range want {
@@ -119,7 +119,7 @@ func TestNVARFeatureNames(t *testing.T) {
 
 func TestNVARResetState(t *testing.T) {
 	x64(t)
-	n, _ := models.NewNVAR(1, 2, models.NVAROptions{})
+	n, _ := models.NewNVAR(1, 2, models.NVARDefaults())
 	in, _ := bpgo.FromFloat64s(bpgo.FloatDType(), []float64{1, 2}, 1, 2, 1)
 	first := run(t, &nvarOnly{n}, in, 10) // [1 0 2 1]
 	if err := bpgo.ResetState(&nvarOnly{n}, 3); err != nil {
@@ -146,11 +146,11 @@ func TestNVARErrors(t *testing.T) {
 		opts  models.NVAROptions
 		msg   string
 	}{
-		{0, 1, models.NVAROptions{}, "numIn"},
-		{2, 0, models.NVAROptions{}, "delay"},
+		{0, 1, models.NVARDefaults(), "numIn"},
+		{2, 0, models.NVARDefaults(), "delay"},
 		{2, 1, models.NVAROptions{Stride: -1}, "Stride"},
-		{2, 1, models.NVAROptions{Order: 1}, "order"},
-		{2, 1, models.NVAROptions{Order: 2, Orders: []int{3}}, "not both"},
+		{2, 1, models.NVAROptions{Order: 1, Stride: 1}, "order"},
+		{2, 1, models.NVAROptions{Order: 2, Orders: []int{3}, Stride: 1}, "not both"},
 	} {
 		if _, err := models.NewNVAR(c.in, c.k, c.opts); err == nil || !strings.Contains(err.Error(), c.msg) {
 			t.Errorf("NewNVAR(%d, %d, %+v) error = %v, want one naming %q", c.in, c.k, c.opts, err, c.msg)

@@ -1,8 +1,7 @@
 package models
 
 // Shared machinery of the spiking and leaky neurons (Lif, LifRef, Integrator, Leaky,
-// ALIFBellec2020): option defaults, validation, BrainPy's exponential-Euler factor, the
-// and input checks.
+// ALIFBellec2020): option validation, BrainPy's exponential-Euler factor and input checks.
 //
 // # Inputs
 //
@@ -34,58 +33,53 @@ import (
 
 	"github.com/bpgo/bpgo/bpgo"
 	"github.com/bpgo/bpgo/bpgo/initializers"
-	"github.com/bpgo/bpgo/bpgo/optim"
 	"github.com/bpgo/bpgo/bpgo/surrogate"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/graph"
 )
 
-// Neuron option fields are float64s whose zero value selects BrainPy's default. Where 0 is a
-// meaningful value that differs from the default (V_reset = 0, V_rest = 0 for the ALIF, R = 0,
-// ...), set the field to the sentinel optim.Zero (the same sentinel the optimizers use).
-func neuronParam(v, def float64) float64 {
-	switch v {
-	case 0:
-		return def
-	case optim.Zero:
-		return 0
-	}
-	return v
+// fieldErr formats a constructor error that names the offending argument or field, e.g.
+// "models.NewLif: LifOptions.Tau: want > 0 ms, got 0 (...)".
+func fieldErr(ctor, field, format string, args ...any) error {
+	return fmt.Errorf("models.%s: %s: %s", ctor, field, fmt.Sprintf(format, args...))
 }
 
-// neuronErr formats a constructor error that names the offending field.
-func neuronErr(ctor, field, format string, args ...any) error {
-	return fmt.Errorf("models.%s: %s %s", ctor, field, fmt.Sprintf(format, args...))
-}
-
+// checkFinite accepts any finite number (potentials, resistances: 0 means 0).
 func checkFinite(ctor, field string, v float64) error {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return neuronErr(ctor, field, "must be finite, got %v", v)
+		return fieldErr(ctor, field, "want a finite number, got %v", v)
 	}
 	return nil
 }
 
-func checkPositive(ctor, field string, v float64) error {
-	if !(v > 0) || math.IsInf(v, 0) {
-		return neuronErr(ctor, field, "must be a positive finite number of ms, got %v", v)
+// checkTimeConst accepts a positive finite time constant in ms; a zero (or any bad) value is an
+// error naming BrainPy's default def and the function defaults that returns it.
+func checkTimeConst(ctor, field string, v, def float64, defaults string) error {
+	if v > 0 && !math.IsInf(v, 0) {
+		return nil
+	}
+	return fieldErr(ctor, field, "want > 0 ms, got %v (BrainPy's default is %v: start from models.%s())", v, def, defaults)
+}
+
+// checkRefractory accepts a refractory period >= 0 ms (0: none).
+func checkRefractory(ctor, field string, v float64) error {
+	if !(v >= 0) || math.IsInf(v, 0) {
+		return fieldErr(ctor, field, "want a finite number of ms >= 0 (0: none), got %v", v)
 	}
 	return nil
 }
 
 func checkSize(ctor string, size int) error {
 	if size < 1 {
-		return neuronErr(ctor, "size", "must be >= 1, got %d", size)
+		return fieldErr(ctor, "size", "want >= 1, got %d", size)
 	}
 	return nil
 }
 
-// checkSurrogate validates a surrogate function's parameters when it can (the functions of
-// package surrogate have a Validate method).
+// checkSurrogate validates a surrogate function's parameters.
 func checkSurrogate(ctor, field string, f surrogate.Function) error {
-	if v, ok := f.(interface{ Validate() error }); ok {
-		if err := v.Validate(); err != nil {
-			return neuronErr(ctor, field, "is invalid: %v", err)
-		}
+	if err := f.Validate(); err != nil {
+		return fieldErr(ctor, field, "%v", err)
 	}
 	return nil
 }
@@ -94,7 +88,7 @@ func checkSurrogate(ctor, field string, f surrogate.Function) error {
 // generator so that the global random stream is not disturbed.
 func checkInit(ctor, field string, init initializers.Initializer, size int) error {
 	if _, err := init.Init(rand.New(rand.NewPCG(1, 2)), 1, size); err != nil {
-		return neuronErr(ctor, field, "is invalid: %v", err)
+		return fieldErr(ctor, field, "%v", err)
 	}
 	return nil
 }

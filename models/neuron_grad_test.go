@@ -160,15 +160,15 @@ func TestNeuronGradientsFiniteDifferences(t *testing.T) {
 		margin func(v, s, a []float64) float64 // smallest |surrogate argument| / width
 	}{
 		{"Lif", func() bpgo.Stepper {
-			return bpgo.Must1(models.NewLif(n, models.LifOptions{Tau: 3, VTh: 1.5, VReset: -1, SpkFun: surrogate.ReluGrad{Width: 0.02}, Mode: bpgo.TrainingMode}))
+			return bpgo.Must1(models.NewLif(n, models.LifOptions{Tau: 3, VTh: 1.5, VReset: -1, SpkFun: surrogate.ReluGrad{Alpha: 0.3, Width: 0.02}, Mode: bpgo.TrainingMode, R: 1}))
 		}, lifMargin(1.5, -1, 0.02)},
 		{"LifRef", func() bpgo.Stepper {
 			return bpgo.Must1(models.NewLifRef(n, models.LifRefOptions{LifOptions: models.LifOptions{Tau: 3, VTh: 1.5, VReset: -1,
-				SpkFun: surrogate.ReluGrad{Width: 0.02}, Mode: bpgo.TrainingMode}, TauRef: 1}))
+				SpkFun: surrogate.ReluGrad{Alpha: 0.3, Width: 0.02}, Mode: bpgo.TrainingMode, R: 1}, TauRef: 1}))
 		}, lifMargin(1.5, -1, 0.02)},
 		{"ALIF", func() bpgo.Stepper {
 			return bpgo.Must1(models.NewALIFBellec2020(n, models.ALIFOptions{VRest: 0.1, VTh: avth, Tau: 3, TauA: 20, Beta: abeta, TauRef: 1,
-				VInit: initializers.Zero{}, AInit: initializers.Zero{}, SpikeFun: surrogate.ReluGrad{Width: awidth}, Mode: bpgo.TrainingMode}))
+				VInit: initializers.Zero{}, AInit: initializers.Zero{}, SpikeFun: surrogate.ReluGrad{Alpha: 0.3, Width: awidth}, Mode: bpgo.TrainingMode, R: 1}))
 		}, func(v, s, a []float64) float64 {
 			// argument (V' − V_th − β·a_old)/V_th with V' = V + V_th·s and a_old the previous step's a.
 			m := math.Inf(1)
@@ -241,7 +241,7 @@ func TestALIFEpropGradient(t *testing.T) {
 	ys := tensorOf(t, vals(b*tn*out, 7), b, tn, out)
 	grads := func(eprop bool) (*bpgo.GradResult, *spikeNet) {
 		al := bpgo.Must1(models.NewALIFBellec2020(n, models.ALIFOptions{VRest: 0.1, VTh: 1.5, Tau: 3, TauA: 20, Beta: 0.3,
-			VInit: initializers.Zero{}, AInit: initializers.Zero{}, Eprop: eprop, Mode: bpgo.TrainingMode}))
+			VInit: initializers.Zero{}, AInit: initializers.Zero{}, Eprop: eprop, Mode: bpgo.TrainingMode, R: 1}))
 		m := newSpikeNet(t, al, in, n, out)
 		g := bpgo.Must1(bpgo.NewGrad(m, mseLoss, bpgo.GradOptions{Dt: 1}))
 		return bpgo.Must1(g.Compute(xs, ys)), m

@@ -7,7 +7,6 @@ import (
 
 	"github.com/bpgo/bpgo/bpgo"
 	"github.com/bpgo/bpgo/bpgo/initializers"
-	"github.com/bpgo/bpgo/bpgo/optim"
 	"github.com/bpgo/bpgo/bpgo/surrogate"
 	"github.com/bpgo/bpgo/models"
 	"github.com/gomlx/compute/dtypes"
@@ -174,7 +173,7 @@ func TestLifHandComputed(t *testing.T) {
 		reset string
 	}{{"training-soft", bpgo.TrainingMode, ""}, {"training-hard", bpgo.TrainingMode, "hard"}, {"batching", bpgo.BatchingMode, ""}} {
 		t.Run(c.name, func(t *testing.T) {
-			lif, err := models.NewLif(n, models.LifOptions{Tau: 4, VTh: 12, VReset: optim.Zero, VRest: 1, R: 1.2, SpkReset: c.reset, Mode: c.mode})
+			lif, err := models.NewLif(n, models.LifOptions{Tau: 4, VTh: 12, VReset: 0, VRest: 1, R: 1.2, SpkReset: c.reset, Mode: c.mode})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -197,16 +196,13 @@ func TestLifRefHandComputed(t *testing.T) {
 	xs := currents(b, tn, n, 25, 15, 5)
 	in := tensorOf(t, xs, b, tn, n)
 	for _, mode := range []bpgo.Mode{bpgo.TrainingMode, bpgo.BatchingMode} {
-		for _, tauRef := range []float64{optim.Zero, 1.5} {
+		for _, tauRef := range []float64{0, 1.5} {
 			lif, err := models.NewLifRef(n, models.LifRefOptions{LifOptions: models.LifOptions{Tau: 4, VTh: 12, VReset: -1, R: 1.2, Mode: mode}, TauRef: tauRef, RefVar: true})
 			if err != nil {
 				t.Fatal(err)
 			}
 			out, mon := runNeuron(t, lif, in, dt, 9, "V", "TLastSpike", "Refractory")
 			tr := tauRef
-			if tr == optim.Zero {
-				tr = 0
-			}
 			wantV, wantS := lifReference(xs, b, tn, n, lifRefParams{vReset: -1, vTh: 12, r: 1.2, tau: 4,
 				training: mode == bpgo.TrainingMode, tauRef: tr, refractory: true}, dt)
 			closeTo(t, "spikes", out, wantS, 0)
@@ -273,8 +269,8 @@ func TestALIFHandComputed(t *testing.T) {
 	betas := []float64{1, 0.3, 0.02, 0}
 	for _, mode := range []bpgo.Mode{bpgo.TrainingMode, bpgo.BatchingMode} {
 		for _, tauRef := range []float64{0, 3} {
-			opts := models.ALIFOptions{VRest: optim.Zero, VTh: 0.6, Tau: 20, TauA: 200, TauRef: tauRef, Betas: betas,
-				VInit: initializers.Zero{}, AInit: initializers.Zero{}, Mode: mode}
+			opts := models.ALIFOptions{VRest: 0, VTh: 0.6, Tau: 20, TauA: 200, TauRef: tauRef, Betas: betas,
+				VInit: initializers.Zero{}, AInit: initializers.Zero{}, Mode: mode, R: 1, Beta: 1.6}
 			al, err := models.NewALIFBellec2020(n, opts)
 			if err != nil {
 				t.Fatal(err)
@@ -315,8 +311,8 @@ func TestNeuronsMatchBrainPy243(t *testing.T) {
 		{"LifRef batching", bpgo.Must1(models.NewLifRef(n, models.LifRefOptions{LifOptions: lifOpts(bpgo.BatchingMode, ""), TauRef: 2})), bpLifrefBatchV, bpLifrefBatchS},
 	}
 	for _, mode := range []bpgo.Mode{bpgo.TrainingMode, bpgo.BatchingMode} {
-		al := bpgo.Must1(models.NewALIFBellec2020(n, models.ALIFOptions{VRest: optim.Zero, VTh: 2, Tau: 10, TauA: 50, TauRef: 2,
-			Betas: []float64{1, 0.5, 0.02}, VInit: initializers.Zero{}, AInit: initializers.Zero{}, Mode: mode}))
+		al := bpgo.Must1(models.NewALIFBellec2020(n, models.ALIFOptions{VRest: 0, VTh: 2, Tau: 10, TauA: 50, TauRef: 2,
+			Betas: []float64{1, 0.5, 0.02}, VInit: initializers.Zero{}, AInit: initializers.Zero{}, Mode: mode, R: 1, Beta: 1.6}))
 		c := struct {
 			name       string
 			neuron     bpgo.Stepper
@@ -356,12 +352,12 @@ func TestNeuronsLongRun(t *testing.T) {
 		n    bpgo.Stepper
 		mon  string
 	}{
-		{"Lif", bpgo.Must1(models.NewLif(n, models.LifOptions{Mode: bpgo.TrainingMode})), "V"},
-		{"LifRef", bpgo.Must1(models.NewLifRef(n, models.LifRefOptions{TauRef: 2})), "V"},
-		{"ALIF", bpgo.Must1(models.NewALIFBellec2020(n, models.ALIFOptions{VRest: optim.Zero, VTh: 20, TauRef: 5, TauA: 100, Beta: 0.5,
-			VInit: initializers.Zero{}, AInit: initializers.Zero{}, Mode: bpgo.TrainingMode})), "A"},
-		{"Integrator", bpgo.Must1(models.NewIntegrator(n, models.IntegratorOptions{})), "X"},
-		{"Leaky", bpgo.Must1(models.NewLeaky(n, models.LeakyOptions{})), "X"},
+		{"Lif", bpgo.Must1(models.NewLif(n, models.LifOptions{Mode: bpgo.TrainingMode, VReset: -5, VTh: 20, R: 1, Tau: 10})), "V"},
+		{"LifRef", bpgo.Must1(models.NewLifRef(n, models.LifRefOptions{TauRef: 2, LifOptions: models.LifDefaults()})), "V"},
+		{"ALIF", bpgo.Must1(models.NewALIFBellec2020(n, models.ALIFOptions{VRest: 0, VTh: 20, TauRef: 5, TauA: 100, Beta: 0.5,
+			VInit: initializers.Zero{}, AInit: initializers.Zero{}, Mode: bpgo.TrainingMode, R: 1, Tau: 20})), "A"},
+		{"Integrator", bpgo.Must1(models.NewIntegrator(n, models.IntegratorDefaults())), "X"},
+		{"Leaky", bpgo.Must1(models.NewLeaky(n, models.LeakyDefaults())), "X"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			out, mon := runNeuron(t, c.n, in, 0.1, 100, c.mon)
@@ -387,7 +383,7 @@ func TestNeuronsLongRun(t *testing.T) {
 func TestLifFloat32(t *testing.T) {
 	const b, tn, n, dt = 2, 40, 3, 0.5
 	xs := currents(b, tn, n, 22, 15, 3)
-	lif := bpgo.Must1(models.NewLif(n, models.LifOptions{Tau: 4, VTh: 12, VReset: optim.Zero, Mode: bpgo.TrainingMode}))
+	lif := bpgo.Must1(models.NewLif(n, models.LifOptions{Tau: 4, VTh: 12, VReset: 0, Mode: bpgo.TrainingMode, R: 1}))
 	_, mon := runNeuron(t, lif, tensorOf(t, xs, b, tn, n), dt, 10, "V")
 	wantV, _ := lifReference(xs, b, tn, n, lifRefParams{r: 1, vTh: 12, tau: 4, training: true}, dt)
 	closeTo(t, "V (float32)", mon["V"], wantV, 1e-4)
@@ -410,7 +406,7 @@ func TestExpEulerFactor(t *testing.T) {
 }
 
 func TestNeuronResetAndDefaults(t *testing.T) {
-	lif := bpgo.Must1(models.NewLif(4, models.LifOptions{}))
+	lif := bpgo.Must1(models.NewLif(4, models.LifDefaults()))
 	p := lif.Params()
 	if p.VRest != 0 || p.VReset != -5 || p.VTh != 20 || p.R != 1 || p.Tau != 10 || p.HardReset || p.DetachSpk ||
 		p.SpkFun.String() != "InvSquareGrad(alpha=100)" {
@@ -422,7 +418,7 @@ func TestNeuronResetAndDefaults(t *testing.T) {
 	if d := lif.V.Shape().Dimensions; len(d) != 2 || d[0] != 1 || d[1] != 4 {
 		t.Errorf("Lif V at construction: %v, want [1 4]", d)
 	}
-	al := bpgo.Must1(models.NewALIFBellec2020(3, models.ALIFOptions{Mode: bpgo.TrainingMode}))
+	al := bpgo.Must1(models.NewALIFBellec2020(3, models.ALIFOptions{Mode: bpgo.TrainingMode, VRest: -70, VTh: -60, R: 1, Beta: 1.6, Tau: 20, TauA: 2000}))
 	ap := al.Params()
 	if ap.VRest != -70 || ap.VTh != -60 || ap.R != 1 || ap.Tau != 20 || ap.TauA != 2000 || ap.HasRef ||
 		len(ap.Beta) != 1 || ap.Beta[0] != 1.6 || ap.SpikeFun.String() != "ReluGrad(alpha=0.3, width=1)" || ap.Eprop {
@@ -434,7 +430,7 @@ func TestNeuronResetAndDefaults(t *testing.T) {
 	closeTo(t, "ALIF V0", al.V.Float64s(), []float64{-70, -70, -70}, 0)
 	closeTo(t, "ALIF a0", al.A.Float64s(), []float64{-50, -50, -50}, 0)
 	// Resets resize every state and restore the initial values.
-	ref := bpgo.Must1(models.NewLifRef(2, models.LifRefOptions{LifOptions: models.LifOptions{VInit: initializers.Constant{Value: 3}}, TauRef: 1, RefVar: true}))
+	ref := bpgo.Must1(models.NewLifRef(2, models.LifRefOptions{LifOptions: models.LifOptions{VInit: initializers.Constant{Value: 3}, VReset: -5, VTh: 20, R: 1, Tau: 10}, TauRef: 1, RefVar: true}))
 	_, _ = runNeuron(t, ref, tensorOf(t, currents(5, 20, 2, 40, 5, 1), 5, 20, 2), 0.5, 7)
 	ref.ResetState(3)
 	closeTo(t, "LifRef V after reset", ref.V.Float64s(), []float64{3, 3, 3, 3, 3, 3}, 0)
@@ -459,62 +455,70 @@ func TestNeuronConstructorErrors(t *testing.T) {
 			t.Errorf("%s: error %v, want one naming %s", what, err, field)
 		}
 	}
-	_, err := models.NewLif(0, models.LifOptions{})
+	_, err := models.NewLif(0, models.LifDefaults())
 	check("Lif size 0", err, "size")
-	_, err = models.NewLif(3, models.LifOptions{Tau: -1})
+	_, err = models.NewLif(3, models.LifOptions{Tau: -1, VReset: -5, VTh: 20, R: 1})
 	check("Lif tau<0", err, "Tau")
-	_, err = models.NewLif(3, models.LifOptions{Tau: optim.Zero})
-	check("Lif tau=0", err, "Tau")
-	_, err = models.NewLif(3, models.LifOptions{VTh: 1, VReset: 1})
+	_, err = models.NewLif(3, models.LifOptions{Tau: 0, VReset: -5, VTh: 20, R: 1})
+	check("Lif tau=0", err, "models.NewLif: LifOptions.Tau: want > 0 ms, got 0 (BrainPy's default is 10: start from models.LifDefaults())")
+	_, err = models.NewLif(3, models.LifOptions{})
+	check("Lif zero options", err, "LifDefaults()")
+	_, err = models.NewLifRef(3, models.LifRefOptions{TauRef: 1})
+	check("LifRef zero Lif options", err, "models.NewLifRef: LifRefOptions.Tau: want > 0 ms, got 0 (BrainPy's default is 10: start from models.LifRefDefaults())")
+	_, err = models.NewALIFBellec2020(3, models.ALIFOptions{VTh: -60})
+	check("ALIF zero options", err, "models.NewALIFBellec2020: ALIFOptions.Tau: want > 0 ms, got 0 (BrainPy's default is 20: start from models.ALIFDefaults())")
+	_, err = models.NewLif(3, models.LifOptions{SpkFun: surrogate.InvSquareGrad{}, VReset: -5, VTh: 20, R: 1, Tau: 10})
+	check("Lif SpkFun with Alpha 0", err, "LifOptions.SpkFun: surrogate.InvSquareGrad: Alpha: want a positive finite number, got 0 (BrainPy's default is 100")
+	_, err = models.NewLif(3, models.LifOptions{VTh: 1, VReset: 1, R: 1, Tau: 10})
 	check("Lif VTh == VReset", err, "VTh")
-	_, err = models.NewLif(3, models.LifOptions{VTh: optim.Zero}) // 0 <= -5 is fine; 0 > -5
+	_, err = models.NewLif(3, models.LifOptions{VTh: 0, VReset: -5, R: 1, Tau: 10}) // 0 <= -5 is fine; 0 > -5
 	if err != nil {
 		t.Errorf("Lif VTh=0 > VReset=-5: %v", err)
 	}
-	_, err = models.NewLif(3, models.LifOptions{VTh: -6})
+	_, err = models.NewLif(3, models.LifOptions{VTh: -6, VReset: -5, R: 1, Tau: 10})
 	check("Lif VTh < VReset", err, "VTh")
-	_, err = models.NewLif(3, models.LifOptions{SpkReset: "zero"})
+	_, err = models.NewLif(3, models.LifOptions{SpkReset: "zero", VReset: -5, VTh: 20, R: 1, Tau: 10})
 	check("Lif SpkReset", err, "SpkReset")
-	_, err = models.NewLif(3, models.LifOptions{SpkFun: surrogate.InvSquareGrad{Alpha: -1}})
+	_, err = models.NewLif(3, models.LifOptions{SpkFun: surrogate.InvSquareGrad{Alpha: -1}, VReset: -5, VTh: 20, R: 1, Tau: 10})
 	check("Lif SpkFun", err, "SpkFun")
-	_, err = models.NewLif(3, models.LifOptions{R: math.NaN()})
+	_, err = models.NewLif(3, models.LifOptions{R: math.NaN(), VReset: -5, VTh: 20, Tau: 10})
 	check("Lif R NaN", err, "R")
-	_, err = models.NewLif(3, models.LifOptions{Mode: bpgo.Mode(9)})
+	_, err = models.NewLif(3, models.LifOptions{Mode: bpgo.Mode(9), VReset: -5, VTh: 20, R: 1, Tau: 10})
 	check("Lif mode", err, "Mode")
-	_, err = models.NewLif(3, models.LifOptions{VInit: initializers.OneInit{Value: math.Inf(1)}})
+	_, err = models.NewLif(3, models.LifOptions{VInit: initializers.OneInit{Value: math.Inf(1)}, VReset: -5, VTh: 20, R: 1, Tau: 10})
 	check("Lif VInit", err, "VInit")
-	_, err = models.NewLifRef(3, models.LifRefOptions{TauRef: -1})
+	_, err = models.NewLifRef(3, models.LifRefOptions{TauRef: -1, LifOptions: models.LifDefaults()})
 	check("LifRef tau_ref<0", err, "TauRef")
-	_, err = models.NewLifRef(0, models.LifRefOptions{})
+	_, err = models.NewLifRef(0, models.LifRefDefaults())
 	check("LifRef size", err, "size")
-	_, err = models.NewLifRef(3, models.LifRefOptions{LifOptions: models.LifOptions{VTh: -10}})
+	_, err = models.NewLifRef(3, models.LifRefOptions{LifOptions: models.LifOptions{VTh: -10, VReset: -5, R: 1, Tau: 10}})
 	check("LifRef VTh", err, "VTh")
-	_, err = models.NewIntegrator(0, models.IntegratorOptions{})
+	_, err = models.NewIntegrator(0, models.IntegratorDefaults())
 	check("Integrator size", err, "size")
 	_, err = models.NewIntegrator(2, models.IntegratorOptions{Tau: -3})
 	check("Integrator tau", err, "Tau")
-	_, err = models.NewLeaky(-1, models.LeakyOptions{})
+	_, err = models.NewLeaky(-1, models.LeakyDefaults())
 	check("Leaky size", err, "size")
 	_, err = models.NewLeaky(2, models.LeakyOptions{Tau: math.Inf(1)})
 	check("Leaky tau", err, "Tau")
-	_, err = models.NewALIFBellec2020(0, models.ALIFOptions{})
+	_, err = models.NewALIFBellec2020(0, models.ALIFDefaults())
 	check("ALIF size", err, "size")
-	_, err = models.NewALIFBellec2020(2, models.ALIFOptions{Tau: -1})
+	_, err = models.NewALIFBellec2020(2, models.ALIFOptions{Tau: -1, VRest: -70, VTh: -60, R: 1, Beta: 1.6, TauA: 2000})
 	check("ALIF tau", err, "Tau")
-	_, err = models.NewALIFBellec2020(2, models.ALIFOptions{TauA: -1})
+	_, err = models.NewALIFBellec2020(2, models.ALIFOptions{TauA: -1, VRest: -70, VTh: -60, R: 1, Beta: 1.6, Tau: 20})
 	check("ALIF tau_a", err, "TauA")
-	_, err = models.NewALIFBellec2020(2, models.ALIFOptions{TauRef: -1})
+	_, err = models.NewALIFBellec2020(2, models.ALIFOptions{TauRef: -1, VRest: -70, VTh: -60, R: 1, Beta: 1.6, Tau: 20, TauA: 2000})
 	check("ALIF tau_ref", err, "TauRef")
-	_, err = models.NewALIFBellec2020(2, models.ALIFOptions{VTh: optim.Zero})
+	_, err = models.NewALIFBellec2020(2, models.ALIFOptions{VTh: 0, VRest: -70, R: 1, Beta: 1.6, Tau: 20, TauA: 2000})
 	check("ALIF VTh=0", err, "VTh")
-	_, err = models.NewALIFBellec2020(2, models.ALIFOptions{Betas: []float64{1}})
+	_, err = models.NewALIFBellec2020(2, models.ALIFOptions{Betas: []float64{1}, VRest: -70, VTh: -60, R: 1, Beta: 1.6, Tau: 20, TauA: 2000})
 	check("ALIF Betas length", err, "Betas")
-	_, err = models.NewALIFBellec2020(2, models.ALIFOptions{AInit: initializers.Uniform{Min: 1, Max: 0}})
+	_, err = models.NewALIFBellec2020(2, models.ALIFOptions{AInit: initializers.Uniform{Min: 1, Max: 0}, VRest: -70, VTh: -60, R: 1, Beta: 1.6, Tau: 20, TauA: 2000})
 	check("ALIF AInit", err, "AInit")
 }
 
 func TestNeuronBadInput(t *testing.T) {
-	lif := bpgo.Must1(models.NewLif(3, models.LifOptions{}))
+	lif := bpgo.Must1(models.NewLif(3, models.LifDefaults()))
 	r := bpgo.Must1(bpgo.NewRunner(&neuronNet{N: lif}, bpgo.RunnerOptions{}))
 	_, err := r.Run(tensorOf(t, make([]float64, 2*4*5), 2, 4, 5), bpgo.RunOptions{ResetState: true})
 	if err == nil || !strings.Contains(err.Error(), "models.Lif: input current") {

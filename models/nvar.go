@@ -11,18 +11,22 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 )
 
-// NVAROptions configure an NVAR. Zero values mean BrainPy's defaults.
+// NVAROptions configure an NVAR. Fields are used as given; start from NVARDefaults().
 type NVAROptions struct {
-	// Order is the monomial order of the nonlinear part (>= 2); 0 means no nonlinear part
-	// unless Orders is set.
+	// Order is the monomial order of the nonlinear part (>= 2), or 0 for none (BrainPy's
+	// default order=None) unless Orders is set.
 	Order int
 	// Orders lists several orders (BrainPy's order=(2, 3)); use Order or Orders, not both.
 	Orders []int
-	// Stride is the distance in steps between taps (default 1).
+	// Stride is the distance in steps between taps, >= 1; BrainPy's default 1.
 	Stride int
 	// Constant adds a leading feature equal to 1.
 	Constant bool
 }
+
+// NVARDefaults returns BrainPy's bp.dnn.NVAR defaults: no nonlinear part (order=None),
+// stride 1, no constant feature.
+func NVARDefaults() NVAROptions { return NVAROptions{Stride: 1} }
 
 // NVAR is BrainPy's nonlinear vector autoregression (next-generation reservoir computing,
 // Gauthier et al. 2021). Each step it outputs
@@ -57,11 +61,8 @@ func NewNVAR(numIn, delay int, opts NVAROptions) (*NVAR, error) {
 	if delay < 1 {
 		return nil, fmt.Errorf("models.NewNVAR: delay must be >= 1, got %d", delay)
 	}
-	if opts.Stride == 0 {
-		opts.Stride = 1
-	}
 	if opts.Stride < 1 {
-		return nil, fmt.Errorf("models.NewNVAR: NVAROptions.Stride must be >= 1, got %d", opts.Stride)
+		return nil, fmt.Errorf("models.NewNVAR: NVAROptions.Stride: want >= 1, got %d (BrainPy's default is 1: start from models.NVARDefaults())", opts.Stride)
 	}
 	if opts.Order != 0 && len(opts.Orders) > 0 {
 		return nil, fmt.Errorf("models.NewNVAR: set NVAROptions.Order or NVAROptions.Orders, not both")

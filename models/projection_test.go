@@ -107,8 +107,8 @@ func TestHalfProjAlignPost(t *testing.T) {
 
 func TestHalfProjAlignPostErrors(t *testing.T) {
 	lin := bpgo.Must1(models.NewLinear(4, 3, models.DenseOptions{}))
-	syn3 := bpgo.Must1(models.NewExpon(3, models.ExponOptions{}))
-	syn5 := bpgo.Must1(models.NewExpon(5, models.ExponOptions{}))
+	syn3 := bpgo.Must1(models.NewExpon(3, models.ExponDefaults()))
+	syn5 := bpgo.Must1(models.NewExpon(5, models.ExponDefaults()))
 	cuba := models.NewCUBA()
 	coba := bpgo.Must1(models.NewCOBA(0))
 	var nilPost *leakyPost

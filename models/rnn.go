@@ -32,21 +32,25 @@ func RNNStep(x, h *graph.Node, w CellWeights, act Activation) *graph.Node {
 	return act(y)
 }
 
-// RNNCellOptions configure an RNNCell. Zero values mean BrainPy 2.4.3's defaults.
+// RNNCellOptions configure an RNNCell. RNNCellDefaults() holds BrainPy 2.4.3's defaults; the
+// zero RNNCellOptions means the same (nil initializers and "" stand for the defaults).
 type RNNCellOptions struct {
 	// StateInit initializes the hidden state at every ResetState, and State2Train when
-	// TrainState is set; default initializers.Zero{}. (At construction the state is zeros,
-	// whatever StateInit is, as in BrainPy.)
+	// TrainState is set; BrainPy's default initializers.Zero{} (also nil). (At construction the
+	// state is zeros, whatever StateInit is, as in BrainPy.)
 	StateInit initializers.Initializer
-	// WiInit initializes Wi (num_in, num_out); default initializers.XavierNormal{}.
+	// WiInit initializes Wi (num_in, num_out); BrainPy's default
+	// initializers.XavierNormal{Scale: 1} (also nil).
 	WiInit initializers.Initializer
-	// WhInit initializes Wh (num_out, num_out); default initializers.XavierNormal{}.
+	// WhInit initializes Wh (num_out, num_out); BrainPy's default
+	// initializers.XavierNormal{Scale: 1} (also nil).
 	WhInit initializers.Initializer
-	// BInit initializes b (num_out,); default initializers.Zero{}.
+	// BInit initializes b (num_out,); BrainPy's default initializers.Zero{} (also nil).
 	BInit initializers.Initializer
 	// NoBias drops the bias (BrainPy's b_initializer=None).
 	NoBias bool
-	// Activation names the nonlinearity (see ActivationByName); default "relu".
+	// Activation names the nonlinearity (see ActivationByName); BrainPy's default "relu" (also
+	// "").
 	Activation string
 	// Mode: TrainingMode makes Wi, Wh and b trainable; DefaultMode means the global mode
 	// (bpgo.SetMode).
@@ -55,6 +59,13 @@ type RNNCellOptions struct {
 	// batch row of the state. It needs TrainingMode (BrainPy creates state2train only in
 	// TrainingMode, and its reset_state then fails in other modes).
 	TrainState bool
+}
+
+// RNNCellDefaults returns BrainPy 2.4.3's bp.dnn.RNNCell defaults: zero state, XavierNormal
+// weights, zero bias, relu, the global mode, no trainable initial state.
+func RNNCellDefaults() RNNCellOptions {
+	return RNNCellOptions{StateInit: initializers.Zero{}, WiInit: initializers.XavierNormal{Scale: 1},
+		WhInit: initializers.XavierNormal{Scale: 1}, BInit: initializers.Zero{}, Activation: "relu", Mode: bpgo.DefaultMode}
 }
 
 // RNNCell is BrainPy 2.4.3's bp.dnn.RNNCell, a fully-connected recurrent layer:
@@ -90,7 +101,7 @@ func NewRNNCell(numIn, numOut int, opts RNNCellOptions) (*RNNCell, error) {
 	core, vars, err := newCellCore(cellSpec{
 		module: "models.NewRNNCell", numIn: numIn, numOut: numOut, blocks: 1, stateWidth: numOut,
 		stateInit: opts.StateInit, wiInit: opts.WiInit, whInit: opts.WhInit, bInit: opts.BInit,
-		defaultW: initializers.XavierNormal{}, noBias: opts.NoBias, activation: opts.Activation,
+		defaultW: initializers.XavierNormal{Scale: 1}, noBias: opts.NoBias, activation: opts.Activation,
 		mode: opts.Mode, trainState: opts.TrainState,
 	})
 	if err != nil {

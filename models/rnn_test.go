@@ -621,7 +621,7 @@ func TestRNNConstructorErrors(t *testing.T) {
 			return err
 		}, "TrainingMode"},
 		{"rank-1 state init", func() error {
-			_, err := models.NewRNNCell(2, 3, models.RNNCellOptions{Mode: bpgo.TrainingMode, TrainState: true, StateInit: initializers.XavierNormal{}})
+			_, err := models.NewRNNCell(2, 3, models.RNNCellOptions{Mode: bpgo.TrainingMode, TrainState: true, StateInit: initializers.XavierNormal{Scale: 1}})
 			return err
 		}, "StateInit"},
 		{"bad state init", func() error {

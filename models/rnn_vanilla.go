@@ -9,20 +9,26 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 )
 
-// VanillaRNNOptions configure a VanillaRNN. Zero values mean BrainPy 2.1.12's defaults.
+// VanillaRNNOptions configure a VanillaRNN. VanillaRNNDefaults() holds BrainPy 2.1.12's
+// defaults; the zero VanillaRNNOptions means the same (nil initializers and "" stand for the
+// defaults).
 type VanillaRNNOptions struct {
 	// StateInit initializes the hidden state (batch, num_unit) at construction and at every
-	// ResetState (unless StateTrainable); default initializers.Uniform{} (U[0, 1)).
+	// ResetState (unless StateTrainable); BrainPy's default initializers.Uniform{Min: 0, Max: 1}
+	// (also nil).
 	StateInit initializers.Initializer
-	// WiInit initializes Wff (num_in, num_unit); default initializers.XavierNormal{}.
+	// WiInit initializes Wff (num_in, num_unit); BrainPy's default
+	// initializers.XavierNormal{Scale: 1} (also nil).
 	WiInit initializers.Initializer
-	// WhInit initializes Wrec (num_unit, num_unit); default initializers.XavierNormal{}.
+	// WhInit initializes Wrec (num_unit, num_unit); BrainPy's default
+	// initializers.XavierNormal{Scale: 1} (also nil).
 	WhInit initializers.Initializer
-	// BInit initializes Bias (num_unit,); default initializers.Zero{}.
+	// BInit initializes Bias (num_unit,); BrainPy's default initializers.Zero{} (also nil).
 	BInit initializers.Initializer
 	// NoBias drops the bias (BrainPy's bias_initializer=None).
 	NoBias bool
-	// Activation names the nonlinearity (see ActivationByName); default "relu".
+	// Activation names the nonlinearity (see ActivationByName); BrainPy's default "relu" (also
+	// "").
 	Activation string
 	// Mode: the old node API trains a VanillaRNN by default (trainable=True), so DefaultMode
 	// means TrainingMode here, whatever the global mode; BatchingMode freezes the weights
@@ -30,6 +36,14 @@ type VanillaRNNOptions struct {
 	Mode bpgo.Mode
 	// StateTrainable learns the initial state (BrainPy's state_trainable=True): see VanillaRNN.
 	StateTrainable bool
+}
+
+// VanillaRNNDefaults returns BrainPy 2.1.12's bp.nn.VanillaRNN defaults: state U[0, 1),
+// XavierNormal weights, zero bias, relu, trainable weights (Mode DefaultMode, which means
+// TrainingMode here), a fixed initial state.
+func VanillaRNNDefaults() VanillaRNNOptions {
+	return VanillaRNNOptions{StateInit: initializers.Uniform{Min: 0, Max: 1}, WiInit: initializers.XavierNormal{Scale: 1},
+		WhInit: initializers.XavierNormal{Scale: 1}, BInit: initializers.Zero{}, Activation: "relu", Mode: bpgo.DefaultMode}
 }
 
 // VanillaRNN is the old BrainPy 2.1.12 node bp.nn.VanillaRNN (seed 001's RNN):
@@ -90,13 +104,13 @@ func NewVanillaRNN(numIn, numUnit int, opts VanillaRNNOptions) (*VanillaRNN, err
 		return nil, fmt.Errorf("%s: Activation: %w", module, err)
 	}
 	if opts.StateInit == nil {
-		opts.StateInit = initializers.Uniform{}
+		opts.StateInit = initializers.Uniform{Min: 0, Max: 1}
 	}
 	if opts.WiInit == nil {
-		opts.WiInit = initializers.XavierNormal{}
+		opts.WiInit = initializers.XavierNormal{Scale: 1}
 	}
 	if opts.WhInit == nil {
-		opts.WhInit = initializers.XavierNormal{}
+		opts.WhInit = initializers.XavierNormal{Scale: 1}
 	}
 	if opts.BInit == nil {
 		opts.BInit = initializers.Zero{}

@@ -111,7 +111,7 @@ func TestSequentialGradient(t *testing.T) {
 
 func TestSequentialErrors(t *testing.T) {
 	var nilDense *models.Dense
-	e := bpgo.Must1(models.NewExpon(2, models.ExponOptions{}))
+	e := bpgo.Must1(models.NewExpon(2, models.ExponDefaults()))
 	for _, c := range []struct {
 		err  error
 		want string

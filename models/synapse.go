@@ -8,20 +8,30 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 )
 
-// DualExponOptions configure a DualExpon synapse. Zero values mean BrainPy's defaults.
+// DualExponOptions configure a DualExpon synapse. Fields are used as given; start from
+// DualExponDefaults().
 type DualExponOptions struct {
-	// TauDecay is the decay time constant in ms; default 10.
+	// TauDecay is the decay time constant in ms, > 0; BrainPy's default 10.
 	TauDecay float64
-	// TauRise is the rise time constant in ms; default 1. It must differ from TauDecay (use
-	// Alpha for equal time constants).
+	// TauRise is the rise time constant in ms, > 0; BrainPy's default 1. It must differ from
+	// TauDecay (use Alpha for equal time constants).
 	TauRise float64
-	// A scales the input, as BrainPy 2.5.0's A: the input enters h as a·x with
-	// a = (τd − τr)/(τr·τd)·A. The default (0) is 2.5.0's peak normalisation
-	// A = τd/(τd − τr)·(τr/τd)^(τr/(τr − τd)), so one unit input gives a peak g of 1.
-	// BrainPy 2.4.3's DualExpon (no A: h += x) is A = τr·τd/(τd − τr).
+	// PeakNormalized is BrainPy 2.5.0's default A=None: A is computed from the time constants,
+	// A = τd/(τd − τr)·(τr/τd)^(τr/(τr − τd)), so that one unit input gives a peak g of 1. A
+	// must then be 0.
+	PeakNormalized bool
+	// A scales the input when PeakNormalized is false, as BrainPy 2.5.0's A: the input enters
+	// h as a·x with a = (τd − τr)/(τr·τd)·A. It must be finite and non-zero. BrainPy 2.4.3's
+	// DualExpon (no A: h += x) is A = τr·τd/(τd − τr).
 	A float64
 	// Mode: DefaultMode means the global mode; the synapse has no weights.
 	Mode bpgo.Mode
+}
+
+// DualExponDefaults returns BrainPy 2.5.0's bp.dyn.DualExpon defaults: tau_decay 10 ms,
+// tau_rise 1 ms, A=None (PeakNormalized), the global mode.
+func DualExponDefaults() DualExponOptions {
+	return DualExponOptions{TauDecay: 10, TauRise: 1, PeakNormalized: true, Mode: bpgo.DefaultMode}
 }
 
 // DualExpon is BrainPy's dual-exponential (difference of exponentials) synapse bp.dyn.DualExpon:
@@ -45,31 +55,28 @@ type DualExpon struct {
 
 // NewDualExpon creates a DualExpon synapse of size neurons (batch 1 until ResetState).
 func NewDualExpon(size int, opts DualExponOptions) (*DualExpon, error) {
-	if size < 1 {
-		return nil, fmt.Errorf("models.NewDualExpon: size must be >= 1, got %d", size)
+	const ctor = "NewDualExpon"
+	if err := checkSize(ctor, size); err != nil {
+		return nil, err
 	}
-	if opts.TauDecay == 0 {
-		opts.TauDecay = 10
+	if err := checkTimeConst(ctor, "DualExponOptions.TauDecay", opts.TauDecay, 10, "DualExponDefaults"); err != nil {
+		return nil, err
 	}
-	if opts.TauRise == 0 {
-		opts.TauRise = 1
-	}
-	if err := checkTau(opts.TauDecay); err != nil {
-		return nil, fmt.Errorf("models.NewDualExpon: DualExponOptions.TauDecay: %w", err)
-	}
-	if err := checkTau(opts.TauRise); err != nil {
-		return nil, fmt.Errorf("models.NewDualExpon: DualExponOptions.TauRise: %w", err)
+	if err := checkTimeConst(ctor, "DualExponOptions.TauRise", opts.TauRise, 1, "DualExponDefaults"); err != nil {
+		return nil, err
 	}
 	td, tr := opts.TauDecay, opts.TauRise
 	if td == tr {
-		return nil, fmt.Errorf("models.NewDualExpon: DualExponOptions.TauRise equals TauDecay (%v): the normalisation divides by τd − τr; use NewAlpha for equal time constants", td)
+		return nil, fieldErr(ctor, "DualExponOptions.TauRise", "want a value other than TauDecay (%v): the input scale divides by τd − τr; use NewAlpha for equal time constants", td)
 	}
 	a := opts.A
-	if a == 0 {
+	switch {
+	case opts.PeakNormalized && a != 0:
+		return nil, fieldErr(ctor, "DualExponOptions.A", "want 0 with PeakNormalized (A is then computed), got %v", a)
+	case opts.PeakNormalized:
 		a = td / (td - tr) * math.Pow(tr/td, tr/(tr-td))
-	}
-	if math.IsNaN(a) || math.IsInf(a, 0) {
-		return nil, fmt.Errorf("models.NewDualExpon: DualExponOptions.A must be finite, got %v", a)
+	case a == 0 || math.IsNaN(a) || math.IsInf(a, 0):
+		return nil, fieldErr(ctor, "DualExponOptions.A", "want a finite non-zero number, got %v (BrainPy's default is A=None, the peak normalisation: set PeakNormalized or start from models.DualExponDefaults())", a)
 	}
 	mode, err := bpgo.ResolveMode(opts.Mode)
 	if err != nil {
@@ -122,13 +129,17 @@ func DualExponStep(g, h, x *graph.Node, tauDecay, tauRise, a, dt float64) (gNew,
 	return gNew, hNew
 }
 
-// AlphaOptions configure an Alpha synapse. Zero values mean BrainPy's defaults.
+// AlphaOptions configure an Alpha synapse. Fields are used as given; start from
+// AlphaDefaults().
 type AlphaOptions struct {
-	// TauDecay is the time constant in ms; default 10.
+	// TauDecay is the time constant in ms, > 0; BrainPy's default 10.
 	TauDecay float64
 	// Mode: DefaultMode means the global mode; the synapse has no weights.
 	Mode bpgo.Mode
 }
+
+// AlphaDefaults returns BrainPy's bp.dyn.Alpha defaults: tau_decay 10 ms, the global mode.
+func AlphaDefaults() AlphaOptions { return AlphaOptions{TauDecay: 10, Mode: bpgo.DefaultMode} }
 
 // Alpha is BrainPy 2.4.3's alpha synapse bp.dyn.Alpha: a DualExpon with τr = τd = τ and the
 // input added to h unscaled (2.4.3's Alpha subclasses its DualExpon, which has no A):
@@ -142,14 +153,11 @@ type Alpha struct {
 
 // NewAlpha creates an Alpha synapse of size neurons (batch 1 until ResetState).
 func NewAlpha(size int, opts AlphaOptions) (*Alpha, error) {
-	if size < 1 {
-		return nil, fmt.Errorf("models.NewAlpha: size must be >= 1, got %d", size)
+	if err := checkSize("NewAlpha", size); err != nil {
+		return nil, err
 	}
-	if opts.TauDecay == 0 {
-		opts.TauDecay = 10
-	}
-	if err := checkTau(opts.TauDecay); err != nil {
-		return nil, fmt.Errorf("models.NewAlpha: AlphaOptions.TauDecay: %w", err)
+	if err := checkTimeConst("NewAlpha", "AlphaOptions.TauDecay", opts.TauDecay, 10, "AlphaDefaults"); err != nil {
+		return nil, err
 	}
 	mode, err := bpgo.ResolveMode(opts.Mode)
 	if err != nil {

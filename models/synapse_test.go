@@ -90,7 +90,7 @@ func TestExponBrainPy(t *testing.T) {
 		{10, 1, [][]float64{{1.0, 0.5}, {0.9048374180359595, 0.45241870901797976},
 			{2.8187307530779817, -0.5906346234610091}, {2.550493056753637, -0.5344283076951006},
 			{2.3077815521916025, -0.23357073006016216}}},
-		{0, 0.1, [][]float64{{1.0, 0.5}, {0.9875778004938814, 0.4937889002469407},
+		{8, 0.1, [][]float64{{1.0, 0.5}, {0.9875778004938814, 0.4937889002469407},
 			{2.9753099120283326, -0.5123450439858337}, {2.9383500187085847, -0.5059805916334705},
 			{2.9018492485573795, -0.24969519977797566}}},
 	} {
@@ -177,7 +177,7 @@ func TestDualExponAlphaBrainPy(t *testing.T) {
 	in := [][][]float64{{{1}}, {{0}}, {{0}}, {{0.5}}, {{0}}}
 	wantD := []float64{0, 0.9516258196404048, 1.2111502243134056, 1.224682591657723, 1.6313302037124253}
 	wantA := []float64{0, 0.9063462346100909, 1.4841070704234258, 1.8226261491241933, 2.4428265568411422}
-	d := bpgo.Must1(models.NewDualExpon(1, models.DualExponOptions{A: 10.0 / 9}))
+	d := bpgo.Must1(models.NewDualExpon(1, models.DualExponOptions{A: 10.0 / 9, TauDecay: 10, TauRise: 1}))
 	al := bpgo.Must1(models.NewAlpha(1, models.AlphaOptions{TauDecay: 5}))
 	gotD, gotA := runSteps(t, d, 1, in), runSteps(t, al, 1, in)
 	for ti := range wantD {
@@ -196,7 +196,7 @@ func TestDualExponNormalised(t *testing.T) {
 		in[i] = [][]float64{{0}}
 	}
 	in[0][0][0] = 1
-	d := bpgo.Must1(models.NewDualExpon(1, models.DualExponOptions{}))
+	d := bpgo.Must1(models.NewDualExpon(1, models.DualExponDefaults()))
 	peak := 0.0
 	for _, s := range runSteps(t, d, 0.01, in) {
 		peak = math.Max(peak, s[0][0])
@@ -211,9 +211,9 @@ func TestSynapseReset(t *testing.T) {
 	defer bpgo.DisableX64()
 	in := randomSteps(3, 6, 3, 2)
 	for _, syn := range []bpgo.Stepper{
-		bpgo.Must1(models.NewExpon(2, models.ExponOptions{})),
-		bpgo.Must1(models.NewDualExpon(2, models.DualExponOptions{})),
-		bpgo.Must1(models.NewAlpha(2, models.AlphaOptions{})),
+		bpgo.Must1(models.NewExpon(2, models.ExponDefaults())),
+		bpgo.Must1(models.NewDualExpon(2, models.DualExponDefaults())),
+		bpgo.Must1(models.NewAlpha(2, models.AlphaDefaults())),
 	} {
 		r := bpgo.Must1(bpgo.NewRunner(syn, bpgo.RunnerOptions{Dt: 1}))
 		first := unpack(bpgo.Must1(r.Run(seqTensor(t, in), bpgo.RunOptions{ResetState: true})))
@@ -258,16 +258,16 @@ func TestSynapseErrors(t *testing.T) {
 		err  error
 		want string
 	}{
-		{second(models.NewExpon(0, models.ExponOptions{})), "size"},
+		{second(models.NewExpon(0, models.ExponDefaults())), "size"},
 		{second(models.NewExpon(3, models.ExponOptions{Tau: -1})), "ExponOptions.Tau"},
 		{second(models.NewExpon(3, models.ExponOptions{Tau: math.NaN()})), "ExponOptions.Tau"},
 		{second(models.NewExpon(3, models.ExponOptions{Tau: math.Inf(1)})), "ExponOptions.Tau"},
-		{second(models.NewExpon(3, models.ExponOptions{Mode: bpgo.Mode(9)})), "ExponOptions.Mode"},
-		{second(models.NewDualExpon(3, models.DualExponOptions{TauDecay: 2, TauRise: 2})), "TauRise equals TauDecay"},
-		{second(models.NewDualExpon(3, models.DualExponOptions{TauRise: -2})), "DualExponOptions.TauRise"},
-		{second(models.NewDualExpon(3, models.DualExponOptions{TauDecay: -2})), "DualExponOptions.TauDecay"},
-		{second(models.NewDualExpon(3, models.DualExponOptions{A: math.Inf(-1)})), "DualExponOptions.A"},
-		{second(models.NewAlpha(0, models.AlphaOptions{})), "size"},
+		{second(models.NewExpon(3, models.ExponOptions{Mode: bpgo.Mode(9), Tau: 8})), "ExponOptions.Mode"},
+		{second(models.NewDualExpon(3, models.DualExponOptions{TauDecay: 2, TauRise: 2, PeakNormalized: true})), "TauRise: want a value other than TauDecay"},
+		{second(models.NewDualExpon(3, models.DualExponOptions{TauRise: -2, TauDecay: 10, PeakNormalized: true})), "DualExponOptions.TauRise"},
+		{second(models.NewDualExpon(3, models.DualExponOptions{TauDecay: -2, TauRise: 1, PeakNormalized: true})), "DualExponOptions.TauDecay"},
+		{second(models.NewDualExpon(3, models.DualExponOptions{A: math.Inf(-1), TauDecay: 10, TauRise: 1})), "DualExponOptions.A"},
+		{second(models.NewAlpha(0, models.AlphaDefaults())), "size"},
 		{second(models.NewAlpha(2, models.AlphaOptions{TauDecay: -3})), "AlphaOptions.TauDecay"},
 		{second(models.NewCOBA(math.NaN())), "E (reversal potential)"},
 	} {
@@ -276,7 +276,7 @@ func TestSynapseErrors(t *testing.T) {
 		}
 	}
 	// Wrong input width: the runner reports the synapse's message.
-	e := bpgo.Must1(models.NewExpon(3, models.ExponOptions{}))
+	e := bpgo.Must1(models.NewExpon(3, models.ExponDefaults()))
 	err := runErr(e, seqTensor(t, [][][]float64{{{1, 2}}}))
 	if err == nil || !strings.Contains(err.Error(), "models.Expon: input shape") {
 		t.Errorf("wrong input width: got %v", err)

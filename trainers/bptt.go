@@ -50,11 +50,11 @@ type Progress interface {
 	Update(done, total int, text string)
 }
 
-// BPTTOptions configure a BPTT trainer. Zero values mean BrainPy's defaults.
+// BPTTOptions configure a BPTT trainer. Start from BPTTDefaults().
 type BPTTOptions struct {
-	// Optimizer updates the trainable variables; default BrainPy's
-	// Adam(lr=ExponentialDecay(0.025, 1, 0.99975)). If it has no registered variables, all
-	// trainable variables of the model are registered.
+	// Optimizer updates the trainable variables; nil means BrainPy's default, a new
+	// Adam(lr=ExponentialDecay(0.025, 1, 0.99975)) for this trainer. If it has no registered
+	// variables, all trainable variables of the model are registered.
 	Optimizer bpgo.Optimizer
 	// Monitors are state variables handed to the loss (LossContext.Monitor) and recorded by
 	// Predict (BPTT.Mon); an unknown name is an error from NewBPTT.
@@ -64,18 +64,24 @@ type BPTTOptions struct {
 	// Layout of inputs, targets, outputs and monitors: bpgo.BatchFirst (default) or
 	// bpgo.TimeFirst (BrainPy's data_first_axis='T').
 	Layout bpgo.Layout
-	// Chunk is the number of steps per compiled graph (bpgo.GradOptions.Chunk).
+	// Chunk is the number of steps per compiled graph (bpgo.GradOptions.Chunk); 0 means
+	// bpgo.DefaultChunk, like the engine's options.
 	Chunk int
 	// Dt is the integration step (ms); 0 means the global bpgo.Dt().
 	Dt float64
 	// NoReset keeps state from batch to batch (BrainPy's fit(reset_state=False)); by default
 	// the model is reset to each batch's size before it runs.
 	NoReset bool
-	// Out receives the report lines; default os.Stdout.
+	// Out receives the report lines; nil means os.Stdout.
 	Out io.Writer
 	// Progress, if set, is told about every training step.
 	Progress Progress
 }
+
+// BPTTDefaults returns BrainPy's defaults: Chunk bpgo.DefaultChunk, the global Dt, reports on
+// os.Stdout. Optimizer stays nil (a new default Adam per trainer): an optimizer holds the
+// variables it updates, so one shared by two trainers would update the first model's.
+func BPTTDefaults() BPTTOptions { return BPTTOptions{Chunk: bpgo.DefaultChunk, Out: os.Stdout} }
 
 // FitOptions configure one call of Fit.
 type FitOptions struct {
@@ -108,11 +114,8 @@ func NewBPTT(model bpgo.Stepper, loss bpgo.LossFunc, opts BPTTOptions) (*BPTT, e
 	}
 	opt := opts.Optimizer
 	if opt == nil {
-		lr, err := optim.ExponentialDecay(0.025, 1, 0.99975)
-		if err != nil {
-			return nil, err
-		}
-		if opt, err = optim.NewAdam(optim.AdamOptions{LR: lr}); err != nil {
+		lr := optim.ExponentialDecay{LR: 0.025, DecaySteps: 1, DecayRate: 0.99975}
+		if opt, err = optim.NewAdam(lr, optim.AdamDefaults()); err != nil {
 			return nil, err
 		}
 	}

@@ -78,7 +78,7 @@ func noiseData(batches, batch int, seed uint64) trainers.Data {
 
 func newAdam(t *testing.T) *optim.Adam {
 	t.Helper()
-	a, err := optim.NewAdam(optim.AdamOptions{LR: optim.Must(optim.ExponentialDecay(0.025, 1, 0.99975)), Eps: 0.1})
+	a, err := optim.NewAdam(optim.ExponentialDecay{LR: 0.025, DecaySteps: 1, DecayRate: 0.99975}, adamEps(0.1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestBPTTFitReportsAndLearns(t *testing.T) {
 	m := newIntegrator(t, 16)
 	var out bytes.Buffer
 	opt := newAdam(t)
-	tr, err := trainers.NewBPTT(m, integratorLoss, trainers.BPTTOptions{Optimizer: opt, Out: &out})
+	tr, err := trainers.NewBPTT(m, integratorLoss, trainers.BPTTOptions{Optimizer: opt, Out: &out, Chunk: bpgo.DefaultChunk})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestBPTTNumReport(t *testing.T) {
 	bpgo.EnableX64()
 	defer bpgo.DisableX64()
 	var out bytes.Buffer
-	tr := bpgo.Must1(trainers.NewBPTT(newIntegrator(t, 4), integratorLoss, trainers.BPTTOptions{Optimizer: newAdam(t), Out: &out}))
+	tr := bpgo.Must1(trainers.NewBPTT(newIntegrator(t, 4), integratorLoss, trainers.BPTTOptions{Optimizer: newAdam(t), Out: &out, Chunk: bpgo.DefaultChunk}))
 	// 5 batches per epoch, report every 3 steps over 2 epochs: reports at steps 3, 6, 9; the
 	// per-epoch accumulator restarts each epoch, so the report at step 6 averages step 6 only.
 	if err := tr.Fit(noiseData(5, 4, 1), nil, 2, trainers.FitOptions{NumReport: 3}); err != nil {
@@ -164,7 +164,7 @@ func TestBPTTNumReport(t *testing.T) {
 func TestBPTTBadData(t *testing.T) {
 	bpgo.EnableX64()
 	defer bpgo.DisableX64()
-	tr := bpgo.Must1(trainers.NewBPTT(newIntegrator(t, 4), integratorLoss, trainers.BPTTOptions{Optimizer: newAdam(t), Out: &bytes.Buffer{}}))
+	tr := bpgo.Must1(trainers.NewBPTT(newIntegrator(t, 4), integratorLoss, trainers.BPTTOptions{Optimizer: newAdam(t), Out: &bytes.Buffer{}, Chunk: bpgo.DefaultChunk}))
 	f := func(v []float64, dims ...int) *tensors.Tensor {
 		return bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), v, dims...))
 	}
@@ -209,7 +209,7 @@ func TestBPTTNaNLossStops(t *testing.T) {
 	loss := func(lc *bpgo.LossContext, pred, y *graph.Node) *graph.Node {
 		return graph.Add(losses.MSE(pred, y), graph.Log(graph.Sub(lc.Const(100), graph.ReduceAllMax(y))))
 	}
-	tr := bpgo.Must1(trainers.NewBPTT(m, loss, trainers.BPTTOptions{Optimizer: newAdam(t), Out: &bytes.Buffer{}}))
+	tr := bpgo.Must1(trainers.NewBPTT(m, loss, trainers.BPTTOptions{Optimizer: newAdam(t), Out: &bytes.Buffer{}, Chunk: bpgo.DefaultChunk}))
 	f := func(v float64) *tensors.Tensor {
 		d := make([]float64, 2*3)
 		for i := range d {
@@ -240,7 +240,7 @@ func TestSaveLoadResume(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "rnn.ckpt")
 	m := newIntegrator(t, 8)
 	opt := newAdam(t)
-	tr := bpgo.Must1(trainers.NewBPTT(m, integratorLoss, trainers.BPTTOptions{Optimizer: opt, Out: &bytes.Buffer{}}))
+	tr := bpgo.Must1(trainers.NewBPTT(m, integratorLoss, trainers.BPTTOptions{Optimizer: opt, Out: &bytes.Buffer{}, Chunk: bpgo.DefaultChunk}))
 	bpgo.Must(tr.Fit(noiseData(4, 8, 1), nil, 2, trainers.FitOptions{}))
 	if err := bpgo.Save(path, m, opt); err != nil {
 		t.Fatal(err)
@@ -254,7 +254,7 @@ func TestSaveLoadResume(t *testing.T) {
 	if err := bpgo.Load(path, m2, opt2); err != nil {
 		t.Fatal(err)
 	}
-	tr2 := bpgo.Must1(trainers.NewBPTT(m2, integratorLoss, trainers.BPTTOptions{Optimizer: opt2, Out: &bytes.Buffer{}}))
+	tr2 := bpgo.Must1(trainers.NewBPTT(m2, integratorLoss, trainers.BPTTOptions{Optimizer: opt2, Out: &bytes.Buffer{}, Chunk: bpgo.DefaultChunk}))
 	bpgo.Must(tr2.Fit(noiseData(4, 8, 3), nil, 1, trainers.FitOptions{}))
 	if got := tr2.History().Report(trainers.FitPhase, "loss")[0]; got != want {
 		t.Errorf("resumed loss %v, want %v (the original's third epoch)", got, want)
@@ -330,5 +330,35 @@ func TestPyFloat(t *testing.T) {
 func skipShort(t *testing.T) {
 	if testing.Short() {
 		t.Skip("compiles many graphs; runs without -short (the Go backend)")
+	}
+}
+
+// adamEps is BrainPy's Adam with eps changed (the quickstart's eps=0.1).
+func adamEps(eps float64) optim.AdamOptions {
+	o := optim.AdamDefaults()
+	o.Eps = eps
+	return o
+}
+
+// BPTTDefaults builds BrainPy's default trainer: a fresh Adam(ExponentialDecay(0.025, 1,
+// 0.99975)) per trainer; Chunk 0 is an error that points at the defaults.
+func TestBPTTDefaults(t *testing.T) {
+	o := trainers.BPTTDefaults()
+	if o.Chunk != bpgo.DefaultChunk || o.Out != os.Stdout || o.Optimizer != nil {
+		t.Fatalf("BPTTDefaults() = %+v", o)
+	}
+	o.Out = &bytes.Buffer{}
+	a := bpgo.Must1(trainers.NewBPTT(newIntegrator(t, 3), integratorLoss, o))
+	b := bpgo.Must1(trainers.NewBPTT(newIntegrator(t, 3), integratorLoss, o))
+	adam, ok := a.Optimizer().(*optim.Adam)
+	if !ok || a.Optimizer() == b.Optimizer() {
+		t.Fatalf("default optimizers %T and %T: want two distinct *optim.Adam", a.Optimizer(), b.Optimizer())
+	}
+	if got, want := adam.String(), "Adam(lr=ExponentialDecay(lr=0.025, decay_steps=1, decay_rate=0.99975), beta1=0.9, beta2=0.999, eps=1e-08)"; got != want {
+		t.Errorf("default optimizer %s, want %s", got, want)
+	}
+	o.Chunk = -1
+	if _, err := trainers.NewBPTT(newIntegrator(t, 3), integratorLoss, o); err == nil || !strings.Contains(err.Error(), "Chunk must be >= 1, got -1") {
+		t.Errorf("Chunk -1: err = %v", err)
 	}
 }

@@ -58,12 +58,12 @@ func TestSeed000NGRCOneStep(t *testing.T) {
 	bpgo.EnableX64()
 	defer bpgo.DisableX64()
 	const dt = 0.01
-	data, err := datasets.LorenzEq(100, datasets.LorenzOptions{Dt: dt})
+	data, err := datasets.LorenzEq(100, datasets.LorenzOptions{Dt: dt, Sigma: 10, Beta: 8.0 / 3, Rho: 28})
 	if err != nil {
 		t.Fatal(err)
 	}
 	model := newNGRC(t, 3, 3, 4, 5)
-	tr, err := trainers.NewRidge(model, trainers.RidgeOptions{Alpha: 1e-6})
+	tr, err := trainers.NewRidge(model, trainers.RidgeOptions{Alpha: 1e-6, Chunk: bpgo.DefaultChunk})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,13 +97,13 @@ func TestSeed001InferZ(t *testing.T) {
 	defer bpgo.DisableX64()
 	const dt = 0.02
 	data, err := datasets.LorenzEq(80, datasets.LorenzOptions{Dt: dt,
-		Inits: []float64{17.67715816276679, 12.931379185960404, 43.91404334248268}})
+		Inits: []float64{17.67715816276679, 12.931379185960404, 43.91404334248268}, Sigma: 10, Beta: 8.0 / 3, Rho: 28})
 	if err != nil {
 		t.Fatal(err)
 	}
 	nWarm, nTrain, nTest := int(10/dt), int(20/dt), int(50/dt)
 	model := newNGRC(t, 2, 1, 4, 5)
-	tr, err := trainers.NewRidge(model, trainers.RidgeOptions{Alpha: 0.05})
+	tr, err := trainers.NewRidge(model, trainers.RidgeOptions{Alpha: 0.05, Chunk: bpgo.DefaultChunk})
 	if err != nil {
 		t.Fatal(err)
 	}

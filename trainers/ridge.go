@@ -19,13 +19,12 @@ type LinearFittable interface {
 	LinearWeights() (w, b *bpgo.Variable)
 }
 
-// RidgeOptions configure Ridge. Zero values mean BrainPy's defaults.
+// RidgeOptions configure Ridge. Every field is used as given; start from RidgeDefaults().
 type RidgeOptions struct {
-	// Alpha is the L2 regularisation (default 1e-7, BrainPy's RidgeTrainer default).
+	// Alpha is the L2 regularisation, >= 0 (0 solves plain least squares); BrainPy's
+	// RidgeTrainer default is 1e-7.
 	Alpha float64
-	// Unregularized solves plain least squares (alpha = 0) instead.
-	Unregularized bool
-	// Chunk is the runner's number of steps per compiled graph (default bpgo.DefaultChunk).
+	// Chunk is the runner's number of steps per compiled graph; 0 means bpgo.DefaultChunk.
 	Chunk int
 	// NormalEquations evaluates the solution the way BrainPy does: XᵀX and XᵀY accumulated on
 	// the device, then an SVD pseudo-inverse of XᵀX + αI. Forming XᵀX squares the condition
@@ -34,6 +33,10 @@ type RidgeOptions struct {
 	// same formula to full precision.
 	NormalEquations bool
 }
+
+// RidgeDefaults returns BrainPy's RidgeTrainer defaults: Alpha 1e-7, Chunk bpgo.DefaultChunk,
+// the QR solution.
+func RidgeDefaults() RidgeOptions { return RidgeOptions{Alpha: 1e-7, Chunk: bpgo.DefaultChunk} }
 
 // Ridge is BrainPy's RidgeTrainer: Predict runs the model (state continues), Fit runs it over
 // the training inputs while the trainable node records its own inputs, then solves
@@ -57,16 +60,8 @@ type Ridge struct {
 // example a models.Dense created with Mode: bpgo.TrainingMode).
 func NewRidge(model bpgo.Stepper, opts RidgeOptions) (*Ridge, error) {
 	alpha := opts.Alpha
-	switch {
-	case opts.Unregularized && alpha != 0:
-		return nil, fmt.Errorf("trainers.NewRidge: RidgeOptions.Alpha (%v) and Unregularized are exclusive", alpha)
-	case opts.Unregularized:
-		alpha = 0
-	case alpha == 0:
-		alpha = 1e-7
-	}
 	if alpha < 0 || math.IsNaN(alpha) || math.IsInf(alpha, 0) {
-		return nil, fmt.Errorf("trainers.NewRidge: RidgeOptions.Alpha must be a finite number >= 0, got %v", opts.Alpha)
+		return nil, fmt.Errorf("trainers.NewRidge: RidgeOptions.Alpha: want a finite number >= 0 (0: no regularisation), got %v (BrainPy's default is 1e-7: start from trainers.RidgeDefaults())", opts.Alpha)
 	}
 	runner, err := bpgo.NewRunner(model, bpgo.RunnerOptions{Chunk: opts.Chunk})
 	if err != nil {

@@ -113,7 +113,7 @@ func TestRidgeRegularisesBias(t *testing.T) {
 	y, _ := bpgo.FromFloat64s(bpgo.FloatDType(), twos, 1, n, 1)
 	d, _ := models.NewDense(1, 1, models.DenseOptions{Mode: bpgo.TrainingMode})
 	for _, normal := range []bool{false, true} {
-		tr, err := trainers.NewRidge(&readout{d}, trainers.RidgeOptions{Alpha: alpha, NormalEquations: normal})
+		tr, err := trainers.NewRidge(&readout{d}, trainers.RidgeOptions{Alpha: alpha, NormalEquations: normal, Chunk: bpgo.DefaultChunk})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -133,7 +133,7 @@ func TestRidgeSingularFeatures(t *testing.T) {
 	x, y, trueW, _ := linearData(t, 100, true)
 	for _, normal := range []bool{false, true} {
 		m := newReadout(t, models.DenseOptions{})
-		tr, _ := trainers.NewRidge(m, trainers.RidgeOptions{Unregularized: true, NormalEquations: normal})
+		tr, _ := trainers.NewRidge(m, trainers.RidgeOptions{Alpha: 0, NormalEquations: normal, Chunk: bpgo.DefaultChunk})
 		if _, err := tr.Fit(x, y); err != nil {
 			t.Fatalf("normal=%v: singular design: %v", normal, err)
 		}
@@ -157,7 +157,7 @@ func TestRidgeErrors(t *testing.T) {
 	defer bpgo.DisableX64()
 	x, y, _, _ := linearData(t, 20, false)
 	m := newReadout(t, models.DenseOptions{})
-	tr, err := trainers.NewRidge(m, trainers.RidgeOptions{})
+	tr, err := trainers.NewRidge(m, trainers.RidgeDefaults())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,17 +193,24 @@ func TestRidgeErrors(t *testing.T) {
 		t.Errorf("Predict(4 features into a 3-input Dense): %v", err)
 	}
 	fixed, _ := models.NewDense(3, 2, models.DenseOptions{})
-	if _, err := trainers.NewRidge(&readout{fixed}, trainers.RidgeOptions{}); err == nil || !strings.Contains(err.Error(), "no trainable") {
+	if _, err := trainers.NewRidge(&readout{fixed}, trainers.RidgeDefaults()); err == nil || !strings.Contains(err.Error(), "no trainable") {
 		t.Errorf("no trainable node: %v", err)
 	}
 	a, _ := models.NewDense(3, 3, models.DenseOptions{Mode: bpgo.TrainingMode})
 	b, _ := models.NewDense(3, 2, models.DenseOptions{Mode: bpgo.TrainingMode})
-	if _, err := trainers.NewRidge(&twoReadouts{a, b}, trainers.RidgeOptions{}); err == nil || !strings.Contains(err.Error(), `"A"`) {
+	if _, err := trainers.NewRidge(&twoReadouts{a, b}, trainers.RidgeDefaults()); err == nil || !strings.Contains(err.Error(), `"A"`) {
 		t.Errorf("two trainable nodes: %v", err)
 	}
-	for _, o := range []trainers.RidgeOptions{{Alpha: -1}, {Alpha: math.NaN()}, {Alpha: 1, Unregularized: true}} {
-		if _, err := trainers.NewRidge(m, o); err == nil || !strings.Contains(err.Error(), "Alpha") {
-			t.Errorf("options %+v: %v", o, err)
+	for _, c := range []struct {
+		o    trainers.RidgeOptions
+		want string
+	}{
+		{trainers.RidgeOptions{Alpha: -1, Chunk: 10}, "RidgeOptions.Alpha"},
+		{trainers.RidgeOptions{Alpha: math.NaN(), Chunk: 10}, "RidgeOptions.Alpha"},
+		{trainers.RidgeOptions{Alpha: 1e-7, Chunk: -1}, "Chunk must be >= 1, got -1"},
+	} {
+		if _, err := trainers.NewRidge(m, c.o); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("options %+v: %v, want an error naming %q", c.o, err, c.want)
 		}
 	}
 }

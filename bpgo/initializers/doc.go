@@ -3,28 +3,33 @@
 // higher ranks), the same variance scaling, and truncated normals clipped at ±2σ and rescaled.
 //
 // Every initializer implements Initializer (Init(rng, dims...) returns row-major float64s); New
-// and NewWithRNG turn one into a tensor of the current float type. A zero field means BrainPy's
-// default, as listed:
+// and NewWithRNG turn one into a tensor of the current float type. The types are plain values
+// and every field is used as given, so 0 means 0: OneInit{} fills zeros and Identity{} is a zero
+// matrix. A field whose 0 is meaningless (the scale of a distribution or of a variance-scaling
+// initializer, Orthogonal's Scale) is an error from Init and New that names the field and
+// BrainPy's default. BrainPy's defaults, written out:
 //
-//	Zero{}                     zeros (ZeroInit)
-//	Constant{Value}            Value everywhere (Constant); Value 0 gives zeros
-//	OneInit{Value}             Value everywhere, default 1 (OneInit)
-//	Identity{Scale}            Scale·I for a 2-D weight, default 1 (Identity)
-//	Normal{Mean, Scale}        N(Mean, Scale²), Scale default 1 (Normal)
-//	Uniform{Min, Max}          U[Min, Max), default U[0, 1) (Uniform)
-//	TruncatedNormal{Loc, Scale, Lower, Upper}
-//	                           N(Loc, Scale²) restricted to [Lower, Upper] (TruncatedNormal)
+//	Zero{}                                 zeros (ZeroInit)
+//	Constant{Value: v}                     v everywhere (Constant)
+//	OneInit{Value: 1}                      ones (OneInit)
+//	Identity{Scale: 1}                     the identity for a 2-D weight (Identity)
+//	Normal{Mean: 0, Scale: 1}              N(Mean, Scale²) (Normal)
+//	Uniform{Min: 0, Max: 1}                U[Min, Max) (Uniform)
+//	TruncatedNormalDefaults()              N(Loc, Scale²) restricted to [Lower, Upper], by
+//	                                       default Loc 0, Scale 1, no bounds (TruncatedNormal)
 //	VarianceScaling{Scale, Mode, Distribution}
-//	KaimingNormal{Scale}       scale 2, fan_in, truncated normal
-//	KaimingUniform{Scale}      scale 2, fan_in, uniform
-//	XavierNormal{Scale}        scale 1, fan_avg, truncated normal (Dense's default W)
-//	XavierUniform{Scale}       scale 1, fan_avg, uniform
-//	LecunNormal{Scale}         scale 1, fan_in, truncated normal
-//	LecunUniform{Scale}        scale 1, fan_in, uniform
-//	Orthogonal{Scale, Axis}    Haar orthogonal rows or columns times Scale, Axis default -1
+//	KaimingNormal{Scale: 2}                fan_in, truncated normal
+//	KaimingUniform{Scale: 2}               fan_in, uniform
+//	XavierNormal{Scale: 1}                 fan_avg, truncated normal (Dense's default W)
+//	XavierUniform{Scale: 1}                fan_avg, uniform
+//	LecunNormal{Scale: 1}                  fan_in, truncated normal
+//	LecunUniform{Scale: 1}                 fan_in, uniform
+//	OrthogonalDefaults()                   Haar orthogonal rows or columns times Scale 1 over
+//	                                       Axis -1 (Orthogonal)
 //
-// Invalid settings (a negative Scale, an axis out of range, a rank the initializer cannot fill)
-// are returned as errors that name the field.
+// Only the records with several non-zero defaults have a Defaults function; the others are
+// written as above. Other invalid settings (an axis out of range, a rank the initializer
+// cannot fill) are errors that name the field too.
 //
 // Values are drawn on the host from a seeded generator (bpgo.NewRNG by default), so the same
 // seed gives the same weights on every backend.

@@ -12,14 +12,14 @@ import (
 // ExampleKaimingNormal draws a (784, 100) weight as BrainPy's KaimingNormal() would: a normal
 // truncated to ±2σ with std sqrt(2/784).
 func ExampleKaimingNormal() {
-	w, err := initializers.NewWithRNG(initializers.KaimingNormal{}, rand.New(rand.NewPCG(1, 2)), 784, 100)
+	w, err := initializers.NewWithRNG(initializers.KaimingNormal{Scale: 2}, rand.New(rand.NewPCG(1, 2)), 784, 100)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	fmt.Println(w.Shape().Dimensions, w.DType())
 
-	_, err = initializers.New(initializers.KaimingNormal{}, 100)
+	_, err = initializers.New(initializers.KaimingNormal{Scale: 2}, 100)
 	fmt.Println(err)
 	// Output:
 	// [784 100] Float32
@@ -29,7 +29,7 @@ func ExampleKaimingNormal() {
 // ExampleOrthogonal draws a (3, 5) recurrent weight: with in < out its three rows are
 // orthonormal, so W·Wᵀ is the identity (times Scale²).
 func ExampleOrthogonal() {
-	w, err := initializers.Orthogonal{}.Init(rand.New(rand.NewPCG(1, 2)), 3, 5)
+	w, err := initializers.OrthogonalDefaults().Init(rand.New(rand.NewPCG(1, 2)), 3, 5)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -48,11 +48,11 @@ func ExampleOrthogonal() {
 		}
 		fmt.Println(strings.Join(row, " "))
 	}
-	_, err = initializers.Orthogonal{Axis: 2}.Init(nil, 3, 5)
+	_, err = initializers.Orthogonal{Scale: 1, Axis: 2}.Init(nil, 3, 5)
 	fmt.Println(err)
 	// Output:
 	// 1.00 0.00 0.00
 	// 0.00 1.00 0.00
 	// 0.00 0.00 1.00
-	// initializers.Orthogonal: Axis 2 is out of range for shape [3 5] (use -2..-1 or 1..1)
+	// initializers.Orthogonal: Axis: want -2..1 for shape [3 5], got 2
 }

@@ -53,7 +53,7 @@ func (Zero) Init(_ *rand.Rand, dims ...int) ([]float64, error) {
 	return make([]float64, size(dims)), nil
 }
 
-// Constant fills with Value (BrainPy's Constant / OneInit).
+// Constant fills with Value (BrainPy's Constant / OneInit); Value 0 gives zeros.
 type Constant struct{ Value float64 }
 
 // Init implements Initializer.
@@ -65,17 +65,18 @@ func (c Constant) Init(_ *rand.Rand, dims ...int) ([]float64, error) {
 	return out, nil
 }
 
-// Normal draws N(Mean, Scale²); Scale 0 means 1 (BrainPy's Normal(mean=0., scale=1.)).
+// Normal draws N(Mean, Scale²), BrainPy's Normal(mean=0., scale=1.). Scale must be > 0
+// (write Normal{Scale: 1} for BrainPy's default).
 type Normal struct{ Mean, Scale float64 }
 
 // Init implements Initializer.
 func (n Normal) Init(rng *rand.Rand, dims ...int) ([]float64, error) {
 	scale := n.Scale
-	if scale == 0 {
-		scale = 1
+	if err := checkScale("Normal", "Scale", scale, "1"); err != nil {
+		return nil, err
 	}
-	if !(scale > 0) || math.IsInf(scale, 0) || math.IsNaN(n.Mean) {
-		return nil, fmt.Errorf("initializers.Normal: Scale must be a positive finite number and Mean finite, got %+v", n)
+	if math.IsNaN(n.Mean) || math.IsInf(n.Mean, 0) {
+		return nil, fmt.Errorf("initializers.Normal: Mean: want a finite number, got %v", n.Mean)
 	}
 	out := make([]float64, size(dims))
 	for i := range out {
@@ -84,17 +85,15 @@ func (n Normal) Init(rng *rand.Rand, dims ...int) ([]float64, error) {
 	return out, nil
 }
 
-// Uniform draws U[Min, Max); both zero means U[0, 1) (BrainPy's Uniform(0., 1.)).
+// Uniform draws U[Min, Max), Max > Min; BrainPy's default Uniform(0., 1.) is
+// Uniform{Min: 0, Max: 1}.
 type Uniform struct{ Min, Max float64 }
 
 // Init implements Initializer.
 func (u Uniform) Init(rng *rand.Rand, dims ...int) ([]float64, error) {
 	lo, hi := u.Min, u.Max
-	if lo == 0 && hi == 0 {
-		hi = 1
-	}
-	if !(hi > lo) {
-		return nil, fmt.Errorf("initializers.Uniform: Max (%v) must be greater than Min (%v)", hi, lo)
+	if !(hi > lo) || math.IsInf(hi-lo, 0) {
+		return nil, fmt.Errorf("initializers.Uniform: Max: want a finite number greater than Min (%v), got %v (BrainPy's default is Uniform{Min: 0, Max: 1})", lo, hi)
 	}
 	out := make([]float64, size(dims))
 	for i := range out {
@@ -144,8 +143,8 @@ func Fans(dims []int) (fanIn, fanOut float64, err error) {
 
 // Init implements Initializer.
 func (v VarianceScaling) Init(rng *rand.Rand, dims ...int) ([]float64, error) {
-	if !(v.Scale > 0) {
-		return nil, fmt.Errorf("initializers.VarianceScaling: Scale must be > 0, got %v", v.Scale)
+	if err := checkScale("VarianceScaling", "Scale", v.Scale, ""); err != nil {
+		return nil, err
 	}
 	fanIn, fanOut, err := Fans(dims)
 	if err != nil {
@@ -160,7 +159,7 @@ func (v VarianceScaling) Init(rng *rand.Rand, dims ...int) ([]float64, error) {
 	case FanAvg:
 		den = (fanIn + fanOut) / 2
 	default:
-		return nil, fmt.Errorf("initializers.VarianceScaling: Mode %q is not fan_in, fan_out or fan_avg", v.Mode)
+		return nil, fmt.Errorf("initializers.VarianceScaling: Mode: want fan_in, fan_out or fan_avg, got %q", v.Mode)
 	}
 	variance := v.Scale / den
 	out := make([]float64, size(dims))
@@ -185,80 +184,121 @@ func (v VarianceScaling) Init(rng *rand.Rand, dims ...int) ([]float64, error) {
 			out[i] = (2*rng.Float64() - 1) * bound
 		}
 	default:
-		return nil, fmt.Errorf("initializers.VarianceScaling: Distribution %q is not truncated_normal, normal or uniform", v.Distribution)
+		return nil, fmt.Errorf("initializers.VarianceScaling: Distribution: want truncated_normal, normal or uniform, got %q", v.Distribution)
 	}
 	return out, nil
 }
 
-func orDefault(x, def float64) float64 {
-	if x == 0 {
-		return def
+// checkScale reports a scale that is not a positive finite number, naming the field and
+// BrainPy's default (def; "" when BrainPy has none).
+func checkScale(typ, field string, x float64, def string) error {
+	if x > 0 && !math.IsInf(x, 0) {
+		return nil
 	}
-	return x
+	note := ""
+	if def != "" {
+		note = fmt.Sprintf(" (BrainPy's default is %s: %s{%s: %s})", def, typ, field, def)
+	}
+	return fmt.Errorf("initializers.%s: %s: want > 0, got %v%s", typ, field, x, note)
 }
 
-// KaimingNormal is BrainPy's KaimingNormal(scale=2.0, mode='fan_in', truncated normal).
-// Scale 0 means the default 2.
+// scaled validates the Scale of a named variance-scaling initializer and returns the
+// VarianceScaling it stands for.
+func scaled(typ string, scale float64, def string, mode FanMode, dist Distribution) (VarianceScaling, error) {
+	if err := checkScale(typ, "Scale", scale, def); err != nil {
+		return VarianceScaling{}, err
+	}
+	return VarianceScaling{scale, mode, dist}, nil
+}
+
+// KaimingNormal is BrainPy's KaimingNormal(scale=2.0, mode='fan_in', truncated normal). Scale
+// must be > 0: KaimingNormal{Scale: 2} is BrainPy's default.
 type KaimingNormal struct{ Scale float64 }
 
 // Init implements Initializer.
 func (k KaimingNormal) Init(rng *rand.Rand, dims ...int) ([]float64, error) {
-	return VarianceScaling{orDefault(k.Scale, 2), FanIn, TruncatedNormalDist}.Init(rng, dims...)
+	v, err := scaled("KaimingNormal", k.Scale, "2", FanIn, TruncatedNormalDist)
+	if err != nil {
+		return nil, err
+	}
+	return v.Init(rng, dims...)
 }
 
-// KaimingUniform is BrainPy's KaimingUniform(scale=2.0, mode='fan_in', uniform).
+// KaimingUniform is BrainPy's KaimingUniform(scale=2.0, mode='fan_in', uniform);
+// KaimingUniform{Scale: 2} is BrainPy's default.
 type KaimingUniform struct{ Scale float64 }
 
 // Init implements Initializer.
 func (k KaimingUniform) Init(rng *rand.Rand, dims ...int) ([]float64, error) {
-	return VarianceScaling{orDefault(k.Scale, 2), FanIn, UniformDist}.Init(rng, dims...)
+	v, err := scaled("KaimingUniform", k.Scale, "2", FanIn, UniformDist)
+	if err != nil {
+		return nil, err
+	}
+	return v.Init(rng, dims...)
 }
 
 // XavierNormal is BrainPy's XavierNormal(scale=1.0, mode='fan_avg', truncated normal), the
-// default weight initializer of Dense.
+// default weight initializer of Dense; XavierNormal{Scale: 1} is BrainPy's default.
 type XavierNormal struct{ Scale float64 }
 
 // Init implements Initializer.
 func (x XavierNormal) Init(rng *rand.Rand, dims ...int) ([]float64, error) {
-	return VarianceScaling{orDefault(x.Scale, 1), FanAvg, TruncatedNormalDist}.Init(rng, dims...)
+	v, err := scaled("XavierNormal", x.Scale, "1", FanAvg, TruncatedNormalDist)
+	if err != nil {
+		return nil, err
+	}
+	return v.Init(rng, dims...)
 }
 
-// XavierUniform is BrainPy's XavierUniform(scale=1.0, mode='fan_avg', uniform).
+// XavierUniform is BrainPy's XavierUniform(scale=1.0, mode='fan_avg', uniform);
+// XavierUniform{Scale: 1} is BrainPy's default.
 type XavierUniform struct{ Scale float64 }
 
 // Init implements Initializer.
 func (x XavierUniform) Init(rng *rand.Rand, dims ...int) ([]float64, error) {
-	return VarianceScaling{orDefault(x.Scale, 1), FanAvg, UniformDist}.Init(rng, dims...)
+	v, err := scaled("XavierUniform", x.Scale, "1", FanAvg, UniformDist)
+	if err != nil {
+		return nil, err
+	}
+	return v.Init(rng, dims...)
 }
 
 // LecunNormal is BrainPy's LecunNormal(scale=1.0, mode='fan_in', truncated normal): std
-// sqrt(Scale/fan_in). Scale 0 means the default 1.
+// sqrt(Scale/fan_in); LecunNormal{Scale: 1} is BrainPy's default.
 type LecunNormal struct{ Scale float64 }
 
 // Init implements Initializer.
 func (l LecunNormal) Init(rng *rand.Rand, dims ...int) ([]float64, error) {
-	return VarianceScaling{orDefault(l.Scale, 1), FanIn, TruncatedNormalDist}.Init(rng, dims...)
+	v, err := scaled("LecunNormal", l.Scale, "1", FanIn, TruncatedNormalDist)
+	if err != nil {
+		return nil, err
+	}
+	return v.Init(rng, dims...)
 }
 
 // LecunUniform is BrainPy's LecunUniform(scale=1.0, mode='fan_in', uniform): U(-b, b) with
-// b = sqrt(3·Scale/fan_in). Scale 0 means the default 1.
+// b = sqrt(3·Scale/fan_in); LecunUniform{Scale: 1} is BrainPy's default.
 type LecunUniform struct{ Scale float64 }
 
 // Init implements Initializer.
 func (l LecunUniform) Init(rng *rand.Rand, dims ...int) ([]float64, error) {
-	return VarianceScaling{orDefault(l.Scale, 1), FanIn, UniformDist}.Init(rng, dims...)
+	v, err := scaled("LecunUniform", l.Scale, "1", FanIn, UniformDist)
+	if err != nil {
+		return nil, err
+	}
+	return v.Init(rng, dims...)
 }
 
-// OneInit fills with Value, BrainPy's OneInit(value=1.). Value 0 means the default 1 (use Zero
-// for zeros).
+// OneInit fills with Value, BrainPy's OneInit(value=1.). Value is used as given: OneInit{}
+// fills zeros, BrainPy's default is OneInit{Value: 1}.
 type OneInit struct{ Value float64 }
 
 // Init implements Initializer.
 func (o OneInit) Init(rng *rand.Rand, dims ...int) ([]float64, error) {
 	if math.IsNaN(o.Value) || math.IsInf(o.Value, 0) {
-		return nil, fmt.Errorf("initializers.OneInit: Value must be finite, got %v", o.Value)
+		return nil, fmt.Errorf("initializers.OneInit: Value: want a finite number, got %v", o.Value)
 	}
-	return Constant{orDefault(o.Value, 1)}.Init(rng, dims...)
+	return Constant{o.Value}.Init(rng, dims...)
 }
 
 // TruncatedNormal draws N(Loc, Scale²) conditioned on Lower <= x <= Upper, BrainPy's
@@ -266,8 +306,9 @@ func (o OneInit) Init(rng *rand.Rand, dims ...int) ([]float64, error) {
 // values themselves (they are not in units of Scale); Loc is the mean before truncation, so the
 // mean of the draws differs from Loc when the bounds are asymmetric.
 //
-// Defaults: Scale 0 means 1; Lower and Upper both 0 means no truncation (BrainPy's None). For a
-// one-sided bound set the other side to math.Inf(-1) or math.Inf(1).
+// Every field is used as given; TruncatedNormalDefaults() is BrainPy's default (Loc 0, Scale 1,
+// no bounds: Lower -Inf, Upper +Inf, BrainPy's None). For a one-sided bound set the other side
+// to math.Inf(-1) or math.Inf(1).
 //
 // Sampling is exact for any interval, including ones far in a tail (e.g. [5σ, 6σ]): plain
 // rejection when the interval holds a large part of the mass, otherwise Robert's (1995)
@@ -275,21 +316,23 @@ func (o OneInit) Init(rng *rand.Rand, dims ...int) ([]float64, error) {
 // the distribution is the same.
 type TruncatedNormal struct{ Loc, Scale, Lower, Upper float64 }
 
+// TruncatedNormalDefaults returns BrainPy's TruncatedNormal(): Loc 0, Scale 1, no truncation.
+func TruncatedNormalDefaults() TruncatedNormal {
+	return TruncatedNormal{Scale: 1, Lower: math.Inf(-1), Upper: math.Inf(1)}
+}
+
 // Init implements Initializer.
 func (tn TruncatedNormal) Init(rng *rand.Rand, dims ...int) ([]float64, error) {
-	scale := orDefault(tn.Scale, 1)
+	scale := tn.Scale
 	if !(scale > 0) || math.IsInf(scale, 0) {
-		return nil, fmt.Errorf("initializers.TruncatedNormal: Scale must be a positive finite number, got %v", tn.Scale)
+		return nil, fmt.Errorf("initializers.TruncatedNormal: Scale: want > 0, got %v (BrainPy's default is 1: start from initializers.TruncatedNormalDefaults())", tn.Scale)
 	}
 	if math.IsNaN(tn.Loc) || math.IsInf(tn.Loc, 0) {
-		return nil, fmt.Errorf("initializers.TruncatedNormal: Loc must be finite, got %v", tn.Loc)
+		return nil, fmt.Errorf("initializers.TruncatedNormal: Loc: want a finite number, got %v", tn.Loc)
 	}
 	lower, upper := tn.Lower, tn.Upper
-	if lower == 0 && upper == 0 {
-		lower, upper = math.Inf(-1), math.Inf(1)
-	}
 	if !(lower < upper) {
-		return nil, fmt.Errorf("initializers.TruncatedNormal: Lower (%v) must be less than Upper (%v)", tn.Lower, tn.Upper)
+		return nil, fmt.Errorf("initializers.TruncatedNormal: Upper: want greater than Lower (%v), got %v (BrainPy's default is no bounds, Lower -Inf and Upper +Inf: start from initializers.TruncatedNormalDefaults())", tn.Lower, tn.Upper)
 	}
 	a, b := (lower-tn.Loc)/scale, (upper-tn.Loc)/scale
 	if math.IsNaN(a) || math.IsNaN(b) || a == b {

@@ -187,11 +187,11 @@ func TestWorkedValues(t *testing.T) {
 		t.Errorf("KaimingNormal{20} on (100,10): std %.5f, want %.5f", s.std, math.Sqrt(0.2))
 	}
 	// KaimingNormal() on (784, 100): std = sqrt(2/784) = 0.0505.
-	if s := moments(draw(initializers.KaimingNormal{}, 10, 784, 100)); math.Abs(s.std-math.Sqrt(2.0/784)) > 0.005*math.Sqrt(2.0/784) {
+	if s := moments(draw(initializers.KaimingNormal{Scale: 2}, 10, 784, 100)); math.Abs(s.std-math.Sqrt(2.0/784)) > 0.005*math.Sqrt(2.0/784) {
 		t.Errorf("KaimingNormal{} on (784,100): std %.5f, want %.5f", s.std, math.Sqrt(2.0/784))
 	}
 	// XavierNormal() on Dense(100, 10): std = sqrt(2/110) = 0.135.
-	if s := moments(draw(initializers.XavierNormal{}, 300, 100, 10)); math.Abs(s.std-math.Sqrt(2.0/110)) > 0.005*math.Sqrt(2.0/110) {
+	if s := moments(draw(initializers.XavierNormal{Scale: 1}, 300, 100, 10)); math.Abs(s.std-math.Sqrt(2.0/110)) > 0.005*math.Sqrt(2.0/110) {
 		t.Errorf("XavierNormal{} on (100,10): std %.5f, want %.5f", s.std, math.Sqrt(2.0/110))
 	}
 	// KaimingUniform(scale=1.) bounds: (3,50) → 1.0; (50,50) → sqrt(3/50); (40,3) → sqrt(3/40).
@@ -205,27 +205,28 @@ func TestWorkedValues(t *testing.T) {
 		}
 	}
 	// KaimingUniform() default scale 2 on (3, 50): bound sqrt(3*2/3) = sqrt(2).
-	if s := moments(draw(initializers.KaimingUniform{}, 2000, 3, 50)); s.max >= math.Sqrt2 || s.max < 0.999*math.Sqrt2 {
+	if s := moments(draw(initializers.KaimingUniform{Scale: 2}, 2000, 3, 50)); s.max >= math.Sqrt2 || s.max < 0.999*math.Sqrt2 {
 		t.Errorf("KaimingUniform{} on (3,50): max %v, want just under sqrt(2)", s.max)
 	}
 	// XavierUniform() on (30, 90): bound sqrt(3/60).
-	if s := moments(draw(initializers.XavierUniform{}, 1000, 30, 90)); s.max >= math.Sqrt(0.05) || s.max < 0.999*math.Sqrt(0.05) || s.min < -math.Sqrt(0.05) {
+	if s := moments(draw(initializers.XavierUniform{Scale: 1}, 1000, 30, 90)); s.max >= math.Sqrt(0.05) || s.max < 0.999*math.Sqrt(0.05) || s.min < -math.Sqrt(0.05) {
 		t.Errorf("XavierUniform{} on (30,90): values span [%v, %v], want ±%v", s.min, s.max, math.Sqrt(0.05))
 	}
 }
 
 // TestNamedInitializers checks that the named initializers are the documented VarianceScaling
-// configurations (same generator → identical values) and that Scale 0 means the default.
+// configurations (same generator → identical values) and that Scale 0 is an error naming
+// BrainPy's default.
 func TestNamedInitializers(t *testing.T) {
 	dims := []int{6, 4, 5}
 	cases := []struct {
 		named  initializers.Initializer
 		equals initializers.VarianceScaling
 	}{
-		{initializers.KaimingNormal{}, initializers.VarianceScaling{Scale: 2, Mode: initializers.FanIn, Distribution: initializers.TruncatedNormalDist}},
+		{initializers.KaimingNormal{Scale: 2}, initializers.VarianceScaling{Scale: 2, Mode: initializers.FanIn, Distribution: initializers.TruncatedNormalDist}},
 		{initializers.KaimingNormal{Scale: 20}, initializers.VarianceScaling{Scale: 20, Mode: initializers.FanIn, Distribution: initializers.TruncatedNormalDist}},
-		{initializers.KaimingUniform{}, initializers.VarianceScaling{Scale: 2, Mode: initializers.FanIn, Distribution: initializers.UniformDist}},
-		{initializers.XavierNormal{}, initializers.VarianceScaling{Scale: 1, Mode: initializers.FanAvg, Distribution: initializers.TruncatedNormalDist}},
+		{initializers.KaimingUniform{Scale: 2}, initializers.VarianceScaling{Scale: 2, Mode: initializers.FanIn, Distribution: initializers.UniformDist}},
+		{initializers.XavierNormal{Scale: 1}, initializers.VarianceScaling{Scale: 1, Mode: initializers.FanAvg, Distribution: initializers.TruncatedNormalDist}},
 		{initializers.XavierUniform{Scale: 0.5}, initializers.VarianceScaling{Scale: 0.5, Mode: initializers.FanAvg, Distribution: initializers.UniformDist}},
 	}
 	for _, c := range cases {
@@ -235,8 +236,22 @@ func TestNamedInitializers(t *testing.T) {
 			t.Errorf("%T%+v differs from %+v", c.named, c.named, c.equals)
 		}
 	}
+	for _, c := range []struct {
+		init initializers.Initializer
+		want string
+	}{
+		{initializers.KaimingNormal{}, "initializers.KaimingNormal: Scale: want > 0, got 0 (BrainPy's default is 2: KaimingNormal{Scale: 2})"},
+		{initializers.KaimingUniform{}, "initializers.KaimingUniform: Scale: want > 0, got 0 (BrainPy's default is 2"},
+		{initializers.XavierNormal{}, "initializers.XavierNormal: Scale: want > 0, got 0 (BrainPy's default is 1"},
+		{initializers.XavierUniform{}, "initializers.XavierUniform: Scale: want > 0, got 0 (BrainPy's default is 1"},
+		{initializers.LecunUniform{}, "initializers.LecunUniform: Scale: want > 0, got 0 (BrainPy's default is 1"},
+		{initializers.VarianceScaling{Mode: initializers.FanIn, Distribution: initializers.NormalDist}, "initializers.VarianceScaling: Scale: want > 0, got 0"},
+	} {
+		_, err := initializers.New(c.init, 3, 4)
+		wantErr(t, err, c.want)
+	}
 	// XavierNormal's default scale is 1: Scale 2 gives exactly sqrt(2) times the same draws.
-	one := mustInit(t, initializers.XavierNormal{}, newRNG(9, 9), 20, 30)
+	one := mustInit(t, initializers.XavierNormal{Scale: 1}, newRNG(9, 9), 20, 30)
 	two := mustInit(t, initializers.XavierNormal{Scale: 2}, newRNG(9, 9), 20, 30)
 	for i := range one {
 		if math.Abs(two[i]-math.Sqrt2*one[i]) > 1e-12*math.Abs(two[i]) {
@@ -244,7 +259,7 @@ func TestNamedInitializers(t *testing.T) {
 		}
 	}
 	// XavierNormal on a (1000, 1000) weight: std sqrt(1/1000).
-	if s := moments(mustInit(t, initializers.XavierNormal{}, newRNG(3, 4), 1000, 1000)); math.Abs(s.std-math.Sqrt(1e-3)) > 0.005*math.Sqrt(1e-3) {
+	if s := moments(mustInit(t, initializers.XavierNormal{Scale: 1}, newRNG(3, 4), 1000, 1000)); math.Abs(s.std-math.Sqrt(1e-3)) > 0.005*math.Sqrt(1e-3) {
 		t.Errorf("XavierNormal{} on (1000,1000): std %v, want %v", s.std, math.Sqrt(1e-3))
 	}
 	// KaimingNormal{Scale: 20} on (1000, 1000): std sqrt(20/1000), bounds ±2·std/0.8796.
@@ -260,16 +275,16 @@ func TestNamedInitializers(t *testing.T) {
 
 func TestNormal(t *testing.T) {
 	// The first field is the mean (BrainPy's Normal(0.01) has mean 0.01 and std 1).
-	v := mustInit(t, initializers.Normal{0.01, 0}, newRNG(1, 1), 1000, 1000)
+	v := mustInit(t, initializers.Normal{0.01, 1}, newRNG(1, 1), 1000, 1000)
 	if s := moments(v); math.Abs(s.mean-0.01) > 0.004 || math.Abs(s.std-1) > 0.005 {
-		t.Errorf("Normal{0.01, 0}: mean %v, std %v, want 0.01, 1", s.mean, s.std)
+		t.Errorf("Normal{0.01, 1}: mean %v, std %v, want 0.01, 1", s.mean, s.std)
 	}
 	v = mustInit(t, initializers.Normal{Mean: 3, Scale: 0.5}, newRNG(1, 2), 1000, 1000)
 	if s := moments(v); math.Abs(s.mean-3) > 0.002 || math.Abs(s.std-0.5) > 0.0025 {
 		t.Errorf("Normal{3, 0.5}: mean %v, std %v, want 3, 0.5", s.mean, s.std)
 	}
-	// Mean shifts the same draws exactly; Scale 0 means 1.
-	a := mustInit(t, initializers.Normal{}, newRNG(8, 8), 50)
+	// Mean shifts the same draws exactly.
+	a := mustInit(t, initializers.Normal{Scale: 1}, newRNG(8, 8), 50)
 	b := mustInit(t, initializers.Normal{Mean: 0.25, Scale: 1}, newRNG(8, 8), 50)
 	for i := range a {
 		if b[i] != a[i]+0.25 {
@@ -278,21 +293,23 @@ func TestNormal(t *testing.T) {
 	}
 	_, err := initializers.Normal{Scale: -1}.Init(newRNG(1, 1), 3)
 	wantErr(t, err, "Scale", "-1")
+	_, err = initializers.Normal{Mean: 0.01}.Init(newRNG(1, 1), 3)
+	wantErr(t, err, "initializers.Normal: Scale: want > 0, got 0 (BrainPy's default is 1")
 }
 
 func TestUniform(t *testing.T) {
-	v := mustInit(t, initializers.Uniform{}, newRNG(2, 2), 1000, 1000)
+	v := mustInit(t, initializers.Uniform{Min: 0, Max: 1}, newRNG(2, 2), 1000, 1000)
 	if s := moments(v); s.min < 0 || s.max >= 1 || s.min > 1e-4 || s.max < 1-1e-4 || math.Abs(s.mean-0.5) > 0.002 {
-		t.Errorf("Uniform{}: span [%v, %v], mean %v, want U[0, 1)", s.min, s.max, s.mean)
+		t.Errorf("Uniform{0, 1}: span [%v, %v], mean %v, want U[0, 1)", s.min, s.max, s.mean)
 	}
 	v = mustInit(t, initializers.Uniform{Min: -2, Max: 5}, newRNG(2, 3), 1000, 1000)
 	if s := moments(v); s.min < -2 || s.max >= 5 || s.min > -2+1e-3 || s.max < 5-1e-3 || math.Abs(s.mean-1.5) > 0.01 ||
 		math.Abs(s.std-7/math.Sqrt(12)) > 0.01 {
 		t.Errorf("Uniform{-2, 5}: span [%v, %v], mean %v, std %v, want U[-2, 5)", s.min, s.max, s.mean, s.std)
 	}
-	for _, u := range []initializers.Uniform{{Min: 1, Max: 1}, {Min: 2, Max: 1}, {Min: 0, Max: math.NaN()}} {
+	for _, u := range []initializers.Uniform{{Min: 1, Max: 1}, {Min: 2, Max: 1}, {Min: 0, Max: math.NaN()}, {}} {
 		_, err := u.Init(newRNG(1, 1), 3)
-		wantErr(t, err, "Max", "Min")
+		wantErr(t, err, "Max", "Min", "Uniform{Min: 0, Max: 1}")
 	}
 }
 
@@ -336,11 +353,11 @@ func TestNewDType(t *testing.T) {
 	if bpgo.X64() {
 		t.Fatalf("X64 enabled at test start; this test expects the float32 default")
 	}
-	x := bpgo.Must1(initializers.NewWithRNG(initializers.Normal{}, newRNG(1, 2), 4, 5))
+	x := bpgo.Must1(initializers.NewWithRNG(initializers.Normal{Scale: 1}, newRNG(1, 2), 4, 5))
 	checkShape(t, x, dtypes.Float32, 4, 5)
 	bpgo.EnableX64()
 	t.Cleanup(bpgo.DisableX64)
-	y := bpgo.Must1(initializers.NewWithRNG(initializers.Normal{}, newRNG(1, 2), 4, 5))
+	y := bpgo.Must1(initializers.NewWithRNG(initializers.Normal{Scale: 1}, newRNG(1, 2), 4, 5))
 	checkShape(t, y, dtypes.Float64, 4, 5)
 	// Same draws, rounded to float32 in the first case.
 	xv, yv := bpgo.ToFloat64s(x), bpgo.ToFloat64s(y)
@@ -370,7 +387,7 @@ func TestErrors(t *testing.T) {
 	wantErr(t, err, "Distribution", "cauchy")
 
 	// Fan-based initializers need rank >= 2.
-	for _, init := range []initializers.Initializer{initializers.KaimingNormal{}, initializers.KaimingUniform{}, initializers.XavierNormal{}, initializers.XavierUniform{}} {
+	for _, init := range []initializers.Initializer{initializers.KaimingNormal{Scale: 2}, initializers.KaimingUniform{Scale: 2}, initializers.XavierNormal{Scale: 1}, initializers.XavierUniform{Scale: 1}} {
 		_, err := initializers.New(init, 10)
 		wantErr(t, err, "rank", "[10]")
 	}
@@ -390,7 +407,7 @@ func TestErrors(t *testing.T) {
 func TestSeedReproducibility(t *testing.T) {
 	t.Cleanup(func() { bpgo.SetSeed(0) })
 	draw := func() []float64 {
-		x, err := initializers.New(initializers.KaimingNormal{}, 20, 30)
+		x, err := initializers.New(initializers.KaimingNormal{Scale: 2}, 20, 30)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -413,9 +430,9 @@ func TestSeedReproducibility(t *testing.T) {
 }
 
 func TestNewWithRNG(t *testing.T) {
-	a := bpgo.Must1(initializers.NewWithRNG(initializers.XavierUniform{}, rand.New(rand.NewPCG(1, 2)), 8, 9))
-	b := bpgo.Must1(initializers.NewWithRNG(initializers.XavierUniform{}, rand.New(rand.NewPCG(1, 2)), 8, 9))
-	c := bpgo.Must1(initializers.NewWithRNG(initializers.XavierUniform{}, rand.New(rand.NewPCG(1, 3)), 8, 9))
+	a := bpgo.Must1(initializers.NewWithRNG(initializers.XavierUniform{Scale: 1}, rand.New(rand.NewPCG(1, 2)), 8, 9))
+	b := bpgo.Must1(initializers.NewWithRNG(initializers.XavierUniform{Scale: 1}, rand.New(rand.NewPCG(1, 2)), 8, 9))
+	c := bpgo.Must1(initializers.NewWithRNG(initializers.XavierUniform{Scale: 1}, rand.New(rand.NewPCG(1, 3)), 8, 9))
 	checkShape(t, a, bpgo.FloatDType(), 8, 9)
 	av, bv, cv := bpgo.ToFloat64s(a), bpgo.ToFloat64s(b), bpgo.ToFloat64s(c)
 	if !slices.Equal(av, bv) {
@@ -425,7 +442,7 @@ func TestNewWithRNG(t *testing.T) {
 		t.Errorf("different generator seeds gave identical tensors")
 	}
 	// The tensor holds exactly the Init values (rounded to the float type).
-	raw := mustInit(t, initializers.XavierUniform{}, rand.New(rand.NewPCG(1, 2)), 8, 9)
+	raw := mustInit(t, initializers.XavierUniform{Scale: 1}, rand.New(rand.NewPCG(1, 2)), 8, 9)
 	for i := range raw {
 		if want := float64(float32(raw[i])); bpgo.FloatDType() == dtypes.Float32 && av[i] != want {
 			t.Fatalf("value %d = %v, want %v", i, av[i], want)
@@ -434,10 +451,10 @@ func TestNewWithRNG(t *testing.T) {
 	// NewWithRNG does not touch the global generator.
 	t.Cleanup(func() { bpgo.SetSeed(0) })
 	bpgo.SetSeed(7)
-	g1 := bpgo.ToFloat64s(bpgo.Must1(initializers.New(initializers.Normal{}, 5)))
+	g1 := bpgo.ToFloat64s(bpgo.Must1(initializers.New(initializers.Normal{Scale: 1}, 5)))
 	bpgo.SetSeed(7)
-	_ = bpgo.Must1(initializers.NewWithRNG(initializers.Normal{}, rand.New(rand.NewPCG(9, 9)), 5))
-	g2 := bpgo.ToFloat64s(bpgo.Must1(initializers.New(initializers.Normal{}, 5)))
+	_ = bpgo.Must1(initializers.NewWithRNG(initializers.Normal{Scale: 1}, rand.New(rand.NewPCG(9, 9)), 5))
+	g2 := bpgo.ToFloat64s(bpgo.Must1(initializers.New(initializers.Normal{Scale: 1}, 5)))
 	if !slices.Equal(g1, g2) {
 		t.Errorf("NewWithRNG changed the global generator's stream")
 	}

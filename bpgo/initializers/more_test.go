@@ -54,14 +54,11 @@ func TestOrthogonal2D(t *testing.T) {
 		in, out int
 		scale   float64
 	}{
-		{5, 5, 0}, {3, 8, 0}, {8, 3, 0}, {1, 6, 0}, {6, 1, 0}, {40, 120, 1}, {120, 40, 2.5}, {64, 64, -0.5},
+		{5, 5, 1}, {3, 8, 1}, {8, 3, 1}, {1, 6, 1}, {6, 1, 1}, {40, 120, 1}, {120, 40, 2.5}, {64, 64, -0.5},
 	}
 	for _, c := range cases {
-		w := mustInit(t, initializers.Orthogonal{Scale: c.scale}, newRNG(uint64(c.in), uint64(c.out)), c.in, c.out)
+		w := mustInit(t, initializers.Orthogonal{Scale: c.scale, Axis: -1}, newRNG(uint64(c.in), uint64(c.out)), c.in, c.out)
 		s := c.scale
-		if s == 0 {
-			s = 1 // default
-		}
 		// (in, out) with Axis -1: orthonormal rows when in <= out, columns when in >= out.
 		if c.in <= c.out {
 			if d := maxDevFromScaledEye(gram(w, c.in, c.out, true), s*s); d > 1e-12 {
@@ -81,11 +78,9 @@ func TestOrthogonal2D(t *testing.T) {
 func TestOrthogonalAxis(t *testing.T) {
 	dims := []int{2, 3, 4}
 	for _, axis := range []int{0, -1, -2, -3, 1, 2} {
-		w := mustInit(t, initializers.Orthogonal{Axis: axis}, newRNG(3, uint64(axis+10)), dims...)
+		w := mustInit(t, initializers.Orthogonal{Scale: 1, Axis: axis}, newRNG(3, uint64(axis+10)), dims...)
 		ax := axis
 		switch {
-		case ax == 0:
-			ax = 2
 		case ax < 0:
 			ax += 3
 		}
@@ -120,11 +115,15 @@ func TestOrthogonalAxis(t *testing.T) {
 			}
 		}
 	}
-	// Axis 0 means -1: identical draws.
-	a := mustInit(t, initializers.Orthogonal{}, newRNG(1, 1), dims...)
-	b := mustInit(t, initializers.Orthogonal{Axis: -1, Scale: 1}, newRNG(1, 1), dims...)
+	// BrainPy's default is Scale 1 over the last axis; Axis 0 is the first axis, not the default.
+	a := mustInit(t, initializers.OrthogonalDefaults(), newRNG(1, 1), dims...)
+	b := mustInit(t, initializers.Orthogonal{Scale: 1, Axis: 2}, newRNG(1, 1), dims...)
+	c := mustInit(t, initializers.Orthogonal{Scale: 1, Axis: 0}, newRNG(1, 1), dims...)
 	if !slices.Equal(a, b) {
-		t.Errorf("Orthogonal{} differs from Orthogonal{Axis: -1, Scale: 1}")
+		t.Errorf("OrthogonalDefaults() differs from Orthogonal{Scale: 1, Axis: 2} on rank 3")
+	}
+	if slices.Equal(a, c) {
+		t.Errorf("Orthogonal{Axis: 0} gave the draws of the default axis -1")
 	}
 }
 
@@ -136,7 +135,7 @@ func TestOrthogonalHaar(t *testing.T) {
 	rng := newRNG(77, 78)
 	var sum, sumSq [n * n]float64
 	for range reps {
-		w := mustInit(t, initializers.Orthogonal{}, rng, n, n)
+		w := mustInit(t, initializers.OrthogonalDefaults(), rng, n, n)
 		for i, x := range w {
 			sum[i] += x
 			sumSq[i] += x * x
@@ -156,22 +155,28 @@ func TestOrthogonalHaar(t *testing.T) {
 
 func TestOrthogonalErrors(t *testing.T) {
 	rng := newRNG(1, 1)
-	_, err := initializers.Orthogonal{}.Init(rng, 7)
+	_, err := initializers.OrthogonalDefaults().Init(rng, 7)
 	wantErr(t, err, "rank >= 2", "[7]")
-	_, err = initializers.Orthogonal{Axis: 2}.Init(rng, 3, 4)
+	_, err = initializers.Orthogonal{Scale: 1, Axis: 2}.Init(rng, 3, 4)
 	wantErr(t, err, "Axis", "2", "[3 4]")
-	_, err = initializers.Orthogonal{Axis: -3}.Init(rng, 3, 4)
+	_, err = initializers.Orthogonal{Scale: 1, Axis: -3}.Init(rng, 3, 4)
 	wantErr(t, err, "Axis", "-3")
 	_, err = initializers.Orthogonal{Scale: math.NaN()}.Init(rng, 3, 4)
 	wantErr(t, err, "Scale")
+	_, err = initializers.Orthogonal{Axis: -1}.Init(rng, 3, 4)
+	wantErr(t, err, "initializers.Orthogonal: Scale", "got 0", "default is 1", "OrthogonalDefaults()")
 	_, err = initializers.New(initializers.Orthogonal{Scale: math.Inf(1)}, 3, 4)
 	wantErr(t, err, "Scale")
 }
 
 func TestIdentity(t *testing.T) {
-	w := mustInit(t, initializers.Identity{}, nil, 3, 3)
+	w := mustInit(t, initializers.Identity{Scale: 1}, nil, 3, 3)
 	if want := []float64{1, 0, 0, 0, 1, 0, 0, 0, 1}; !slices.Equal(w, want) {
-		t.Errorf("Identity{} (3,3) = %v, want %v", w, want)
+		t.Errorf("Identity{1} (3,3) = %v, want %v", w, want)
+	}
+	// Scale is used as given: Identity{} is a zero matrix.
+	if w := mustInit(t, initializers.Identity{}, nil, 2, 2); !slices.Equal(w, []float64{0, 0, 0, 0}) {
+		t.Errorf("Identity{} (2,2) = %v, want zeros", w)
 	}
 	w = mustInit(t, initializers.Identity{Scale: 2.5}, nil, 2, 3)
 	if want := []float64{2.5, 0, 0, 0, 2.5, 0}; !slices.Equal(w, want) {
@@ -182,7 +187,7 @@ func TestIdentity(t *testing.T) {
 		t.Errorf("Identity{-1} (3,2) = %v, want %v", w, want)
 	}
 	for _, dims := range [][]int{{4}, {2, 2, 2}} {
-		_, err := initializers.Identity{}.Init(nil, dims...)
+		_, err := initializers.Identity{Scale: 1}.Init(nil, dims...)
 		wantErr(t, err, "2-D")
 	}
 	_, err := initializers.Identity{Scale: math.NaN()}.Init(nil, 2, 2)
@@ -190,8 +195,12 @@ func TestIdentity(t *testing.T) {
 }
 
 func TestOneInit(t *testing.T) {
-	if v := mustInit(t, initializers.OneInit{}, nil, 2, 3); slices.ContainsFunc(v, func(x float64) bool { return x != 1 }) {
-		t.Errorf("OneInit{} = %v, want ones", v)
+	if v := mustInit(t, initializers.OneInit{Value: 1}, nil, 2, 3); slices.ContainsFunc(v, func(x float64) bool { return x != 1 }) {
+		t.Errorf("OneInit{1} = %v, want ones", v)
+	}
+	// Value is used as given: OneInit{} fills zeros (BrainPy's default is Value 1).
+	if v := mustInit(t, initializers.OneInit{}, nil, 3); !slices.Equal(v, []float64{0, 0, 0}) {
+		t.Errorf("OneInit{} = %v, want zeros", v)
 	}
 	if v := mustInit(t, initializers.OneInit{Value: -0.5}, nil, 4); !slices.Equal(v, []float64{-0.5, -0.5, -0.5, -0.5}) {
 		t.Errorf("OneInit{-0.5} = %v", v)
@@ -206,9 +215,9 @@ func TestLecun(t *testing.T) {
 		named  initializers.Initializer
 		equals initializers.VarianceScaling
 	}{
-		{initializers.LecunNormal{}, initializers.VarianceScaling{Scale: 1, Mode: initializers.FanIn, Distribution: initializers.TruncatedNormalDist}},
+		{initializers.LecunNormal{Scale: 1}, initializers.VarianceScaling{Scale: 1, Mode: initializers.FanIn, Distribution: initializers.TruncatedNormalDist}},
 		{initializers.LecunNormal{Scale: 3}, initializers.VarianceScaling{Scale: 3, Mode: initializers.FanIn, Distribution: initializers.TruncatedNormalDist}},
-		{initializers.LecunUniform{}, initializers.VarianceScaling{Scale: 1, Mode: initializers.FanIn, Distribution: initializers.UniformDist}},
+		{initializers.LecunUniform{Scale: 1}, initializers.VarianceScaling{Scale: 1, Mode: initializers.FanIn, Distribution: initializers.UniformDist}},
 		{initializers.LecunUniform{Scale: 0.5}, initializers.VarianceScaling{Scale: 0.5, Mode: initializers.FanIn, Distribution: initializers.UniformDist}},
 	}
 	for _, c := range cases {
@@ -219,20 +228,20 @@ func TestLecun(t *testing.T) {
 		}
 	}
 	// LecunNormal on (400, 2500): std sqrt(1/400) = 0.05, within ±2·0.05/0.8796.
-	v := mustInit(t, initializers.LecunNormal{}, newRNG(8, 1), 400, 2500)
+	v := mustInit(t, initializers.LecunNormal{Scale: 1}, newRNG(8, 1), 400, 2500)
 	if s := moments(v); math.Abs(s.std-0.05) > 0.005*0.05 || s.max > 2*0.05/truncStd || s.min < -2*0.05/truncStd {
 		t.Errorf("LecunNormal{} on (400,2500): std %v, span [%v, %v], want std 0.05 within ±%v", s.std, s.min, s.max, 2*0.05/truncStd)
 	}
 	// LecunUniform on (300, 1000): bound sqrt(3/300) = 0.1, std 0.1/sqrt(3).
-	v = mustInit(t, initializers.LecunUniform{}, newRNG(8, 2), 300, 1000)
+	v = mustInit(t, initializers.LecunUniform{Scale: 1}, newRNG(8, 2), 300, 1000)
 	if s := moments(v); s.max >= 0.1 || s.min < -0.1 || s.max < 0.0999 || s.min > -0.0999 || math.Abs(s.std-0.1/math.Sqrt(3)) > 0.005*0.1/math.Sqrt(3) {
 		t.Errorf("LecunUniform{} on (300,1000): span [%v, %v], std %v, want ±0.1, std %v", s.min, s.max, s.std, 0.1/math.Sqrt(3))
 	}
-	for _, init := range []initializers.Initializer{initializers.LecunNormal{Scale: -1}, initializers.LecunUniform{Scale: math.NaN()}} {
+	for _, init := range []initializers.Initializer{initializers.LecunNormal{Scale: -1}, initializers.LecunUniform{Scale: math.NaN()}, initializers.LecunNormal{}} {
 		_, err := init.Init(newRNG(1, 1), 3, 3)
 		wantErr(t, err, "Scale")
 	}
-	_, err := initializers.LecunNormal{}.Init(newRNG(1, 1), 9)
+	_, err := initializers.LecunNormal{Scale: 1}.Init(newRNG(1, 1), 9)
 	wantErr(t, err, "rank", "[9]")
 }
 
@@ -268,17 +277,17 @@ func truncMoments(loc, scale, lo, hi float64) (mean, std float64) {
 func TestTruncatedNormal(t *testing.T) {
 	inf := math.Inf(1)
 	cases := []initializers.TruncatedNormal{
-		{Lower: -2, Upper: 2},                       // BrainPy's ±2σ standard case
-		{Loc: 1, Scale: 0.5, Lower: 0, Upper: inf},  // one-sided, mass 0.977
-		{Loc: 0, Scale: 2, Lower: 4, Upper: inf},    // upper tail, a = 2
-		{Loc: 0, Scale: 1, Lower: 5, Upper: 6},      // far tail, mass 2.9e-7
-		{Loc: 3, Scale: 1, Lower: -inf, Upper: -2},  // far lower tail, a = -5
-		{Loc: 0, Scale: 1, Lower: 0.5, Upper: 0.51}, // narrow, uniform proposal
-		{Loc: 0, Scale: 1, Lower: -0.1, Upper: 0.2}, // narrow around the mode
-		{Loc: 0, Scale: 1, Lower: -0.2, Upper: 0.5}, // mass 0.27: uniform proposal around the mode
-		{Loc: 1, Scale: 2, Lower: 7, Upper: 7.3},    // [3σ, 3.15σ]: uniform proposal in the tail
-		{Loc: -1, Scale: 3, Lower: -7, Upper: 0},    // asymmetric, straddling
-		{Loc: 0.5},                                  // no truncation: N(0.5, 1)
+		{Scale: 1, Lower: -2, Upper: 2},               // BrainPy's ±2σ standard case
+		{Loc: 1, Scale: 0.5, Lower: 0, Upper: inf},    // one-sided, mass 0.977
+		{Loc: 0, Scale: 2, Lower: 4, Upper: inf},      // upper tail, a = 2
+		{Loc: 0, Scale: 1, Lower: 5, Upper: 6},        // far tail, mass 2.9e-7
+		{Loc: 3, Scale: 1, Lower: -inf, Upper: -2},    // far lower tail, a = -5
+		{Loc: 0, Scale: 1, Lower: 0.5, Upper: 0.51},   // narrow, uniform proposal
+		{Loc: 0, Scale: 1, Lower: -0.1, Upper: 0.2},   // narrow around the mode
+		{Loc: 0, Scale: 1, Lower: -0.2, Upper: 0.5},   // mass 0.27: uniform proposal around the mode
+		{Loc: 1, Scale: 2, Lower: 7, Upper: 7.3},      // [3σ, 3.15σ]: uniform proposal in the tail
+		{Loc: -1, Scale: 3, Lower: -7, Upper: 0},      // asymmetric, straddling
+		{Loc: 0.5, Scale: 1, Lower: -inf, Upper: inf}, // no truncation: N(0.5, 1)
 	}
 	const n = 400000
 	for i, c := range cases {
@@ -304,23 +313,35 @@ func TestTruncatedNormal(t *testing.T) {
 			t.Errorf("%+v: std %.6g, want %.6g", c, s.std, wantStd)
 		}
 	}
-	// Same generator seed → same values; Scale 0 means 1.
-	a := mustInit(t, initializers.TruncatedNormal{Lower: -1, Upper: 3}, newRNG(4, 4), 50)
+	// Same generator seed → same values.
+	a := mustInit(t, initializers.TruncatedNormal{Scale: 1, Lower: -1, Upper: 3}, newRNG(4, 4), 50)
 	b := mustInit(t, initializers.TruncatedNormal{Scale: 1, Lower: -1, Upper: 3}, newRNG(4, 4), 50)
 	if !slices.Equal(a, b) {
 		t.Errorf("the same seed gave different TruncatedNormal draws")
+	}
+	// The defaults are N(0, 1) without bounds: the same draws as explicit infinite bounds.
+	d := initializers.TruncatedNormalDefaults()
+	if d.Loc != 0 || d.Scale != 1 || !math.IsInf(d.Lower, -1) || !math.IsInf(d.Upper, 1) {
+		t.Errorf("TruncatedNormalDefaults() = %+v", d)
+	}
+	a = mustInit(t, d, newRNG(4, 5), 50)
+	b = mustInit(t, initializers.TruncatedNormal{Scale: 1, Lower: math.Inf(-1), Upper: math.Inf(1)}, newRNG(4, 5), 50)
+	if !slices.Equal(a, b) {
+		t.Errorf("TruncatedNormalDefaults() draws differ from explicit unbounded ones")
 	}
 
 	for _, c := range []struct {
 		tn   initializers.TruncatedNormal
 		want []string
 	}{
-		{initializers.TruncatedNormal{Scale: -1}, []string{"Scale", "-1"}},
-		{initializers.TruncatedNormal{Scale: math.Inf(1)}, []string{"Scale"}},
-		{initializers.TruncatedNormal{Loc: math.NaN()}, []string{"Loc"}},
-		{initializers.TruncatedNormal{Lower: 2, Upper: 1}, []string{"Lower", "Upper"}},
-		{initializers.TruncatedNormal{Lower: 1, Upper: 1}, []string{"Lower", "Upper"}},
-		{initializers.TruncatedNormal{Lower: math.NaN(), Upper: 1}, []string{"Lower", "Upper"}},
+		{initializers.TruncatedNormal{Scale: -1, Upper: 1}, []string{"Scale", "-1"}},
+		{initializers.TruncatedNormal{Lower: -1, Upper: 1}, []string{"Scale", "got 0", "default is 1", "TruncatedNormalDefaults()"}},
+		{initializers.TruncatedNormal{Scale: math.Inf(1), Upper: 1}, []string{"Scale"}},
+		{initializers.TruncatedNormal{Loc: math.NaN(), Scale: 1, Upper: 1}, []string{"Loc"}},
+		{initializers.TruncatedNormal{Scale: 1, Lower: 2, Upper: 1}, []string{"Lower", "Upper"}},
+		{initializers.TruncatedNormal{Scale: 1, Lower: 1, Upper: 1}, []string{"Lower", "Upper"}},
+		{initializers.TruncatedNormal{Scale: 1}, []string{"Lower", "Upper", "TruncatedNormalDefaults()"}},
+		{initializers.TruncatedNormal{Scale: 1, Lower: math.NaN(), Upper: 1}, []string{"Lower", "Upper"}},
 	} {
 		_, err := c.tn.Init(newRNG(1, 1), 3)
 		wantErr(t, err, c.want...)
@@ -331,8 +352,8 @@ func TestTruncatedNormal(t *testing.T) {
 // seed (bpgo.SetSeed → initializers.New).
 func TestNewInitializersSeed(t *testing.T) {
 	for _, init := range []initializers.Initializer{
-		initializers.Orthogonal{}, initializers.LecunNormal{}, initializers.LecunUniform{},
-		initializers.TruncatedNormal{Lower: -1, Upper: 1},
+		initializers.OrthogonalDefaults(), initializers.LecunNormal{Scale: 1}, initializers.LecunUniform{Scale: 1},
+		initializers.TruncatedNormal{Scale: 1, Lower: -1, Upper: 1},
 	} {
 		a := mustInit(t, init, newRNG(9, 10), 6, 7)
 		b := mustInit(t, init, newRNG(9, 10), 6, 7)

@@ -21,33 +21,32 @@ import (
 // with each column of Q multiplied by the sign of the matching diagonal entry of R so that the
 // result is Haar distributed rather than biased by the QR convention.
 //
-// Defaults: Scale 0 means 1. Axis counts like a Python index: -1 (the last axis) by default,
-// -2 the one before it, and so on; positive values count from the front, except that 0 means
-// the default -1 (write -rank for the first axis, e.g. -2 for the "in" axis of a 2-D weight).
-// The weight must have rank >= 2.
+// Every field is used as given; OrthogonalDefaults() is BrainPy's default (Scale 1, Axis -1).
+// Scale must be finite and non-zero. Axis counts like a Python index: 0 the first axis, -1 the
+// last, -2 the one before it, and so on. The weight must have rank >= 2.
 type Orthogonal struct {
 	Scale float64
 	Axis  int
 }
 
+// OrthogonalDefaults returns BrainPy's Orthogonal(): Scale 1 over the last axis (Axis -1).
+func OrthogonalDefaults() Orthogonal { return Orthogonal{Scale: 1, Axis: -1} }
+
 // Init implements Initializer.
 func (o Orthogonal) Init(rng *rand.Rand, dims ...int) ([]float64, error) {
-	scale := orDefault(o.Scale, 1)
-	if math.IsNaN(scale) || math.IsInf(scale, 0) {
-		return nil, fmt.Errorf("initializers.Orthogonal: Scale must be finite, got %v", o.Scale)
+	scale := o.Scale
+	if scale == 0 || math.IsNaN(scale) || math.IsInf(scale, 0) {
+		return nil, fmt.Errorf("initializers.Orthogonal: Scale: want a finite non-zero number, got %v (BrainPy's default is 1: start from initializers.OrthogonalDefaults())", o.Scale)
 	}
 	if len(dims) < 2 {
 		return nil, fmt.Errorf("initializers.Orthogonal needs a weight of rank >= 2, got shape %v", dims)
 	}
 	axis := o.Axis
-	if axis == 0 {
-		axis = -1
-	}
 	if axis < 0 {
 		axis += len(dims)
 	}
 	if axis < 0 || axis >= len(dims) {
-		return nil, fmt.Errorf("initializers.Orthogonal: Axis %d is out of range for shape %v (use -%d..-1 or 1..%d)", o.Axis, dims, len(dims), len(dims)-1)
+		return nil, fmt.Errorf("initializers.Orthogonal: Axis: want -%d..%d for shape %v, got %d", len(dims), len(dims)-1, dims, o.Axis)
 	}
 	nCols := dims[axis]         // BrainPy's n_rows: the length of Axis
 	nRows := size(dims) / nCols // BrainPy's n_cols: everything else
@@ -110,14 +109,15 @@ func qrHaar(rng *rand.Rand, m, n int) []float64 {
 }
 
 // Identity is BrainPy's Identity(value=1.): Scale times the identity matrix for a 2-D weight;
-// a non-square (r, c) weight gets ones on its main diagonal i == j. Scale 0 means the default 1.
+// a non-square (r, c) weight gets Scale on its main diagonal i == j. Scale is used as given
+// (Identity{} is a zero matrix); BrainPy's default is Identity{Scale: 1}.
 type Identity struct{ Scale float64 }
 
 // Init implements Initializer.
 func (id Identity) Init(_ *rand.Rand, dims ...int) ([]float64, error) {
-	scale := orDefault(id.Scale, 1)
+	scale := id.Scale
 	if math.IsNaN(scale) || math.IsInf(scale, 0) {
-		return nil, fmt.Errorf("initializers.Identity: Scale must be finite, got %v", id.Scale)
+		return nil, fmt.Errorf("initializers.Identity: Scale: want a finite number, got %v", id.Scale)
 	}
 	if len(dims) != 2 {
 		return nil, fmt.Errorf("initializers.Identity needs a 2-D weight, got shape %v", dims)

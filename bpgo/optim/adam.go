@@ -8,27 +8,28 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 )
 
-// AdamOptions configures NewAdam. Zero fields take BrainPy's defaults; set a field to [Zero]
-// for the value 0 where 0 would mean the default.
+// AdamOptions configures NewAdam. Every field is used as given (0 means 0); start from
+// AdamDefaults() for BrainPy's defaults.
 type AdamOptions struct {
-	// LR is the learning-rate schedule (required). BrainPy's BPTT default is
-	// Must(ExponentialDecay(0.025, 1, 0.99975)).
-	LR Schedule
-	// Beta1 is the first-moment decay rate in [0, 1); default 0.9.
+	// Beta1 is the first-moment decay rate in [0, 1); BrainPy's default 0.9.
 	Beta1 float64
-	// Beta2 is the second-moment decay rate in [0, 1); default 0.999.
+	// Beta2 is the second-moment decay rate in [0, 1); BrainPy's default 0.999.
 	Beta2 float64
-	// Eps is added to sqrt(v) (outside the square root); default 1e-8. The 2.4.3 quickstart RNN
-	// uses 0.1.
+	// Eps is added to sqrt(v) (outside the square root), >= 0; BrainPy's default 1e-8. The
+	// 2.4.3 quickstart RNN uses 0.1.
 	Eps float64
-	// WeightDecay wd in [0, 1]: p = (1-wd)*p - update. Default 0 (none).
+	// WeightDecay wd in [0, 1]: p = (1-wd)*p - update; 0 (BrainPy's default) is none.
 	WeightDecay float64
 	// Textbook selects BrainPy 2.1.12's Adam: the bias-correction exponent is the number of
-	// updates so far + 1 instead of the schedule's last_epoch + 2 (see the package doc).
+	// updates so far + 1 instead of last_epoch + 2 (see the package doc).
 	Textbook bool
-	// Clip clips the gradients before the update.
+	// Clip clips the gradients before the update; the zero Clip clips nothing.
 	Clip Clip
 }
+
+// AdamDefaults returns BrainPy's defaults: Beta1 0.9, Beta2 0.999, Eps 1e-8, no weight decay,
+// no clipping, BrainPy 2.4.3's bias correction.
+func AdamDefaults() AdamOptions { return AdamOptions{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8} }
 
 // Adam is BrainPy's Adam optimizer (bp.optim.Adam of 2.4.3, or of 2.1.12 with Textbook). Its
 // slots are m and v per parameter.
@@ -44,40 +45,47 @@ var (
 	_ bpgo.Counters     = (*Adam)(nil)
 )
 
-// NewAdam validates the options and returns an Adam with no registered variables.
-func NewAdam(o AdamOptions) (*Adam, error) {
-	const fn = "Adam"
-	c, err := newCore(fn, o.LR, o.WeightDecay, o.Clip, "m", "v")
+// NewAdam validates lr and the options and returns an Adam with no registered variables:
+//
+//	o := optim.AdamDefaults()
+//	o.Eps = 0.1
+//	opt, err := optim.NewAdam(optim.ExponentialDecay{LR: 0.025, DecaySteps: 1, DecayRate: 0.99975}, o)
+func NewAdam(lr Schedule, o AdamOptions) (*Adam, error) {
+	const fn = "NewAdam"
+	c, err := newCore(fn, "AdamOptions", lr, o.WeightDecay, o.Clip, "m", "v")
 	if err != nil {
 		return nil, err
 	}
-	a := &Adam{core: c, beta1: resolve(o.Beta1, 0.9), beta2: resolve(o.Beta2, 0.999), eps: resolve(o.Eps, 1e-8), textbook: o.Textbook}
-	if err := checkUnit(fn, "Beta1", a.beta1); err != nil {
+	if err := checkUnit(fn, "AdamOptions.Beta1", o.Beta1, 0.9); err != nil {
 		return nil, err
 	}
-	if err := checkUnit(fn, "Beta2", a.beta2); err != nil {
+	if err := checkUnit(fn, "AdamOptions.Beta2", o.Beta2, 0.999); err != nil {
 		return nil, err
 	}
-	if err := checkNonNeg(fn, "Eps", a.eps); err != nil {
+	if o.Beta2 == 0 {
+		// v = g², so the update is lr_t·m/(|g|+eps) with lr_t divided by 1-beta2^n = 1: a
+		// legal but almost never intended setting, hence the error that says where 0 came from.
+		return nil, fmt.Errorf("optim.%s: AdamOptions.Beta2: want in (0, 1), got 0 (BrainPy's default is 0.999: start from optim.AdamDefaults())", fn)
+	}
+	if err := checkNonNeg(fn, "AdamOptions.Eps", o.Eps, 1e-8); err != nil {
 		return nil, err
 	}
-	return a, nil
+	return &Adam{core: c, beta1: o.Beta1, beta2: o.Beta2, eps: o.Eps, textbook: o.Textbook}, nil
 }
 
-// BiasCorrectionStep is the exponent n of the next update's bias correction: the schedule's
-// last_epoch + 2 (BrainPy 2.4.3), or Updates()+1 with Textbook.
+// BiasCorrectionStep is the exponent n of the next update's bias correction: last_epoch + 2 (BrainPy 2.4.3), or Updates()+1 with Textbook.
 func (a *Adam) BiasCorrectionStep() int {
 	if a.textbook {
 		return a.updates + 1
 	}
-	return a.lr.LastEpoch() + 2
+	return a.lastEpoch + 2
 }
 
 // EffectiveLR is the step size of the next update, lr() * sqrt(1-beta2^n) / (1-beta1^n) with
 // n = BiasCorrectionStep().
 func (a *Adam) EffectiveLR() float64 {
 	n := float64(a.BiasCorrectionStep())
-	lr := a.lr.Value()
+	lr := a.LearningRate()
 	lr /= 1 - math.Pow(a.beta1, n)
 	lr *= math.Sqrt(1 - math.Pow(a.beta2, n))
 	return lr

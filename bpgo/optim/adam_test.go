@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/bpgo/bpgo/bpgo"
 	"github.com/bpgo/bpgo/bpgo/optim"
 )
 
@@ -63,8 +64,8 @@ var bpAdamTextbook = [][]float64{
 
 func quickstartAdam(t *testing.T, textbook bool) *optim.Adam {
 	t.Helper()
-	sched := optim.Must(optim.ExponentialDecay(0.025, 1, 0.99975))
-	return optim.Must(optim.NewAdam(optim.AdamOptions{LR: sched, Eps: 0.1, Textbook: textbook}))
+	sched := optim.ExponentialDecay{LR: 0.025, DecaySteps: 1, DecayRate: 0.99975}
+	return bpgo.Must1(optim.NewAdam(sched, optim.AdamOptions{Beta1: 0.9, Beta2: 0.999, Eps: 0.1, Textbook: textbook}))
 }
 
 func TestAdamBPTT(t *testing.T) {
@@ -85,11 +86,11 @@ func TestAdamCustomLoop(t *testing.T) {
 	if n := opt.BiasCorrectionStep(); n != 1 {
 		t.Errorf("BiasCorrectionStep after 6 updates without StepEpoch = %d, want 1", n)
 	}
-	factor := opt.EffectiveLR() / opt.LR().Value()
+	factor := opt.EffectiveLR() / opt.LearningRate()
 	if want := math.Sqrt(1-0.999) / (1 - 0.9); !close64(factor, want) || math.Abs(want-0.316228) > 1e-6 {
 		t.Errorf("EffectiveLR/lr = %.17g, want sqrt(1-0.999)/(1-0.9) = %.17g", factor, want)
 	}
-	if lr, want := opt.LR().Value(), 0.025*math.Pow(0.99975, 6); !close64(lr, want) {
+	if lr, want := opt.LearningRate(), 0.025*math.Pow(0.99975, 6); !close64(lr, want) {
 		t.Errorf("lr after 6 updates = %v, want %v", lr, want)
 	}
 	if u := opt.Updates(); u != 6 {
@@ -98,7 +99,7 @@ func TestAdamCustomLoop(t *testing.T) {
 }
 
 func TestAdamWeightDecay(t *testing.T) {
-	opt := optim.Must(optim.NewAdam(optim.AdamOptions{LR: optim.Must(optim.Constant(0.01)), WeightDecay: 0.05}))
+	opt := bpgo.Must1(optim.NewAdam(optim.Constant(0.01), optim.AdamOptions{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.05}))
 	got := runToy(t, opt, 2, 3, true)
 	checkTrajectory(t, "vs BrainPy", got, bpAdamWD)
 	hand := handAdam(handConfig{epochs: 2, steps: 3, stepEpoch: true, lrAt: constLR(0.01), wd: 0.05}, 0.9, 0.999, 1e-8, false)

@@ -7,7 +7,9 @@ import (
 )
 
 // Clip configures gradient clipping, applied inside the update graph before the update, in the
-// order Value, PerArrayNorm, GlobalNorm. A zero field turns that kind of clipping off.
+// order Value, PerArrayNorm, GlobalNorm. A zero field turns that kind of clipping off (a
+// threshold of 0 would zero every gradient, which no one means; BrainPy's None), so the zero
+// Clip clips nothing.
 type Clip struct {
 	// Value clamps every gradient element to [-Value, Value].
 	Value float64
@@ -22,38 +24,23 @@ type Clip struct {
 // IsZero reports whether no clipping is configured.
 func (c Clip) IsZero() bool { return c == Clip{} }
 
-// Validate checks that every threshold is a non-negative finite number ([Zero] counts as 0).
+// Validate checks that every threshold is a non-negative finite number.
 func (c Clip) Validate() error {
 	for _, f := range []struct {
 		name string
 		v    float64
 	}{{"Value", c.Value}, {"PerArrayNorm", c.PerArrayNorm}, {"GlobalNorm", c.GlobalNorm}} {
-		if f.v == Zero {
-			continue
-		}
 		if !(f.v >= 0) || !finite(f.v) {
-			return fmt.Errorf("optim.Clip: %s must be a non-negative finite number (0 = off), got %v", f.name, f.v)
+			return fmt.Errorf("optim.Clip: %s: want a non-negative finite number (0 = off), got %v", f.name, f.v)
 		}
 	}
 	return nil
-}
-
-func (c Clip) resolved() Clip {
-	return Clip{Value: orZero(c.Value), PerArrayNorm: orZero(c.PerArrayNorm), GlobalNorm: orZero(c.GlobalNorm)}
-}
-
-func orZero(x float64) float64 {
-	if x == Zero {
-		return 0
-	}
-	return x
 }
 
 // Apply returns the clipped gradients (the same slice contents when no clipping is set). It
 // is what the optimizers' UpdateGraph does first; trainers may use it in their own graphs.
 // c must be valid (see Validate).
 func (c Clip) Apply(grads []*graph.Node) []*graph.Node {
-	c = c.resolved()
 	out := append([]*graph.Node(nil), grads...)
 	if c.Value > 0 {
 		for i, g := range out {

@@ -29,7 +29,7 @@ func clipGrads(p, q []float64) (gp, gq []float64) {
 // runClip runs SGD(0.1) with the given clipping for n updates and returns p and q after each.
 func runClip(t *testing.T, clip optim.Clip, n int) (ps, qs [][]float64) {
 	t.Helper()
-	opt := optim.Must(optim.NewSGD(optim.SGDOptions{LR: optim.Must(optim.Constant(0.1)), Clip: clip}))
+	opt := bpgo.Must1(optim.NewSGD(optim.Constant(0.1), optim.SGDOptions{Clip: clip}))
 	p := newParam(t, toyP0, 3)
 	q := newParam(t, clipQ0, 2, 2)
 	if err := opt.Register([]*bpgo.Variable{p, q}); err != nil {
@@ -176,7 +176,7 @@ func TestClipValidate(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.name) {
 			t.Errorf("Validate(%+v) = %v, want an error naming %s", c.clip, err, c.name)
 		}
-		_, err = optim.NewAdam(optim.AdamOptions{LR: optim.Must(optim.Constant(0.1)), Clip: c.clip})
+		_, err = optim.NewAdam(optim.Constant(0.1), optim.AdamOptions{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, Clip: c.clip})
 		if err == nil || !strings.Contains(err.Error(), c.name) {
 			t.Errorf("NewAdam with Clip %+v = %v, want an error naming %s", c.clip, err, c.name)
 		}

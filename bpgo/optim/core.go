@@ -23,8 +23,10 @@ type core struct {
 	index  map[*bpgo.Variable]bool
 	dtype  dtypes.DType
 
-	updates  int
-	advanced bool
+	// BrainPy's scheduler counters (both -1 before the first step) and the update count.
+	lastEpoch, lastCall int
+	updates             int
+	advanced            bool
 }
 
 // Register adds trainable parameters (BrainPy's register_train_vars) and creates their slots,
@@ -107,46 +109,58 @@ func (c *core) SlotNames() []string {
 // LR is the learning-rate schedule.
 func (c *core) LR() Schedule { return c.lr }
 
+// LastEpoch is BrainPy's last_epoch of the schedule: -1 before the first StepEpoch.
+func (c *core) LastEpoch() int { return c.lastEpoch }
+
+// LastCall is BrainPy's last_call of the schedule: -1 before the first update.
+func (c *core) LastCall() int { return c.lastCall }
+
+// LearningRate is the scheduled learning rate of the next update,
+// LR().Rate(LastEpoch()+1, LastCall()+1).
+func (c *core) LearningRate() float64 { return c.lr.Rate(c.lastEpoch+1, c.lastCall+1) }
+
 // Updates is the number of updates applied so far (Advance calls).
 func (c *core) Updates() int { return c.updates }
 
-// Advance is called once after each applied update: it advances the schedule's call counter
-// (BrainPy's lr.step_call()) and the update count.
+// Advance is called once after each applied update: it advances last_call (BrainPy's
+// lr.step_call()) and the update count.
 func (c *core) Advance() {
-	c.lr.StepCall()
+	c.lastCall++
 	c.updates++
 	c.advanced = true
 }
 
-// StepEpoch advances the schedule's epoch counter (BrainPy's lr.step_epoch()); trainers.BPTT
-// calls it after every training epoch.
-func (c *core) StepEpoch() { c.lr.StepEpoch() }
+// StepEpoch advances last_epoch (BrainPy's lr.step_epoch()); trainers.BPTT calls it after every
+// training epoch.
+func (c *core) StepEpoch() { c.lastEpoch++ }
 
-// Counters returns {"last_epoch", "last_call"} of the schedule and "updates".
+// Counters returns {"last_epoch", "last_call", "updates"}.
 func (c *core) Counters() map[string]int {
-	m := c.lr.Counters()
-	m[CounterUpdates] = c.updates
-	return m
+	return map[string]int{CounterLastEpoch: c.lastEpoch, CounterLastCall: c.lastCall, CounterUpdates: c.updates}
 }
 
-// SetCounters restores counters saved by Counters; absent keys keep their value, unknown keys
-// are an error.
+// SetCounters restores counters saved by Counters; absent keys keep their value. An unknown key
+// or a value out of range is an error and changes nothing.
 func (c *core) SetCounters(m map[string]int) error {
-	sched := map[string]int{}
 	for k, v := range m {
 		switch k {
 		case CounterUpdates:
 			if v < 0 {
-				return fmt.Errorf("optim.%s.SetCounters: %q must be >= 0, got %d", c.name, k, v)
+				return fmt.Errorf("optim.%s.SetCounters: %q: want >= 0, got %d", c.name, k, v)
 			}
 		case CounterLastEpoch, CounterLastCall:
-			sched[k] = v
+			if v < -1 {
+				return fmt.Errorf("optim.%s.SetCounters: %q: want >= -1, got %d", c.name, k, v)
+			}
 		default:
 			return fmt.Errorf("optim.%s.SetCounters: unknown counter %q (want %q, %q or %q)", c.name, k, CounterLastEpoch, CounterLastCall, CounterUpdates)
 		}
 	}
-	if err := c.lr.SetCounters(sched); err != nil {
-		return fmt.Errorf("optim.%s.SetCounters: %w", c.name, err)
+	if v, ok := m[CounterLastEpoch]; ok {
+		c.lastEpoch = v
+	}
+	if v, ok := m[CounterLastCall]; ok {
+		c.lastCall = v
 	}
 	if v, ok := m[CounterUpdates]; ok {
 		c.updates = v

@@ -14,7 +14,7 @@ import (
 
 func newAdam(t *testing.T) *optim.Adam {
 	t.Helper()
-	return optim.Must(optim.NewAdam(optim.AdamOptions{LR: optim.Must(optim.ExponentialDecay(0.025, 1, 0.99975)), Eps: 0.1}))
+	return bpgo.Must1(optim.NewAdam(optim.ExponentialDecay{LR: 0.025, DecaySteps: 1, DecayRate: 0.99975}, optim.AdamOptions{Beta1: 0.9, Beta2: 0.999, Eps: 0.1}))
 }
 
 func wantErr(t *testing.T, err error, parts ...string) {
@@ -75,39 +75,47 @@ func TestUpdateErrors(t *testing.T) {
 	wantErr(t, opt.Update(bpgo.Grads{p: bad}), "shape")
 	other := newParam(t, []float64{1, 2}, 2)
 	wantErr(t, opt.Update(bpgo.Grads{other: bad}), "no gradient")
-	if opt.Updates() != 0 || opt.LR().LastCall() != -1 {
+	if opt.Updates() != 0 || opt.LastCall() != -1 {
 		t.Errorf("failed updates advanced the counters: %v", opt.Counters())
 	}
 }
 
 func TestOptionErrors(t *testing.T) {
-	lr := optim.Must(optim.Constant(0.1))
-	_, err := optim.NewAdam(optim.AdamOptions{})
-	wantErr(t, err, "Adam", "LR")
-	_, err = optim.NewAdam(optim.AdamOptions{LR: lr, Beta1: 1})
+	lr := optim.Constant(0.1)
+	_, err := optim.NewAdam(nil, optim.AdamDefaults())
+	wantErr(t, err, "NewAdam", "lr", "nil")
+	_, err = optim.NewAdam(lr, optim.AdamOptions{Beta1: 1, Beta2: 0.999, Eps: 1e-8})
 	wantErr(t, err, "Beta1")
-	_, err = optim.NewAdam(optim.AdamOptions{LR: lr, Beta2: -0.5})
+	_, err = optim.NewAdam(lr, optim.AdamOptions{Beta1: 0.9, Beta2: -0.5, Eps: 1e-8})
 	wantErr(t, err, "Beta2")
-	_, err = optim.NewAdam(optim.AdamOptions{LR: lr, Eps: math.NaN()})
+	_, err = optim.NewAdam(lr, optim.AdamOptions{Beta1: 0.9, Beta2: 0.999, Eps: math.NaN()})
 	wantErr(t, err, "Eps")
-	_, err = optim.NewAdam(optim.AdamOptions{LR: lr, WeightDecay: 2})
+	_, err = optim.NewAdam(lr, optim.AdamOptions{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 2})
 	wantErr(t, err, "WeightDecay")
-	_, err = optim.NewSGD(optim.SGDOptions{WeightDecay: 0.1})
-	wantErr(t, err, "SGD", "LR")
-	_, err = optim.NewSGD(optim.SGDOptions{LR: lr, WeightDecay: -0.1})
+	_, err = optim.NewAdam(lr, optim.AdamOptions{Beta1: 0.9, Eps: 1e-8})
+	wantErr(t, err, "NewAdam", "AdamOptions.Beta2", "got 0", "0.999", "AdamDefaults()")
+	_, err = optim.NewAdam(optim.ExponentialDecay{LR: 0.1, DecaySteps: 0, DecayRate: 0.9}, optim.AdamDefaults())
+	wantErr(t, err, "NewAdam", "lr", "ExponentialDecay", "DecaySteps")
+	_, err = optim.NewSGD(nil, optim.SGDOptions{WeightDecay: 0.1})
+	wantErr(t, err, "NewSGD", "lr", "nil")
+	_, err = optim.NewSGD(lr, optim.SGDOptions{WeightDecay: -0.1})
 	wantErr(t, err, "WeightDecay")
-	_, err = optim.NewMomentum(optim.MomentumOptions{LR: lr, Momentum: 1.5})
+	_, err = optim.NewMomentum(lr, optim.MomentumOptions{Momentum: 1.5})
 	wantErr(t, err, "Momentum")
-	_, err = optim.NewRMSProp(optim.RMSPropOptions{LR: lr, Rho: 1})
+	_, err = optim.NewRMSProp(lr, optim.RMSPropOptions{Rho: 1, Eps: 1e-6})
 	wantErr(t, err, "Rho")
-	_, err = optim.NewRMSProp(optim.RMSPropOptions{LR: lr, Eps: -1})
+	_, err = optim.NewRMSProp(lr, optim.RMSPropOptions{Eps: 1e-6})
+	wantErr(t, err, "RMSPropOptions.Rho", "0.9", "RMSPropDefaults()")
+	_, err = optim.NewRMSProp(lr, optim.RMSPropOptions{Rho: 0.9, Eps: -1})
 	wantErr(t, err, "Eps")
+	_, err = optim.NewRMSProp(lr, optim.RMSPropOptions{Rho: 0.9})
+	wantErr(t, err, "RMSPropOptions.Eps", "got 0", "1e-6")
 }
 
-func TestZeroSentinel(t *testing.T) {
-	// Eps: Zero is eps = 0: the first Adam step is then exactly lr_t*sign(g) per element
+func TestEpsZeroMeansZero(t *testing.T) {
+	// Eps: 0 is eps = 0: the first Adam step is then exactly lr_t*sign(g) per element
 	// (m/sqrt(v) = (1-b1)g/(sqrt(1-b2)|g|)).
-	opt := optim.Must(optim.NewAdam(optim.AdamOptions{LR: optim.Must(optim.Constant(0.01)), Eps: optim.Zero}))
+	opt := bpgo.Must1(optim.NewAdam(optim.Constant(0.01), optim.AdamOptions{Beta1: 0.9, Beta2: 0.999, Eps: 0}))
 	got := runToy(t, opt, 1, 1, false)
 	hand := handAdam(handConfig{epochs: 1, steps: 1, lrAt: constLR(0.01)}, 0.9, 0.999, 0, false)
 	checkTrajectory(t, "eps=0", got, hand)
@@ -203,8 +211,8 @@ func TestSlotNames(t *testing.T) {
 			}
 		}
 	}
-	rms := optim.Must(optim.NewRMSProp(optim.RMSPropOptions{LR: optim.Must(optim.Constant(0.1))}))
-	mom := optim.Must(optim.NewMomentum(optim.MomentumOptions{LR: optim.Must(optim.Constant(0.1))}))
+	rms := bpgo.Must1(optim.NewRMSProp(optim.Constant(0.1), optim.RMSPropDefaults()))
+	mom := bpgo.Must1(optim.NewMomentum(optim.Constant(0.1), optim.MomentumDefaults()))
 	for _, o := range []interface {
 		Register([]*bpgo.Variable) error
 		SlotNames() []string
@@ -246,13 +254,13 @@ func TestFloat32(t *testing.T) {
 }
 
 func TestStrings(t *testing.T) {
-	lr := optim.Must(optim.Constant(0.1))
+	lr := optim.Constant(0.1)
 	for _, c := range []struct{ got, want string }{
-		{newAdam(t).String(), "Adam(lr=ExponentialDecay(lr=0.025, decay_steps=1, decay_rate=0.99975, last_call=-1), beta1=0.9, beta2=0.999, eps=0.1)"},
-		{optim.Must(optim.NewAdam(optim.AdamOptions{LR: lr, Textbook: true, WeightDecay: 0.01})).String(), "Adam(lr=Constant(lr=0.1), beta1=0.9, beta2=0.999, eps=1e-08, weight_decay=0.01, textbook=true)"},
-		{optim.Must(optim.NewSGD(optim.SGDOptions{LR: lr})).String(), "SGD(lr=Constant(lr=0.1))"},
-		{optim.Must(optim.NewMomentum(optim.MomentumOptions{LR: lr})).String(), "Momentum(lr=Constant(lr=0.1), momentum=0.9)"},
-		{optim.Must(optim.NewRMSProp(optim.RMSPropOptions{LR: lr})).String(), "RMSProp(lr=Constant(lr=0.1), epsilon=1e-06, rho=0.9)"},
+		{newAdam(t).String(), "Adam(lr=ExponentialDecay(lr=0.025, decay_steps=1, decay_rate=0.99975), beta1=0.9, beta2=0.999, eps=0.1)"},
+		{bpgo.Must1(optim.NewAdam(lr, optim.AdamOptions{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, Textbook: true, WeightDecay: 0.01})).String(), "Adam(lr=Constant(lr=0.1), beta1=0.9, beta2=0.999, eps=1e-08, weight_decay=0.01, textbook=true)"},
+		{bpgo.Must1(optim.NewSGD(lr, optim.SGDDefaults())).String(), "SGD(lr=Constant(lr=0.1))"},
+		{bpgo.Must1(optim.NewMomentum(lr, optim.MomentumDefaults())).String(), "Momentum(lr=Constant(lr=0.1), momentum=0.9)"},
+		{bpgo.Must1(optim.NewRMSProp(lr, optim.RMSPropDefaults())).String(), "RMSProp(lr=Constant(lr=0.1), epsilon=1e-06, rho=0.9)"},
 	} {
 		if c.got != c.want {
 			t.Errorf("String = %q, want %q", c.got, c.want)

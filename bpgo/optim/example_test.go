@@ -19,10 +19,9 @@ func Example() {
 	}
 	w := bpgo.NewParam(value, true)
 
-	opt, err := optim.NewAdam(optim.AdamOptions{
-		LR:  optim.Must(optim.ExponentialDecay(0.025, 1, 0.99975)),
-		Eps: 0.1,
-	})
+	o := optim.AdamDefaults()
+	o.Eps = 0.1
+	opt, err := optim.NewAdam(optim.ExponentialDecay{LR: 0.025, DecaySteps: 1, DecayRate: 0.99975}, o)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -54,9 +53,27 @@ func Example() {
 	}
 	fmt.Println(opt.Counters())
 	// Output:
-	// Adam(lr=ExponentialDecay(lr=0.025, decay_steps=1, decay_rate=0.99975, last_call=-1), beta1=0.9, beta2=0.999, eps=0.1)
+	// Adam(lr=ExponentialDecay(lr=0.025, decay_steps=1, decay_rate=0.99975), beta1=0.9, beta2=0.999, eps=0.1)
 	// step 0: lr_t=0.007906 w=[0.016371 1.013962]
 	// step 1: lr_t=0.007904 w=[0.040817 1.035473]
 	// step 2: lr_t=0.007902 w=[0.070744 1.062239]
 	// map[last_call:2 last_epoch:-1 updates:3]
+}
+
+// ExampleSchedule shows schedules as plain values: the optimizer keeps BrainPy's counters
+// (last_epoch, last_call) and asks Rate(last_epoch+1, last_call+1) before each update.
+func ExampleSchedule() {
+	s := optim.StepLR{LR: 0.1, StepSize: 2, Gamma: 0.5}
+	var rates []float64
+	for epoch := range 5 {
+		rates = append(rates, s.Rate(epoch, 0))
+	}
+	fmt.Println(rates)
+	fmt.Println(optim.ExponentialDecay{LR: 0.1, DecaySteps: 0, DecayRate: 0.9}.Validate())
+	_, err := optim.NewSGD(optim.Constant(0), optim.SGDDefaults())
+	fmt.Println(err)
+	// Output:
+	// [0.1 0.1 0.05 0.05 0.025]
+	// optim.ExponentialDecay: DecaySteps: want a positive finite number, got 0
+	// optim.NewSGD: lr: optim.Constant: LR: want a positive finite number, got 0
 }

@@ -7,17 +7,19 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 )
 
-// MomentumOptions configures NewMomentum.
+// MomentumOptions configures NewMomentum. Every field is used as given (0 means 0); start
+// from MomentumDefaults() for BrainPy's defaults.
 type MomentumOptions struct {
-	// LR is the learning-rate schedule (required).
-	LR Schedule
-	// Momentum in [0, 1); default 0.9 ([Zero] for 0).
+	// Momentum in [0, 1); BrainPy's default 0.9 (0 is plain SGD).
 	Momentum float64
-	// WeightDecay wd in [0, 1]: p = (1-wd)*p + v. Default 0 (none).
+	// WeightDecay wd in [0, 1]: p = (1-wd)*p + v; 0 (BrainPy's default) is none.
 	WeightDecay float64
-	// Clip clips the gradients before the update.
+	// Clip clips the gradients before the update; the zero Clip clips nothing.
 	Clip Clip
 }
+
+// MomentumDefaults returns BrainPy's defaults: Momentum 0.9, no weight decay, no clipping.
+func MomentumDefaults() MomentumOptions { return MomentumOptions{Momentum: 0.9} }
 
 // Momentum is BrainPy's bp.optim.Momentum: v = momentum*v - lr*g; p = p + v (or
 // (1-wd)*p + v). Its slot is v per parameter.
@@ -32,22 +34,22 @@ var (
 	_ bpgo.Counters     = (*Momentum)(nil)
 )
 
-// NewMomentum validates the options and returns a Momentum with no registered variables.
-func NewMomentum(o MomentumOptions) (*Momentum, error) {
-	const fn = "Momentum"
-	c, err := newCore(fn, o.LR, o.WeightDecay, o.Clip, "v")
+// NewMomentum validates lr and the options and returns a Momentum with no registered
+// variables.
+func NewMomentum(lr Schedule, o MomentumOptions) (*Momentum, error) {
+	const fn = "NewMomentum"
+	c, err := newCore(fn, "MomentumOptions", lr, o.WeightDecay, o.Clip, "v")
 	if err != nil {
 		return nil, err
 	}
-	m := &Momentum{core: c, momentum: resolve(o.Momentum, 0.9)}
-	if err := checkUnit(fn, "Momentum", m.momentum); err != nil {
+	if err := checkUnit(fn, "MomentumOptions.Momentum", o.Momentum, 0.9); err != nil {
 		return nil, err
 	}
-	return m, nil
+	return &Momentum{core: c, momentum: o.Momentum}, nil
 }
 
 // Hyper returns [lr()].
-func (m *Momentum) Hyper() []float64 { return []float64{m.lr.Value()} }
+func (m *Momentum) Hyper() []float64 { return []float64{m.LearningRate()} }
 
 // UpdateGraph builds v = momentum*v - lr*g; p = p + v (or (1-wd)*p + v) after clipping g.
 func (m *Momentum) UpdateGraph(hyper, params, grads, slots []*graph.Node) (newParams, newSlots []*graph.Node) {

@@ -7,19 +7,22 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 )
 
-// RMSPropOptions configures NewRMSProp.
+// RMSPropOptions configures NewRMSProp. Every field is used as given; start from
+// RMSPropDefaults() for BrainPy's defaults.
 type RMSPropOptions struct {
-	// LR is the learning-rate schedule (required).
-	LR Schedule
-	// Rho is the decay rate of the squared-gradient average, in [0, 1); default 0.9.
+	// Rho is the decay rate of the squared-gradient average, in (0, 1); BrainPy's default 0.9.
 	Rho float64
-	// Eps is added inside the square root; default 1e-6 (BrainPy's epsilon).
+	// Eps is added inside the square root, > 0 (0 would divide 0 by 0 where g = 0); BrainPy's
+	// default (epsilon) 1e-6.
 	Eps float64
-	// WeightDecay wd in [0, 1]: p = (1-wd)*p - update. Default 0 (none).
+	// WeightDecay wd in [0, 1]: p = (1-wd)*p - update; 0 (BrainPy's default) is none.
 	WeightDecay float64
-	// Clip clips the gradients before the update.
+	// Clip clips the gradients before the update; the zero Clip clips nothing.
 	Clip Clip
 }
+
+// RMSPropDefaults returns BrainPy's defaults: Rho 0.9, Eps 1e-6, no weight decay, no clipping.
+func RMSPropDefaults() RMSPropOptions { return RMSPropOptions{Rho: 0.9, Eps: 1e-6} }
 
 // RMSProp is BrainPy's bp.optim.RMSProp: c = rho*c + (1-rho)*g²; p = p - lr*g/sqrt(c+eps)
 // (eps inside the square root). Its slot is c per parameter.
@@ -34,25 +37,24 @@ var (
 	_ bpgo.Counters     = (*RMSProp)(nil)
 )
 
-// NewRMSProp validates the options and returns an RMSProp with no registered variables.
-func NewRMSProp(o RMSPropOptions) (*RMSProp, error) {
-	const fn = "RMSProp"
-	c, err := newCore(fn, o.LR, o.WeightDecay, o.Clip, "cache")
+// NewRMSProp validates lr and the options and returns an RMSProp with no registered variables.
+func NewRMSProp(lr Schedule, o RMSPropOptions) (*RMSProp, error) {
+	const fn = "NewRMSProp"
+	c, err := newCore(fn, "RMSPropOptions", lr, o.WeightDecay, o.Clip, "cache")
 	if err != nil {
 		return nil, err
 	}
-	r := &RMSProp{core: c, rho: resolve(o.Rho, 0.9), eps: resolve(o.Eps, 1e-6)}
-	if err := checkUnit(fn, "Rho", r.rho); err != nil {
-		return nil, err
+	if !(o.Rho > 0 && o.Rho < 1) {
+		return nil, fmt.Errorf("optim.%s: RMSPropOptions.Rho: want in (0, 1), got %v (BrainPy's default is 0.9: start from optim.RMSPropDefaults())", fn, o.Rho)
 	}
-	if err := checkNonNeg(fn, "Eps", r.eps); err != nil {
-		return nil, err
+	if !(o.Eps > 0) || !finite(o.Eps) {
+		return nil, fmt.Errorf("optim.%s: RMSPropOptions.Eps: want a positive finite number, got %v (BrainPy's default is 1e-6: start from optim.RMSPropDefaults())", fn, o.Eps)
 	}
-	return r, nil
+	return &RMSProp{core: c, rho: o.Rho, eps: o.Eps}, nil
 }
 
 // Hyper returns [lr()].
-func (r *RMSProp) Hyper() []float64 { return []float64{r.lr.Value()} }
+func (r *RMSProp) Hyper() []float64 { return []float64{r.LearningRate()} }
 
 // UpdateGraph builds c = rho*c + (1-rho)*g²; p = p - lr*g/sqrt(c+eps) (or (1-wd)*p - ...)
 // after clipping g.

@@ -5,7 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bpgo/bpgo/bpgo"
 	"github.com/bpgo/bpgo/bpgo/optim"
+	"github.com/gomlx/compute/dtypes"
 )
 
 // Schedule values produced once with BrainPy 2.4.3 (testdata/brainpy_ref.py): the value
@@ -14,49 +16,74 @@ func TestSchedulesVsBrainPy(t *testing.T) {
 	cases := []struct {
 		name  string
 		s     optim.Schedule
-		epoch bool // advanced by StepEpoch (else StepCall)
+		epoch bool // advanced by step_epoch (else step_call)
 		want  []float64
 	}{
-		{"ExponentialDecay(0.025,1,0.99975)", optim.Must(optim.ExponentialDecay(0.025, 1, 0.99975)), false,
+		{"ExponentialDecay(0.025,1,0.99975)", optim.ExponentialDecay{LR: 0.025, DecaySteps: 1, DecayRate: 0.99975}, false,
 			[]float64{0.025, 0.024993750000000002, 0.0249875015625, 0.024981254687109378, 0.024975009373437603}},
-		{"ExponentialDecay(0.1,3,0.5)", optim.Must(optim.ExponentialDecay(0.1, 3, 0.5)), false,
+		{"ExponentialDecay(0.1,3,0.5)", optim.ExponentialDecay{LR: 0.1, DecaySteps: 3, DecayRate: 0.5}, false,
 			[]float64{0.1, 0.07937005259840998, 0.06299605249474366, 0.05, 0.03968502629920499, 0.03149802624737183, 0.025}},
-		{"InverseTimeDecay(0.1,2,0.5)", optim.Must(optim.InverseTimeDecay(0.1, 2, 0.5, false)), false,
+		{"InverseTimeDecay(0.1,2,0.5)", optim.InverseTimeDecay{LR: 0.1, DecaySteps: 2, DecayRate: 0.5}, false,
 			[]float64{0.1, 0.08, 0.06666666666666667, 0.05714285714285715, 0.05, 0.044444444444444446}},
-		{"InverseTimeDecay(0.1,2,0.5,staircase)", optim.Must(optim.InverseTimeDecay(0.1, 2, 0.5, true)), false,
+		{"InverseTimeDecay(0.1,2,0.5,staircase)", optim.InverseTimeDecay{LR: 0.1, DecaySteps: 2, DecayRate: 0.5, Staircase: true}, false,
 			[]float64{0.1, 0.1, 0.06666666666666667, 0.06666666666666667, 0.05, 0.05}},
-		{"StepLR(0.1,2,0.5)", optim.Must(optim.StepLR(0.1, 2, 0.5)), true,
+		{"StepLR(0.1,2,0.5)", optim.StepLR{LR: 0.1, StepSize: 2, Gamma: 0.5}, true,
 			[]float64{0.1, 0.1, 0.05, 0.05, 0.025, 0.025}},
-		{"MultiStepLR(0.1,[2,5],0.1)", optim.Must(optim.MultiStepLR(0.1, []int{2, 5}, 0.1)), true,
+		{"MultiStepLR(0.1,[2,5],0.1)", optim.MultiStepLR{LR: 0.1, Milestones: []int{2, 5}, Gamma: 0.1}, true,
 			[]float64{0.1, 0.1, 0.010000000000000002, 0.010000000000000002, 0.010000000000000002, 0.0010000000000000002, 0.0010000000000000002}},
-		{"CosineAnnealingLR(0.1,4,0.01)", optim.Must(optim.CosineAnnealingLR(0.1, 4, 0.01)), true,
+		{"CosineAnnealingLR(0.1,4,0.01)", optim.CosineAnnealingLR{LR: 0.1, TMax: 4, EtaMin: 0.01}, true,
 			[]float64{0.1, 0.08681980515339464, 0.05500000000000001, 0.023180194846605367, 0.01, 0.023180194846605356, 0.05499999999999999}},
-		{"ExponentialLR(0.1,0.9)", optim.Must(optim.ExponentialLR(0.1, 0.9)), true,
+		{"ExponentialLR(0.1,0.9)", optim.ExponentialLR{LR: 0.1, Gamma: 0.9}, true,
 			[]float64{0.1, 0.09000000000000001, 0.08100000000000002, 0.0729, 0.06561000000000002}},
-		{"Constant(0.3)", optim.Must(optim.Constant(0.3)), true, []float64{0.3, 0.3, 0.3}},
+		{"Constant(0.3)", optim.Constant(0.3), true, []float64{0.3, 0.3, 0.3}},
 	}
 	for _, c := range cases {
+		if err := c.s.Validate(); err != nil {
+			t.Errorf("%s: Validate: %v", c.name, err)
+		}
 		for i, want := range c.want {
-			if got := c.s.Value(); !close64(got, want) {
-				t.Errorf("%s: value %d = %.17g, want %.17g", c.name, i, got, want)
+			// The counter the schedule does not use must not move the value.
+			epoch, call := i, 7*i+3
+			if !c.epoch {
+				epoch, call = 5*i+2, i
 			}
-			if got := c.s.At(i); !close64(got, want) {
-				t.Errorf("%s: At(%d) = %.17g, want %.17g", c.name, i, got, want)
+			if got := c.s.Rate(epoch, call); !close64(got, want) {
+				t.Errorf("%s: Rate(%d, %d) = %.17g, want %.17g", c.name, epoch, call, got, want)
 			}
-			// The other counter must not move the value.
-			if c.epoch {
-				c.s.StepCall()
-				if got := c.s.Value(); !close64(got, want) {
-					t.Errorf("%s: StepCall changed an epoch-based value to %v", c.name, got)
+		}
+	}
+}
+
+// An optimizer reads its schedule at (last_epoch+1, last_call+1): BrainPy's lr() before each
+// update, with step_call after it and step_epoch from the trainer.
+func TestOptimizerDrivesSchedule(t *testing.T) {
+	for _, s := range []optim.Schedule{
+		optim.ExponentialDecay{LR: 0.1, DecaySteps: 3, DecayRate: 0.5},
+		optim.StepLR{LR: 0.1, StepSize: 2, Gamma: 0.5},
+	} {
+		opt := bpgo.Must1(optim.NewSGD(s, optim.SGDDefaults()))
+		p := newParam(t, []float64{1}, 1)
+		if err := opt.Register([]*bpgo.Variable{p}); err != nil {
+			t.Fatal(err)
+		}
+		g := bpgo.Must1(bpgo.FromFloat64s(dtypes.Float64, []float64{0}, 1))
+		for e := range 3 {
+			for k := range 2 {
+				call := 2*e + k
+				if got, want := opt.LearningRate(), s.Rate(e, call); got != want {
+					t.Errorf("%s: epoch %d call %d: LearningRate %v, want %v", s, e, call, got, want)
 				}
-				c.s.StepEpoch()
-			} else {
-				c.s.StepEpoch()
-				if got := c.s.Value(); !close64(got, want) {
-					t.Errorf("%s: StepEpoch changed a call-based value to %v", c.name, got)
+				if got := opt.Hyper()[0]; got != opt.LearningRate() {
+					t.Errorf("%s: Hyper %v, LearningRate %v", s, got, opt.LearningRate())
 				}
-				c.s.StepCall()
+				if err := opt.Update(bpgo.Grads{p: g}); err != nil {
+					t.Fatal(err)
+				}
 			}
+			opt.StepEpoch()
+		}
+		if opt.LastEpoch() != 2 || opt.LastCall() != 5 {
+			t.Errorf("%s: counters %d, %d, want 2, 5", s, opt.LastEpoch(), opt.LastCall())
 		}
 	}
 }
@@ -67,116 +94,114 @@ func TestScheduleFormulas(t *testing.T) {
 		x := float64(i)
 		check := func(name string, s optim.Schedule, want float64) {
 			t.Helper()
-			if got := s.At(i); !close64(got, want) {
-				t.Errorf("%s.At(%d) = %v, want %v", name, i, got, want)
+			if got := s.Rate(i, i); !close64(got, want) {
+				t.Errorf("%s.Rate(%d, %d) = %v, want %v", name, i, i, got, want)
 			}
 		}
-		check("ExponentialDecay", optim.Must(optim.ExponentialDecay(0.02, 2.5, 0.9)), 0.02*math.Pow(0.9, x/2.5))
-		check("InverseTimeDecay", optim.Must(optim.InverseTimeDecay(0.02, 3, 0.25, false)), 0.02/(1+0.25*x/3))
-		check("InverseTimeDecay staircase", optim.Must(optim.InverseTimeDecay(0.02, 3, 0.25, true)), 0.02/(1+0.25*math.Floor(x/3)))
-		check("StepLR", optim.Must(optim.StepLR(0.02, 3, 0.5)), 0.02*math.Pow(0.5, math.Floor(x/3)))
+		check("ExponentialDecay", optim.ExponentialDecay{LR: 0.02, DecaySteps: 2.5, DecayRate: 0.9}, 0.02*math.Pow(0.9, x/2.5))
+		check("InverseTimeDecay", optim.InverseTimeDecay{LR: 0.02, DecaySteps: 3, DecayRate: 0.25, Staircase: false}, 0.02/(1+0.25*x/3))
+		check("InverseTimeDecay staircase", optim.InverseTimeDecay{LR: 0.02, DecaySteps: 3, DecayRate: 0.25, Staircase: true}, 0.02/(1+0.25*math.Floor(x/3)))
+		check("StepLR", optim.StepLR{LR: 0.02, StepSize: 3, Gamma: 0.5}, 0.02*math.Pow(0.5, math.Floor(x/3)))
 		p := 0.0
 		for _, m := range []int{1, 4, 9} {
 			if i >= m {
 				p++
 			}
 		}
-		check("MultiStepLR", optim.Must(optim.MultiStepLR(0.02, []int{1, 4, 9}, 0.5)), 0.02*math.Pow(0.5, p))
-		check("CosineAnnealingLR", optim.Must(optim.CosineAnnealingLR(0.02, 5, 0.001)), 0.001+(0.02-0.001)*(1+math.Cos(math.Pi*x/5))/2)
-		check("ExponentialLR", optim.Must(optim.ExponentialLR(0.02, 0.8)), 0.02*math.Pow(0.8, x))
+		check("MultiStepLR", optim.MultiStepLR{LR: 0.02, Milestones: []int{1, 4, 9}, Gamma: 0.5}, 0.02*math.Pow(0.5, p))
+		check("CosineAnnealingLR", optim.CosineAnnealingLR{LR: 0.02, TMax: 5, EtaMin: 0.001}, 0.001+(0.02-0.001)*(1+math.Cos(math.Pi*x/5))/2)
+		check("ExponentialLR", optim.ExponentialLR{LR: 0.02, Gamma: 0.8}, 0.02*math.Pow(0.8, x))
 	}
 }
 
-func TestScheduleCounters(t *testing.T) {
-	s := optim.Must(optim.ExponentialDecay(0.1, 1, 0.5))
-	if s.LastEpoch() != -1 || s.LastCall() != -1 {
-		t.Fatalf("fresh counters = %d, %d, want -1, -1", s.LastEpoch(), s.LastCall())
+func TestOptimizerCounters(t *testing.T) {
+	opt := bpgo.Must1(optim.NewSGD(optim.ExponentialDecay{LR: 0.1, DecaySteps: 1, DecayRate: 0.5}, optim.SGDDefaults()))
+	if opt.LastEpoch() != -1 || opt.LastCall() != -1 {
+		t.Fatalf("fresh counters = %d, %d, want -1, -1", opt.LastEpoch(), opt.LastCall())
 	}
-	s.StepCall()
-	s.StepCall()
-	s.StepCall()
-	s.StepEpoch()
-	m := s.Counters()
-	if m[optim.CounterLastCall] != 2 || m[optim.CounterLastEpoch] != 0 || len(m) != 2 {
-		t.Fatalf("Counters = %v, want last_call 2, last_epoch 0", m)
-	}
-	s2 := optim.Must(optim.ExponentialDecay(0.1, 1, 0.5))
-	if err := s2.SetCounters(m); err != nil {
+	opt.StepEpoch()
+	if err := opt.SetCounters(map[string]int{optim.CounterLastCall: 2}); err != nil {
 		t.Fatal(err)
 	}
-	if s2.Value() != s.Value() || s2.Value() != 0.1*0.125 {
-		t.Errorf("restored value %v, want %v", s2.Value(), s.Value())
+	m := opt.Counters()
+	if m[optim.CounterLastCall] != 2 || m[optim.CounterLastEpoch] != 0 || m[optim.CounterUpdates] != 0 || len(m) != 3 {
+		t.Fatalf("Counters = %v, want last_call 2, last_epoch 0, updates 0", m)
 	}
-	// Partial maps keep the other counter.
-	if err := s2.SetCounters(map[string]int{optim.CounterLastEpoch: 5}); err != nil {
-		t.Fatal(err)
+	if got := opt.LearningRate(); got != 0.1*0.125 {
+		t.Errorf("LearningRate after SetCounters = %v, want %v", got, 0.1*0.125)
 	}
-	if s2.LastEpoch() != 5 || s2.LastCall() != 2 {
-		t.Errorf("after partial SetCounters: %d, %d", s2.LastEpoch(), s2.LastCall())
-	}
-	for _, bad := range []map[string]int{{"epoch": 1}, {optim.CounterLastCall: -2}} {
-		if err := s2.SetCounters(bad); err == nil {
+	for _, bad := range []map[string]int{{"epoch": 1}, {optim.CounterLastCall: -2}, {optim.CounterUpdates: -1}} {
+		if err := opt.SetCounters(bad); err == nil {
 			t.Errorf("SetCounters(%v) succeeded", bad)
 		}
 	}
-	if s2.LastEpoch() != 5 || s2.LastCall() != 2 {
-		t.Errorf("a failed SetCounters changed the counters: %d, %d", s2.LastEpoch(), s2.LastCall())
-	}
-	// Counter's zero value is BrainPy's initial state.
-	var c optim.Counter
-	if c.LastEpoch() != -1 || c.LastCall() != -1 {
-		t.Errorf("zero Counter = %d, %d", c.LastEpoch(), c.LastCall())
+	if opt.LastEpoch() != 0 || opt.LastCall() != 2 {
+		t.Errorf("a failed SetCounters changed the counters: %d, %d", opt.LastEpoch(), opt.LastCall())
 	}
 }
 
 func TestScheduleErrors(t *testing.T) {
 	cases := []struct {
-		err  error
-		want string
+		s    optim.Schedule
+		want []string
 	}{
-		{second(optim.Constant(0)), "lr"},
-		{second(optim.Constant(math.NaN())), "lr"},
-		{second(optim.Constant(math.Inf(1))), "lr"},
-		{second(optim.ExponentialDecay(-1, 1, 0.9)), "lr"},
-		{second(optim.ExponentialDecay(0.1, 0, 0.9)), "decaySteps"},
-		{second(optim.ExponentialDecay(0.1, 1, 0)), "decayRate"},
-		{second(optim.InverseTimeDecay(0.1, math.Inf(1), 0.9, false)), "decaySteps"},
-		{second(optim.InverseTimeDecay(0.1, 1, -0.5, false)), "decayRate"},
-		{second(optim.StepLR(0.1, 0, 0.5)), "stepSize"},
-		{second(optim.StepLR(0.1, 2, 1.5)), "gamma"},
-		{second(optim.MultiStepLR(0.1, nil, 0.5)), "milestones"},
-		{second(optim.MultiStepLR(0.1, []int{3, 3}, 0.5)), "milestones"},
-		{second(optim.MultiStepLR(0.1, []int{1, 3}, -0.5)), "gamma"},
-		{second(optim.CosineAnnealingLR(0.1, 0, 0)), "tMax"},
-		{second(optim.CosineAnnealingLR(0.1, 3, -1)), "etaMin"},
-		{second(optim.ExponentialLR(0.1, math.NaN())), "gamma"},
+		{optim.Constant(0), []string{"optim.Constant", "LR", "got 0"}},
+		{optim.Constant(math.NaN()), []string{"LR"}},
+		{optim.Constant(math.Inf(1)), []string{"LR"}},
+		{optim.ExponentialDecay{LR: -1, DecaySteps: 1, DecayRate: 0.9}, []string{"ExponentialDecay", "LR"}},
+		{optim.ExponentialDecay{LR: 0.1, DecayRate: 0.9}, []string{"DecaySteps"}},
+		{optim.ExponentialDecay{LR: 0.1, DecaySteps: 1}, []string{"DecayRate"}},
+		{optim.InverseTimeDecay{LR: 0.1, DecaySteps: math.Inf(1), DecayRate: 0.9}, []string{"DecaySteps"}},
+		{optim.InverseTimeDecay{LR: 0.1, DecaySteps: 1, DecayRate: -0.5}, []string{"DecayRate"}},
+		{optim.StepLR{LR: 0.1, Gamma: 0.5}, []string{"StepSize"}},
+		{optim.StepLR{LR: 0.1, StepSize: 2, Gamma: 1.5}, []string{"Gamma", "0.1"}},
+		{optim.MultiStepLR{LR: 0.1, Gamma: 0.5}, []string{"Milestones"}},
+		{optim.MultiStepLR{LR: 0.1, Milestones: []int{3, 3}, Gamma: 0.5}, []string{"Milestones"}},
+		{optim.MultiStepLR{LR: 0.1, Milestones: []int{1, 3}, Gamma: -0.5}, []string{"Gamma"}},
+		{optim.CosineAnnealingLR{LR: 0.1}, []string{"TMax"}},
+		{optim.CosineAnnealingLR{LR: 0.1, TMax: 3, EtaMin: -1}, []string{"EtaMin"}},
+		{optim.ExponentialLR{LR: 0.1, Gamma: math.NaN()}, []string{"Gamma"}},
 	}
 	for i, c := range cases {
-		if c.err == nil {
-			t.Errorf("case %d: no error, want one naming %q", i, c.want)
+		err := c.s.Validate()
+		if err == nil {
+			t.Errorf("case %d (%s): no error, want one naming %q", i, c.s, c.want)
 			continue
 		}
-		if !strings.Contains(c.err.Error(), c.want) {
-			t.Errorf("case %d: error %q does not name %q", i, c.err, c.want)
+		for _, w := range c.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("case %d: error %q does not name %q", i, err, w)
+			}
+		}
+		// The optimizers' constructors refuse it with the same message.
+		if _, err2 := optim.NewAdam(c.s, optim.AdamDefaults()); err2 == nil || !strings.Contains(err2.Error(), err.Error()) {
+			t.Errorf("case %d: NewAdam error %v, want one wrapping %q", i, err2, err)
 		}
 	}
 }
-
-func second[T any](_ T, err error) error { return err }
 
 func TestScheduleString(t *testing.T) {
-	s := optim.Must(optim.ExponentialDecay(0.025, 1, 0.99975))
-	s.StepCall()
-	if got, want := s.String(), "ExponentialDecay(lr=0.025, decay_steps=1, decay_rate=0.99975, last_call=0)"; got != want {
-		t.Errorf("String = %q, want %q", got, want)
+	for _, c := range []struct {
+		s    optim.Schedule
+		want string
+	}{
+		{optim.ExponentialDecay{LR: 0.025, DecaySteps: 1, DecayRate: 0.99975}, "ExponentialDecay(lr=0.025, decay_steps=1, decay_rate=0.99975)"},
+		{optim.Constant(0.001), "Constant(lr=0.001)"},
+		{optim.MultiStepLR{LR: 0.1, Milestones: []int{2, 5}, Gamma: 0.1}, "MultiStepLR(lr=0.1, milestones=[2 5], gamma=0.1)"},
+	} {
+		if got := c.s.String(); got != c.want {
+			t.Errorf("String = %q, want %q", got, c.want)
+		}
 	}
 }
 
-func TestMustPanics(t *testing.T) {
-	defer func() {
-		if recover() == nil {
-			t.Error("Must did not panic on an error")
-		}
-	}()
-	optim.Must(optim.Constant(-1))
+// The optimizer keeps its own copy of MultiStepLR's milestones: editing the caller's slice
+// later does not change the schedule.
+func TestMultiStepLRMilestonesCopied(t *testing.T) {
+	ms := []int{1, 3}
+	opt := bpgo.Must1(optim.NewSGD(optim.MultiStepLR{LR: 0.1, Milestones: ms, Gamma: 0.5}, optim.SGDDefaults()))
+	ms[0] = 0
+	if got := opt.LearningRate(); got != 0.1 {
+		t.Errorf("LearningRate at epoch 0 after editing the milestones = %v, want 0.1", got)
+	}
 }

@@ -5,74 +5,77 @@ import (
 	"math"
 )
 
-// ExponentialDecay returns BrainPy's call-based ExponentialDecay (ExponentialDecayLR in 2.5.0):
-// the k-th update (k = last_call+1 = 0, 1, ...) uses
+// ExponentialDecay is BrainPy's call-based ExponentialDecay (ExponentialDecayLR in 2.5.0): the
+// k-th update (k = last_call+1 = 0, 1, ...) uses
 //
-//	lr * decayRate^(k/decaySteps)
+//	LR * DecayRate^(k/DecaySteps)
 //
-// with a continuous exponent (no staircase); the first update uses lr. BPTT's default is
-// ExponentialDecay(0.025, 1, 0.99975). decaySteps and decayRate must be positive and finite.
-func ExponentialDecay(lr, decaySteps, decayRate float64) (Schedule, error) {
-	const fn = "ExponentialDecay"
-	if err := checkLR(fn, lr); err != nil {
-		return nil, err
-	}
-	if !(decaySteps > 0) || !finite(decaySteps) {
-		return nil, fmt.Errorf("optim.%s: decaySteps must be a positive finite number, got %v", fn, decaySteps)
-	}
-	if !(decayRate > 0) || !finite(decayRate) {
-		return nil, fmt.Errorf("optim.%s: decayRate must be a positive finite number, got %v", fn, decayRate)
-	}
-	return &exponentialDecay{lr: lr, steps: decaySteps, rate: decayRate}, nil
+// with a continuous exponent (no staircase); the first update uses LR. BPTT's default is
+// ExponentialDecay{LR: 0.025, DecaySteps: 1, DecayRate: 0.99975}. DecaySteps and DecayRate
+// must be positive and finite (BrainPy has no defaults for them).
+type ExponentialDecay struct {
+	LR, DecaySteps, DecayRate float64
 }
 
-type exponentialDecay struct {
-	Counter
-	lr, steps, rate float64
+// Validate implements Schedule.
+func (s ExponentialDecay) Validate() error {
+	const typ = "ExponentialDecay"
+	if err := checkLR(typ, s.LR); err != nil {
+		return err
+	}
+	if !(s.DecaySteps > 0) || !finite(s.DecaySteps) {
+		return fmt.Errorf("optim.%s: DecaySteps: want a positive finite number, got %v", typ, s.DecaySteps)
+	}
+	if !(s.DecayRate > 0) || !finite(s.DecayRate) {
+		return fmt.Errorf("optim.%s: DecayRate: want a positive finite number, got %v", typ, s.DecayRate)
+	}
+	return nil
 }
 
-func (s *exponentialDecay) Value() float64 { return s.At(s.LastCall() + 1) }
-func (s *exponentialDecay) At(i int) float64 {
-	return s.lr * math.Pow(s.rate, float64(i)/s.steps)
-}
-func (s *exponentialDecay) String() string {
-	return fmt.Sprintf("ExponentialDecay(lr=%v, decay_steps=%v, decay_rate=%v, last_call=%d)", s.lr, s.steps, s.rate, s.LastCall())
+// Rate implements Schedule (call-based).
+func (s ExponentialDecay) Rate(_, call int) float64 {
+	return s.LR * math.Pow(s.DecayRate, float64(call)/s.DecaySteps)
 }
 
-// InverseTimeDecay returns BrainPy's call-based InverseTimeDecay: the k-th update uses
+func (s ExponentialDecay) String() string {
+	return fmt.Sprintf("ExponentialDecay(lr=%v, decay_steps=%v, decay_rate=%v)", s.LR, s.DecaySteps, s.DecayRate)
+}
+
+// InverseTimeDecay is BrainPy's call-based InverseTimeDecay: the k-th update uses
 //
-//	lr / (1 + decayRate*k/decaySteps)             (staircase false)
-//	lr / (1 + decayRate*floor(k/decaySteps))      (staircase true)
+//	LR / (1 + DecayRate*k/DecaySteps)             (Staircase false, BrainPy's default)
+//	LR / (1 + DecayRate*floor(k/DecaySteps))      (Staircase true)
 //
-// decaySteps must be positive and finite, decayRate non-negative and finite.
-func InverseTimeDecay(lr, decaySteps, decayRate float64, staircase bool) (Schedule, error) {
-	const fn = "InverseTimeDecay"
-	if err := checkLR(fn, lr); err != nil {
-		return nil, err
-	}
-	if !(decaySteps > 0) || !finite(decaySteps) {
-		return nil, fmt.Errorf("optim.%s: decaySteps must be a positive finite number, got %v", fn, decaySteps)
-	}
-	if !(decayRate >= 0) || !finite(decayRate) {
-		return nil, fmt.Errorf("optim.%s: decayRate must be a non-negative finite number, got %v", fn, decayRate)
-	}
-	return &inverseTimeDecay{lr: lr, steps: decaySteps, rate: decayRate, staircase: staircase}, nil
+// DecaySteps must be positive and finite, DecayRate non-negative and finite (0: constant).
+type InverseTimeDecay struct {
+	LR, DecaySteps, DecayRate float64
+	Staircase                 bool
 }
 
-type inverseTimeDecay struct {
-	Counter
-	lr, steps, rate float64
-	staircase       bool
+// Validate implements Schedule.
+func (s InverseTimeDecay) Validate() error {
+	const typ = "InverseTimeDecay"
+	if err := checkLR(typ, s.LR); err != nil {
+		return err
+	}
+	if !(s.DecaySteps > 0) || !finite(s.DecaySteps) {
+		return fmt.Errorf("optim.%s: DecaySteps: want a positive finite number, got %v", typ, s.DecaySteps)
+	}
+	if !(s.DecayRate >= 0) || !finite(s.DecayRate) {
+		return fmt.Errorf("optim.%s: DecayRate: want a non-negative finite number, got %v", typ, s.DecayRate)
+	}
+	return nil
 }
 
-func (s *inverseTimeDecay) Value() float64 { return s.At(s.LastCall() + 1) }
-func (s *inverseTimeDecay) At(i int) float64 {
-	if s.staircase {
-		return s.lr / (1 + s.rate*math.Floor(float64(i)/s.steps))
+// Rate implements Schedule (call-based).
+func (s InverseTimeDecay) Rate(_, call int) float64 {
+	if s.Staircase {
+		return s.LR / (1 + s.DecayRate*math.Floor(float64(call)/s.DecaySteps))
 	}
-	return s.lr / (1 + s.rate*float64(i)/s.steps)
+	return s.LR / (1 + s.DecayRate*float64(call)/s.DecaySteps)
 }
-func (s *inverseTimeDecay) String() string {
-	return fmt.Sprintf("InverseTimeDecay(lr=%v, decay_steps=%v, decay_rate=%v, staircase=%v, last_call=%d)",
-		s.lr, s.steps, s.rate, s.staircase, s.LastCall())
+
+func (s InverseTimeDecay) String() string {
+	return fmt.Sprintf("InverseTimeDecay(lr=%v, decay_steps=%v, decay_rate=%v, staircase=%v)",
+		s.LR, s.DecaySteps, s.DecayRate, s.Staircase)
 }

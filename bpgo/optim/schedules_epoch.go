@@ -3,154 +3,143 @@ package optim
 import (
 	"fmt"
 	"math"
-	"slices"
 )
 
-// Constant returns a fixed learning rate (what BrainPy makes of a float lr).
-func Constant(lr float64) (Schedule, error) {
-	if err := checkLR("Constant", lr); err != nil {
-		return nil, err
-	}
-	return &constant{lr: lr}, nil
+// Constant is a fixed learning rate (what BrainPy makes of a float lr), e.g.
+// optim.Constant(0.001). It must be positive and finite.
+type Constant float64
+
+// Validate implements Schedule.
+func (c Constant) Validate() error { return checkLR("Constant", float64(c)) }
+
+// Rate implements Schedule.
+func (c Constant) Rate(_, _ int) float64 { return float64(c) }
+
+func (c Constant) String() string { return fmt.Sprintf("Constant(lr=%v)", float64(c)) }
+
+// StepLR is BrainPy's epoch-based StepLR: during epoch e (e = last_epoch+1) the rate is
+// LR * Gamma^floor(e/StepSize). StepSize must be >= 1 and Gamma in [0, 1]; BrainPy's default
+// is gamma=0.1.
+type StepLR struct {
+	LR       float64
+	StepSize int
+	Gamma    float64
 }
 
-type constant struct {
-	Counter
-	lr float64
+// Validate implements Schedule.
+func (s StepLR) Validate() error {
+	const typ = "StepLR"
+	if err := checkLR(typ, s.LR); err != nil {
+		return err
+	}
+	if s.StepSize < 1 {
+		return fmt.Errorf("optim.%s: StepSize: want >= 1, got %d", typ, s.StepSize)
+	}
+	return checkGamma(typ, s.Gamma, " (BrainPy's default is 0.1)")
 }
 
-func (s *constant) Value() float64 { return s.lr }
-func (s *constant) At(int) float64 { return s.lr }
-func (s *constant) String() string { return fmt.Sprintf("Constant(lr=%v)", s.lr) }
-
-// StepLR returns BrainPy's epoch-based StepLR: during epoch e (e = last_epoch+1) the rate is
-// lr * gamma^floor(e/stepSize). stepSize must be >= 1 and gamma in [0, 1] (BrainPy's default
-// gamma is 0.1).
-func StepLR(lr float64, stepSize int, gamma float64) (Schedule, error) {
-	const fn = "StepLR"
-	if err := checkLR(fn, lr); err != nil {
-		return nil, err
-	}
-	if stepSize < 1 {
-		return nil, fmt.Errorf("optim.%s: stepSize must be >= 1, got %d", fn, stepSize)
-	}
-	if err := checkGamma(fn, gamma); err != nil {
-		return nil, err
-	}
-	return &stepLR{lr: lr, size: stepSize, gamma: gamma}, nil
+// Rate implements Schedule (epoch-based).
+func (s StepLR) Rate(epoch, _ int) float64 {
+	return s.LR * math.Pow(s.Gamma, float64(floorDiv(epoch, s.StepSize)))
 }
 
-type stepLR struct {
-	Counter
-	lr    float64
-	size  int
-	gamma float64
+func (s StepLR) String() string {
+	return fmt.Sprintf("StepLR(lr=%v, step_size=%d, gamma=%v)", s.LR, s.StepSize, s.Gamma)
 }
 
-func (s *stepLR) Value() float64 { return s.At(s.LastEpoch() + 1) }
-func (s *stepLR) At(i int) float64 {
-	return s.lr * math.Pow(s.gamma, float64(floorDiv(i, s.size)))
-}
-func (s *stepLR) String() string {
-	return fmt.Sprintf("StepLR(lr=%v, step_size=%d, gamma=%v, last_epoch=%d)", s.lr, s.size, s.gamma, s.LastEpoch())
+// MultiStepLR is BrainPy's epoch-based MultiStepLR: during epoch e the rate is LR * Gamma^p,
+// p = the number of milestones <= e. Milestones must be non-empty and strictly increasing;
+// Gamma in [0, 1] (BrainPy's default is 0.1).
+type MultiStepLR struct {
+	LR         float64
+	Milestones []int
+	Gamma      float64
 }
 
-// MultiStepLR returns BrainPy's epoch-based MultiStepLR: during epoch e the rate is
-// lr * gamma^p, p = the number of milestones <= e. milestones must be non-empty and strictly
-// increasing; gamma in [0, 1] (BrainPy's default gamma is 0.1).
-func MultiStepLR(lr float64, milestones []int, gamma float64) (Schedule, error) {
-	const fn = "MultiStepLR"
-	if err := checkLR(fn, lr); err != nil {
-		return nil, err
+// Validate implements Schedule.
+func (s MultiStepLR) Validate() error {
+	const typ = "MultiStepLR"
+	if err := checkLR(typ, s.LR); err != nil {
+		return err
 	}
-	if len(milestones) == 0 {
-		return nil, fmt.Errorf("optim.%s: milestones must not be empty", fn)
+	if len(s.Milestones) == 0 {
+		return fmt.Errorf("optim.%s: Milestones: want at least one epoch, got none", typ)
 	}
-	for i := 1; i < len(milestones); i++ {
-		if milestones[i] <= milestones[i-1] {
-			return nil, fmt.Errorf("optim.%s: milestones must be strictly increasing, got %v", fn, milestones)
+	for i := 1; i < len(s.Milestones); i++ {
+		if s.Milestones[i] <= s.Milestones[i-1] {
+			return fmt.Errorf("optim.%s: Milestones: want strictly increasing epochs, got %v", typ, s.Milestones)
 		}
 	}
-	if err := checkGamma(fn, gamma); err != nil {
-		return nil, err
-	}
-	return &multiStepLR{lr: lr, milestones: slices.Clone(milestones), gamma: gamma}, nil
+	return checkGamma(typ, s.Gamma, " (BrainPy's default is 0.1)")
 }
 
-type multiStepLR struct {
-	Counter
-	lr         float64
-	milestones []int
-	gamma      float64
-}
-
-func (s *multiStepLR) Value() float64 { return s.At(s.LastEpoch() + 1) }
-func (s *multiStepLR) At(i int) float64 {
-	p := len(s.milestones)
-	for k, m := range s.milestones {
-		if i < m {
+// Rate implements Schedule (epoch-based).
+func (s MultiStepLR) Rate(epoch, _ int) float64 {
+	p := len(s.Milestones)
+	for k, m := range s.Milestones {
+		if epoch < m {
 			p = k
 			break
 		}
 	}
-	return s.lr * math.Pow(s.gamma, float64(p))
-}
-func (s *multiStepLR) String() string {
-	return fmt.Sprintf("MultiStepLR(lr=%v, milestones=%v, gamma=%v, last_epoch=%d)", s.lr, s.milestones, s.gamma, s.LastEpoch())
+	return s.LR * math.Pow(s.Gamma, float64(p))
 }
 
-// CosineAnnealingLR returns BrainPy's epoch-based CosineAnnealingLR (no restarts): during
-// epoch e the rate is etaMin + (lr-etaMin)*(1+cos(pi*e/tMax))/2, which keeps oscillating
-// past tMax as in BrainPy. tMax must be >= 1 and etaMin non-negative and finite.
-func CosineAnnealingLR(lr float64, tMax int, etaMin float64) (Schedule, error) {
-	const fn = "CosineAnnealingLR"
-	if err := checkLR(fn, lr); err != nil {
-		return nil, err
+func (s MultiStepLR) String() string {
+	return fmt.Sprintf("MultiStepLR(lr=%v, milestones=%v, gamma=%v)", s.LR, s.Milestones, s.Gamma)
+}
+
+// CosineAnnealingLR is BrainPy's epoch-based CosineAnnealingLR (no restarts): during epoch e
+// the rate is EtaMin + (LR-EtaMin)*(1+cos(pi*e/TMax))/2, which keeps oscillating past TMax as
+// in BrainPy. TMax must be >= 1; EtaMin non-negative and finite (BrainPy's default is 0).
+type CosineAnnealingLR struct {
+	LR     float64
+	TMax   int
+	EtaMin float64
+}
+
+// Validate implements Schedule.
+func (s CosineAnnealingLR) Validate() error {
+	const typ = "CosineAnnealingLR"
+	if err := checkLR(typ, s.LR); err != nil {
+		return err
 	}
-	if tMax < 1 {
-		return nil, fmt.Errorf("optim.%s: tMax must be >= 1, got %d", fn, tMax)
+	if s.TMax < 1 {
+		return fmt.Errorf("optim.%s: TMax: want >= 1, got %d", typ, s.TMax)
 	}
-	if !(etaMin >= 0) || !finite(etaMin) {
-		return nil, fmt.Errorf("optim.%s: etaMin must be a non-negative finite number, got %v", fn, etaMin)
+	if !(s.EtaMin >= 0) || !finite(s.EtaMin) {
+		return fmt.Errorf("optim.%s: EtaMin: want a non-negative finite number, got %v", typ, s.EtaMin)
 	}
-	return &cosineAnnealingLR{lr: lr, tMax: tMax, etaMin: etaMin}, nil
+	return nil
 }
 
-type cosineAnnealingLR struct {
-	Counter
-	lr     float64
-	tMax   int
-	etaMin float64
+// Rate implements Schedule (epoch-based).
+func (s CosineAnnealingLR) Rate(epoch, _ int) float64 {
+	return s.EtaMin + (s.LR-s.EtaMin)*(1+math.Cos(math.Pi*float64(epoch)/float64(s.TMax)))/2
 }
 
-func (s *cosineAnnealingLR) Value() float64 { return s.At(s.LastEpoch() + 1) }
-func (s *cosineAnnealingLR) At(i int) float64 {
-	return s.etaMin + (s.lr-s.etaMin)*(1+math.Cos(math.Pi*float64(i)/float64(s.tMax)))/2
-}
-func (s *cosineAnnealingLR) String() string {
-	return fmt.Sprintf("CosineAnnealingLR(lr=%v, T_max=%d, eta_min=%v, last_epoch=%d)", s.lr, s.tMax, s.etaMin, s.LastEpoch())
+func (s CosineAnnealingLR) String() string {
+	return fmt.Sprintf("CosineAnnealingLR(lr=%v, T_max=%d, eta_min=%v)", s.LR, s.TMax, s.EtaMin)
 }
 
-// ExponentialLR returns BrainPy's epoch-based ExponentialLR: during epoch e the rate is
-// lr * gamma^e, gamma in [0, 1].
-func ExponentialLR(lr, gamma float64) (Schedule, error) {
-	const fn = "ExponentialLR"
-	if err := checkLR(fn, lr); err != nil {
-		return nil, err
+// ExponentialLR is BrainPy's epoch-based ExponentialLR: during epoch e the rate is
+// LR * Gamma^e, Gamma in [0, 1] (BrainPy has no default).
+type ExponentialLR struct {
+	LR, Gamma float64
+}
+
+// Validate implements Schedule.
+func (s ExponentialLR) Validate() error {
+	const typ = "ExponentialLR"
+	if err := checkLR(typ, s.LR); err != nil {
+		return err
 	}
-	if err := checkGamma(fn, gamma); err != nil {
-		return nil, err
-	}
-	return &exponentialLR{lr: lr, gamma: gamma}, nil
+	return checkGamma(typ, s.Gamma, "")
 }
 
-type exponentialLR struct {
-	Counter
-	lr, gamma float64
-}
+// Rate implements Schedule (epoch-based).
+func (s ExponentialLR) Rate(epoch, _ int) float64 { return s.LR * math.Pow(s.Gamma, float64(epoch)) }
 
-func (s *exponentialLR) Value() float64   { return s.At(s.LastEpoch() + 1) }
-func (s *exponentialLR) At(i int) float64 { return s.lr * math.Pow(s.gamma, float64(i)) }
-func (s *exponentialLR) String() string {
-	return fmt.Sprintf("ExponentialLR(lr=%v, gamma=%v, last_epoch=%d)", s.lr, s.gamma, s.LastEpoch())
+func (s ExponentialLR) String() string {
+	return fmt.Sprintf("ExponentialLR(lr=%v, gamma=%v)", s.LR, s.Gamma)
 }

@@ -7,15 +7,17 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 )
 
-// SGDOptions configures NewSGD.
+// SGDOptions configures NewSGD; the zero value (BrainPy's defaults, also SGDDefaults()) is
+// plain SGD.
 type SGDOptions struct {
-	// LR is the learning-rate schedule (required).
-	LR Schedule
-	// WeightDecay wd in [0, 1]: p = (1-wd)*p - lr*g. Default 0 (none).
+	// WeightDecay wd in [0, 1]: p = (1-wd)*p - lr*g; 0 (BrainPy's default) is none.
 	WeightDecay float64
-	// Clip clips the gradients before the update.
+	// Clip clips the gradients before the update; the zero Clip clips nothing.
 	Clip Clip
 }
+
+// SGDDefaults returns BrainPy's defaults: no weight decay, no clipping (the zero SGDOptions).
+func SGDDefaults() SGDOptions { return SGDOptions{} }
 
 // SGD is plain gradient descent, p = p - lr*g (BrainPy's bp.optim.SGD). It has no slots.
 type SGD struct {
@@ -28,9 +30,9 @@ var (
 	_ bpgo.Counters     = (*SGD)(nil)
 )
 
-// NewSGD validates the options and returns an SGD with no registered variables.
-func NewSGD(o SGDOptions) (*SGD, error) {
-	c, err := newCore("SGD", o.LR, o.WeightDecay, o.Clip)
+// NewSGD validates lr and the options and returns an SGD with no registered variables.
+func NewSGD(lr Schedule, o SGDOptions) (*SGD, error) {
+	c, err := newCore("NewSGD", "SGDOptions", lr, o.WeightDecay, o.Clip)
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +40,7 @@ func NewSGD(o SGDOptions) (*SGD, error) {
 }
 
 // Hyper returns [lr()].
-func (s *SGD) Hyper() []float64 { return []float64{s.lr.Value()} }
+func (s *SGD) Hyper() []float64 { return []float64{s.LearningRate()} }
 
 // UpdateGraph builds p = p - lr*g (or (1-wd)*p - lr*g) after clipping g.
 func (s *SGD) UpdateGraph(hyper, params, grads, slots []*graph.Node) (newParams, newSlots []*graph.Node) {

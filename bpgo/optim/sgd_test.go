@@ -3,6 +3,7 @@ package optim_test
 import (
 	"testing"
 
+	"github.com/bpgo/bpgo/bpgo"
 	"github.com/bpgo/bpgo/bpgo/optim"
 )
 
@@ -68,7 +69,7 @@ var bpRMSPropOpts = [][]float64{
 }
 
 func TestSGD(t *testing.T) {
-	opt := optim.Must(optim.NewSGD(optim.SGDOptions{LR: optim.Must(optim.Constant(0.1))}))
+	opt := bpgo.Must1(optim.NewSGD(optim.Constant(0.1), optim.SGDDefaults()))
 	got := runToy(t, opt, 1, 5, false)
 	checkTrajectory(t, "vs BrainPy", got, bpSGD)
 	checkTrajectory(t, "vs hand", got, handSGD(handConfig{epochs: 1, steps: 5, lrAt: constLR(0.1)}))
@@ -78,7 +79,7 @@ func TestSGD(t *testing.T) {
 }
 
 func TestSGDStepLRWeightDecay(t *testing.T) {
-	opt := optim.Must(optim.NewSGD(optim.SGDOptions{LR: optim.Must(optim.StepLR(0.1, 2, 0.5)), WeightDecay: 0.01}))
+	opt := bpgo.Must1(optim.NewSGD(optim.StepLR{LR: 0.1, StepSize: 2, Gamma: 0.5}, optim.SGDOptions{WeightDecay: 0.01}))
 	got := runToy(t, opt, 4, 2, true)
 	checkTrajectory(t, "vs BrainPy", got, bpSGDStepLR)
 	lr := func(_, e int) float64 { return []float64{0.1, 0.1, 0.05, 0.05}[e] }
@@ -86,34 +87,34 @@ func TestSGDStepLRWeightDecay(t *testing.T) {
 }
 
 func TestMomentum(t *testing.T) {
-	opt := optim.Must(optim.NewMomentum(optim.MomentumOptions{LR: optim.Must(optim.Constant(0.05))}))
+	opt := bpgo.Must1(optim.NewMomentum(optim.Constant(0.05), optim.MomentumDefaults()))
 	got := runToy(t, opt, 1, 6, false)
 	checkTrajectory(t, "vs BrainPy", got, bpMomentum)
 	checkTrajectory(t, "vs hand", got, handMomentum(handConfig{epochs: 1, steps: 6, lrAt: constLR(0.05)}, 0.9))
 }
 
 func TestMomentumWeightDecay(t *testing.T) {
-	opt := optim.Must(optim.NewMomentum(optim.MomentumOptions{LR: optim.Must(optim.Constant(0.05)), Momentum: 0.8, WeightDecay: 0.02}))
+	opt := bpgo.Must1(optim.NewMomentum(optim.Constant(0.05), optim.MomentumOptions{Momentum: 0.8, WeightDecay: 0.02}))
 	got := runToy(t, opt, 1, 4, false)
 	checkTrajectory(t, "vs BrainPy", got, bpMomentumWD)
 	checkTrajectory(t, "vs hand", got, handMomentum(handConfig{epochs: 1, steps: 4, lrAt: constLR(0.05), wd: 0.02}, 0.8))
 }
 
 func TestMomentumZeroIsSGD(t *testing.T) {
-	opt := optim.Must(optim.NewMomentum(optim.MomentumOptions{LR: optim.Must(optim.Constant(0.1)), Momentum: optim.Zero}))
+	opt := bpgo.Must1(optim.NewMomentum(optim.Constant(0.1), optim.MomentumOptions{Momentum: 0}))
 	checkTrajectory(t, "momentum 0 vs SGD", runToy(t, opt, 1, 5, false), bpSGD)
 }
 
 func TestRMSProp(t *testing.T) {
-	opt := optim.Must(optim.NewRMSProp(optim.RMSPropOptions{LR: optim.Must(optim.Constant(0.01))}))
+	opt := bpgo.Must1(optim.NewRMSProp(optim.Constant(0.01), optim.RMSPropDefaults()))
 	got := runToy(t, opt, 1, 6, false)
 	checkTrajectory(t, "vs BrainPy", got, bpRMSProp)
 	checkTrajectory(t, "vs hand", got, handRMSProp(handConfig{epochs: 1, steps: 6, lrAt: constLR(0.01)}, 0.9, 1e-6))
 }
 
 func TestRMSPropOptions(t *testing.T) {
-	sched := optim.Must(optim.InverseTimeDecay(0.02, 2, 0.5, false))
-	opt := optim.Must(optim.NewRMSProp(optim.RMSPropOptions{LR: sched, Eps: 1e-3, Rho: 0.8, WeightDecay: 0.01}))
+	sched := optim.InverseTimeDecay{LR: 0.02, DecaySteps: 2, DecayRate: 0.5, Staircase: false}
+	opt := bpgo.Must1(optim.NewRMSProp(sched, optim.RMSPropOptions{Rho: 0.8, Eps: 1e-3, WeightDecay: 0.01}))
 	got := runToy(t, opt, 1, 5, false)
 	checkTrajectory(t, "vs BrainPy", got, bpRMSPropOpts)
 	lr := func(k, _ int) float64 { return 0.02 / (1 + 0.5*float64(k)/2) }

@@ -24,11 +24,12 @@
 // piecewise_quadratic's backward is not the derivative (alpha - alpha²·|x|) of its own smooth
 // primitive, and gaussian_grad multiplies x² by sigma² instead of dividing.
 //
-// The types are plain values: the zero value of a field selects BrainPy's default, so
-// InvSquareGrad{} is bm.surrogate.InvSquareGrad() and ReluGrad{Width: 2} is
-// ReluGrad(alpha=0.3, width=2.). (A parameter can therefore not be set to exactly 0.) A
-// negative, NaN or infinite field is invalid: Validate() returns the error, and Spike and Grad
-// panic with it while the graph is built, which graph.Exec returns as an error.
+// The types are plain values whose fields are used as given; the defaults column above is
+// BrainPy's, written InvSquareGrad{Alpha: 100} or, for the types with several parameters,
+// ReluGradDefaults(), GaussianGradDefaults() and MultiGaussianGradDefaults(). A zero, negative,
+// NaN or infinite field (MultiGaussianGrad's H may be 0) is invalid: Validate() returns an
+// error naming the field and BrainPy's default (the neuron constructors call it), and Spike and
+// Grad panic with it while the graph is built, which graph.Exec returns as an error.
 //
 // ByName("relu_grad") (or the class name, "ReluGrad") returns a surrogate with BrainPy's
 // defaults; Names lists the names. BrainPy's other surrogates (leaky_relu, log_tailed_relu,

@@ -30,12 +30,12 @@ func Example() {
 	// ReluGrad(alpha=0.3, width=1): spikes [0 0 1 1], d(count)/dx [0 0.24 0.3 0.15]
 }
 
-// ExampleSigmoid sets a non-default parameter: a zero field means BrainPy's default, and a
-// negative one is an error.
+// ExampleSigmoid sets a non-default parameter. Fields are used as given: Sigmoid{Alpha: 4} is
+// BrainPy's default, and a zero or negative Alpha is an error that says so.
 func ExampleSigmoid() {
-	fmt.Println(surrogate.Sigmoid{}, surrogate.Sigmoid{Alpha: 2})
-	fmt.Println(surrogate.Sigmoid{Alpha: -1}.Validate())
+	fmt.Println(surrogate.Sigmoid{Alpha: 4}, surrogate.Sigmoid{Alpha: 2})
+	fmt.Println(surrogate.Sigmoid{}.Validate())
 	// Output:
 	// Sigmoid(alpha=4) Sigmoid(alpha=2)
-	// surrogate: surrogate.Sigmoid.Alpha = -1 is invalid: it must be a finite positive number (0 selects BrainPy's default 4)
+	// surrogate.Sigmoid: Alpha: want a positive finite number, got 0 (BrainPy's default is 4: Sigmoid{Alpha: 4})
 }

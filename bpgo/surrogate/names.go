@@ -8,17 +8,17 @@ import (
 
 // byName maps BrainPy's function names (bm.surrogate.<name>) to their defaults.
 var byName = map[string]Function{
-	"inv_square_grad":     InvSquareGrad{},
-	"relu_grad":           ReluGrad{},
-	"sigmoid":             Sigmoid{},
-	"arctan":              Arctan{},
-	"piecewise_quadratic": PiecewiseQuadratic{},
-	"piecewise_exp":       PiecewiseExp{},
-	"soft_sign":           SoftSign{},
-	"erf":                 ERF{},
-	"gaussian_grad":       GaussianGrad{},
-	"multi_gaussian_grad": MultiGaussianGrad{},
-	"slayer_grad":         SlayerGrad{},
+	"inv_square_grad":     InvSquareGrad{Alpha: 100},
+	"relu_grad":           ReluGradDefaults(),
+	"sigmoid":             Sigmoid{Alpha: 4},
+	"arctan":              Arctan{Alpha: 1},
+	"piecewise_quadratic": PiecewiseQuadratic{Alpha: 1},
+	"piecewise_exp":       PiecewiseExp{Alpha: 1},
+	"soft_sign":           SoftSign{Alpha: 1},
+	"erf":                 ERF{Alpha: 1},
+	"gaussian_grad":       GaussianGradDefaults(),
+	"multi_gaussian_grad": MultiGaussianGradDefaults(),
+	"slayer_grad":         SlayerGrad{Alpha: 1},
 }
 
 // notPorted are BrainPy 2.4.3 surrogates that bpgo does not implement.

@@ -17,6 +17,9 @@ type Function interface {
 	Grad(x *graph.Node) *graph.Node
 	// String names the function and its parameters, e.g. "InvSquareGrad(alpha=100)".
 	String() string
+	// Validate reports a parameter out of range, naming it and BrainPy's default; the neuron
+	// constructors call it.
+	Validate() error
 }
 
 // Heaviside returns H(x) = 1 for x >= 0, else 0, in x's dtype, with the derivative grad(x)
@@ -40,14 +43,14 @@ func Heaviside(x *graph.Node, grad func(x *graph.Node) *graph.Node) *graph.Node 
 // InvSquareGrad is BrainPy's default surrogate (bm.surrogate.InvSquareGrad, inv_square_grad):
 // backward 1 / (alpha·|x| + 1)².
 type InvSquareGrad struct {
-	// Alpha sharpens the derivative; 0 means BrainPy's default 100.
+	// Alpha sharpens the derivative; BrainPy's default 100.
 	Alpha float64
 }
 
-func (s InvSquareGrad) alpha() float64 { return orDefault(s.Alpha, 100) }
-
-// Validate reports a negative, NaN or infinite Alpha.
-func (s InvSquareGrad) Validate() error { return checkParams(s, param{"Alpha", s.Alpha, 100}) }
+// Validate reports an Alpha that is not a positive finite number.
+func (s InvSquareGrad) Validate() error {
+	return checkParams("InvSquareGrad", "", param{"Alpha", s.Alpha, 100, false})
+}
 
 // Spike implements Function.
 func (s InvSquareGrad) Spike(x *graph.Node) *graph.Node { mustValidate(s); return Heaviside(x, s.Grad) }
@@ -55,46 +58,47 @@ func (s InvSquareGrad) Spike(x *graph.Node) *graph.Node { mustValidate(s); retur
 // Grad implements Function.
 func (s InvSquareGrad) Grad(x *graph.Node) *graph.Node {
 	mustValidate(s)
-	den := graph.OnePlus(graph.MulScalar(graph.Abs(x), s.alpha()))
+	den := graph.OnePlus(graph.MulScalar(graph.Abs(x), s.Alpha))
 	return graph.Reciprocal(graph.Square(den))
 }
 
-func (s InvSquareGrad) String() string { return fmt.Sprintf("InvSquareGrad(alpha=%g)", s.alpha()) }
+func (s InvSquareGrad) String() string { return fmt.Sprintf("InvSquareGrad(alpha=%g)", s.Alpha) }
 
-// ---- parameter defaults and validation ---------------------------------------------------------
-
-// orDefault returns v, or def when v is zero (the zero value of a field selects BrainPy's default).
-func orDefault(v, def float64) float64 {
-	if v == 0 {
-		return def
-	}
-	return v
-}
+// ---- parameter validation ------------------------------------------------------------------
 
 // param is one field of a surrogate, for validation messages.
 type param struct {
-	name     string
-	value    float64
-	fallback float64 // BrainPy's default, used when value is 0
+	name      string
+	value     float64
+	def       float64 // BrainPy's default
+	allowZero bool    // 0 is meaningful (MultiGaussianGrad's H)
 }
 
-// checkParams checks that every parameter is finite and not negative (0 selects the default).
-func checkParams(f fmt.Stringer, ps ...param) error {
+// checkParams checks that every parameter is finite and positive (or >= 0 with allowZero);
+// the error names the type, the field and BrainPy's default, and defaults, when set, the
+// function that returns all of them.
+func checkParams(typ, defaults string, ps ...param) error {
 	for _, p := range ps {
-		if math.IsNaN(p.value) || math.IsInf(p.value, 0) || p.value < 0 {
-			return fmt.Errorf("surrogate: %T.%s = %g is invalid: it must be a finite positive number "+
-				"(0 selects BrainPy's default %g)", f, p.name, p.value, p.fallback)
+		ok := p.value > 0 || (p.allowZero && p.value == 0)
+		if ok && !math.IsInf(p.value, 0) {
+			continue
 		}
+		want := "a positive finite number"
+		if p.allowZero {
+			want = "a finite number >= 0"
+		}
+		hint := fmt.Sprintf("%s{%s: %g}", typ, p.name, p.def)
+		if defaults != "" {
+			hint = "start from surrogate." + defaults
+		}
+		return fmt.Errorf("surrogate.%s: %s: want %s, got %g (BrainPy's default is %g: %s)", typ, p.name, want, p.value, p.def, hint)
 	}
 	return nil
 }
 
-// validator is implemented by every Function of this package.
-type validator interface{ Validate() error }
-
 // mustValidate panics with Validate's error; Spike and Grad call it while building the graph, so
 // a bad parameter fails at graph construction (an error from graph.Exec) rather than giving NaNs.
-func mustValidate(v validator) {
+func mustValidate(v Function) {
 	if err := v.Validate(); err != nil {
 		panic(err)
 	}

@@ -121,27 +121,27 @@ func slayerGrad(a float64) func(float64) float64 {
 }
 
 var cases = []refCase{
-	{surrogate.InvSquareGrad{}, []float64{2.475186257765897e-05, 9.802960494069208e-05, 0.0002687449610319806, 0.0014792899408284023, 0.25, 1.0, 0.25, 0.0014792899408284023, 0.00038446751249519417, 9.802960494069208e-05, 4.385772553835358e-05, 1.1037405768148255e-05}, invSquare(100), nil},
+	{surrogate.InvSquareGrad{Alpha: 100}, []float64{2.475186257765897e-05, 9.802960494069208e-05, 0.0002687449610319806, 0.0014792899408284023, 0.25, 1.0, 0.25, 0.0014792899408284023, 0.00038446751249519417, 9.802960494069208e-05, 4.385772553835358e-05, 1.1037405768148255e-05}, invSquare(100), nil},
 	{surrogate.InvSquareGrad{Alpha: 2}, []float64{0.04, 0.1111111111111111, 0.20661157024793386, 0.4444444444444444, 0.9611687812379854, 1.0, 0.9611687812379854, 0.4444444444444444, 0.25, 0.1111111111111111, 0.0625, 0.02040816326530612}, invSquare(2), nil},
-	{surrogate.Sigmoid{}, []float64{0.001340950683025897, 0.07065082485316447, 0.305019996207409, 0.7864477329659274, 0.9996001066424939, 1.0, 0.9996001066424939, 0.7864477329659274, 0.41997434161402647, 0.07065082485316443, 0.009866037165439724, 2.4576547405302974e-05}, sigmoidGrad(4), sigmoidPrim(4)},
+	{surrogate.Sigmoid{Alpha: 4}, []float64{0.001340950683025897, 0.07065082485316447, 0.305019996207409, 0.7864477329659274, 0.9996001066424939, 1.0, 0.9996001066424939, 0.7864477329659274, 0.41997434161402647, 0.07065082485316443, 0.009866037165439724, 2.4576547405302974e-05}, sigmoidGrad(4), sigmoidPrim(4)},
 	{surrogate.Sigmoid{Alpha: 1.5}, []float64{0.0677649895963682, 0.2237196781054993, 0.30825046101339515, 0.36211935187942856, 0.37497890704099035, 0.375, 0.3749789070409904, 0.3621193518794286, 0.3268424906427211, 0.2237196781054993, 0.12938691666384441, 0.016299344583337864}, sigmoidGrad(1.5), sigmoidPrim(1.5)},
-	{surrogate.Arctan{}, []float64{0.04599983417518762, 0.1442002195710005, 0.26479342672202727, 0.4331957678593997, 0.4998766603778183, 0.5, 0.4998766603778183, 0.4331957678593997, 0.30924322907941815, 0.1442002195710005, 0.07631662421979059, 0.021545585594007446}, arctanGrad(1), arctanPrim(1)},
+	{surrogate.Arctan{Alpha: 1}, []float64{0.04599983417518762, 0.1442002195710005, 0.26479342672202727, 0.4331957678593997, 0.4998766603778183, 0.5, 0.4998766603778183, 0.4331957678593997, 0.30924322907941815, 0.1442002195710005, 0.07631662421979059, 0.021545585594007446}, arctanGrad(1), arctanPrim(1)},
 	{surrogate.Arctan{Alpha: 3}, []float64{0.016698869581337393, 0.06463675678202234, 0.1667708138376319, 0.6281635575958372, 1.4966763891276433, 1.5, 1.4966763891276433, 0.6281635575958372, 0.22894987265937175, 0.06463675678202234, 0.02943203686931414, 0.007467907075520196}, arctanGrad(3), arctanPrim(3)},
-	{surrogate.PiecewiseQuadratic{}, []float64{0.0, 0.0, 0.64, 0.9375, 0.9999, 1.0, 0.9999, 0.9375, 0.75, 0.0, 0.0, 0.0}, pwQuadGrad(1), nil},
+	{surrogate.PiecewiseQuadratic{Alpha: 1}, []float64{0.0, 0.0, 0.64, 0.9375, 0.9999, 1.0, 0.9999, 0.9375, 0.75, 0.0, 0.0, 0.0}, pwQuadGrad(1), nil},
 	{surrogate.PiecewiseQuadratic{Alpha: 2}, []float64{0.0, 0.0, 0.0, 1.75, 1.9996, 2.0, 1.9996, 1.75, 1.0, 0.0, 0.0, 0.0}, pwQuadGrad(2), nil},
-	{surrogate.PiecewiseExp{}, []float64{0.06766764161830635, 0.18393972058572117, 0.2744058180470132, 0.38940039153570244, 0.49502491687458405, 0.5, 0.49502491687458405, 0.38940039153570244, 0.3032653298563167, 0.18393972058572117, 0.11156508007421491, 0.024893534183931972}, pwExpGrad(1), pwExpPrim(1)},
+	{surrogate.PiecewiseExp{Alpha: 1}, []float64{0.06766764161830635, 0.18393972058572117, 0.2744058180470132, 0.38940039153570244, 0.49502491687458405, 0.5, 0.49502491687458405, 0.38940039153570244, 0.3032653298563167, 0.18393972058572117, 0.11156508007421491, 0.024893534183931972}, pwExpGrad(1), pwExpPrim(1)},
 	{surrogate.PiecewiseExp{Alpha: 2.5}, []float64{0.008422433748856834, 0.1026062482798735, 0.27891270018553727, 0.6690767856487378, 1.2191373900354159, 1.25, 1.2191373900354159, 0.6690767856487378, 0.35813099607523763, 0.1026062482798735, 0.029397182320011383, 0.000691355462684792}, pwExpGrad(2.5), pwExpPrim(2.5)},
-	{surrogate.SoftSign{}, []float64{0.05555555555555555, 0.125, 0.19531249999999997, 0.32, 0.4901480247034604, 0.5, 0.4901480247034604, 0.32, 0.2222222222222222, 0.125, 0.08, 0.03125}, softSignGrad(1), softSignPrim(1)},
+	{surrogate.SoftSign{Alpha: 1}, []float64{0.05555555555555555, 0.125, 0.19531249999999997, 0.32, 0.4901480247034604, 0.5, 0.4901480247034604, 0.32, 0.2222222222222222, 0.125, 0.08, 0.03125}, softSignGrad(1), softSignPrim(1)},
 	{surrogate.SoftSign{Alpha: 4}, []float64{0.024691358024691357, 0.08, 0.17301038062283738, 0.5, 1.8491124260355027, 2.0, 1.8491124260355027, 0.5, 0.2222222222222222, 0.08, 0.04081632653061224, 0.011834319526627219}, softSignGrad(4), softSignPrim(4)},
-	{surrogate.ERF{}, []float64{0.010333492677046027, 0.20755374871029736, 0.3936217158571436, 0.5300070646880571, 0.5641331674102554, 0.5641895835477563, 0.5641331674102554, 0.5300070646880571, 0.4393912894677224, 0.20755374871029736, 0.05946514461181468, 6.962652597337393e-05}, erfGrad(1), erfPrim(1)},
+	{surrogate.ERF{Alpha: 1}, []float64{0.010333492677046027, 0.20755374871029736, 0.3936217158571436, 0.5300070646880571, 0.5641331674102554, 0.5641895835477563, 0.5641331674102554, 0.5300070646880571, 0.4393912894677224, 0.20755374871029736, 0.05946514461181468, 6.962652597337393e-05}, erfGrad(1), erfPrim(1)},
 	{surrogate.ERF{Alpha: 2}, []float64{1.2698234671866558e-07, 0.020666985354092053, 0.26734434700353915, 0.8787825789354448, 1.1279279056869729, 1.1283791670955126, 1.1279279056869729, 0.8787825789354448, 0.4151074974205947, 0.020666985354092053, 0.00013925305194674786, 2.617301239249265e-16}, erfGrad(2), erfPrim(2)},
-	{surrogate.ReluGrad{}, []float64{0.0, 0.0, 0.12, 0.22499999999999998, 0.297, 0.3, 0.297, 0.22499999999999998, 0.15, 0.0, 0.0, 0.0}, reluGrad(0.3, 1), nil},
+	{surrogate.ReluGradDefaults(), []float64{0.0, 0.0, 0.12, 0.22499999999999998, 0.297, 0.3, 0.297, 0.22499999999999998, 0.15, 0.0, 0.0, 0.0}, reluGrad(0.3, 1), nil},
 	{surrogate.ReluGrad{Alpha: 0.5, Width: 0.75}, []float64{0.0, 0.0, 0.07500000000000001, 0.25, 0.37, 0.375, 0.37, 0.25, 0.125, 0.0, 0.0, 0.0}, reluGrad(0.5, 0.75), nil},
-	{surrogate.GaussianGrad{}, []float64{0.24197072451914337, 0.3520653267642995, 0.38138781546052414, 0.3958376869447495, 0.3989372936540949, 0.3989422804014327, 0.3989372936540949, 0.3958376869447495, 0.3866681168028493, 0.3520653267642995, 0.30113743215480443, 0.12951759566589174}, gaussGrad(0.5, 0.5), nil},
+	{surrogate.GaussianGradDefaults(), []float64{0.24197072451914337, 0.3520653267642995, 0.38138781546052414, 0.3958376869447495, 0.3989372936540949, 0.3989422804014327, 0.3989372936540949, 0.3958376869447495, 0.3866681168028493, 0.3520653267642995, 0.30113743215480443, 0.12951759566589174}, gaussGrad(0.5, 0.5), nil},
 	{surrogate.GaussianGrad{Sigma: 2, Alpha: 1}, []float64{6.691511288244268e-05, 0.02699548325659403, 0.09709302749160649, 0.17603266338214976, 0.19943124996183306, 0.19947114020071635, 0.19943124996183306, 0.17603266338214976, 0.12098536225957168, 0.02699548325659403, 0.0022159242059690038, 3.037941424911643e-09}, gaussGrad(2, 1), nil},
-	{surrogate.MultiGaussianGrad{}, []float64{-0.015695525294735432, 0.04345198541851028, 0.20402079537663728, 0.38526943620241466, 0.439019995359842, 0.43911163665655056, 0.439019995359842, 0.38526943620241466, 0.25885819549465416, 0.04345198541851028, -0.012324155156654928, -0.012097757036843758}, multiGaussGrad(0.15, 6, 0.5, 0.5), nil},
+	{surrogate.MultiGaussianGradDefaults(), []float64{-0.015695525294735432, 0.04345198541851028, 0.20402079537663728, 0.38526943620241466, 0.439019995359842, 0.43911163665655056, 0.439019995359842, 0.38526943620241466, 0.25885819549465416, 0.04345198541851028, -0.012324155156654928, -0.012097757036843758}, multiGaussGrad(0.15, 6, 0.5, 0.5), nil},
 	{surrogate.MultiGaussianGrad{H: 0.3, S: 4, Sigma: 0.8, Scale: 1}, []float64{-0.031883082846230405, 0.2275486902252809, 0.41803306096461984, 0.5450940925495648, 0.5757306206400974, 0.5757809337517938, 0.5757306206400974, 0.5450940925495648, 0.46158628614067104, 0.2275486902252809, 0.04637406391674011, -0.04743443239226358}, multiGaussGrad(0.3, 4, 0.8, 1), nil},
-	{surrogate.SlayerGrad{}, []float64{0.1353352832366127, 0.36787944117144233, 0.5488116360940264, 0.7788007830714049, 0.9900498337491681, 1.0, 0.9900498337491681, 0.7788007830714049, 0.6065306597126334, 0.36787944117144233, 0.22313016014842982, 0.049787068367863944}, slayerGrad(1), nil},
+	{surrogate.SlayerGrad{Alpha: 1}, []float64{0.1353352832366127, 0.36787944117144233, 0.5488116360940264, 0.7788007830714049, 0.9900498337491681, 1.0, 0.9900498337491681, 0.7788007830714049, 0.6065306597126334, 0.36787944117144233, 0.22313016014842982, 0.049787068367863944}, slayerGrad(1), nil},
 	{surrogate.SlayerGrad{Alpha: 3}, []float64{0.0024787521766663585, 0.049787068367863944, 0.16529888822158656, 0.4723665527410147, 0.9704455335485082, 1.0, 0.9704455335485082, 0.4723665527410147, 0.22313016014842982, 0.049787068367863944, 0.011108996538242306, 0.00012340980408667956}, slayerGrad(3), nil},
 }
 
@@ -273,7 +273,7 @@ func TestGradient(t *testing.T) {
 func TestGradientMatrix(t *testing.T) {
 	x := tensors.FromFlatDataAndDimensions([]float32{-1, 0, 0.5, 2, -0.1, 0}, 2, 3)
 	out, err := graph.ExecOnce(bpgo.MustBackend(), func(x *graph.Node) *graph.Node {
-		return graph.Gradient(graph.ReduceAllSum(surrogate.ReluGrad{}.Spike(x)), x)[0]
+		return graph.Gradient(graph.ReduceAllSum(surrogate.ReluGradDefaults().Spike(x)), x)[0]
 	}, x)
 	if err != nil {
 		t.Fatal(err)
@@ -315,7 +315,7 @@ func TestFiniteDifference(t *testing.T) {
 func TestPiecewiseQuadraticQuirk(t *testing.T) {
 	x := []float64{0.5}
 	g := run(t, dtypes.Float64, func(x, _ *graph.Node) []*graph.Node {
-		return []*graph.Node{surrogate.PiecewiseQuadratic{}.Grad(x)}
+		return []*graph.Node{surrogate.PiecewiseQuadratic{Alpha: 1}.Grad(x)}
 	}, x, x)[0][0]
 	const h = 1e-6
 	fd := (pwQuadPrim(1)(0.5+h) - pwQuadPrim(1)(0.5-h)) / (2 * h)
@@ -331,7 +331,7 @@ func TestComparisonHeavisideHasZeroGradient(t *testing.T) {
 	for _, dt := range floatDTypes {
 		outs := run(t, dt, func(x, w *graph.Node) []*graph.Node {
 			plain := graph.ConvertDType(graph.GreaterOrEqual(x, graph.ZerosLike(x)), x.DType())
-			spike := surrogate.InvSquareGrad{}.Spike(x)
+			spike := surrogate.InvSquareGrad{Alpha: 100}.Spike(x)
 			return []*graph.Node{
 				plain, spike,
 				graph.Gradient(graph.ReduceAllSum(graph.Mul(w, plain)), x)[0],
@@ -354,22 +354,22 @@ func TestComparisonHeavisideHasZeroGradient(t *testing.T) {
 
 func TestString(t *testing.T) {
 	for f, want := range map[surrogate.Function]string{
-		surrogate.InvSquareGrad{}:                     "InvSquareGrad(alpha=100)",
-		surrogate.Sigmoid{}:                           "Sigmoid(alpha=4)",
-		surrogate.Arctan{Alpha: 2}:                    "Arctan(alpha=2)",
-		surrogate.PiecewiseQuadratic{}:                "PiecewiseQuadratic(alpha=1)",
-		surrogate.PiecewiseExp{}:                      "PiecewiseExp(alpha=1)",
-		surrogate.SoftSign{}:                          "SoftSign(alpha=1)",
-		surrogate.ERF{}:                               "ERF(alpha=1)",
-		surrogate.ReluGrad{}:                          "ReluGrad(alpha=0.3, width=1)",
-		surrogate.GaussianGrad{}:                      "GaussianGrad(sigma=0.5, alpha=0.5)",
-		surrogate.MultiGaussianGrad{}:                 "MultiGaussianGrad(h=0.15, s=6, sigma=0.5, scale=0.5)",
-		surrogate.MultiGaussianGrad{H: 0.2, Sigma: 1}: "MultiGaussianGrad(h=0.2, s=6, sigma=1, scale=0.5)",
-		surrogate.SlayerGrad{}:                        "SlayerGrad(alpha=1)",
-		surrogate.ReluGrad{Width: 2}:                  "ReluGrad(alpha=0.3, width=2)",
-		surrogate.GaussianGrad{Sigma: 1, Alpha: 0.25}: "GaussianGrad(sigma=1, alpha=0.25)",
-		surrogate.InvSquareGrad{Alpha: 10}:            "InvSquareGrad(alpha=10)",
-		surrogate.Sigmoid{Alpha: 0.5}:                 "Sigmoid(alpha=0.5)",
+		surrogate.InvSquareGrad{Alpha: 100}:                             "InvSquareGrad(alpha=100)",
+		surrogate.Sigmoid{Alpha: 4}:                                     "Sigmoid(alpha=4)",
+		surrogate.Arctan{Alpha: 2}:                                      "Arctan(alpha=2)",
+		surrogate.PiecewiseQuadratic{Alpha: 1}:                          "PiecewiseQuadratic(alpha=1)",
+		surrogate.PiecewiseExp{Alpha: 1}:                                "PiecewiseExp(alpha=1)",
+		surrogate.SoftSign{Alpha: 1}:                                    "SoftSign(alpha=1)",
+		surrogate.ERF{Alpha: 1}:                                         "ERF(alpha=1)",
+		surrogate.ReluGradDefaults():                                    "ReluGrad(alpha=0.3, width=1)",
+		surrogate.GaussianGradDefaults():                                "GaussianGrad(sigma=0.5, alpha=0.5)",
+		surrogate.MultiGaussianGradDefaults():                           "MultiGaussianGrad(h=0.15, s=6, sigma=0.5, scale=0.5)",
+		surrogate.MultiGaussianGrad{H: 0.2, S: 6, Sigma: 1, Scale: 0.5}: "MultiGaussianGrad(h=0.2, s=6, sigma=1, scale=0.5)",
+		surrogate.SlayerGrad{Alpha: 1}:                                  "SlayerGrad(alpha=1)",
+		surrogate.ReluGrad{Alpha: 0.3, Width: 2}:                        "ReluGrad(alpha=0.3, width=2)",
+		surrogate.GaussianGrad{Sigma: 1, Alpha: 0.25}:                   "GaussianGrad(sigma=1, alpha=0.25)",
+		surrogate.InvSquareGrad{Alpha: 10}:                              "InvSquareGrad(alpha=10)",
+		surrogate.Sigmoid{Alpha: 0.5}:                                   "Sigmoid(alpha=0.5)",
 	} {
 		if got := f.String(); got != want {
 			t.Errorf("String() = %q, want %q", got, want)
@@ -379,13 +379,13 @@ func TestString(t *testing.T) {
 
 func TestByName(t *testing.T) {
 	for name, want := range map[string]surrogate.Function{
-		"inv_square_grad": surrogate.InvSquareGrad{}, "relu_grad": surrogate.ReluGrad{},
-		"sigmoid": surrogate.Sigmoid{}, "arctan": surrogate.Arctan{},
-		"piecewise_quadratic": surrogate.PiecewiseQuadratic{}, "piecewise_exp": surrogate.PiecewiseExp{},
-		"soft_sign": surrogate.SoftSign{}, "erf": surrogate.ERF{}, "gaussian_grad": surrogate.GaussianGrad{},
-		"multi_gaussian_grad": surrogate.MultiGaussianGrad{}, "slayer_grad": surrogate.SlayerGrad{},
-		"InvSquareGrad": surrogate.InvSquareGrad{}, "ReluGrad": surrogate.ReluGrad{},
-		"SoftSign": surrogate.SoftSign{}, "ERF": surrogate.ERF{}, "MultiGaussianGrad": surrogate.MultiGaussianGrad{},
+		"inv_square_grad": surrogate.InvSquareGrad{Alpha: 100}, "relu_grad": surrogate.ReluGradDefaults(),
+		"sigmoid": surrogate.Sigmoid{Alpha: 4}, "arctan": surrogate.Arctan{Alpha: 1},
+		"piecewise_quadratic": surrogate.PiecewiseQuadratic{Alpha: 1}, "piecewise_exp": surrogate.PiecewiseExp{Alpha: 1},
+		"soft_sign": surrogate.SoftSign{Alpha: 1}, "erf": surrogate.ERF{Alpha: 1}, "gaussian_grad": surrogate.GaussianGradDefaults(),
+		"multi_gaussian_grad": surrogate.MultiGaussianGradDefaults(), "slayer_grad": surrogate.SlayerGrad{Alpha: 1},
+		"InvSquareGrad": surrogate.InvSquareGrad{Alpha: 100}, "ReluGrad": surrogate.ReluGradDefaults(),
+		"SoftSign": surrogate.SoftSign{Alpha: 1}, "ERF": surrogate.ERF{Alpha: 1}, "MultiGaussianGrad": surrogate.MultiGaussianGradDefaults(),
 	} {
 		got, err := surrogate.ByName(name)
 		if err != nil || got != want {
@@ -409,7 +409,7 @@ func TestByName(t *testing.T) {
 	}
 }
 
-// TestInvalidParameters: a negative, NaN or infinite parameter is reported by Validate, and
+// TestInvalidParameters: a zero, negative, NaN or infinite parameter is reported by Validate, and
 // Spike and Grad panic with the same message while the graph is built (graph.Exec returns it).
 func TestInvalidParameters(t *testing.T) {
 	bad := []struct {
@@ -417,23 +417,28 @@ func TestInvalidParameters(t *testing.T) {
 		field string
 	}{
 		{surrogate.InvSquareGrad{Alpha: -1}, "Alpha"},
+		{surrogate.InvSquareGrad{}, "Alpha"},
+		{surrogate.Sigmoid{}, "Alpha"},
+		{surrogate.ReluGrad{Alpha: 0.3}, "Width"},
+		{surrogate.GaussianGrad{Sigma: 0.5}, "Alpha"},
+		{surrogate.MultiGaussianGrad{H: 0.15, S: 6, Sigma: 0.5}, "Scale"},
 		{surrogate.Sigmoid{Alpha: -4}, "Alpha"},
 		{surrogate.Arctan{Alpha: math.NaN()}, "Alpha"},
 		{surrogate.PiecewiseQuadratic{Alpha: math.Inf(1)}, "Alpha"},
 		{surrogate.PiecewiseExp{Alpha: -1}, "Alpha"},
 		{surrogate.SoftSign{Alpha: -1}, "Alpha"},
 		{surrogate.ERF{Alpha: -1}, "Alpha"},
-		{surrogate.ReluGrad{Width: -1}, "Width"},
-		{surrogate.ReluGrad{Alpha: -0.3}, "Alpha"},
-		{surrogate.GaussianGrad{Sigma: -0.5}, "Sigma"},
-		{surrogate.MultiGaussianGrad{Scale: -1}, "Scale"},
-		{surrogate.MultiGaussianGrad{S: math.Inf(-1)}, "S "},
+		{surrogate.ReluGrad{Alpha: 0.3, Width: -1}, "Width"},
+		{surrogate.ReluGrad{Alpha: -0.3, Width: 1}, "Alpha"},
+		{surrogate.GaussianGrad{Sigma: -0.5, Alpha: 0.5}, "Sigma"},
+		{surrogate.MultiGaussianGrad{S: 6, Sigma: 0.5, Scale: -1}, "Scale"},
+		{surrogate.MultiGaussianGrad{S: math.Inf(-1), Sigma: 0.5, Scale: 0.5}, "S:"},
+		{surrogate.MultiGaussianGrad{H: -0.1, S: 6, Sigma: 0.5, Scale: 0.5}, "H"},
 		{surrogate.SlayerGrad{Alpha: -2}, "Alpha"},
 	}
-	type validator interface{ Validate() error }
 	for _, b := range bad {
-		err := b.f.(validator).Validate()
-		if err == nil || !strings.Contains(err.Error(), "."+b.field) || !strings.Contains(err.Error(), "default") {
+		err := b.f.Validate()
+		if err == nil || !strings.Contains(err.Error(), ": "+b.field) || !strings.Contains(err.Error(), "BrainPy's default") {
 			t.Errorf("%#v.Validate() = %v, want an error naming %s", b.f, err, b.field)
 			continue
 		}
@@ -445,14 +450,22 @@ func TestInvalidParameters(t *testing.T) {
 		}
 	}
 	for _, c := range cases {
-		if err := c.f.(validator).Validate(); err != nil {
+		if err := c.f.Validate(); err != nil {
 			t.Errorf("%s.Validate() = %v", c.f, err)
 		}
+	}
+	// MultiGaussianGrad's H may be 0 (no side Gaussians): the central Gaussian alone.
+	if err := (surrogate.MultiGaussianGrad{S: 6, Sigma: 0.5, Scale: 0.5}).Validate(); err != nil {
+		t.Errorf("MultiGaussianGrad with H 0: %v", err)
+	}
+	err := surrogate.ReluGrad{Alpha: 0.3}.Validate()
+	if want := "surrogate.ReluGrad: Width: want a positive finite number, got 0 (BrainPy's default is 1: start from surrogate.ReluGradDefaults())"; err == nil || err.Error() != want {
+		t.Errorf("ReluGrad{Alpha: 0.3}.Validate() = %v, want %q", err, want)
 	}
 }
 
 func TestIntegerInputPanics(t *testing.T) {
-	_, err := graph.ExecOnce(bpgo.MustBackend(), surrogate.Sigmoid{}.Spike, []int32{0, 1})
+	_, err := graph.ExecOnce(bpgo.MustBackend(), surrogate.Sigmoid{Alpha: 4}.Spike, []int32{0, 1})
 	if err == nil || !strings.Contains(err.Error(), "float") {
 		t.Errorf("Spike on int32: err = %v, want a float dtype error", err)
 	}

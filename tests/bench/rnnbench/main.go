@@ -168,8 +168,10 @@ func rnn(epochs, batches, batch, chunk int) error {
 		return err
 	}
 	model := &integrator{RNN: cell, Out: out}
-	lr := optim.Must(optim.ExponentialDecay(0.025, 1, 0.99975))
-	opt, err := optim.NewAdam(optim.AdamOptions{LR: lr, Eps: 0.1})
+	lr := optim.ExponentialDecay{LR: 0.025, DecaySteps: 1, DecayRate: 0.99975}
+	o := optim.AdamDefaults()
+	o.Eps = 0.1
+	opt, err := optim.NewAdam(lr, o)
 	if err != nil {
 		return err
 	}
@@ -242,7 +244,7 @@ func alif(steps, T, batch, chunk int) error {
 	if err != nil {
 		return err
 	}
-	opt, err := optim.NewAdam(optim.AdamOptions{LR: optim.Must(optim.Constant(0.01))})
+	opt, err := optim.NewAdam(optim.Constant(0.01), optim.AdamDefaults())
 	if err != nil {
 		return err
 	}
@@ -279,7 +281,9 @@ func newSpiking(numIn, numRec, numOut int) (*spiking, error) {
 	bpgo.SetMode(bpgo.TrainingMode)
 	defer bpgo.SetMode(bpgo.DefaultMode)
 	w := models.DenseOptions{WInit: initializers.KaimingNormal{Scale: 20}}
-	r, err := models.NewLif(numRec, models.LifOptions{Tau: 10, VReset: models.Zero, VTh: 1})
+	lo := models.LifDefaults()
+	lo.VReset, lo.VTh = 0, 1
+	r, err := models.NewLif(numRec, lo)
 	if err != nil {
 		return nil, err
 	}
@@ -334,7 +338,7 @@ func snn(epochs, chunk int) error {
 	if err != nil {
 		return err
 	}
-	opt, err := optim.NewAdam(optim.AdamOptions{LR: optim.Must(optim.Constant(4e-3))})
+	opt, err := optim.NewAdam(optim.Constant(4e-3), optim.AdamDefaults())
 	if err != nil {
 		return err
 	}
@@ -380,8 +384,10 @@ func newEligSNN() (*eligSNN, error) {
 			betas[i] = b2
 		}
 	}
-	r, err := models.NewALIFBellec2020(100, models.ALIFOptions{VRest: models.Zero, TauRef: 5, VTh: 0.6, TauA: 2000, Tau: 20,
-		Betas: betas, VInit: initializers.Zero{}, AInit: initializers.Zero{}, NoInputVar: true})
+	ao := models.ALIFDefaults()
+	ao.VRest, ao.VTh, ao.TauRef, ao.Betas = 0, 0.6, 5, betas
+	ao.VInit, ao.AInit, ao.NoInputVar = initializers.Zero{}, initializers.Zero{}, true
+	r, err := models.NewALIFBellec2020(100, ao)
 	if err != nil {
 		return nil, err
 	}
@@ -390,7 +396,7 @@ func newEligSNN() (*eligSNN, error) {
 		return nil, err
 	}
 	dense := func(in, out int, scale float64) (*models.Dense, error) {
-		d, err := models.NewDense(in, out, models.DenseOptions{WInit: initializers.KaimingNormal{}, NoBias: true})
+		d, err := models.NewDense(in, out, models.DenseOptions{WInit: initializers.KaimingNormal{Scale: 2}, NoBias: true})
 		if err != nil {
 			return nil, err
 		}
@@ -442,7 +448,7 @@ func eprop(steps, T, batch, chunk int) error {
 	if err != nil {
 		return err
 	}
-	opt, err := optim.NewAdam(optim.AdamOptions{LR: optim.Must(optim.Constant(0.01))})
+	opt, err := optim.NewAdam(optim.Constant(0.01), optim.AdamDefaults())
 	if err != nil {
 		return err
 	}
