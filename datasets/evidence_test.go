@@ -183,6 +183,28 @@ func TestEvidenceRates(t *testing.T) {
 	}
 }
 
+// TestEvidenceHighRates covers the gap sampler's edges: rate 1 fires every entry, and a high
+// rate keeps its mean.
+func TestEvidenceHighRates(t *testing.T) {
+	o := datasets.EvidenceDefaults()
+	o.Batch, o.F0 = 8, 1
+	b := newEvidence(t, o).Batch(0, 0)
+	g := datasets.EvidenceGroups{Recall: [2]int{20, 30}, Background: [2]int{30, 40}}
+	if r := b.Rate(b.RecallStart, o.SeqLen, g.Recall[0], g.Recall[1]); r != 1 {
+		t.Errorf("F0 = 1: recall rate %v, want 1", r)
+	}
+	on := b.CueOnsets[3]
+	if r := b.Rate(on, on+o.CueDuration, 0, 20); r != 0.5 {
+		t.Errorf("F0 = 1: cue 3 fills %v of the left+right block, want exactly half", r)
+	}
+	o.F0 = 0.6
+	b = newEvidence(t, o).Batch(0, 0)
+	n := o.Batch * o.SeqLen * 10
+	if r, se := b.Rate(0, o.SeqLen, g.Background[0], g.Background[1]), math.Sqrt(0.15*0.85/float64(n)); math.Abs(r-0.15) > 5*se {
+		t.Errorf("F0 = 0.6: background rate %v, want 0.15", r)
+	}
+}
+
 func TestEvidenceReproducible(t *testing.T) {
 	o := datasets.EvidenceDefaults()
 	o.Batch, o.BatchesPerEpoch, o.Seed = 3, 2, 42
@@ -240,5 +262,16 @@ func TestEvidenceErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.HasPrefix(err.Error(), "datasets.NewEvidenceAccumulation: ") {
 			t.Errorf("options %+v: error %v, want one naming %s", o, err, c.want)
 		}
+	}
+}
+
+// BenchmarkEvidenceBatch times one seed-sized batch (128 × 2250 × 40).
+func BenchmarkEvidenceBatch(b *testing.B) {
+	e, err := datasets.NewEvidenceAccumulation(datasets.EvidenceDefaults())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; b.Loop(); i++ {
+		e.Batch(0, i)
 	}
 }
