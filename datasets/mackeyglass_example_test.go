@@ -21,5 +21,5 @@ func ExampleMackeyGlassEq() {
 	fmt.Printf("t=%.0f x=%.4f x(t-17)=%.4f\n", m.Ts[0], m.Xs[0], m.XTaus[0])
 	// Output:
 	// 1000 points, spacing 1 history 171
-	// t=1 x=1.1161 x(t-17)=1.1818
+	// t=1 x=1.1167 x(t-17)=1.1818
 }

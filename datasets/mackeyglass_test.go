@@ -104,6 +104,53 @@ func TestMackeyGlassReservoirPyHandComputed(t *testing.T) {
 	closeSlices(t, "ts", m.Ts, []float64{0, 1, 2, 3, 4, 5}, 0)
 }
 
+// TestMackeyGlassMatchesBrainPy compares with BrainPy 2.4.3 / brainpy_datasets 0.0.0.6: the
+// construction of bd.chaos.MackeyGlassEq (x64, XLA CPU) with the history 1.2 + 0.1·sin(j)
+// written into its TimeDelay instead of the random one. The tau-17 run crosses the
+// clamped-slot steps (every 171st); a wrapped ring would leave BrainPy's series at step 170.
+func TestMackeyGlassMatchesBrainPy(t *testing.T) {
+	type pt struct{ x, xtau float64 }
+	for _, c := range []struct {
+		name     string
+		duration float64
+		opts     datasets.MackeyGlassOptions
+		tol      float64
+		want     map[int]pt
+	}{
+		{"tau 17, dt 0.1", 300, func() datasets.MackeyGlassOptions {
+			o := datasets.MackeyGlassReservoirPyDefaults()
+			o.Convention, o.Dt = datasets.MackeyGlassBrainPy, 0.1
+			return o
+		}(), 1e-12, map[int]pt{
+			0:    {1.1902261176526918, 1.2841470984807897},
+			169:  {0.5181787394116999, 1.234664945549703},
+			170:  {0.5156842737712657, 1.1902261176526918},
+			171:  {0.5142762015928632, 1.1802512284844477},
+			999:  {0.9033284736761897, 1.168857173705363},
+			2999: {1.1359864581163475, 1.0807424452894077},
+		}},
+		{"defaults (tau 2, n 9.65)", 20, datasets.MackeyGlassDefaults(), 1e-11, map[int]pt{
+			0:   {1.1080175876543137, 1.2841470984807897},
+			19:  {0.4960201687384001, 1.2912945250727628},
+			20:  {0.4680379785814793, 1.1080175876543137},
+			21:  {0.48588281290616175, 1.0219684094740689},
+			199: {0.6114878923445307, 0.9550302934853779},
+		}},
+	} {
+		o := c.opts
+		o.History = make([]float64, int(math.Ceil(o.Tau/o.Dt))+1)
+		for j := range o.History {
+			o.History[j] = 1.2 + 0.1*math.Sin(float64(j))
+		}
+		m := mustMG(t, c.duration, o)
+		for i, w := range c.want {
+			if math.Abs(m.Xs[i]-w.x) > c.tol || math.Abs(m.XTaus[i]-w.xtau) > c.tol {
+				t.Errorf("%s: step %d = (%.17g, %.17g), want BrainPy's (%.17g, %.17g)", c.name, i, m.Xs[i], m.XTaus[i], w.x, w.xtau)
+			}
+		}
+	}
+}
+
 func closeSlices(t *testing.T, what string, got, want []float64, tol float64) {
 	t.Helper()
 	if len(got) != len(want) {
