@@ -85,6 +85,38 @@ func TestReservoirHandComputed(t *testing.T) {
 	}
 }
 
+// TestReservoirMatchesBrainPy: the same weights and inputs as TestReservoirHandComputed (leak
+// 0.3), run through BrainPy 2.4.3's bp.dnn.Reservoir (x64, batching mode, bias 7), outputs
+// (B, T, H) printed with repr.
+func TestReservoirMatchesBrainPy(t *testing.T) {
+	x64(t)
+	want := map[string][]float64{
+		models.ReservoirInternal: {0.01797843105874305, -0.008997300971646045, -0.03582818956031576,
+			0.020417738053878212, -0.015622014760863393, -0.04895334701322264, 0.015423685407063943,
+			-0.016593375072060212, -0.04226172116493971, -4.996003610813204e-19, 0.008997300971646043,
+			0.01797843105874305, -0.005326340605712218, 0.024109831468498183, 0.05080415525905125,
+			-0.013166343263851141, 0.0461697190657029, 0.09606470388607788},
+		models.ReservoirExternal: {0.017998056251909363, -0.008999757007872942, -0.03598445605792984,
+			0.020412577789040518, -0.015641918165289714, -0.04908820543635368, 0.01540785037502854,
+			-0.016620730086558705, -0.04234456265606981, -4.996003610813204e-19, 0.008999757007872942,
+			0.017998056251909363, -0.005325120954091761, 0.024129937277648884, 0.05098421944216554,
+			-0.013151763912326567, 0.04626316724032133, 0.09674385015244619},
+	}
+	win, wrec := vals(cNI*cH, 1), vals(cH*cH, 2)
+	for i := range wrec {
+		wrec[i] *= 0.5
+	}
+	for typ, w := range want {
+		o := models.ReservoirDefaults()
+		o.ActivationType, o.BInit = typ, initializers.Constant{Value: 7}
+		r := newReservoir(t, cNI, cH, o)
+		setVar(t, r.Win, win)
+		setVar(t, r.Wrec, wrec)
+		got := runReset(t, &reservoirOnly{r}, tensorOf(t, vals(cB*cT*cNI, 3), cB, cT, cNI), 2)
+		closeTo(t, "BrainPy "+typ, got, w, 1e-15) // last-bit differences (operation order)
+	}
+}
+
 // gelfandRadius estimates the spectral radius as ‖W^(2^k)‖_F^(1/2^k) by repeated squaring
 // (Gelfand's formula), independently of any eigenvalue routine.
 func gelfandRadius(w []float64, n, k int) float64 {
