@@ -91,8 +91,9 @@ type EvidenceBatch struct {
 // background group fires at F0/4 throughout; every other entry is silent. Spikes are drawn
 // independently per step and channel with the given rate. The label is the majority side.
 //
-// Batches are generated on demand from (Seed, epoch, batch index), so any batch can be
-// regenerated without holding an epoch in memory. The numbers differ from the seed's, which
+// By default a batch shares one draw of cue uniforms between its trials, as the seed does (see
+// EvidenceOptions.PerSampleCues). Batches are generated on demand from (Seed, epoch, batch
+// index), so any batch can be regenerated without holding an epoch in memory. The numbers differ from the seed's, which
 // come from NumPy's global generator; the distributions are the same.
 type EvidenceAccumulation struct {
 	opts   EvidenceOptions
@@ -171,7 +172,8 @@ func (e *EvidenceAccumulation) Epoch(epoch int) iter.Seq2[int, *EvidenceBatch] {
 }
 
 // NextEpoch yields the batches of the next epoch (0, then 1, …) each time it is called, like
-// the seed's data callable that a trainer calls once per epoch.
+// the seed's data callable that a trainer calls once per epoch. It advances a counter, so it is
+// not safe for concurrent use; Epoch and Batch are.
 func (e *EvidenceAccumulation) NextEpoch() iter.Seq2[int, *EvidenceBatch] {
 	ep := e.next
 	e.next++
