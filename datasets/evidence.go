@@ -31,15 +31,16 @@ type EvidenceOptions struct {
 	// F0 is the spike probability per step of an active cue or recall channel (seed: 40 Hz at
 	// dt = 1 ms, 0.04); background channels fire at F0/4 throughout.
 	F0 float64
-	// Prob is the probability of a left cue in a trial of the "mostly left" kind; each trial is
-	// "mostly left" (left with probability Prob) or "mostly right" (left with 1 − Prob) with
-	// equal chance (seed: 0.3).
+	// Prob sets the two kinds of trial: with equal chance, each cue of a trial is left with
+	// probability Prob, or each is left with probability 1 − Prob (seed: 0.3, so a trial's
+	// cues go 70/30 one way or the other).
 	Prob float64
 	// PerSampleCues draws each trial's cues independently. The default (false) reproduces the
-	// seed's generator, which draws one vector of Cues uniforms per batch: a batch then holds
-	// at most two cue sequences, one per trial kind, and the right-cue set of the
-	// mostly-left sequence is contained in that of the mostly-right one. That is what the
-	// seed trains on; PerSampleCues is the task as the paper describes it.
+	// seed's generator, which draws one vector of Cues uniforms U_k per batch and sets cue k
+	// of a trial right when U_k > its LeftProb: a batch then holds at most two cue sequences,
+	// one per trial kind, the right cues of the LeftProb-0.7 sequence being a subset of those
+	// of the LeftProb-0.3 one (seed's Prob). That is what the seed trains on; PerSampleCues
+	// is the task as the paper describes it.
 	PerSampleCues bool
 	// Float64 returns the spikes as float64 (Batch.Float64) instead of float32 (Batch.Float32).
 	Float64 bool
