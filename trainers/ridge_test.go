@@ -97,6 +97,30 @@ func TestRidgeRecoversLinearMap(t *testing.T) {
 	}
 }
 
+// TestRidgeChunkShorterThanFeatures: chunks with fewer steps than features (an echo-state
+// network's 400 units in chunks of 100 steps) give the same fit as one long chunk.
+func TestRidgeChunkShorterThanFeatures(t *testing.T) {
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	x, y, _, _ := linearData(t, 31, false)
+	var ws [][]float64
+	for _, chunk := range []int{100, 2, 1} {
+		m := newReadout(t, models.DenseOptions{})
+		tr := bpgo.Must1(trainers.NewRidge(m, trainers.RidgeOptions{Alpha: 1e-3, Chunk: chunk}))
+		if _, err := tr.Fit(x, y); err != nil {
+			t.Fatalf("chunk %d: %v", chunk, err)
+		}
+		ws = append(ws, append(m.O.W.Float64s(), m.O.B.Float64s()...))
+	}
+	for c := 1; c < len(ws); c++ {
+		for i := range ws[0] {
+			if math.Abs(ws[c][i]-ws[0][i]) > 1e-12 {
+				t.Fatalf("chunked fit %d differs at %d: %v vs %v", c, i, ws[c][i], ws[0][i])
+			}
+		}
+	}
+}
+
 // TestRidgeRegularisesBias: one constant feature x = 1, target 2, no-bias vs bias. With bias
 // the system is [1 1; 1 1]·w = [2 2]·n plus alpha on both: the bias row is regularised too, so
 // W and b split the value equally: w = b = 2n/(2n + alpha).
