@@ -105,6 +105,13 @@ func (c *Context) Record(key any, n *graph.Node) {
 	}
 }
 
+// Recorded returns what a module recorded with Record under key at this step, and whether it
+// did; a StepHook reads, for example, its readout's recorded input through it.
+func (c *Context) Recorded(key any) (*graph.Node, bool) {
+	n, ok := c.records[key]
+	return n, ok
+}
+
 // Const returns a scalar constant of the model's float type.
 func (c *Context) Const(x float64) *graph.Node { return graph.Scalar(c.g, c.dtype, x) }
 

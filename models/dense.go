@@ -122,3 +122,9 @@ func matmulLast(x, w *graph.Node) *graph.Node {
 	y := graph.MatMul(graph.Reshape(x, n, dims[len(dims)-1]), w)
 	return graph.Reshape(y, append(append([]int{}, lead...), w.Shape().Dimensions[1])...)
 }
+
+// InSize is the number of inputs (num_in).
+func (d *Dense) InSize() int { return d.NumIn }
+
+// OutSize is the number of outputs (num_out).
+func (d *Dense) OutSize() int { return d.NumOut }

@@ -224,3 +224,12 @@ func (n *NVAR) FeatureNames(forPlot bool) []string {
 	}
 	return names
 }
+
+// InSize is the number of inputs (num_in).
+func (n *NVAR) InSize() int { return n.NumIn }
+
+// OutSize is the number of features (NumOut).
+func (n *NVAR) OutSize() int { return n.numOut }
+
+// Recurrent marks the NVAR as a recurrent node (its delay buffer; a self-loop in a node graph).
+func (n *NVAR) Recurrent() bool { return true }

@@ -25,10 +25,8 @@ const (
 // bp.nn.Reservoir, seed 001) or ReservoirDefaults243 (2.4.3's bp.dnn.Reservoir) and change
 // fields; every field is used as given.
 //
-// BrainPy's noise options (noise_in/noise_ff, noise_rec, noise_type) are not offered: they
-// need random numbers drawn inside the compiled step, which bpgo does not provide yet. (As
-// coded in BrainPy, noise_rec adds the constant −noise_rec, and noise_type is ignored.)
-// Feedback inputs (2.1.12's fb_initializer, fb_connectivity) are not offered either.
+// BrainPy's noise options (noise_in/noise_ff, noise_rec, noise_fb, noise_type) are not offered.
+// (As coded in BrainPy, noise_rec adds the constant −noise_rec, and noise_type is ignored.)
 type ReservoirOptions struct {
 	// LeakyRate a in [0, 1] mixes the old state and the new activity: (1−a)·h + a·act(u).
 	LeakyRate float64
@@ -53,6 +51,14 @@ type ReservoirOptions struct {
 	// SpectralRadius (BrainPy's spectral_radius=...; false is its None).
 	UseSpectralRadius bool
 	SpectralRadius    float64
+	// NumFeedback > 0 gives the reservoir feedback weights Wfb (NumFeedback, num_out) for the
+	// output of a later node fed back into it (2.1.12's feedback input, a models.Network
+	// Feedback edge): u += fb @ Wfb. 0 means no feedback input.
+	NumFeedback int
+	// WfbInit draws Wfb (2.1.12's fb_initializer, N(0, 0.1²)); used only with NumFeedback > 0.
+	WfbInit initializers.Initializer
+	// FbConnectivity in [0, 1] is the fraction of Wfb entries kept (fb_connectivity, 0.1).
+	FbConnectivity float64
 	// Mode: TrainingMode makes Win, Wrec and the bias trainable (BrainPy 2.4.3's TrainVars;
 	// 2.1.12's trainable=True); BatchingMode keeps them fixed; DefaultMode means the global
 	// mode (bpgo.SetMode).
@@ -68,6 +74,7 @@ func ReservoirDefaults() ReservoirOptions {
 		LeakyRate: 0.3, Activation: "tanh", ActivationType: ReservoirInternal,
 		WinInit: initializers.Normal{Scale: 0.1}, WrecInit: initializers.Normal{Scale: 0.1},
 		BInit: initializers.Zero{}, InConnectivity: 0.1, RecConnectivity: 0.1,
+		WfbInit: initializers.Normal{Scale: 0.1}, FbConnectivity: 0.1,
 		Mode: bpgo.BatchingMode,
 	}
 }
@@ -93,7 +100,7 @@ func ReservoirDefaults243() ReservoirOptions {
 // Construction follows BrainPy's draw order from one generator (bpgo.NewRNG, so the global
 // seed): Win, then its connectivity mask, then Wrec, then its mask, then the rescaling to the
 // spectral radius (computed on the host from the masked matrix's complex eigenvalues), then
-// the bias. The numbers differ from BrainPy's (other generators), the distributions do not.
+// the bias, then (with NumFeedback > 0) Wfb and its mask. The numbers differ from BrainPy's (other generators), the distributions do not.
 // BrainPy's comp_type='sparse' stores only the kept entries and computes the same values;
 // here the masked matrices are dense.
 //
@@ -108,6 +115,8 @@ type Reservoir struct {
 	Bias *bpgo.Variable
 	// State is the reservoir state (batch, num_out).
 	State *bpgo.Variable
+	// Wfb is the feedback weight (NumFeedback, num_out); nil without feedback.
+	Wfb *bpgo.Variable
 
 	leakyRate float64
 	act       Activation
@@ -143,13 +152,19 @@ func NewReservoir(numIn, numOut int, o ReservoirOptions) (*Reservoir, error) {
 	for _, f := range []struct {
 		name string
 		v    float64
-	}{{"InConnectivity", o.InConnectivity}, {"RecConnectivity", o.RecConnectivity}} {
+	}{{"InConnectivity", o.InConnectivity}, {"RecConnectivity", o.RecConnectivity}, {"FbConnectivity", o.FbConnectivity}} {
 		if !(f.v >= 0 && f.v <= 1) {
 			return nil, fmt.Errorf("%s: ReservoirOptions.%s: want a fraction in [0, 1], got %v", fn, f.name, f.v)
 		}
 	}
 	if o.UseSpectralRadius && (math.IsNaN(o.SpectralRadius) || math.IsInf(o.SpectralRadius, 0)) {
 		return nil, fmt.Errorf("%s: ReservoirOptions.SpectralRadius: want a finite number, got %v", fn, o.SpectralRadius)
+	}
+	if o.NumFeedback < 0 {
+		return nil, fmt.Errorf("%s: ReservoirOptions.NumFeedback: want >= 0 (0: no feedback input), got %d", fn, o.NumFeedback)
+	}
+	if o.NumFeedback > 0 && o.WfbInit == nil {
+		return nil, fmt.Errorf("%s: ReservoirOptions.WfbInit is nil but NumFeedback is %d: start from models.ReservoirDefaults()", fn, o.NumFeedback)
 	}
 	mode, err := bpgo.ResolveMode(o.Mode)
 	if err != nil {
@@ -221,9 +236,35 @@ func NewReservoir(numIn, numOut int, o ReservoirOptions) (*Reservoir, error) {
 			return nil, err
 		}
 	}
+	if o.NumFeedback > 0 {
+		wfb, err := masked("WfbInit", o.WfbInit, o.FbConnectivity, o.NumFeedback, numOut)
+		if err != nil {
+			return nil, err
+		}
+		if r.Wfb, err = param(wfb, o.NumFeedback, numOut); err != nil {
+			return nil, err
+		}
+	}
 	r.State = bpgo.NewState(bpgo.Zeros(1, numOut), 0)
 	return r, nil
 }
+
+// InSize is the number of inputs (num_in).
+func (r *Reservoir) InSize() int { return r.NumIn }
+
+// OutSize is the number of units (num_out).
+func (r *Reservoir) OutSize() int { return r.NumOut }
+
+// FeedbackSize is the size of the feedback input (ReservoirOptions.NumFeedback; 0: none).
+func (r *Reservoir) FeedbackSize() int {
+	if r.Wfb == nil {
+		return 0
+	}
+	return r.Wfb.Shape().Dimensions[0]
+}
+
+// Recurrent marks the reservoir as a recurrent node (a self-loop in a node graph).
+func (r *Reservoir) Recurrent() bool { return true }
 
 // SpectralRadius returns the largest modulus of the (complex) eigenvalues of the n×n
 // row-major matrix w, computed in float64 with gonum.
@@ -264,6 +305,15 @@ func (r *Reservoir) ResetState(batch int) {
 
 // Update advances the state by one step for x (batch, num_in) and returns it (batch, num_out).
 func (r *Reservoir) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
+	if r.Wfb != nil {
+		panic(fmt.Sprintf("models.Reservoir: the reservoir has a feedback input of size %d: run it in a models.Network with a Feedback edge into it (or call UpdateFeedback)", r.FeedbackSize()))
+	}
+	return r.UpdateFeedback(ctx, x, nil)
+}
+
+// UpdateFeedback is Update with the feedback input fb (batch, NumFeedback) added through Wfb:
+// u = x @ Win + fb @ Wfb + h @ Wrec. fb must be nil exactly when the reservoir has no feedback.
+func (r *Reservoir) UpdateFeedback(ctx *bpgo.Context, x, fb *graph.Node) *graph.Node {
 	if x.Rank() != 2 || x.Shape().Dimensions[1] != r.NumIn {
 		panic(fmt.Sprintf("models.Reservoir: input shape %s, want (batch, %d)", x.Shape(), r.NumIn))
 	}
@@ -271,7 +321,19 @@ func (r *Reservoir) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
 	if hb, xb := h.Shape().Dimensions[0], x.Shape().Dimensions[0]; hb != xb {
 		panic(fmt.Sprintf("models.Reservoir: input batch size %d but the state has batch size %d: reset the state for this batch (bpgo.ResetState(model, %d))", xb, hb, xb))
 	}
-	h = ReservoirStep(x, h, ctx.Value(r.Win), ctx.Value(r.Wrec), r.leakyRate, r.act, r.external)
+	if (fb == nil) != (r.Wfb == nil) {
+		panic(fmt.Sprintf("models.Reservoir: feedback input given: %v, but the reservoir's feedback size is %d", fb != nil, r.FeedbackSize()))
+	}
+	win := ctx.Value(r.Win)
+	if fb != nil {
+		if fb.Rank() != 2 || fb.Shape().Dimensions[1] != r.FeedbackSize() || fb.Shape().Dimensions[0] != x.Shape().Dimensions[0] {
+			panic(fmt.Sprintf("models.Reservoir: feedback shape %s, want (batch %d, %d)", fb.Shape(), x.Shape().Dimensions[0], r.FeedbackSize()))
+		}
+		// [x | fb] @ [Win ; Wfb] adds fb @ Wfb to the input drive in one product.
+		x = graph.Concatenate([]*graph.Node{x, fb}, 1)
+		win = graph.Concatenate([]*graph.Node{win, ctx.Value(r.Wfb)}, 0)
+	}
+	h = ReservoirStep(x, h, win, ctx.Value(r.Wrec), r.leakyRate, r.act, r.external)
 	ctx.Set(r.State, h)
 	return h
 }

@@ -195,3 +195,12 @@ func (r *VanillaRNN) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
 	ctx.Set(r.State, h)
 	return h
 }
+
+// InSize is the number of inputs (num_in).
+func (r *VanillaRNN) InSize() int { return r.NumIn }
+
+// OutSize is the number of hidden units (num_unit).
+func (r *VanillaRNN) OutSize() int { return r.NumUnit }
+
+// Recurrent marks the VanillaRNN as a recurrent node (a self-loop in a node graph).
+func (r *VanillaRNN) Recurrent() bool { return true }

@@ -1,0 +1,139 @@
+package models_test
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/bpgo/bpgo/bpgo"
+	"github.com/bpgo/bpgo/models"
+)
+
+// esnParts builds Input(nIn) >> Reservoir(nRes) >> LinearReadout(nOut), the reservoir taking
+// nFb feedback inputs.
+func esnParts(t *testing.T, nIn, nRes, nOut, nFb int) (*models.Input, *models.Reservoir, *models.LinearReadout) {
+	t.Helper()
+	i := bpgo.Must1(models.NewInput(nIn))
+	ro := models.ReservoirDefaults()
+	ro.InConnectivity, ro.RecConnectivity, ro.FbConnectivity = 1, 1, 1
+	ro.NumFeedback = nFb
+	r, err := models.NewReservoir(nIn, nRes, ro)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lo := models.LinearReadoutDefaults()
+	o, err := models.NewLinearReadout(nRes, nOut, lo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return i, r, o
+}
+
+func TestNetworkFeedforwardMatchesHandChain(t *testing.T) {
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	i, r, o := esnParts(t, 2, 6, 1, 0)
+	net, err := models.NewNetwork(models.Feedforward(i, r, o))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(net.Names(), " "); got != "Input0 Reservoir0 LinearReadout0" {
+		t.Errorf("names %q", got)
+	}
+	runner := bpgo.Must1(bpgo.NewRunner(net, bpgo.RunnerOptions{Monitors: []string{"Nodes.1.State"}}))
+	x := bpgo.MustSequence([]float64{1, 0.5, -1, 0.2}, []float64{0, 1, 0.3, -0.4})
+	out := bpgo.ToFloat64s(bpgo.Must1(runner.Run(x, bpgo.RunOptions{ResetState: true})))
+	h := bpgo.ToFloat64s(runner.Mon["Nodes.1.State"])
+	w, b := o.Dense.W.Float64s(), o.Dense.B.Float64s()
+	for s := range 4 {
+		want := b[0]
+		for j := range 6 {
+			want += h[s*6+j] * w[j]
+		}
+		if math.Abs(out[s]-want) > 1e-12 {
+			t.Errorf("step %d: output %v, want readout of the reservoir state %v", s, out[s], want)
+		}
+	}
+}
+
+// TestNetworkFeedbackTiming checks (i >> r >> o) & (r << o): at step t the reservoir receives
+// the readout's output of step t-1, zeros at the first step after a reset.
+func TestNetworkFeedbackTiming(t *testing.T) {
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	const nIn, nRes, nOut, steps = 2, 5, 2, 6
+	i, r, o := esnParts(t, nIn, nRes, nOut, nOut)
+	net, err := models.NewNetwork(models.Feedforward(i, r, o).And(models.Feedback(r, o)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runner := bpgo.Must1(bpgo.NewRunner(net, bpgo.RunnerOptions{}))
+	xs := [][]float64{{1, 0.5, -1, 0.2, 0.7, -0.3}, {0, 1, 0.3, -0.4, 0.1, 0.9}}
+	for _, reset := range []bool{true, true} { // twice: the second run starts from zeros again
+		out := bpgo.ToFloat64s(bpgo.Must1(runner.Run(bpgo.MustSequence(xs...), bpgo.RunOptions{ResetState: reset})))
+		win, wrec, wfb := r.Win.Float64s(), r.Wrec.Float64s(), r.Wfb.Float64s()
+		w, b := o.Dense.W.Float64s(), o.Dense.B.Float64s()
+		h := make([]float64, nRes)
+		prev := make([]float64, nOut) // the readout's previous output
+		for s := range steps {
+			next := make([]float64, nRes)
+			for j := range nRes {
+				u := 0.0
+				for k := range nIn {
+					u += xs[k][s] * win[k*nRes+j]
+				}
+				for k := range nOut {
+					u += prev[k] * wfb[k*nRes+j]
+				}
+				for k := range nRes {
+					u += h[k] * wrec[k*nRes+j]
+				}
+				next[j] = 0.7*h[j] + 0.3*math.Tanh(u)
+			}
+			h = next
+			for k := range nOut {
+				y := b[k]
+				for j := range nRes {
+					y += h[j] * w[j*nOut+k]
+				}
+				if math.Abs(out[s*nOut+k]-y) > 1e-12 {
+					t.Fatalf("step %d output %d: got %v, want %v (feedback of the previous step)", s, k, out[s*nOut+k], y)
+				}
+				prev[k] = y
+			}
+		}
+	}
+}
+
+func TestNetworkErrors(t *testing.T) {
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	i, r, o := esnParts(t, 3, 10, 2, 0)
+	_, rfb, ofb := esnParts(t, 3, 10, 2, 2)
+	i2 := bpgo.Must1(models.NewInput(4))
+	o5 := bpgo.Must1(models.NewLinearReadout(10, 5, models.LinearReadoutDefaults()))
+	d := bpgo.Must1(models.NewDense(2, 10, models.DenseDefaults()))
+	_, rfb3, _ := esnParts(t, 3, 10, 2, 3)
+	cases := []struct {
+		name string
+		e    models.Edges
+		want string
+	}{
+		{"size", models.Feedforward(i2, r, o), "size mismatch: Reservoir0 takes 3 inputs but its feedforward senders give 4: Input0 (4)"},
+		{"twice", models.Feedforward(i, r, r, o), "node 2 (*models.Reservoir) is node 1 again"},
+		{"cycle", models.Feedforward(i, r, o).And(models.Feedforward(o, d, r)), "feedforward cycle"},
+		{"nil", models.Feedforward(i, nil, o), "node 1 is nil"},
+		{"fb into non-receiver", models.Feedforward(i, r, o).And(models.Feedback(r, o)), "feedback from LinearReadout0 into Reservoir0, which takes no feedback input"},
+		{"fb size", models.Feedforward(i, rfb, o5).And(models.Feedback(rfb, o5)), "feedback size mismatch: Reservoir0 takes 2 feedback inputs but its feedback senders give 5: LinearReadout0 (5)"},
+		{"fb upstream", models.Feedforward(i, rfb3, ofb).And(models.Feedback(rfb3, i)), "not downstream"},
+		{"fb missing", models.Feedforward(i, rfb, ofb), "no Feedback edge goes into it"},
+		{"two exits", models.Feedforward(i, r, o).And(models.Feedforward(r, o5)), "2 exit nodes (LinearReadout0, LinearReadout1)"},
+		{"empty", models.Feedforward(), "no nodes"},
+	}
+	for _, c := range cases {
+		_, err := models.NewNetwork(c.e)
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.HasPrefix(err.Error(), "models.NewNetwork: ") {
+			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
+		}
+	}
+}
