@@ -128,6 +128,10 @@ type OnlineOptions struct {
 	Alpha float64
 	// Chunk is the runner's number of steps per compiled graph; 0 means bpgo.DefaultChunk.
 	Chunk int
+	// Dt is the integration step (ms); 0 means the global bpgo.Dt().
+	Dt float64
+	// Layout of inputs, targets and outputs: bpgo.BatchFirst (default) or bpgo.TimeFirst.
+	Layout bpgo.Layout
 }
 
 // OnlineDefaults are BrainPy's OnlineTrainer defaults: fit_method=RLS(alpha=1e-7).
@@ -165,7 +169,7 @@ func NewOnline(model bpgo.Stepper, opts OnlineOptions) (*Online, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", fn, err)
 	}
-	runner, err := bpgo.NewRunner(model, bpgo.RunnerOptions{Chunk: opts.Chunk, Hook: rule})
+	runner, err := bpgo.NewRunner(model, bpgo.RunnerOptions{Chunk: opts.Chunk, Dt: opts.Dt, Layout: opts.Layout, Hook: rule})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", fn, err)
 	}
@@ -199,9 +203,10 @@ func (o *Online) Rule() *RLS { return o.rule }
 // Runner is the runner that drives the model.
 func (o *Online) Runner() *bpgo.Runner { return o.runner }
 
-// Predict runs the model over inputs (B, T, F) from its current state without learning.
-func (o *Online) Predict(inputs *tensors.Tensor) (*tensors.Tensor, error) {
-	out, err := o.runner.Run(inputs, bpgo.RunOptions{})
+// Predict runs the model over inputs (B, T, F) without learning, from its current state, or
+// from a reset state (ResetState to the input's batch size) if reset.
+func (o *Online) Predict(inputs *tensors.Tensor, reset bool) (*tensors.Tensor, error) {
+	out, err := o.runner.Run(inputs, bpgo.RunOptions{ResetState: reset})
 	if err != nil {
 		return nil, fmt.Errorf("trainers.Online.Predict: %w", err)
 	}
@@ -217,8 +222,11 @@ func (o *Online) Fit(inputs, targets *tensors.Tensor) (*tensors.Tensor, error) {
 	if targets == nil {
 		return nil, fmt.Errorf("%s: targets is nil", fn)
 	}
-	if err := bpgo.CheckSequence("targets", targets, bpgo.FloatDType(), o.rule.numOut); err != nil {
-		return nil, fmt.Errorf("%s: %w (node %q has %d outputs)", fn, err, o.name, o.rule.numOut)
+	if targets.Rank() != 3 || targets.Shape().Dimensions[2] != o.rule.numOut {
+		return nil, fmt.Errorf("%s: targets: shape %s, want (batch, time, %d) (time-first with Layout TimeFirst)", fn, targets.Shape(), o.rule.numOut)
+	}
+	if err := bpgo.CheckFinite("targets", targets); err != nil {
+		return nil, fmt.Errorf("%s: %w", fn, err)
 	}
 	var changes []float64
 	out, err := o.runner.Run(inputs, bpgo.RunOptions{Fit: true, Targets: targets, OnChunk: func(c *bpgo.Chunk) error {
