@@ -1,5 +1,5 @@
 // Package models holds the building blocks of bpgo models, named as BrainPy users know them:
-// layers (Dense/Linear), reservoirs (NVAR), recurrent cells (RNNCell, GRUCell, LSTMCell from
+// layers (Dense/Linear, LinearReadout), reservoirs (Reservoir, NVAR), recurrent cells (RNNCell, GRUCell, LSTMCell from
 // BrainPy 2.4.3, and the old 2.1.12 VanillaRNN), and later neurons and synapses.
 //
 // The recurrent cells also come as pure step functions over graph nodes (RNNStep, GRUStep,
@@ -43,4 +43,23 @@
 //	func (m *NGRC) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
 //		return m.O.Update(ctx, m.R.Update(ctx, x))
 //	}
+//
+// # Node graphs
+//
+// BrainPy 2.1.12 builds models from nodes with the operators >> (feedforward), << (feedback)
+// and & (merge). Their Go form is a value built with Feedforward, Feedback and Edges.And, turned
+// into a model by NewNetwork, which checks it (sizes, cycles, feedback direction) and names the
+// nodes like BrainPy (Input0, Reservoir0, LinearReadout0):
+//
+//	i, _ := models.NewInput(3)
+//	r, _ := models.NewReservoir(3, 400, ro)                 // ro.NumFeedback = 3
+//	o, _ := models.NewLinearReadout(400, 3, models.LinearReadoutDefaults())
+//	net, err := models.NewNetwork(
+//		models.Feedforward(i, r, o).And(models.Feedback(r, o))) // (i >> r >> o) & (r << o)
+//
+// A feedback edge carries the sender's output of the previous step (zeros after a reset), as in
+// BrainPy. A Network is a bpgo.Stepper: runners and trainers (Ridge, Online, BPTT) take it as
+// the model, and a struct with its own Update can hold it as a field. Network.NodeGraph
+// describes it for visualize.NodeGraph (model.plot_node_graph()). ClosedLoop runs a trained
+// one-step forecaster on its own output (generative mode).
 package models

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/bpgo/bpgo/bpgo"
+	"github.com/bpgo/bpgo/bpgo/initializers"
 	"github.com/bpgo/bpgo/models"
 )
 
@@ -135,5 +136,27 @@ func TestNetworkErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.HasPrefix(err.Error(), "models.NewNetwork: ") {
 			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
 		}
+	}
+}
+
+// TestClosedLoop: a model y = 2x fed its own output from 1 gives 2, 4, 8.
+func TestClosedLoop(t *testing.T) {
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	d := bpgo.Must1(models.NewDense(1, 1, models.DenseOptions{WInit: initializers.Constant{Value: 2}, NoBias: true}))
+	cl := bpgo.Must1(models.NewClosedLoop(d, 1))
+	if err := cl.Start([]float64{1}); err != nil {
+		t.Fatal(err)
+	}
+	run := bpgo.Must1(bpgo.NewRunner(cl, bpgo.RunnerOptions{}))
+	out := bpgo.ToFloat64s(bpgo.Must1(run.Run(bpgo.Zeros(1, 3, 1), bpgo.RunOptions{})))
+	if out[0] != 2 || out[1] != 4 || out[2] != 8 {
+		t.Errorf("closed loop outputs %v, want [2 4 8]", out)
+	}
+	if err := cl.Start([]float64{1, 2}); err == nil || !strings.Contains(err.Error(), "row 0 has 2 values, want 1") {
+		t.Errorf("bad row: %v", err)
+	}
+	if _, err := models.NewClosedLoop(nil, 1); err == nil {
+		t.Error("nil model accepted")
 	}
 }

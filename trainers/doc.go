@@ -1,7 +1,9 @@
 // Package trainers trains bpgo models the ways BrainPy does: offline ridge regression (Ridge,
 // BrainPy's RidgeTrainer) and back-propagation through time (BPTT, BrainPy's bp.BPTT: Fit over a
 // data generator with per-batch resets, BrainPy's report lines, metric history, Predict), and
-// later online RLS/FORCE.
+// online learning (Online, BrainPy's OnlineTrainer with RLS, and FORCE learning, ForceTrainer,
+// with ForceDefaults). The RLS rule is a bpgo.StepHook (RLS): it updates the readout after
+// every time step inside the compiled loop, so a custom runner can use it too.
 //
 // Every trainer drives its model through the same time-loop engine, bpgo.Runner, and BPTT
 // through bpgo.Grad. Hand-written training loops use bpgo.Grad and an optimizer directly.
