@@ -1,0 +1,287 @@
+package visualize
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"strconv"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// LineStyle is how a line is drawn: colour, width in points, dashes and opacity.
+type LineStyle struct {
+	// Color of the line; its own alpha is multiplied by Alpha.
+	Color color.Color
+	// Width in points.
+	Width float64
+	// Dashed draws 3-point dashes with 2-point gaps (matplotlib's '--').
+	Dashed bool
+	// Alpha is the opacity, 0 (invisible) … 1 (opaque), like matplotlib's alpha=.
+	Alpha float64
+}
+
+// LineDefaults is the style of Line: the first colour of the cycle, 1.3 points, solid, opaque.
+func LineDefaults() LineStyle {
+	return LineStyle{Color: Cycle[0], Width: 1.3, Alpha: 1}
+}
+
+// RefLineDefaults is a reference line's style: mid grey, 1 point, dashed, opaque.
+func RefLineDefaults() LineStyle {
+	return LineStyle{Color: color.Gray{Y: 0x80}, Width: 1, Dashed: true, Alpha: 1}
+}
+
+func (s LineStyle) check(fn string) error {
+	switch {
+	case s.Color == nil:
+		return fmt.Errorf("%s: LineStyle.Color is nil; start from LineDefaults() or RefLineDefaults()", fn)
+	case !(s.Width > 0) || math.IsInf(s.Width, 0):
+		return fmt.Errorf("%s: LineStyle.Width: want a positive number of points, got %v", fn, s.Width)
+	case !(s.Alpha >= 0 && s.Alpha <= 1):
+		return fmt.Errorf("%s: LineStyle.Alpha: want 0 … 1, got %v", fn, s.Alpha)
+	}
+	return nil
+}
+
+func (s LineStyle) draw() draw.LineStyle {
+	ls := draw.LineStyle{Color: WithAlpha(s.Color, s.Alpha), Width: vg.Points(s.Width)}
+	if s.Dashed {
+		ls.Dashes = []vg.Length{vg.Points(3), vg.Points(2)}
+	}
+	return ls
+}
+
+// WithAlpha returns c with its opacity multiplied by alpha (0 … 1), for spans and bands:
+// WithAlpha(red, 0.1) is matplotlib's facecolor="red", alpha=0.1.
+func WithAlpha(c color.Color, alpha float64) color.NRGBA {
+	n := color.NRGBAModel.Convert(c).(color.NRGBA)
+	n.A = uint8(math.Round(float64(n.A) * math.Max(0, math.Min(1, alpha))))
+	return n
+}
+
+// LineWith draws y against x (x nil: against 0, 1, 2, …) in the given style, like
+// plt.plot(x, y, color=…, alpha=…); a non-empty label goes into the legend. It does not advance
+// the colour cycle.
+func (a *Axes) LineWith(x, y []float64, label string, s LineStyle) *Axes {
+	if err := s.check("visualize.Axes.LineWith"); err != nil {
+		a.fail(err)
+		return a
+	}
+	a.addLine("visualize.Axes.LineWith", x, y, label, s.draw())
+	return a
+}
+
+// points checks x and y (x nil: 0, 1, 2, …) and pairs them up.
+func points(fn, label string, x, y []float64) (plotter.XYs, error) {
+	if x == nil {
+		x = make([]float64, len(y))
+		for i := range x {
+			x[i] = float64(i)
+		}
+	}
+	if len(x) != len(y) {
+		return nil, fmt.Errorf("%s: x has %d values, y has %d", fn, len(x), len(y))
+	}
+	pts := make(plotter.XYs, len(y))
+	for i := range y {
+		if math.IsNaN(y[i]) || math.IsInf(y[i], 0) || math.IsNaN(x[i]) || math.IsInf(x[i], 0) {
+			return nil, fmt.Errorf("%s %q: point %d is (%v, %v); values must be finite", fn, label, i, x[i], y[i])
+		}
+		pts[i] = plotter.XY{X: x[i], Y: y[i]}
+	}
+	return pts, nil
+}
+
+func (a *Axes) addLine(fn string, x, y []float64, label string, ls draw.LineStyle) bool {
+	pts, err := points(fn, label, x, y)
+	if err != nil {
+		a.fail(err)
+		return false
+	}
+	l, err := plotter.NewLine(pts)
+	if err != nil {
+		a.fail(fmt.Errorf("%s %q: %w", fn, label, err))
+		return false
+	}
+	l.LineStyle = ls
+	a.P.Add(l)
+	if label != "" {
+		a.P.Legend.Add(label, l)
+	}
+	return true
+}
+
+// Scatter draws a filled circle of radius 3 points (matplotlib's default marker size) at every
+// (x[i], y[i]) (x nil: against 0, 1, 2, …), like plt.scatter; a non-empty label goes into the
+// legend. Scatters take the colours of the cycle in turn, independently of lines (so a scatter
+// and then its fitted Line share the first colour, as in matplotlib).
+func (a *Axes) Scatter(x, y []float64, label string) *Axes {
+	pts, err := points("visualize.Axes.Scatter", label, x, y)
+	if err != nil {
+		a.fail(err)
+		return a
+	}
+	sc, err := plotter.NewScatter(pts)
+	if err != nil {
+		a.fail(fmt.Errorf("visualize.Axes.Scatter %q: %w", label, err))
+		return a
+	}
+	sc.GlyphStyle = draw.GlyphStyle{Color: Cycle[a.scatters%len(Cycle)], Radius: vg.Points(3), Shape: draw.CircleGlyph{}}
+	a.scatters++
+	a.P.Add(sc)
+	if label != "" {
+		a.P.Legend.Add(label, sc)
+	}
+	return a
+}
+
+// AxHLine draws a horizontal line at y across the whole axes, like plt.axhline; it does not
+// change the axis limits.
+func (a *Axes) AxHLine(y float64, s LineStyle) *Axes {
+	return a.refLine("visualize.Axes.AxHLine", y, false, s)
+}
+
+// AxVLine draws a vertical line at x across the whole axes, like plt.axvline.
+func (a *Axes) AxVLine(x float64, s LineStyle) *Axes {
+	return a.refLine("visualize.Axes.AxVLine", x, true, s)
+}
+
+func (a *Axes) refLine(fn string, v float64, vertical bool, s LineStyle) *Axes {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		a.fail(fmt.Errorf("%s: position %v must be finite", fn, v))
+		return a
+	}
+	if err := s.check(fn); err != nil {
+		a.fail(err)
+		return a
+	}
+	a.P.Add(&refLine{v: v, vertical: vertical, style: s.draw()})
+	return a
+}
+
+// AxVSpan shades x0 … x1 over the whole height of the axes in colour c (give it an alpha, e.g.
+// WithAlpha(c, 0.2)), like plt.axvspan; spans are drawn beneath lines and markers and do not
+// change the axis limits.
+func (a *Axes) AxVSpan(x0, x1 float64, c color.Color) *Axes {
+	return a.span("visualize.Axes.AxVSpan", x0, x1, true, c)
+}
+
+// AxHSpan shades y0 … y1 over the whole width of the axes, like plt.axhspan.
+func (a *Axes) AxHSpan(y0, y1 float64, c color.Color) *Axes {
+	return a.span("visualize.Axes.AxHSpan", y0, y1, false, c)
+}
+
+func (a *Axes) span(fn string, lo, hi float64, vertical bool, c color.Color) *Axes {
+	if math.IsNaN(lo) || math.IsInf(lo, 0) || math.IsNaN(hi) || math.IsInf(hi, 0) || hi < lo {
+		a.fail(fmt.Errorf("%s: span %v … %v: want finite ends with start <= end", fn, lo, hi))
+		return a
+	}
+	if c == nil {
+		a.fail(fmt.Errorf("%s: colour is nil", fn))
+		return a
+	}
+	a.under.spans = append(a.under.spans, spanItem{lo: lo, hi: hi, vertical: vertical, color: c})
+	return a
+}
+
+// XLim sets the x-axis limits, like plt.xlim(lo, hi).
+func (a *Axes) XLim(lo, hi float64) *Axes {
+	if err := checkLim("visualize.Axes.XLim", lo, hi); err != nil {
+		a.fail(err)
+		return a
+	}
+	a.P.X.Min, a.P.X.Max = lo, hi
+	return a
+}
+
+// YLim sets the y-axis limits, like plt.ylim(lo, hi).
+func (a *Axes) YLim(lo, hi float64) *Axes {
+	if err := checkLim("visualize.Axes.YLim", lo, hi); err != nil {
+		a.fail(err)
+		return a
+	}
+	a.P.Y.Min, a.P.Y.Max = lo, hi
+	return a
+}
+
+func checkLim(fn string, lo, hi float64) error {
+	if math.IsNaN(lo) || math.IsInf(lo, 0) || math.IsNaN(hi) || math.IsInf(hi, 0) || !(lo < hi) {
+		return fmt.Errorf("%s(%v, %v): want finite limits with lo < hi", fn, lo, hi)
+	}
+	return nil
+}
+
+// XTicks puts x ticks, labelled with their values, at the given positions only, widening the
+// axis to show them all; no positions removes the ticks and their labels (ax.set_xticks([])).
+func (a *Axes) XTicks(at ...float64) *Axes { return a.ticks("visualize.Axes.XTicks", &a.P.X, at) }
+
+// YTicks is XTicks for the y axis (ax.set_yticks([0, 0.5, 1])).
+func (a *Axes) YTicks(at ...float64) *Axes { return a.ticks("visualize.Axes.YTicks", &a.P.Y, at) }
+
+func (a *Axes) ticks(fn string, ax *plot.Axis, at []float64) *Axes {
+	for i, v := range at {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			a.fail(fmt.Errorf("%s: position %d is %v; ticks must be finite", fn, i, v))
+			return a
+		}
+		ax.Min, ax.Max = math.Min(ax.Min, v), math.Max(ax.Max, v)
+	}
+	ax.Tick.Marker = constTicks(at)
+	return a
+}
+
+func constTicks(at []float64) plot.ConstantTicks {
+	ts := make(plot.ConstantTicks, len(at))
+	for i, v := range at {
+		ts[i] = plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', -1, 64)}
+	}
+	return ts
+}
+
+// underlay draws the axes' spans; it is added first, so below every other plotter.
+type underlay struct{ spans []spanItem }
+
+type spanItem struct {
+	lo, hi   float64
+	vertical bool
+	color    color.Color
+}
+
+func (u *underlay) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	for _, s := range u.spans {
+		var r vg.Rectangle
+		if s.vertical {
+			r = vg.Rectangle{Min: vg.Point{X: trX(s.lo), Y: c.Min.Y}, Max: vg.Point{X: trX(s.hi), Y: c.Max.Y}}
+		} else {
+			r = vg.Rectangle{Min: vg.Point{X: c.Min.X, Y: trY(s.lo)}, Max: vg.Point{X: c.Max.X, Y: trY(s.hi)}}
+		}
+		pts := c.ClipPolygonXY([]vg.Point{r.Min, {X: r.Max.X, Y: r.Min.Y}, r.Max, {X: r.Min.X, Y: r.Max.Y}})
+		if len(pts) > 0 {
+			c.FillPolygon(s.color, pts)
+		}
+	}
+}
+
+// refLine is a line across the whole axes at a data position.
+type refLine struct {
+	v        float64
+	vertical bool
+	style    draw.LineStyle
+}
+
+func (l *refLine) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	var pts []vg.Point
+	if l.vertical {
+		x := trX(l.v)
+		pts = []vg.Point{{X: x, Y: c.Min.Y}, {X: x, Y: c.Max.Y}}
+	} else {
+		y := trY(l.v)
+		pts = []vg.Point{{X: c.Min.X, Y: y}, {X: c.Max.X, Y: y}}
+	}
+	c.StrokeLines(l.style, c.ClipLinesXY(pts)...)
+}
