@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -108,6 +110,7 @@ func (a *Axes) addLine(fn string, x, y []float64, label string, ls draw.LineStyl
 	}
 	l.LineStyle = ls
 	a.P.Add(l)
+	a.paths = append(a.paths, pts)
 	if label != "" {
 		a.P.Legend.Add(label, l)
 	}
@@ -132,6 +135,9 @@ func (a *Axes) Scatter(x, y []float64, label string) *Axes {
 	sc.GlyphStyle = draw.GlyphStyle{Color: Cycle[a.scatters%len(Cycle)], Radius: vg.Points(3), Shape: draw.CircleGlyph{}}
 	a.scatters++
 	a.P.Add(sc)
+	for _, p := range pts {
+		a.paths = append(a.paths, plotter.XYs{p})
+	}
 	if label != "" {
 		a.P.Legend.Add(label, sc)
 	}
@@ -284,4 +290,124 @@ func (l *refLine) Plot(c draw.Canvas, p *plot.Plot) {
 		pts = []vg.Point{{X: c.Min.X, Y: y}, {X: c.Max.X, Y: y}}
 	}
 	c.StrokeLines(l.style, c.ClipLinesXY(pts)...)
+}
+
+// legendCorners are LegendLoc's places, in the order "best" prefers them on a tie.
+var legendCorners = []struct {
+	name      string
+	top, left bool
+}{{"upper right", true, false}, {"upper left", true, true}, {"lower left", false, true}, {"lower right", false, false}}
+
+// LegendLoc places the legend inside the axes: "upper right", "upper left", "lower left",
+// "lower right", or "best" (the default, as matplotlib's: the corner that hides the fewest
+// points of the lines and scatters).
+func (a *Axes) LegendLoc(loc string) *Axes {
+	if loc != "best" && !slices.ContainsFunc(legendCorners, func(c struct {
+		name      string
+		top, left bool
+	}) bool {
+		return c.name == loc
+	}) {
+		a.fail(fmt.Errorf("visualize.Axes.LegendLoc: %q: want best, upper right, upper left, lower left or lower right", loc))
+		return a
+	}
+	a.legendLoc = loc
+	return a
+}
+
+// placeLegend sets the legend's corner for drawing into c.
+func (a *Axes) placeLegend(c draw.Canvas) {
+	loc := a.legendLoc
+	for _, k := range legendCorners {
+		if k.name == loc {
+			a.P.Legend.Top, a.P.Legend.Left = k.top, k.left
+			return
+		}
+	}
+	if loc != "" && loc != "best" || len(a.paths) == 0 {
+		return
+	}
+	// Count, for each corner, the line points (with segments sampled) under the legend box.
+	dc := a.P.DataCanvas(c)
+	trX, trY := a.P.Transforms(&dc)
+	size := a.P.Legend.Rectangle(dc).Size()
+	pad := vg.Points(3)
+	best, bestN := 0, -1
+	for i, k := range legendCorners {
+		r := vg.Rectangle{Min: vg.Point{X: dc.Max.X - size.X - pad, Y: dc.Max.Y - size.Y - pad}, Max: dc.Max}
+		if k.left {
+			r.Min.X, r.Max.X = dc.Min.X, dc.Min.X+size.X+pad
+		}
+		if !k.top {
+			r.Min.Y, r.Max.Y = dc.Min.Y, dc.Min.Y+size.Y+pad
+		}
+		n := 0
+		in := func(x, y vg.Length) {
+			if x >= r.Min.X && x <= r.Max.X && y >= r.Min.Y && y <= r.Max.Y {
+				n++
+			}
+		}
+		for _, path := range a.paths {
+			for j, p := range path {
+				x, y := trX(p.X), trY(p.Y)
+				in(x, y)
+				if j > 0 {
+					px, py := trX(path[j-1].X), trY(path[j-1].Y)
+					for s := 1; s < 8; s++ {
+						f := vg.Length(s) / 8
+						in(px+f*(x-px), py+f*(y-py))
+					}
+				}
+			}
+		}
+		if bestN < 0 || n < bestN {
+			best, bestN = i, n
+		}
+	}
+	a.P.Legend.Top, a.P.Legend.Left = legendCorners[best].top, legendCorners[best].left
+}
+
+// cleanTicks are gonum's default tick positions labelled the way matplotlib labels them: the
+// fewest decimals that tell the major ticks apart exactly ("0, 25, 50", "0.0, 0.5, 1.0"), not
+// gonum's "0.00, 25.00, 50.00".
+type cleanTicks struct{}
+
+func (cleanTicks) Ticks(lo, hi float64) []plot.Tick {
+	ts := (plot.DefaultTicks{}).Ticks(lo, hi)
+	var major []float64
+	for _, t := range ts {
+		if t.Label != "" {
+			major = append(major, t.Value)
+		}
+	}
+	if len(major) == 0 {
+		return ts
+	}
+	scale := math.Max(math.Abs(major[0]), math.Abs(major[len(major)-1]))
+	if len(major) > 1 {
+		scale = math.Abs(major[1] - major[0])
+	}
+	d := 0
+	for ; d < 12; d++ {
+		ok := true
+		for _, v := range major {
+			r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'f', d, 64), 64)
+			if math.Abs(r-v) > 1e-9*scale {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			break
+		}
+	}
+	for i := range ts {
+		if ts[i].Label != "" {
+			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'f', d, 64)
+			if ts[i].Label == "-0" || strings.Trim(ts[i].Label, "-0.") == "" {
+				ts[i].Label = strings.TrimPrefix(ts[i].Label, "-")
+			}
+		}
+	}
+	return ts
 }

@@ -90,6 +90,10 @@ type Axes struct {
 	cbar *colorBar
 	// legendOut draws the legend in a strip at the right, outside the data area.
 	legendOut bool
+	// legendLoc is where LegendLoc put the legend; "" is "best".
+	legendLoc string
+	// paths are the polylines and points drawn by Line, LineWith and Scatter, for "best".
+	paths []plotter.XYs
 }
 
 // legendGap is the space in points between the data area (or colour bar) and an outside legend.
@@ -103,6 +107,7 @@ func newAxes(f *Figure) *Axes {
 	a := &Axes{fig: f, P: plot.New(), under: &underlay{}}
 	a.P.Legend.Top = true
 	a.P.Legend.ThumbnailWidth = vg.Points(16)
+	a.P.X.Tick.Marker, a.P.Y.Tick.Marker = cleanTicks{}, cleanTicks{}
 	a.P.Add(a.under)
 	return a
 }
@@ -190,6 +195,8 @@ func (f *Figure) draw(c draw.Canvas) error {
 			leg := a.P.Legend
 			if a.legendOut {
 				a.P.Legend = plot.NewLegend()
+			} else {
+				a.placeLegend(main)
 			}
 			g[r][col].Draw(main)
 			a.P.Legend = leg

@@ -16,7 +16,7 @@ func TestGoldenLine(t *testing.T) {
 	for i := 1; i <= 2; i++ {
 		x, y := sine(120, float64(i))
 		_, y2 := sine(120, float64(i)+0.8)
-		f.Subplot(2, 1, i).Line(x, y, "truth").Line(nil, y2, "prediction").XLabel("time").YLabel("x").Title("row").Grid()
+		f.Subplot(2, 1, i).Line(x, y, "truth").Line(x, y2, "prediction").XLabel("time").YLabel("x").Title("row").Grid()
 	}
 	checkGolden(t, "line", f)
 }

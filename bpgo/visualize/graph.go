@@ -173,7 +173,7 @@ func NodeGraph(ax *Axes, g Graph, opts NodeGraphOptions) error {
 	ax.P.X.Min, ax.P.X.Max = -0.6, float64(nLayers-1)+0.6
 	ax.P.Y.Min, ax.P.Y.Max = -half-0.8, half+1.1
 	if opts.Legend {
-		ax.P.Legend.Top, ax.P.Legend.Left = true, false
+		ax.LegendLoc("upper right")
 		for _, k := range []struct {
 			name string
 			c    color.Color

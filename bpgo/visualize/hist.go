@@ -100,6 +100,10 @@ func Hist(ax *Axes, x []float64, opts HistOptions) (heights, edges []float64, er
 		// A hairline in the fill colour, as matplotlib draws bars without edges.
 		LineStyle: draw.LineStyle{Color: opts.Color, Width: vg.Points(0.3)}}
 	ax.P.Add(h)
+	for _, b := range bins { // what a "best" legend must not hide: each bar's middle, 0 to top
+		mid := (b.Min + b.Max) / 2
+		ax.paths = append(ax.paths, plotter.XYs{{X: mid, Y: 0}, {X: mid, Y: b.Weight}})
+	}
 	ax.P.Y.Min = math.Min(ax.P.Y.Min, 0) // bars stand on 0, as in matplotlib
 	if opts.Label != "" {
 		ax.P.Legend.Add(opts.Label, h)

@@ -116,7 +116,7 @@ func TrialPlot(fig *Figure, ts []float64, inputs, targets [][]float64, periods [
 	}
 	bottom := top
 	if targets != nil {
-		top.P.X.Tick.Marker = unlabelled{plot.DefaultTicks{}}
+		top.P.X.Tick.Marker = unlabelled{cleanTicks{}}
 		bottom = panel(2, targets, opts.TargetNames, "target", opts.TargetLabel)
 	}
 	bottom.XLabel(opts.XLabel)
