@@ -37,6 +37,10 @@ func checkGolden(t *testing.T, name string, f *visualize.Figure) {
 	if err != nil || !bytes.Equal(got, again) {
 		t.Fatalf("%s: a second rendering differs from the first (err %v)", name, err)
 	}
+	// The same figure renders as SVG too.
+	if svg, err := f.SVG(); err != nil || !bytes.Contains(svg, []byte("<svg")) {
+		t.Errorf("%s: SVG(): %v", name, err)
+	}
 	path := filepath.Join("testdata", name+".png")
 	gotPath := filepath.Join("testdata", name+"_got.png")
 	if *regen {
