@@ -371,3 +371,21 @@ func TestGoldenTrialPlotInputsOnly(t *testing.T) {
 	}
 	checkGolden(t, "trial_inputs", f)
 }
+
+// Two branches into one output with a feedback edge that must bend away from the node in its
+// way; the long names put every label below its node.
+func TestGoldenNodeGraphLayers(t *testing.T) {
+	g := visualize.Graph{
+		Nodes: []visualize.GraphNode{{Name: "Input0"}, {Name: "Input1"}, {Name: "VanillaRNN0", Recurrent: true, Trainable: true},
+			{Name: "GRU0", Recurrent: true, Trainable: true}, {Name: "Dense0", Trainable: true}, {Name: "Dense1", Trainable: true},
+			{Name: "Output", Trainable: true}},
+		Edges: []visualize.GraphEdge{{From: "Input0", To: "VanillaRNN0"}, {From: "Input1", To: "GRU0"}, {From: "VanillaRNN0", To: "Dense0"},
+			{From: "GRU0", To: "Dense1"}, {From: "Dense0", To: "Output"}, {From: "Dense1", To: "Output"},
+			{From: "Output", To: "VanillaRNN0", Feedback: true}},
+	}
+	f := visualize.NewFigure(5, 5)
+	if err := visualize.NodeGraph(f.Subplot(1, 1, 1), g, visualize.NodeGraphDefaults()); err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, "nodegraph_layers", f)
+}

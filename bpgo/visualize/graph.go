@@ -65,8 +65,10 @@ var (
 
 // NodeGraph draws g on ax, the counterpart of BrainPy's model.plot_node_graph(): nodes are
 // labelled circles, trainable ones orange and the others sky blue; feedforward edges are straight
-// green arrows, feedback edges red arrows bent to one side (matplotlib's arc3, rad=0.3), and a
-// recurrent node has a purple self-loop. Nodes are laid out left to right in layers by their
+// green arrows, feedback edges red arrows bent to the side with fewer nodes in the way
+// (matplotlib's arc3, rad=±0.3), and a
+// recurrent node has a purple self-loop. Names are written in the circles, or below them all
+// when one does not fit. Nodes are laid out left to right in layers by their
 // longest feedforward path from a source (BrainPy uses networkx layouts instead); the nodes of
 // one layer stack top to bottom in the order of g.Nodes. The axes are hidden. Readable at 5×5
 // inches for up to about 5 layers of 4 nodes. An error is also kept by the figure.
@@ -229,12 +231,31 @@ func (gp *graphPlotter) Plot(c draw.Canvas, p *plot.Plot) {
 		col := graphFeedforward
 		if gp.feedback[k] {
 			// matplotlib's arc3: a quadratic curve whose control point is off the midpoint by
-			// rad·(dy, −dx), rad = 0.3.
+			// rad·(dy, −dx), rad = 0.3; of the two sides, the one passing fewer other nodes
+			// (networkx always takes +0.3, and may run through a node in between).
 			col = graphFeedback
-			d := b.Sub(a)
-			ctl := vg.Point{X: (a.X+b.X)/2 + 0.3*d.Y, Y: (a.Y+b.Y)/2 - 0.3*d.X}
-			// The same curve as a cubic: its control points are 2/3 of the way to ctl.
-			path = bezier(a, a.Add(ctl.Sub(a).Scale(2.0/3)), b.Add(ctl.Sub(b).Scale(2.0/3)), b)
+			path = nil
+			best := -1
+			for _, rad := range []vg.Length{0.3, -0.3} {
+				d := b.Sub(a)
+				ctl := vg.Point{X: (a.X+b.X)/2 + rad*d.Y, Y: (a.Y+b.Y)/2 - rad*d.X}
+				// The same curve as a cubic: its control points are 2/3 of the way to ctl.
+				cand := bezier(a, a.Add(ctl.Sub(a).Scale(2.0/3)), b.Add(ctl.Sub(b).Scale(2.0/3)), b)
+				hits := 0
+				for i := range gp.pos {
+					if i == e[0] || i == e[1] {
+						continue
+					}
+					for _, p := range cand {
+						if q := p.Sub(at(i)); math.Hypot(float64(q.X), float64(q.Y)) < 1.3*float64(gp.radius) {
+							hits++
+						}
+					}
+				}
+				if best < 0 || hits < best {
+					path, best = cand, hits
+				}
+			}
 		} else {
 			path = []vg.Point{a, b}
 		}
@@ -252,16 +273,20 @@ func (gp *graphPlotter) Plot(c draw.Canvas, p *plot.Plot) {
 		path := bezier(dir(60), vg.Point{X: o.X + 1.5*r, Y: o.Y + 2.6*r}, vg.Point{X: o.X - 1.5*r, Y: o.Y + 2.6*r}, dir(120))
 		gp.arrowPath(&c, path, graphRecurrent, width)
 	}
+	// Names go in the circles, or, if one does not fit, all below them, clear of the arrows.
+	below := false
+	for _, name := range gp.names {
+		below = below || gp.label.Width(name) > 1.8*gp.radius
+	}
 	for i := range gp.pos {
 		o := at(i)
 		c.DrawGlyph(draw.GlyphStyle{Color: gp.fill[i], Radius: gp.radius, Shape: draw.CircleGlyph{}}, o)
-		// A name that does not fit in its circle goes below it, clear of the arrows.
-		sty, at := gp.label, o
-		if sty.Width(gp.names[i]) > 1.8*gp.radius {
+		sty, pt := gp.label, o
+		if below {
 			sty.YAlign = draw.YTop
-			at.Y -= gp.radius + vg.Points(2)
+			pt.Y -= gp.radius + vg.Points(2)
 		}
-		c.FillText(sty, at, gp.names[i])
+		c.FillText(sty, pt, gp.names[i])
 	}
 }
 
