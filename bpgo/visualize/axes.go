@@ -315,8 +315,47 @@ func (a *Axes) LegendLoc(loc string) *Axes {
 	return a
 }
 
-// placeLegend sets the legend's corner for drawing into c.
-func (a *Axes) placeLegend(c draw.Canvas) {
+// drawLegendInside draws the legend in a corner of the data area dc on a white, slightly
+// transparent box with a light grey edge (matplotlib's legend frame), so lines under it do not
+// make its text unreadable.
+func (a *Axes) drawLegendInside(dc draw.Canvas) {
+	leg := &a.P.Legend
+	if leg.Rectangle(dc).Size().X == 0 {
+		return // no entries
+	}
+	inset := vg.Points(legendInset)
+	lc := dc
+	lc.Min.X, lc.Min.Y, lc.Max.X, lc.Max.Y = dc.Min.X+inset, dc.Min.Y+inset, dc.Max.X-inset, dc.Max.Y-inset
+	a.placeLegend(dc, lc)
+	box := a.legendBox(lc)
+	corners := []vg.Point{box.Min, {X: box.Max.X, Y: box.Min.Y}, box.Max, {X: box.Min.X, Y: box.Max.Y}}
+	dc.FillPolygon(color.NRGBA{255, 255, 255, 204}, corners)
+	dc.StrokeLines(draw.LineStyle{Color: color.Gray{Y: 0xcc}, Width: vg.Points(0.6)}, append(corners, box.Min))
+	leg.Draw(lc)
+}
+
+// legendBox is the frame of the legend drawn into lc at its corner. (gonum's
+// Legend.Rectangle has Left the wrong way round; only its size is used.)
+func (a *Axes) legendBox(lc draw.Canvas) vg.Rectangle {
+	size := a.P.Legend.Rectangle(lc).Size()
+	pad := vg.Points(legendPad)
+	r := vg.Rectangle{Min: vg.Point{X: lc.Max.X - size.X, Y: lc.Max.Y - size.Y}, Max: lc.Max}
+	if a.P.Legend.Left {
+		r.Min.X, r.Max.X = lc.Min.X, lc.Min.X+size.X
+	}
+	if !a.P.Legend.Top {
+		r.Min.Y, r.Max.Y = lc.Min.Y, lc.Min.Y+size.Y
+	}
+	r.Min.X, r.Min.Y, r.Max.X, r.Max.Y = r.Min.X-pad, r.Min.Y-pad, r.Max.X+pad, r.Max.Y+pad
+	return r
+}
+
+// legendInset is the gap in points between the axes and an inside legend's text, legendPad
+// the frame's margin around the text.
+const legendInset, legendPad = 6, 3
+
+// placeLegend sets the legend's corner for drawing into lc, inside the data area dc.
+func (a *Axes) placeLegend(dc, lc draw.Canvas) {
 	loc := a.legendLoc
 	for _, k := range legendCorners {
 		if k.name == loc {
@@ -324,23 +363,15 @@ func (a *Axes) placeLegend(c draw.Canvas) {
 			return
 		}
 	}
-	if loc != "" && loc != "best" || len(a.paths) == 0 {
+	if len(a.paths) == 0 {
 		return
 	}
 	// Count, for each corner, the line points (with segments sampled) under the legend box.
-	dc := a.P.DataCanvas(c)
 	trX, trY := a.P.Transforms(&dc)
-	size := a.P.Legend.Rectangle(dc).Size()
-	pad := vg.Points(3)
 	best, bestN := 0, -1
 	for i, k := range legendCorners {
-		r := vg.Rectangle{Min: vg.Point{X: dc.Max.X - size.X - pad, Y: dc.Max.Y - size.Y - pad}, Max: dc.Max}
-		if k.left {
-			r.Min.X, r.Max.X = dc.Min.X, dc.Min.X+size.X+pad
-		}
-		if !k.top {
-			r.Min.Y, r.Max.Y = dc.Min.Y, dc.Min.Y+size.Y+pad
-		}
+		a.P.Legend.Top, a.P.Legend.Left = k.top, k.left
+		r := a.legendBox(lc)
 		n := 0
 		in := func(x, y vg.Length) {
 			if x >= r.Min.X && x <= r.Max.X && y >= r.Min.Y && y <= r.Max.Y {

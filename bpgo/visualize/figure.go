@@ -192,18 +192,15 @@ func (f *Figure) draw(c draw.Canvas) error {
 			a := f.axes[r*f.cols+col+1]
 			tile := canvases[r][col]
 			main := draw.Crop(tile, 0, -colStrip[col], 0, 0)
+			// The plot draws no legend of its own: legends are drawn below, on a box.
 			leg := a.P.Legend
-			if a.legendOut {
-				a.P.Legend = plot.NewLegend()
-			} else {
-				a.placeLegend(main)
-			}
+			a.P.Legend = plot.NewLegend()
 			g[r][col].Draw(main)
 			a.P.Legend = leg
-			if cbarW[a] == 0 && legW[a] == 0 {
-				continue
-			}
 			data := a.P.DataCanvas(main)
+			if !a.legendOut {
+				a.drawLegendInside(data)
+			}
 			if a.cbar != nil {
 				a.cbar.draw(tile, main.Max.X, data, a.P)
 			}
