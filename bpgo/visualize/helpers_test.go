@@ -254,3 +254,37 @@ func TestColormaps(t *testing.T) {
 		t.Errorf("WithAlpha(red, 0.1) = %v", got)
 	}
 }
+
+// The Defaults records draw exactly what the zero records (kept for earlier callers) draw.
+func TestDefaultsMatchZeroOptions(t *testing.T) {
+	sp := randomSpikes(40, 10, 0.1)
+	render := func(o visualize.RasterOptions) []byte {
+		f := visualize.NewFigure(4, 3)
+		if err := visualize.Raster(f.Subplot(1, 1, 1), nil, sp, o); err != nil {
+			t.Fatal(err)
+		}
+		data, err := f.PNG()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	if !slices.Equal(render(visualize.RasterOptions{}), render(visualize.RasterDefaults())) {
+		t.Errorf("Raster: RasterDefaults() draws differently from RasterOptions{}")
+	}
+	v, vsp := voltages(50, 15)
+	grid := func(o visualize.VoltageGridOptions) []byte {
+		f, err := visualize.VoltageGrid(nil, nil, v, vsp, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := f.PNG()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	if !slices.Equal(grid(visualize.VoltageGridOptions{}), grid(visualize.VoltageGridDefaults())) {
+		t.Errorf("VoltageGrid: VoltageGridDefaults() draws differently from VoltageGridOptions{}")
+	}
+}

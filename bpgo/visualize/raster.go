@@ -30,7 +30,9 @@ func isSpike[S Spike](s S) bool {
 	return false
 }
 
-// RasterOptions configure Raster. Zero values mean bp.visualize.raster_plot's defaults.
+// RasterOptions configure Raster. RasterDefaults() spells out bp.visualize.raster_plot's
+// defaults; for compatibility with earlier callers, zero Marker, MarkerSize, Color and labels
+// also mean those defaults.
 type RasterOptions struct {
 	// Marker is "." (a dot, the default) or "|" (a vertical tick, as the tutorials' '|k').
 	Marker string
@@ -48,6 +50,12 @@ type RasterOptions struct {
 	// channel groups); neuron i of group g is drawn at row i + g·GroupGap.
 	Groups   []RasterGroup
 	GroupGap int
+}
+
+// RasterDefaults are bp.visualize.raster_plot's: '.' markers of size 2 in black, labelled
+// "Time (ms)" and "Neuron index", no groups.
+func RasterDefaults() RasterOptions {
+	return RasterOptions{Marker: ".", MarkerSize: 2, Color: color.Black, XLabel: "Time (ms)", YLabel: "Neuron index"}
 }
 
 // RasterGroup is a run of consecutive neurons in a raster.
