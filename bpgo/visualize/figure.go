@@ -47,6 +47,22 @@ func NewFigure(widthInches, heightInches float64) *Figure {
 	return f
 }
 
+// GetFigure is bp.visualize.get_figure(rows, cols, rowLen, colLen): a figure of cols·colLen ×
+// rows·rowLen inches whose subplots are meant to be addressed as f.Subplot(rows, cols, i)
+// (get_figure(3, 1, 2., 6.) is the e-prop figure's 6 × 6 inches).
+func GetFigure(rows, cols int, rowLen, colLen float64) *Figure {
+	if rows < 1 || cols < 1 {
+		f := NewFigure(1, 1)
+		f.fail(fmt.Errorf("visualize.GetFigure: rows and cols: want >= 1, got %d × %d", rows, cols))
+		return f
+	}
+	f := NewFigure(float64(cols)*colLen, float64(rows)*rowLen)
+	if f.err != nil {
+		f.err = fmt.Errorf("visualize.GetFigure: rowLen, colLen = %v, %v: want positive inches", rowLen, colLen)
+	}
+	return f
+}
+
 func (f *Figure) fail(err error) {
 	if f.err == nil {
 		f.err = err

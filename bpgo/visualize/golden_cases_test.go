@@ -105,7 +105,7 @@ func eprop(t *testing.T) *visualize.Figure {
 			rec[ti][n] = rng.Float64() < 0.03
 		}
 	}
-	f := visualize.NewFigure(6, 6)
+	f := visualize.GetFigure(3, 1, 2, 6) // bp.visualize.get_figure(3, 1, 2., 6.)
 	red, blue := color.NRGBA{255, 0, 0, 255}, color.NRGBA{0, 0, 255, 255}
 	ro := visualize.RasterOptions{Marker: "|", NoLabels: true, GroupGap: 5, Groups: []visualize.RasterGroup{
 		{Size: 10}, {Size: 10}, {Size: 10, Band: visualize.WithAlpha(red, 0.1)}, {Size: 10, Band: visualize.WithAlpha(blue, 0.1)}}}

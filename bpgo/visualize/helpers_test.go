@@ -288,3 +288,23 @@ func TestDefaultsMatchZeroOptions(t *testing.T) {
 		t.Errorf("VoltageGrid: VoltageGridDefaults() draws differently from VoltageGridOptions{}")
 	}
 }
+
+func TestGetFigure(t *testing.T) {
+	f := visualize.GetFigure(3, 1, 2, 6)
+	for i := 1; i <= 3; i++ {
+		f.Subplot(3, 1, i).Line(nil, []float64{0, 1}, "")
+	}
+	if got := pngSize(f); got != "576×576 px PNG" {
+		t.Errorf("GetFigure(3, 1, 2, 6): %s, want 6 × 6 in at 96 dpi", got)
+	}
+	for _, c := range []struct {
+		rows, cols int
+		rl, cl     float64
+		mention    string
+	}{{0, 1, 2, 6, "rows and cols"}, {1, 1, 0, 6, "rowLen, colLen = 0, 6"}, {1, 1, 2, math.NaN(), "positive inches"}} {
+		f := visualize.GetFigure(c.rows, c.cols, c.rl, c.cl)
+		if err := f.Err(); err == nil || !strings.Contains(err.Error(), c.mention) {
+			t.Errorf("GetFigure(%d, %d, %v, %v): error %v, want one mentioning %q", c.rows, c.cols, c.rl, c.cl, err, c.mention)
+		}
+	}
+}
