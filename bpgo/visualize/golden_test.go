@@ -61,6 +61,7 @@ func checkGolden(t *testing.T, name string, f *visualize.Figure) {
 	}
 	diff, where, err := pixelDiff(got, want)
 	if err == nil && diff <= goldenTolerance {
+		t.Logf("%s: not byte-identical to %s; largest pixel difference %d levels at %v (tolerance %d)", name, path, diff, where, goldenTolerance)
 		os.Remove(gotPath)
 		return
 	}
