@@ -414,9 +414,13 @@ func (cleanTicks) Ticks(lo, hi float64) []plot.Tick {
 	if len(major) == 0 {
 		return ts
 	}
-	scale := math.Max(math.Abs(major[0]), math.Abs(major[len(major)-1]))
+	big := math.Max(math.Abs(major[0]), math.Abs(major[len(major)-1]))
+	scale := big
 	if len(major) > 1 {
 		scale = math.Abs(major[1] - major[0])
+	}
+	if big >= 1e6 || scale < 1e-4 {
+		return ts // gonum's exponent labels read better than long digit strings
 	}
 	d := 0
 	for ; d < 12; d++ {

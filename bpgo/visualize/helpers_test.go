@@ -308,3 +308,37 @@ func TestGetFigure(t *testing.T) {
 		}
 	}
 }
+
+// Tick labels: as few decimals as tell the ticks apart, exponents for very large or small steps.
+func TestTickLabels(t *testing.T) {
+	labels := func(lo, hi float64) []string {
+		f := visualize.NewFigure(4, 3)
+		ax := f.Subplot(1, 1, 1)
+		ax.Line([]float64{lo, hi}, []float64{lo, hi}, "")
+		var out []string
+		for _, tk := range ax.P.Y.Tick.Marker.Ticks(lo, hi) {
+			if tk.Label != "" {
+				out = append(out, tk.Label)
+			}
+		}
+		return out
+	}
+	for _, c := range []struct {
+		lo, hi float64
+		want   []string
+	}{
+		{0, 80, []string{"0", "40", "80"}},
+		{-1, 1, []string{"-1", "0", "1"}},
+		{0, 0.3, []string{"0.00", "0.15", "0.30"}},
+		{0, 75, []string{"0", "25", "50", "75"}},
+		{-0.9, 0.9, []string{"-0.8", "0.0", "0.8"}},
+	} {
+		got := labels(c.lo, c.hi)
+		if !slices.Equal(got, c.want) {
+			t.Errorf("ticks over %v … %v: %q, want %q", c.lo, c.hi, got, c.want)
+		}
+	}
+	if got := labels(0, 3e7); !slices.ContainsFunc(got, func(l string) bool { return strings.Contains(l, "e+") }) {
+		t.Errorf("ticks over 0 … 3e7: %q, want exponents", got)
+	}
+}
