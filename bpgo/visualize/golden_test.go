@@ -108,3 +108,30 @@ func pixelDiff(a, b []byte) (int, image.Point, error) {
 	}
 	return worst, at, nil
 }
+
+// TestPixelDiff: the comparison sees a one-pixel change and a size change.
+func TestPixelDiff(t *testing.T) {
+	enc := func(img image.Image) []byte {
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, img); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	a := image.NewNRGBA(image.Rect(0, 0, 8, 6))
+	b := image.NewNRGBA(image.Rect(0, 0, 8, 6))
+	b.Pix[4*(3*8+5)+1] = 40 // green of pixel (5, 3)
+	d, at, err := pixelDiff(enc(a), enc(b))
+	if err != nil || d != 40 || at != image.Pt(5, 3) {
+		t.Errorf("pixelDiff = %d at %v (%v), want 40 at (5,3)", d, at, err)
+	}
+	if d, _, err := pixelDiff(enc(a), enc(a)); err != nil || d != 0 {
+		t.Errorf("pixelDiff of an image with itself = %d (%v)", d, err)
+	}
+	if _, _, err := pixelDiff(enc(a), enc(image.NewNRGBA(image.Rect(0, 0, 8, 5)))); err == nil {
+		t.Errorf("pixelDiff of images of different sizes: no error")
+	}
+	if _, _, err := pixelDiff(enc(a), []byte("not a png")); err == nil {
+		t.Errorf("pixelDiff with a corrupt golden file: no error")
+	}
+}
