@@ -1,12 +1,14 @@
 package models_test
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
 
 	"github.com/bpgo/bpgo/bpgo"
 	"github.com/bpgo/bpgo/bpgo/initializers"
+	"github.com/bpgo/bpgo/bpgo/visualize"
 	"github.com/bpgo/bpgo/models"
 )
 
@@ -158,5 +160,26 @@ func TestClosedLoop(t *testing.T) {
 	}
 	if _, err := models.NewClosedLoop(nil, 1); err == nil {
 		t.Error("nil model accepted")
+	}
+}
+
+func TestNetworkNodeGraph(t *testing.T) {
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	i, r, o := esnParts(t, 2, 5, 1, 1)
+	net := bpgo.Must1(models.NewNetwork(models.Feedforward(i, r, o).And(models.Feedback(r, o))))
+	g := net.NodeGraph()
+	got := fmt.Sprintf("%+v", g)
+	want := "{Nodes:[{Name:Input0 Trainable:false Recurrent:false} {Name:Reservoir0 Trainable:false Recurrent:true} {Name:LinearReadout0 Trainable:true Recurrent:false}] " +
+		"Edges:[{From:Input0 To:Reservoir0 Feedback:false} {From:LinearReadout0 To:Reservoir0 Feedback:true} {From:Reservoir0 To:LinearReadout0 Feedback:false}]}"
+	if got != want {
+		t.Errorf("NodeGraph:\n got %s\nwant %s", got, want)
+	}
+	fig := visualize.NewFigure(5, 5)
+	if err := visualize.NodeGraph(fig.Subplot(1, 1, 1), g, visualize.NodeGraphDefaults()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fig.PNG(); err != nil {
+		t.Fatal(err)
 	}
 }
