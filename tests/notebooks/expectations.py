@@ -27,4 +27,28 @@ EXPECTATIONS: dict[str, dict] = {
         # Spiking network, hand-written Adam loop (seed: accuracy 0.973; issue bound 0.95). Reduced: 200 steps.
         "snn_accuracy": {"reduced": (0.6, 1.0), "full": (0.95, 1.0)},
     },
+    "02_training_recurrent_network.ipynb": {
+        # ESN (Input(3) >> Reservoir(400, sr 1.4) >> LinearReadout(3), ridge 1e-6) on Lorenz, 1 step ahead.
+        # Seed 001: 1.46e-4; the issue's bound is 1e-3. The reservoir is random: min/max over 5 seeds (2 reduced).
+        "esn_mse_1step": (0.0, 1e-3),
+        "esn_mse_1step_min": (0.0, 1e-3),
+        "esn_mse_1step_max": (0.0, 1e-3),
+        "esn_mse_10step": (0.0, 0.5),
+        "esn_mse_100step": (0.0, 100.0),
+        # NVAR z-inference (deterministic): seed prints Prediction NMS 0.3374043793562189 (bound: within 1 %).
+        "nvar_z_warmup_mse": (1.0, None),
+        "nvar_z_prediction_mse": (0.3374043793562189 * 0.99, 0.3374043793562189 * 1.01),
+        # White-noise integrator, VanillaRNN(100, state_trainable) by BPTT: seed's last report 0.02187 after
+        # 3000 steps; issue bound 0.03. Reduced: 500 steps, where the loss still jumps between 0.05 and 0.5
+        # from batch to batch (an untrained network's is about 0.5).
+        "rnn_final_loss": {"reduced": (0.0, 0.6), "full": (0.0, 0.03)},
+        "rnn_test_mse": {"reduced": (0.0, 1.0), "full": (0.0, 0.05)},
+        # FORCE learning, autonomous output after training: normalised MSE (issue bound 0.05). Reduced: 300 units,
+        # 4000 training steps instead of 500 and 6000.
+        "force_nmse": {"reduced": (0.0, 0.2), "full": (0.0, 0.05)},
+        # Closed-loop forecasting: NG-RC on Lorenz (valid prediction time in Lyapunov times) and an ESN on
+        # Mackey-Glass (NRMSE of the first 200 generated steps). Deterministic given the seeds; both modes run in full.
+        "lorenz_vpt_lyapunov": (1.5, None),
+        "mg_closed_loop_nrmse_200": (0.0, 0.2),
+    },
 }
