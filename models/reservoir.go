@@ -25,8 +25,8 @@ const (
 // bp.nn.Reservoir, seed 001) or ReservoirDefaults243 (2.4.3's bp.dnn.Reservoir) and change
 // fields; every field is used as given.
 //
-// BrainPy's noise options (noise_in/noise_ff, noise_rec, noise_fb, noise_type) are not offered.
-// (As coded in BrainPy, noise_rec adds the constant −noise_rec, and noise_type is ignored.)
+// The noise options follow BrainPy as coded: noise_type is ignored (the noise is always
+// uniform), and noise_rec adds the constant −noise_rec (its uniform draw has both bounds −1).
 type ReservoirOptions struct {
 	// LeakyRate a in [0, 1] mixes the old state and the new activity: (1−a)·h + a·act(u).
 	LeakyRate float64
@@ -59,6 +59,14 @@ type ReservoirOptions struct {
 	WfbInit initializers.Initializer
 	// FbConnectivity in [0, 1] is the fraction of Wfb entries kept (fb_connectivity, 0.1).
 	FbConnectivity float64
+	// NoiseIn >= 0 adds NoiseIn·U(−1, 1) to every input at every step (noise_in / noise_ff),
+	// drawn inside the compiled step from the reservoir's random state (seeded by bpgo.SetSeed).
+	NoiseIn float64
+	// NoiseRec >= 0 subtracts the constant NoiseRec from the activity before the leaky mix
+	// (BrainPy's noise_rec, whose uniform draw has both bounds −1).
+	NoiseRec float64
+	// NoiseFb >= 0 adds NoiseFb·U(−1, 1) to the feedback input (noise_fb).
+	NoiseFb float64
 	// Mode: TrainingMode makes Win, Wrec and the bias trainable (BrainPy 2.4.3's TrainVars;
 	// 2.1.12's trainable=True); BatchingMode keeps them fixed; DefaultMode means the global
 	// mode (bpgo.SetMode).
@@ -117,6 +125,10 @@ type Reservoir struct {
 	State *bpgo.Variable
 	// Wfb is the feedback weight (NumFeedback, num_out); nil without feedback.
 	Wfb *bpgo.Variable
+	// Rand is the in-graph random state of the input and feedback noise; nil without noise.
+	Rand *bpgo.Variable
+
+	noiseIn, noiseRec, noiseFb float64
 
 	leakyRate float64
 	act       Activation
@@ -159,6 +171,14 @@ func NewReservoir(numIn, numOut int, o ReservoirOptions) (*Reservoir, error) {
 	}
 	if o.UseSpectralRadius && (math.IsNaN(o.SpectralRadius) || math.IsInf(o.SpectralRadius, 0)) {
 		return nil, fmt.Errorf("%s: ReservoirOptions.SpectralRadius: want a finite number, got %v", fn, o.SpectralRadius)
+	}
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"NoiseIn", o.NoiseIn}, {"NoiseRec", o.NoiseRec}, {"NoiseFb", o.NoiseFb}} {
+		if !(f.v >= 0) || math.IsInf(f.v, 0) {
+			return nil, fmt.Errorf("%s: ReservoirOptions.%s: want a finite number >= 0 (0: no noise), got %v", fn, f.name, f.v)
+		}
 	}
 	if o.NumFeedback < 0 {
 		return nil, fmt.Errorf("%s: ReservoirOptions.NumFeedback: want >= 0 (0: no feedback input), got %d", fn, o.NumFeedback)
@@ -245,6 +265,10 @@ func NewReservoir(numIn, numOut int, o ReservoirOptions) (*Reservoir, error) {
 			return nil, err
 		}
 	}
+	r.noiseIn, r.noiseRec, r.noiseFb = o.NoiseIn, o.NoiseRec, o.NoiseFb
+	if o.NoiseIn > 0 || (o.NoiseFb > 0 && o.NumFeedback > 0) {
+		r.Rand = bpgo.NewRandomState()
+	}
 	r.State = bpgo.NewState(bpgo.Zeros(1, numOut), 0)
 	return r, nil
 }
@@ -325,15 +349,29 @@ func (r *Reservoir) UpdateFeedback(ctx *bpgo.Context, x, fb *graph.Node) *graph.
 		panic(fmt.Sprintf("models.Reservoir: feedback input given: %v, but the reservoir's feedback size is %d", fb != nil, r.FeedbackSize()))
 	}
 	win := ctx.Value(r.Win)
+	noise := func(v *graph.Node, scale float64) *graph.Node { // v + scale·U(−1, 1)
+		u := ctx.Uniform(r.Rand, v.Shape().Dimensions...)
+		return graph.Add(v, graph.MulScalar(graph.AddScalar(graph.MulScalar(u, 2), -1), scale))
+	}
+	if r.noiseIn > 0 {
+		x = noise(x, r.noiseIn)
+	}
 	if fb != nil {
 		if fb.Rank() != 2 || fb.Shape().Dimensions[1] != r.FeedbackSize() || fb.Shape().Dimensions[0] != x.Shape().Dimensions[0] {
 			panic(fmt.Sprintf("models.Reservoir: feedback shape %s, want (batch %d, %d)", fb.Shape(), x.Shape().Dimensions[0], r.FeedbackSize()))
+		}
+		if r.noiseFb > 0 {
+			fb = noise(fb, r.noiseFb)
 		}
 		// [x | fb] @ [Win ; Wfb] adds fb @ Wfb to the input drive in one product.
 		x = graph.Concatenate([]*graph.Node{x, fb}, 1)
 		win = graph.Concatenate([]*graph.Node{win, ctx.Value(r.Wfb)}, 0)
 	}
-	h = ReservoirStep(x, h, win, ctx.Value(r.Wrec), r.leakyRate, r.act, r.external)
+	if r.noiseRec > 0 {
+		h = reservoirStepRec(x, h, win, ctx.Value(r.Wrec), r.leakyRate, r.act, r.external, -r.noiseRec)
+	} else {
+		h = ReservoirStep(x, h, win, ctx.Value(r.Wrec), r.leakyRate, r.act, r.external)
+	}
 	ctx.Set(r.State, h)
 	return h
 }
@@ -351,6 +389,21 @@ func ReservoirStep(x, h, win, wrec *graph.Node, leakyRate float64, act Activatio
 	if !external {
 		u = act(u)
 	}
+	next := graph.Add(graph.MulScalar(h, 1-leakyRate), graph.MulScalar(u, leakyRate))
+	if external {
+		next = act(next)
+	}
+	return next
+}
+
+// reservoirStepRec is ReservoirStep with a constant added to the activity before the leaky mix
+// (BrainPy's noise_rec term).
+func reservoirStepRec(x, h, win, wrec *graph.Node, leakyRate float64, act Activation, external bool, offset float64) *graph.Node {
+	u := graph.Add(graph.MatMul(x, win), graph.MatMul(h, wrec))
+	if !external {
+		u = act(u)
+	}
+	u = graph.AddScalar(u, offset)
 	next := graph.Add(graph.MulScalar(h, 1-leakyRate), graph.MulScalar(u, leakyRate))
 	if external {
 		next = act(next)
