@@ -10,6 +10,7 @@ import (
 	"github.com/bpgo/bpgo/bpgo/initializers"
 	"github.com/bpgo/bpgo/bpgo/visualize"
 	"github.com/bpgo/bpgo/models"
+	"github.com/gomlx/gomlx/core/graph"
 )
 
 // esnParts builds Input(nIn) >> Reservoir(nRes) >> LinearReadout(nOut), the reservoir taking
@@ -181,5 +182,32 @@ func TestNetworkNodeGraph(t *testing.T) {
 	}
 	if _, err := fig.PNG(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// wrapped holds a Network as a field, as a user model with its own Update would.
+type wrapped struct{ Net *models.Network }
+
+func (w *wrapped) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
+	return graph.MulScalar(w.Net.Update(ctx, x), 2)
+}
+
+func TestNetworkInsideModel(t *testing.T) {
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	i, r, o := esnParts(t, 2, 5, 1, 1)
+	net := bpgo.Must1(models.NewNetwork(models.Feedforward(i, r, o).And(models.Feedback(r, o))))
+	x := bpgo.MustSequence([]float64{1, 0.5, -1}, []float64{0, 1, 0.3})
+	plain := bpgo.ToFloat64s(bpgo.Must1(bpgo.Must1(bpgo.NewRunner(net, bpgo.RunnerOptions{})).Run(x, bpgo.RunOptions{ResetState: true})))
+	w := &wrapped{Net: net}
+	runner := bpgo.Must1(bpgo.NewRunner(w, bpgo.RunnerOptions{}))
+	got := bpgo.ToFloat64s(bpgo.Must1(runner.Run(x, bpgo.RunOptions{ResetState: true})))
+	for s := range plain {
+		if got[s] != 2*plain[s] {
+			t.Fatalf("step %d: wrapped %v, want 2 × %v (the feedback state must reset with the wrapper)", s, got[s], plain[s])
+		}
+	}
+	if n := len(runner.Tree().States()); n != 3 {
+		t.Errorf("the wrapper's walk found %d states, want 3 (reservoir, readout, fed-back output)", n)
 	}
 }
