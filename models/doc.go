@@ -15,8 +15,8 @@
 // Options records carry their defaults in values, not sentinels. Every record has a function
 // returning BrainPy's defaults (LifDefaults, LifRefDefaults, ALIFDefaults, LeakyDefaults,
 // IntegratorDefaults, ExponDefaults, DualExponDefaults, AlphaDefaults, DenseDefaults,
-// NVARDefaults, RNNCellDefaults, GRUCellDefaults, LSTMCellDefaults, VanillaRNNDefaults); start
-// from it and change what differs:
+// NVARDefaults, ReservoirDefaults, LinearReadoutDefaults, RNNCellDefaults, GRUCellDefaults,
+// LSTMCellDefaults, VanillaRNNDefaults); start from it and change what differs:
 //
 //	p := models.LifDefaults()
 //	p.VReset = 0
