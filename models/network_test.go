@@ -45,7 +45,7 @@ func TestNetworkFeedforwardMatchesHandChain(t *testing.T) {
 		t.Errorf("names %q", got)
 	}
 	runner := bpgo.Must1(bpgo.NewRunner(net, bpgo.RunnerOptions{Monitors: []string{"Nodes.1.State"}}))
-	x := bpgo.MustSequence([]float64{1, 0.5, -1, 0.2}, []float64{0, 1, 0.3, -0.4})
+	x := bpgo.Must1(bpgo.Sequence([]float64{1, 0.5, -1, 0.2}, []float64{0, 1, 0.3, -0.4}))
 	out := bpgo.ToFloat64s(bpgo.Must1(runner.Run(x, bpgo.RunOptions{ResetState: true})))
 	h := bpgo.ToFloat64s(runner.Mon["Nodes.1.State"])
 	w, b := o.Dense.W.Float64s(), o.Dense.B.Float64s()
@@ -74,7 +74,7 @@ func TestNetworkFeedbackTiming(t *testing.T) {
 	runner := bpgo.Must1(bpgo.NewRunner(net, bpgo.RunnerOptions{}))
 	xs := [][]float64{{1, 0.5, -1, 0.2, 0.7, -0.3}, {0, 1, 0.3, -0.4, 0.1, 0.9}}
 	for _, reset := range []bool{true, true} { // twice: the second run starts from zeros again
-		out := bpgo.ToFloat64s(bpgo.Must1(runner.Run(bpgo.MustSequence(xs...), bpgo.RunOptions{ResetState: reset})))
+		out := bpgo.ToFloat64s(bpgo.Must1(runner.Run(bpgo.Must1(bpgo.Sequence(xs...)), bpgo.RunOptions{ResetState: reset})))
 		win, wrec, wfb := r.Win.Float64s(), r.Wrec.Float64s(), r.Wfb.Float64s()
 		w, b := o.Dense.W.Float64s(), o.Dense.B.Float64s()
 		h := make([]float64, nRes)
@@ -197,7 +197,7 @@ func TestNetworkInsideModel(t *testing.T) {
 	defer bpgo.DisableX64()
 	i, r, o := esnParts(t, 2, 5, 1, 1)
 	net := bpgo.Must1(models.NewNetwork(models.Feedforward(i, r, o).And(models.Feedback(r, o))))
-	x := bpgo.MustSequence([]float64{1, 0.5, -1}, []float64{0, 1, 0.3})
+	x := bpgo.Must1(bpgo.Sequence([]float64{1, 0.5, -1}, []float64{0, 1, 0.3}))
 	plain := bpgo.ToFloat64s(bpgo.Must1(bpgo.Must1(bpgo.NewRunner(net, bpgo.RunnerOptions{})).Run(x, bpgo.RunOptions{ResetState: true})))
 	w := &wrapped{Net: net}
 	runner := bpgo.Must1(bpgo.NewRunner(w, bpgo.RunnerOptions{}))

@@ -19,7 +19,7 @@ func ExampleNewOnline() {
 	o.WInit, o.NoBias = initializers.Zero{}, true
 	model := &readoutModel{O: bpgo.Must1(models.NewLinearReadout(2, 1, o))}
 	tr := bpgo.Must1(trainers.NewOnline(model, trainers.ForceDefaults()))
-	out := bpgo.Must1(tr.Fit(bpgo.MustSequence([]float64{1}, []float64{2}), bpgo.MustSequence([]float64{1})))
+	out := bpgo.Must1(tr.Fit(bpgo.Must1(bpgo.Sequence([]float64{1}, []float64{2})), bpgo.Must1(bpgo.Sequence([]float64{1}))))
 	fmt.Println("output:", bpgo.ToFloat64s(out))
 	fmt.Printf("W: %.4f\n", model.O.Dense.W.Float64s())
 	fmt.Printf("P: %.4f\n", tr.Rule().P.Float64s())

@@ -90,7 +90,7 @@ func TestRLSHandSteps(t *testing.T) {
 	xs := [][]float64{{1, 2}, {0.5, -1}, {3, 1}}
 	ds := [][]float64{{1}, {0}, {2}}
 	// Step 1 alone, by hand.
-	out := bpgo.Must1(tr.Fit(bpgo.MustSequence([]float64{1}, []float64{2}), bpgo.MustSequence([]float64{1})))
+	out := bpgo.Must1(tr.Fit(bpgo.Must1(bpgo.Sequence([]float64{1}, []float64{2})), bpgo.Must1(bpgo.Sequence([]float64{1}))))
 	if got := bpgo.ToFloat64s(out); got[0] != 0 {
 		t.Errorf("step 1 output %v, want 0 (old weights)", got)
 	}
@@ -101,7 +101,7 @@ func TestRLSHandSteps(t *testing.T) {
 		t.Errorf("P after step 1 = %v, want [5/6 -1/3; -1/3 1/3]", p)
 	}
 	// Steps 2 and 3 continue from there.
-	out = bpgo.Must1(tr.Fit(bpgo.MustSequence([]float64{0.5, 3}, []float64{-1, 1}), bpgo.MustSequence([]float64{0, 2})))
+	out = bpgo.Must1(tr.Fit(bpgo.Must1(bpgo.Sequence([]float64{0.5, 3}, []float64{-1, 1})), bpgo.Must1(bpgo.Sequence([]float64{0, 2}))))
 	refOuts, refW := rlsReference(xs, ds, []float64{0, 0}, 1, false)
 	got := bpgo.ToFloat64s(out)
 	for s := range 2 {
@@ -140,7 +140,7 @@ func TestRLSConvergesToRidge(t *testing.T) {
 		tgt[1] = append(tgt[1], -1+row[2]+0.1*rng.NormFloat64())
 
 	}
-	x, y := bpgo.MustSequence(cols...), bpgo.MustSequence(tgt...)
+	x, y := bpgo.Must1(bpgo.Sequence(cols...)), bpgo.Must1(bpgo.Sequence(tgt...))
 	online := zeroReadout(t, nIn, 2, false)
 	o := trainers.OnlineDefaults()
 	o.Alpha = alpha
@@ -180,7 +180,7 @@ func TestOnlineFeedbackTiming(t *testing.T) {
 	tr := bpgo.Must1(trainers.NewOnline(net, trainers.ForceDefaults()))
 	xs := []float64{1, -0.5, 0.3, 0.8, -1}
 	ds := []float64{0.5, 1, -0.5, 0.2, 0.7}
-	out := bpgo.ToFloat64s(bpgo.Must1(tr.Fit(bpgo.MustSequence(xs), bpgo.MustSequence(ds))))
+	out := bpgo.ToFloat64s(bpgo.Must1(tr.Fit(bpgo.Must1(bpgo.Sequence(xs)), bpgo.Must1(bpgo.Sequence(ds)))))
 	// Host replay: reservoir with feedback, RLS on [1 | h].
 	win, wrec, wfb := r.Win.Float64s(), r.Wrec.Float64s(), r.Wfb.Float64s()
 	w := make([]float64, nRes+1)
@@ -263,8 +263,8 @@ func TestOnlineErrors(t *testing.T) {
 		t.Errorf("untrainable: %v", err)
 	}
 	tr := bpgo.Must1(trainers.NewOnline(m, trainers.ForceDefaults()))
-	x := bpgo.MustSequence([]float64{1, 2}, []float64{0, 1})
-	if _, err := tr.Fit(x, bpgo.MustSequence([]float64{1, 2}, []float64{0, 1})); err == nil || !strings.Contains(err.Error(), "targets") {
+	x := bpgo.Must1(bpgo.Sequence([]float64{1, 2}, []float64{0, 1}))
+	if _, err := tr.Fit(x, bpgo.Must1(bpgo.Sequence([]float64{1, 2}, []float64{0, 1}))); err == nil || !strings.Contains(err.Error(), "targets") {
 		t.Errorf("targets with 2 columns for 1 output: %v", err)
 	}
 }
