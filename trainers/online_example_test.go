@@ -28,3 +28,21 @@ func ExampleNewOnline() {
 	// W: [0.1667 0.3333]
 	// P: [0.8333 -0.3333 -0.3333 0.3333]
 }
+
+// The RLS rule is a bpgo.StepHook: a plain runner runs it inside its compiled loop when the run
+// is fitting (so the readout records its input) and has targets.
+func ExampleNewRLS() {
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	o := models.LinearReadoutDefaults()
+	o.WInit, o.NoBias = initializers.Zero{}, true
+	model := &readoutModel{O: bpgo.Must1(models.NewLinearReadout(2, 1, o))}
+	rule := bpgo.Must1(trainers.NewRLS(model.O.Dense, 1))
+	runner := bpgo.Must1(bpgo.NewRunner(model, bpgo.RunnerOptions{Hook: rule}))
+	x := bpgo.Must1(bpgo.Sequence([]float64{1, 1, 1}, []float64{2, 2, 2}))
+	y := bpgo.Must1(bpgo.Sequence([]float64{1, 1, 1}))
+	out := bpgo.Must1(runner.Run(x, bpgo.RunOptions{Fit: true, Targets: y}))
+	fmt.Printf("outputs: %.4f\n", bpgo.ToFloat64s(out))
+	// Output:
+	// outputs: [0.0000 0.8333 0.9091]
+}
