@@ -189,7 +189,7 @@ def load_avg() -> str:
 class Kernel:
     """The bpgo kernel, as its kernel.json starts it, with GoNB's log at -v=2 in tmp."""
 
-    def __init__(self, tmp: Path, repo: Path | None, goflags: str | None, env: dict[str, str]):
+    def __init__(self, tmp: Path, repo: Path | None, goflags: str | None, env: dict[str, str], direct: bool):
         from jupyter_client import KernelManager
 
         spec_path = ROOT / ".bpgo" / "jupyter" / "kernels" / "bpgo" / "kernel.json"
@@ -198,7 +198,10 @@ class Kernel:
         spec = json.loads(spec_path.read_text())
         self.log = tmp / "gonb.log"
         argv = []
-        for a in spec["argv"]:  # GoNB's log to its stderr, which goes to self.log
+        src = spec["argv"]
+        if direct and len(src) > 3 and src[1:3] == ["exec", "--"]:
+            src = src[3:]  # GoNB itself, without bpgo-kernel's GOFLAGS: the kernel before issue 16
+        for a in src:  # GoNB's log to its stderr, which goes to self.log
             if a.startswith("-v="):
                 a = "-v=2"
             elif a.startswith("-logtostderr="):
@@ -224,11 +227,23 @@ class Kernel:
         self.kc = self.km.client()
         self.kc.start_channels()
         self.kc.wait_for_ready(timeout=180)
+        self.pid = self.km.provisioner.pid
         if goflags:
             self.run(f"%goflags {goflags}")
 
+    def environ(self) -> dict[str, str]:
+        """GoNB's environment (with the GOFLAGS that bpgo-kernel exec set)."""
+        data = Path(f"/proc/{self.pid}/environ").read_bytes()
+        return dict(e.split("=", 1) for e in data.decode(errors="replace").split("\0") if "=" in e)
+
+    def cpu(self) -> float:
+        """CPU seconds of GoNB and of the processes it ran and waited for (go, goimports, the cells' programs)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")  # utime stime cutime cstime
+
     def run(self, code: str, timeout: float = 900) -> tuple[float, str, list[str]]:
-        """Executes code; returns (wall seconds, stdout text, problems)."""
+        """Executes code; returns (wall seconds, stdout text, problems); self.last_cpu is its CPU seconds."""
+        cpu0 = self.cpu()
         t0 = time.monotonic()
         msg_id = self.kc.execute(code)
         out, problems = [], []
@@ -245,7 +260,9 @@ class Kernel:
                 problems.append(f"{content.get('ename')}: {content.get('evalue')}"[:300])
             elif kind == "status" and content["execution_state"] == "idle":
                 break
-        return time.monotonic() - t0, "".join(out), problems
+        wall = time.monotonic() - t0
+        self.last_cpu = self.cpu() - cpu0
+        return wall, "".join(out), problems
 
     def close(self):
         self.kc.stop_channels()
@@ -304,15 +321,12 @@ def outside_kernel(src: Path, tmp: Path, kind: str, n: int, kernel_env: dict[str
     code = main.read_text()
     # Another constant: a changed program, so that go build really links (as every new cell does).
     main.write_text(re.sub(r"\b%d\b" % n, str(n + 1000), code, count=1))
-    env = dict(os.environ)
-    env.update(kernel_env)
+    env = dict(kernel_env)
     for k in list(env):
         if k.startswith("GONB_"):
             del env[k]  # the program runs as a plain program (kernel.Show renders, shows nothing)
     res = {}
     flags = goflags.split() if goflags else []
-    w, c, r = timed(["goimports", "-w", "main.go"], work, env)
-    res["goimports"] = (w, c)
     trace = work / "trace.json"
     w, c, r = timed(["go", "build", *flags, f"-debug-trace={trace}", "-o", "cellprog", "."], work, env)
     if r.returncode != 0:
@@ -340,6 +354,10 @@ def main(argv=None) -> int:
     p.add_argument("--repo", type=Path, help="the repository the kernel builds cells against (default: this one)")
     p.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="extra kernel environment")
     p.add_argument("--json", type=Path, help="also write the results as JSON to this file")
+    p.add_argument("--direct", action="store_true",
+                   help="start GoNB directly, without `bpgo-kernel exec` and its GOFLAGS (the kernel before issue 16)")
+    p.add_argument("--no-outside", dest="outside", action="store_false",
+                   help="skip rebuilding and running the programs outside the kernel")
     p.add_argument("--keep", action="store_true", help="keep the temporary directory (GoNB's log)")
     args = p.parse_args(argv)
     kinds = [k for k in args.kinds.split(",") if k]
@@ -353,8 +371,8 @@ def main(argv=None) -> int:
     print(f"cells.py: {_dt.datetime.now(_dt.timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, "
           f"load {loads[0]}, repo {args.repo or ROOT}, goflags {args.goflags or '-'}, repeats {args.repeats}",
           flush=True)
-    k = Kernel(tmp, args.repo.resolve() if args.repo else None, args.goflags, env)
-    runs: list[tuple[str, int, float]] = []  # (kind, n, wall)
+    k = Kernel(tmp, args.repo.resolve() if args.repo else None, args.goflags, env, args.direct)
+    runs: list[tuple] = []  # (kind, n, wall, warm-up?, CPU seconds)
     problems = []
     try:
         for code in (IMPORT_CELL, DECLS_CELL):
@@ -363,21 +381,18 @@ def main(argv=None) -> int:
             print(f"  setup cell: {wall:.2f} s  {out.strip().splitlines()[-1] if out.strip() else ''}", flush=True)
         n_cells_before = 2
         n = 0
+        outside = {}
         for kind in kinds:
             for rep in range(args.repeats + 1):
                 n += 1
                 wall, out, probs = k.run(CELLS[kind].format(n=n))
                 problems += [f"{kind}: {x}" for x in probs]
-                runs.append((kind, n, wall, rep == 0))
+                runs.append((kind, n, wall, rep == 0, k.last_cpu))
             loads.append(load_avg())
-        spec = json.loads((tmp / "kernels" / "bpgo-cells-bench" / "kernel.json").read_text())
-        kernel_env = spec["env"] | env
-        src = gonb_dir(k.log)
-        # Outside the kernel: GoNB's directory holds the last cell's program (training, or the last kind run).
-        outside = {}
-        if src is not None:
-            kind, n = runs[-1][0], runs[-1][1]
-            outside[kind] = outside_kernel(src, tmp, kind, n, kernel_env, args.goflags)
+            # GoNB's directory holds this kind's last program: rebuild it and run it alone.
+            src = gonb_dir(k.log)
+            if src is not None and args.outside:
+                outside[kind] = outside_kernel(src, tmp, kind, n, k.environ(), args.goflags)
     finally:
         k.close()
     steps = parse_log(k.log)[n_cells_before:]
@@ -389,18 +404,28 @@ def main(argv=None) -> int:
                "load": loads, "goflags": args.goflags, "repo": str(args.repo or ROOT), "kinds": {}}
     print(f"\nmedian of {args.repeats} warm runs per kind (seconds; load average during the runs: "
           f"{', '.join(loads)})")
-    print(f"{'cell':10} {'wall':>6} " + " ".join(f"{s:>9}" for s in STEPS))
+    print(f"{'cell':10} {'wall':>6} {'CPU':>6} " + " ".join(f"{s:>9}" for s in STEPS))
     for kind in kinds:
         idx = [i for i, r in enumerate(runs) if r[0] == kind and not r[3]]
-        walls = [runs[i][2] for i in idx]
+        walls, cpus = [runs[i][2] for i in idx], [runs[i][4] for i in idx]
         med = {s: median([steps[i].get(s, 0.0) for i in idx if i < len(steps)]) for s in STEPS}
-        results["kinds"][kind] = {"wall": walls, "wall_median": median(walls), "steps_median": med}
-        print(f"{kind:10} {median(walls):6.2f} " + " ".join(f"{med[s]:9.2f}" for s in STEPS))
-    for kind, res in outside.items():
-        print(f"\nthe {kind} cell's program rebuilt and run outside the kernel (wall s / CPU s):")
-        for step, (w, c) in res.items():
-            print(f"  {step:16} {w:6.2f}" + (f" / {c:5.2f}" if c is not None else ""))
-        results["outside"] = {kind: {s: {"wall": w, "cpu": c} for s, (w, c) in res.items()}}
+        results["kinds"][kind] = {"wall": walls, "wall_median": median(walls), "cpu": cpus,
+                                  "cpu_median": median(cpus), "steps_median": med}
+        print(f"{kind:10} {median(walls):6.2f} {median(cpus):6.2f} " + " ".join(f"{med[s]:9.2f}" for s in STEPS))
+    print("(wall: as the Jupyter client sees it; CPU: GoNB and every process it ran for the cell; "
+          "the steps: GoNB's log, wall)")
+    if outside:
+        print("\neach kind's last program rebuilt (go build -debug-trace) and run outside the kernel, wall s / CPU s:")
+        names = list(next(iter(outside.values())))
+        print(f"  {'':16} " + " ".join(f"{kind:>13}" for kind in outside))
+        for step in names:
+            cols = []
+            for kind in outside:
+                w, c = outside[kind][step]
+                cols.append(f"{w:6.2f} / {c:4.2f}" if c is not None else f"{w:6.2f}       ")
+            print(f"  {step:16} " + " ".join(f"{c:>13}" for c in cols))
+        results["outside"] = {kind: {s: {"wall": w, "cpu": c} for s, (w, c) in res.items()}
+                              for kind, res in outside.items()}
     if problems:
         print("\nproblems:\n  " + "\n  ".join(problems))
     results["problems"] = problems
