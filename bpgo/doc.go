@@ -3,7 +3,7 @@
 // It holds what every model and trainer shares:
 //
 //   - the runtime: the compute backend (GoMLX's pure-Go backend by default, XLA through a PJRT
-//     plugin with BPGO_BACKEND=xla; in SIMD builds a heap guard works around a toolchain
+//     plugin with BPGO_BACKEND=xla in programs built with the tag xla, see [XLATag]; in SIMD builds a heap guard works around a toolchain
 //     out-of-bounds read, see [HeapGuardEnv]), the float type (float32, or float64 after EnableX64, like bm.enable_x64()), the
 //     global time step Dt (ms), the default Mode and the random seed;
 //   - variables: parameters and dynamical state held as host or device tensors ([Variable]);

@@ -21,7 +21,7 @@ loading, the main package's compile and the link (`go build -debug-trace`), and 
 its start-up and work, with the CPU seconds of each step (robust against a loaded machine, unlike wall time).
 
 The machine's load average is printed with the results: compare runs at similar load. Not a test: nothing fails
-on a slow number. tests/bench/README.md keeps the results.
+on a slow number. tests/bench/CELLS.md keeps the results.
 """
 from __future__ import annotations
 
