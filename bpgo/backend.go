@@ -31,7 +31,7 @@ const XLATag = "xla"
 // without it.
 const XLABuildHelp = `XLA is linked only into programs built with the build tag "xla" (it needs cgo, which ` +
 	`makes every build link through gcc, seconds per notebook cell). In a notebook, run a cell with ` +
-	`"%goflags -tags=xla" (the bpgo kernel adds the tag by itself when it starts with BPGO_BACKEND=xla...); ` +
+	`"%goflags -tags=xla" (a bpgo kernel started with BPGO_BACKEND=xla adds the tag by itself); ` +
 	`with the go command, add -tags xla (go run -tags xla ., go test -tags xla ./...); ` +
 	`or set BPGO_BACKEND=go to use the pure-Go backend`
 

@@ -1,6 +1,7 @@
 package bpgo
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,7 +14,8 @@ func TestNewBackendSpecs(t *testing.T) {
 	if err != nil || !strings.HasPrefix(BackendName(b), "go") {
 		t.Fatalf("go backend: %v, %v", b, err)
 	}
-	if b, err := newBackend("auto"); err != nil || !strings.HasPrefix(BackendName(b), "go") && !strings.HasPrefix(BackendName(b), DefaultOrder[0]) {
+	b, err = newBackend("auto")
+	if err != nil || !slices.ContainsFunc(DefaultOrder, func(n string) bool { return strings.HasPrefix(BackendName(b), n) }) {
 		t.Errorf("auto: %v (%v), want one of %v", b, err, DefaultOrder)
 	}
 	for spec, msg := range map[string]string{
