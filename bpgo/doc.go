@@ -3,10 +3,11 @@
 // It holds what every model and trainer shares:
 //
 //   - the runtime: the compute backend (GoMLX's pure-Go backend by default, XLA through a PJRT
-//     plugin with BPGO_BACKEND=xla), the float type (float32, or float64 after EnableX64, like
-//     bm.enable_x64()), the global time step Dt (ms), the global Mode (set for a scope with
-//     `defer bpgo.UseMode(bpgo.TrainingMode)()`, like `with bm.training_environment():`) and the
-//     random seed (SetSeed);
+//     plugin with BPGO_BACKEND=xla in programs built with the tag xla, see [XLATag]; in SIMD
+//     builds a heap guard works around a toolchain out-of-bounds read, see [HeapGuardEnv]), the
+//     float type (float32, or float64 after EnableX64, like bm.enable_x64()), the global time
+//     step Dt (ms), the global Mode (set for a scope with `defer bpgo.UseMode(bpgo.TrainingMode)()`,
+//     like `with bm.training_environment():`) and the random seed (SetSeed);
 //   - variables: parameters and dynamical state held as host or device tensors ([Variable]),
 //     and in-graph random generator states ([NewRandomState], drawn with [Context.Normal]);
 //   - the module tree: a model is an ordinary Go struct whose fields are sub-modules and
