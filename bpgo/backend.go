@@ -110,15 +110,6 @@ func Backend() (compute.Backend, error) {
 // keepHeapHeadroom keeps the heap guard's free region (a no-op while the guard is off).
 func keepHeapHeadroom() { heapguard.Keep() }
 
-// MustBackend is Backend that panics on error.
-func MustBackend() compute.Backend {
-	b, err := Backend()
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
-
 // BackendName describes a backend in a few words, e.g. "xla (cpu)" or "go (SIMD)".
 func BackendName(b compute.Backend) string {
 	if b == nil {

@@ -36,7 +36,7 @@ func TestHeapGuardIsOn(t *testing.T) {
 	if _, err := Backend(); err != nil {
 		t.Fatal(err)
 	}
-	if BackendName(MustBackend()) != "go (SIMD build)" {
+	if BackendName(Must1(Backend())) != "go (SIMD build)" {
 		t.Skip("the heap guard is only enabled for the Go backend")
 	}
 	if !heapguard.On() {

@@ -11,7 +11,7 @@ warm up and --repeats times measured, every repetition with a different constant
 compiles and links (a cell whose program is unchanged is not relinked):
 
   trivial   prints a number (the import cell's init_x64 still links the bpgo packages into every cell)
-  figure    a small figure (notebook 01's white-noise plot) through kernel.MustShow
+  figure    a small figure (notebook 01's white-noise plot) through kernel.Show
   training  two epochs of a 20-unit RNN trained by BPTT on 16 short sequences (notebook 01's task, smaller)
 
 For each run it reports the wall time seen by the Jupyter client and GoNB's steps from its log: code generation
@@ -61,7 +61,7 @@ IMPORT_CELL = """import (
 func init_x64() { bpgo.EnableX64() }
 
 %%
-b := bpgo.MustBackend()
+b := bpgo.Must1(bpgo.Backend())
 fmt.Println("float type:", bpgo.FloatDType(), "| backend:", bpgo.BackendName(b))
 """
 
@@ -106,7 +106,7 @@ var _ = math.Pi
 var _ = losses.MSE
 var _ = initializers.KaimingNormal{}
 var _ = datasets.LorenzOptions{}
-var _ = optim.AdamOptions{}
+var _ = optim.AdamDefaults
 """
 
 CELLS = {
@@ -116,18 +116,20 @@ fmt.Println({n} + 1)
     "figure": """%%
 fig := visualize.NewFigure(8, 2)
 fig.Subplot(1, 1, 1).Line(nil, whiteNoise(10+{n}), "")
-kernel.MustShow(fig)
+bpgo.Must(kernel.Show(fig))
 """,
     "training": """%%
 bpgo.SetSeed(42)
-bpgo.SetMode(bpgo.TrainingMode)
+restore := bpgo.UseMode(bpgo.TrainingMode)
+cell := models.RNNCellDefaults()
+cell.TrainState = true
 model := &benchRNN{{
-	RNN: bpgo.Must1(models.NewRNNCell(1, 20, models.RNNCellOptions{{TrainState: true}})),
-	Out: bpgo.Must1(models.NewDense(20, 1, models.DenseOptions{{}})),
+	RNN: bpgo.Must1(models.NewRNNCell(1, 20, cell)),
+	Out: bpgo.Must1(models.NewDense(20, 1, models.DenseDefaults())),
 }}
-bpgo.SetMode(bpgo.DefaultMode)
+restore()
 loss := func(lc *bpgo.LossContext, p, y *graph.Node) *graph.Node {{ return losses.MSE(p, y) }}
-opt := bpgo.Must1(optim.NewAdam(optim.AdamOptions{{LR: optim.Must(optim.Constant(1e-2))}}))
+opt := bpgo.Must1(optim.NewAdam(optim.Constant(1e-2), optim.AdamDefaults()))
 trainer := bpgo.Must1(trainers.NewBPTT(model, loss, trainers.BPTTOptions{{Optimizer: opt}}))
 x, y := benchData({n})
 bpgo.Must(trainer.Fit(trainers.Batches(trainers.Batch{{X: x, Y: y}}), nil, 2, trainers.FitOptions{{}}))

@@ -159,14 +159,14 @@ def test_cell_time_summary():
 def test_report_prints_each_cell_time_and_the_summary():
     nb = SimpleNamespace(cells=[{"cell_type": "markdown", "source": "# t"}, code(), code()])  # nbformat-like
     nb.cells[1]["source"] = "// a comment\nfmt.Println(1)\n"
-    nb.cells[2]["source"] = "kernel.MustShow(fig)\n"
+    nb.cells[2]["source"] = "bpgo.Must(kernel.Show(fig))\n"
     res = rn.Result(path="x.ipynb", passed=True, seconds=3.5, cell_seconds={1: 0.42, 2: 2.91})
     res.cell_times = rn.cell_time_summary(list(res.cell_seconds.values()))
     out = io.StringIO()
     rn.report(res, nb, out, slow_cell=1.5)
     lines = out.getvalue().splitlines()
     assert "    cell [1]    0.42 s  fmt.Println(1)" in lines, lines
-    assert "    cell [2]    2.91 s  slow  kernel.MustShow(fig)" in lines, lines
+    assert "    cell [2]    2.91 s  slow  bpgo.Must(kernel.Show(fig))" in lines, lines
     assert "    cell times: 2 cell(s), median 1.67 s, p90 2.91 s, max 2.91 s, total 3.3 s" in lines, lines
 
 

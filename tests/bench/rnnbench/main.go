@@ -188,7 +188,7 @@ func rnn(epochs, batches, batch, chunk int) error {
 			}
 		}
 	}
-	r := result{Workload: "rnn", Backend: bpgo.BackendName(bpgo.MustBackend()), DType: "float64"}
+	r := result{Workload: "rnn", Backend: bpgo.BackendName(bpgo.Must1(bpgo.Backend())), DType: "float64"}
 	return measure(r, epochs, func() (float64, error) {
 		if err := tr.Fit(data, nil, 1, trainers.FitOptions{}); err != nil {
 			return 0, err
@@ -255,7 +255,7 @@ func alif(steps, T, batch, chunk int) error {
 		lab[i] = float64(rng.IntN(2))
 	}
 	y := bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), lab, batch, T))
-	r := result{Workload: fmt.Sprintf("bptt-T%d", T), Backend: bpgo.BackendName(bpgo.MustBackend()), DType: "float32"}
+	r := result{Workload: fmt.Sprintf("bptt-T%d", T), Backend: bpgo.BackendName(bpgo.Must1(bpgo.Backend())), DType: "float32"}
 	return measure(r, steps, func() (float64, error) {
 		res, err := g.Step(x, y, opt)
 		if err != nil {
@@ -342,7 +342,7 @@ func snn(epochs, chunk int) error {
 	if err != nil {
 		return err
 	}
-	r := result{Workload: "snn", Backend: bpgo.BackendName(bpgo.MustBackend()), DType: "float64"}
+	r := result{Workload: "snn", Backend: bpgo.BackendName(bpgo.Must1(bpgo.Backend())), DType: "float64"}
 	units := 0
 	return measure(r, epochs, func() (loss float64, err error) {
 		units++
@@ -452,7 +452,7 @@ func eprop(steps, T, batch, chunk int) error {
 	if err != nil {
 		return err
 	}
-	r := result{Workload: fmt.Sprintf("eprop-alif-T%d", T), Backend: bpgo.BackendName(bpgo.MustBackend()), DType: "float32"}
+	r := result{Workload: fmt.Sprintf("eprop-alif-T%d", T), Backend: bpgo.BackendName(bpgo.Must1(bpgo.Backend())), DType: "float32"}
 	return measure(r, steps, func() (float64, error) {
 		res, err := g.Step(x, y, opt)
 		if err != nil {
