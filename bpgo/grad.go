@@ -17,6 +17,7 @@ type GradOptions struct {
 	// Chunk is the number of steps unrolled into one compiled graph (default DefaultChunk).
 	// Sequences of up to Chunk steps run as one graph (forward, loss, backward and the
 	// optimizer update fused); longer ones run chunk by chunk with recomputation (see Grad).
+	// The scan engine does not unroll and ignores it.
 	Chunk int
 	// Dt is the integration step in ms; 0 means the global Dt() at construction.
 	Dt float64
@@ -60,7 +61,9 @@ type GradResult struct {
 
 // Grad computes the gradient of a loss over a run of the model, back-propagating through time.
 //
-// A sequence of up to Chunk steps is one compiled graph. A longer one never becomes a T-step
+// On the scan engine (GradOptions.Engine; the default on XLA) the forward and backward passes
+// are While loops over single steps (see Engine and scan.go). On the unrolled engine, a
+// sequence of up to Chunk steps is one compiled graph. A longer one never becomes a T-step
 // graph: the forward pass runs chunk by chunk keeping only the state at chunk boundaries (and
 // the outputs and monitors the loss needs); the loss and its gradient with respect to those are
 // one small graph; then the backward pass walks the chunks from the last to the first,

@@ -53,7 +53,7 @@ const DefaultScanSegment = 1000
 // useScan validates an Engine option and says whether it selects the scan on backend b; what
 // names the options struct in errors.
 func (e Engine) useScan(what string, b compute.Backend) (bool, error) {
-	goBackend := b.Name() == gobackend.BackendName
+	goBackend := b.String() == gobackend.BackendName
 	switch e {
 	case EngineAuto:
 		return !goBackend, nil

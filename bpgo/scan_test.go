@@ -20,7 +20,7 @@ import (
 // requireXLA skips scan-engine tests on the Go backend, where the scan is not available.
 func requireXLA(t *testing.T) {
 	t.Helper()
-	if bpgo.MustBackend().Name() == gobackend.BackendName {
+	if bpgo.MustBackend().String() == gobackend.BackendName {
 		t.Skip("the scan engine runs on XLA only: run with BPGO_BACKEND=xla PJRT_PLUGIN_LIBRARY_PATH=$PWD/.bpgo/pjrt (make gotest-xla)")
 	}
 }
@@ -373,7 +373,7 @@ func TestEngineOption(t *testing.T) {
 		t.Errorf("negative checkpoint: %v", err)
 	}
 	_, err := bpgo.NewRunner(m, bpgo.RunnerOptions{Engine: bpgo.EngineScan})
-	if bpgo.MustBackend().Name() == gobackend.BackendName {
+	if bpgo.MustBackend().String() == gobackend.BackendName {
 		if err == nil || !strings.Contains(err.Error(), "RunnerOptions.Engine: EngineScan needs the XLA backend") {
 			t.Errorf("scan on the Go backend: %v", err)
 		}
