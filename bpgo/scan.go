@@ -142,6 +142,11 @@ func writeStep(buf, step, t *graph.Node) *graph.Node {
 	return graph.DynamicUpdateSlice(buf, step, starts)
 }
 
+// bufShape is the shape of a buffer holding a state of shape s at k steps, time first.
+func bufShape(s shapes.Shape, k int) shapes.Shape {
+	return shapes.Make(s.DType, append([]int{k}, s.Dimensions...)...)
+}
+
 // readRow reads row t of a time-first buffer (T, ...) as a value of the row's shape.
 func readRow(buf, t *graph.Node) *graph.Node {
 	g := buf.Graph()
@@ -220,34 +225,44 @@ func (s *scanStep) probe(b compute.Backend, x, target shapes.Shape) (y shapes.Sh
 	return y, mons, u.recKeys, recs
 }
 
-// scanFwdExec is a compiled forward loop over a segment of up to K steps.
+// scanFwdExec is a compiled forward loop over steps [start, start+n) of its inputs.
 //
 // Inputs: "vars" (the model's variables), "hook" (the hook's variables), "clock" (int32 clock
-// index of the segment's first step), "n" (int32 number of steps to run, n <= K), "xs"
-// (B, K, ...) and "targets" (B, K, ...) when the hook has targets. Results: "ys" (B, K, ...),
-// "mons", "records" (steps >= n are zeros), the final "states", "params" and "hook" values,
-// and with store, "bufs": each state before every step, time-first (K, ...).
+// index of the inputs' first step), "start" and "n" (int32: the steps to run), "xs" (B, T, ...)
+// and "targets" (B, T, ...) when the hook has targets. Results: "ys" (B, L, ...), "mons" and
+// "records", the steps run written from index 0 (later ones are zeros; L is store, or T without
+// store); the final "states", "params" and "hook" values; with store > 0, "bufs": each state
+// before every step run (see bufShape); with ckpt > 0, "ckpts": each state before the steps
+// that are multiples of ckpt, ceil(T/ckpt) rows (the checkpoints the backward pass recomputes
+// segments from).
 type scanFwdExec struct {
 	exec      *graph.Exec
 	ins, outs argGroups
 	keys      []any
 }
 
-func newScanFwdExec(b compute.Backend, s *scanStep, states, outParams []*Variable, targets, store bool) *scanFwdExec {
+func newScanFwdExec(b compute.Backend, s *scanStep, states, outParams []*Variable, targets bool, store, ckpt int) *scanFwdExec {
 	ex := &scanFwdExec{}
 	nTargets := 0
 	if targets {
 		nTargets = 1
 	}
-	nBufs := 0
-	if store {
+	nBufs, nCkpts := 0, 0
+	if store > 0 {
 		nBufs = len(states)
 	}
-	ex.ins.add("vars", len(s.vars)).add("hook", len(s.hookVar)).add("clock", 1).add("n", 1).add("xs", 1).add("targets", nTargets)
+	if ckpt > 0 {
+		nCkpts = len(states)
+	}
+	ex.ins.add("vars", len(s.vars)).add("hook", len(s.hookVar)).add("clock", 1).add("start", 1).add("n", 1).add("xs", 1).add("targets", nTargets)
 	ex.exec = graph.MustNewExec(b, func(g *graph.Graph, ins []*graph.Node) []*graph.Node {
 		in := splitArgs(&ex.ins, ins)
 		xs := in["xs"][0]
-		k := xs.Shape().Dimensions[1]
+		steps := xs.Shape().Dimensions[1]
+		k := steps
+		if store > 0 {
+			k = store
+		}
 		var tgShape shapes.Shape
 		if targets {
 			tgShape = withSteps(in["targets"][0].Shape(), 1)
@@ -255,9 +270,10 @@ func newScanFwdExec(b compute.Backend, s *scanStep, states, outParams []*Variabl
 		yShape, monShapes, keys, recShapes := s.probe(b, withSteps(xs.Shape(), 1), tgShape)
 		ex.keys = keys
 		var ls argGroups
-		ls.add("t", 1).add("n", 1).add("clock", 1).add("vars", len(s.vars)).add("hook", len(s.hookVar)).
-			add("xs", 1).add("targets", nTargets).add("ys", 1).add("mons", len(monShapes)).add("records", len(recShapes)).add("bufs", nBufs)
-		init := map[string][]*graph.Node{"t": {constI32(g, 0)}, "n": in["n"], "clock": in["clock"], "vars": in["vars"],
+		ls.add("t", 1).add("n", 1).add("clock", 1).add("start", 1).add("vars", len(s.vars)).add("hook", len(s.hookVar)).
+			add("xs", 1).add("targets", nTargets).add("ys", 1).add("mons", len(monShapes)).add("records", len(recShapes)).
+			add("bufs", nBufs).add("ckpts", nCkpts)
+		init := map[string][]*graph.Node{"t": {constI32(g, 0)}, "n": in["n"], "clock": in["clock"], "start": in["start"], "vars": in["vars"],
 			"hook": in["hook"], "xs": {xs}, "targets": in["targets"], "ys": {zerosOf(g, withSteps(yShape, k))}}
 		for _, m := range monShapes {
 			init["mons"] = append(init["mons"], zerosOf(g, withSteps(m, k)))
@@ -266,7 +282,10 @@ func newScanFwdExec(b compute.Backend, s *scanStep, states, outParams []*Variabl
 			init["records"] = append(init["records"], zerosOf(g, withSteps(r, k)))
 		}
 		for _, v := range states[:nBufs] {
-			init["bufs"] = append(init["bufs"], zerosOf(g, shapes.Make(v.value.DType(), append([]int{k}, v.value.Shape().Dimensions...)...)))
+			init["bufs"] = append(init["bufs"], zerosOf(g, bufShape(v.value.Shape(), k)))
+		}
+		for _, v := range states[:nCkpts] {
+			init["ckpts"] = append(init["ckpts"], zerosOf(g, bufShape(v.value.Shape(), (steps+ckpt-1)/ckpt)))
 		}
 		initNodes := packArgs(&ls, init)
 		cond := graph.NewClosure(g, func(g *graph.Graph) []*graph.Node {
@@ -280,21 +299,30 @@ func newScanFwdExec(b compute.Backend, s *scanStep, states, outParams []*Variabl
 			for i, v := range s.hookVar {
 				values[v] = p["hook"][i]
 			}
-			var bufs []*graph.Node
+			var bufs, ckpts []*graph.Node
 			for i, v := range states[:nBufs] {
 				bufs = append(bufs, writeRow(p["bufs"][i], values[v], t))
 			}
+			if nCkpts > 0 {
+				row := graph.Div(t, constI32(g, ckpt))
+				first := graph.Equal(graph.Mul(row, constI32(g, ckpt)), t)
+				for i, v := range states {
+					keep := graph.Where(first, values[v], readRow(p["ckpts"][i], row))
+					ckpts = append(ckpts, writeRow(p["ckpts"][i], keep, row))
+				}
+			}
+			at := graph.Add(p["start"][0], t) // the step's index in the inputs
 			var tg *graph.Node
 			if targets {
-				tg = sliceStep(p["targets"][0], t)
+				tg = sliceStep(p["targets"][0], at)
 			}
-			ctx, u := s.build(g, values, graph.Add(p["clock"][0], t), sliceStep(p["xs"][0], t), tg)
+			ctx, u := s.build(g, values, graph.Add(p["clock"][0], at), sliceStep(p["xs"][0], at), tg)
 			if len(u.recKeys) != len(keys) {
 				panic(fmt.Sprintf("bpgo: the model recorded %d keys in the loop body but %d when probed", len(u.recKeys), len(keys)))
 			}
-			out := map[string][]*graph.Node{"t": {graph.Add(t, constI32(g, 1))}, "n": p["n"], "clock": p["clock"],
+			out := map[string][]*graph.Node{"t": {graph.Add(t, constI32(g, 1))}, "n": p["n"], "clock": p["clock"], "start": p["start"],
 				"vars": valuesOf(ctx, s.vars), "hook": valuesOf(ctx, s.hookVar), "xs": p["xs"], "targets": p["targets"],
-				"ys": {writeStep(p["ys"][0], u.ys, t)}, "bufs": bufs}
+				"ys": {writeStep(p["ys"][0], u.ys, t)}, "bufs": bufs, "ckpts": ckpts}
 			for i, m := range u.mons {
 				out["mons"] = append(out["mons"], writeStep(p["mons"][i], m, t))
 			}
@@ -307,9 +335,10 @@ func newScanFwdExec(b compute.Backend, s *scanStep, states, outParams []*Variabl
 		final := bindInputs(s.vars, res["vars"])
 		ex.outs = argGroups{}
 		ex.outs.add("ys", 1).add("mons", len(monShapes)).add("records", len(recShapes)).add("states", len(states)).
-			add("params", len(outParams)).add("hook", len(s.hookVar)).add("bufs", nBufs)
+			add("params", len(outParams)).add("hook", len(s.hookVar)).add("bufs", nBufs).add("ckpts", nCkpts)
 		return packArgs(&ex.outs, map[string][]*graph.Node{"ys": res["ys"], "mons": res["mons"], "records": res["records"],
-			"states": valuesOfMap(final, states), "params": valuesOfMap(final, outParams), "hook": res["hook"], "bufs": res["bufs"]})
+			"states": valuesOfMap(final, states), "params": valuesOfMap(final, outParams), "hook": res["hook"],
+			"bufs": res["bufs"], "ckpts": res["ckpts"]})
 	})
 	ex.exec.SetMaxCache(-1)
 	return ex
@@ -320,9 +349,11 @@ func newScanFwdExec(b compute.Backend, s *scanStep, states, outParams []*Variabl
 // product: the gradient of <y_t, gOut_t> + Σ<monitor_t, gMon_t> + Σ<state_{t+1}, λ_{t+1}> with
 // respect to the parameters (accumulated) and to state_t (the next λ).
 //
-// Inputs: "vars", "clock", "n", "xs" (B, K, ...), "bufs" (each state, (K, ...)), "gOut"
-// (B, K, ...), "gMons", "lambda" (the cotangent of the segment's final float states) and "acc"
-// (the parameter gradients so far). Results: "acc" and "lambda" (of the segment's first state).
+// Inputs: "vars", "clock", "start" and "n" (the segment is steps [start, start+n) of the
+// inputs), "xs" (B, T, ...), "bufs" (each state before every step of the segment, as the forward
+// loop stores them), "gOut" (B, T, ...), "gMons", "lambda" (the cotangent of the segment's final
+// float states) and "acc" (the parameter gradients so far). Results: "acc" and "lambda" (of the
+// segment's first state).
 type scanBwdExec struct {
 	exec      *graph.Exec
 	ins, outs argGroups
@@ -331,15 +362,15 @@ type scanBwdExec struct {
 func newScanBwdExec(b compute.Backend, s *scanStep, states, params []*Variable) *scanBwdExec {
 	fs := floatStateIdx(states)
 	ex := &scanBwdExec{}
-	ex.ins.add("vars", len(s.vars)).add("clock", 1).add("n", 1).add("xs", 1).add("bufs", len(states)).
+	ex.ins.add("vars", len(s.vars)).add("clock", 1).add("start", 1).add("n", 1).add("xs", 1).add("bufs", len(states)).
 		add("gOut", 1).add("gMons", len(s.mons)).add("lambda", len(fs)).add("acc", len(params))
 	ex.outs.add("acc", len(params)).add("lambda", len(fs))
 	ex.exec = graph.MustNewExec(b, func(g *graph.Graph, ins []*graph.Node) []*graph.Node {
 		in := splitArgs(&ex.ins, ins)
 		var ls argGroups
-		ls.add("t", 1).add("clock", 1).add("vars", len(s.vars)).add("xs", 1).add("bufs", len(states)).
+		ls.add("t", 1).add("clock", 1).add("start", 1).add("vars", len(s.vars)).add("xs", 1).add("bufs", len(states)).
 			add("gOut", 1).add("gMons", len(s.mons)).add("lambda", len(fs)).add("acc", len(params))
-		init := map[string][]*graph.Node{"t": {graph.Sub(in["n"][0], constI32(g, 1))}, "clock": in["clock"],
+		init := map[string][]*graph.Node{"t": {graph.Sub(in["n"][0], constI32(g, 1))}, "clock": in["clock"], "start": in["start"],
 			"vars": in["vars"], "xs": in["xs"], "bufs": in["bufs"], "gOut": in["gOut"], "gMons": in["gMons"],
 			"lambda": in["lambda"], "acc": in["acc"]}
 		initNodes := packArgs(&ls, init)
@@ -359,11 +390,12 @@ func newScanBwdExec(b compute.Backend, s *scanStep, states, params []*Variable) 
 				start[i] = values[states[si]]
 			}
 			pnodes := valuesOfMap(values, params)
-			ctx, u := s.build(g, values, graph.Add(p["clock"][0], t), sliceStep(p["xs"][0], t), nil)
-			sum := inner(u.ys, sliceStep(p["gOut"][0], t))
+			at := graph.Add(p["start"][0], t)
+			ctx, u := s.build(g, values, graph.Add(p["clock"][0], at), sliceStep(p["xs"][0], at), nil)
+			sum := inner(u.ys, sliceStep(p["gOut"][0], at))
 			for i, m := range u.mons {
 				if m.DType().IsFloat() {
-					sum = graph.Add(sum, inner(m, sliceStep(p["gMons"][i], t)))
+					sum = graph.Add(sum, inner(m, sliceStep(p["gMons"][i], at)))
 				}
 			}
 			for i, si := range fs {
@@ -374,7 +406,7 @@ func newScanBwdExec(b compute.Backend, s *scanStep, states, params []*Variable) 
 			for i := range params {
 				acc[i] = graph.Add(p["acc"][i], grads[i])
 			}
-			out := map[string][]*graph.Node{"t": {graph.Sub(t, constI32(g, 1))}, "clock": p["clock"], "vars": p["vars"],
+			out := map[string][]*graph.Node{"t": {graph.Sub(t, constI32(g, 1))}, "clock": p["clock"], "start": p["start"], "vars": p["vars"],
 				"xs": p["xs"], "bufs": p["bufs"], "gOut": p["gOut"], "gMons": p["gMons"],
 				"lambda": grads[len(params):], "acc": acc}
 			return packArgs(&ls, out)

@@ -1,37 +1,41 @@
 package bpgo
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
+	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/tensors"
 )
 
 // gradScan holds a Grad's compiled scan graphs (built on first use, dropped by refresh).
 type gradScan struct {
-	step  *scanStep
-	fwd   map[bool]*scanFwdExec // by store
-	bwd   *scanBwdExec
-	steps int // the segment length chosen for the last call (for tests and reports)
+	step *scanStep
+	fwd  map[[2]int]*scanFwdExec // by (store, ckpt)
+	bwd  *scanBwdExec
 }
 
 func (g *Grad) scanExecs() *gradScan {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.scanEx == nil {
-		g.scanEx = &gradScan{fwd: map[bool]*scanFwdExec{}, step: &scanStep{model: g.model, tree: g.tree, dtype: g.dtype,
+		g.scanEx = &gradScan{fwd: map[[2]int]*scanFwdExec{}, step: &scanStep{model: g.model, tree: g.tree, dtype: g.dtype,
 			dt: g.dt, vars: g.tree.Vars, mons: g.mons}}
 	}
 	return g.scanEx
 }
 
-func (sc *gradScan) forward(g *Grad, store bool) *scanFwdExec {
+// forward returns the forward loop that stores every state of store steps (0: none) and a
+// checkpoint every ckpt steps (0: none).
+func (sc *gradScan) forward(g *Grad, store, ckpt int) *scanFwdExec {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if sc.fwd[store] == nil {
-		sc.fwd[store] = newScanFwdExec(g.backend, sc.step, g.tree.States(), nil, false, store)
+	key := [2]int{store, ckpt}
+	if sc.fwd[key] == nil {
+		sc.fwd[key] = newScanFwdExec(g.backend, sc.step, g.tree.States(), nil, false, store, ckpt)
 	}
-	return sc.fwd[store]
+	return sc.fwd[key]
 }
 
 func (sc *gradScan) backward(g *Grad) *scanBwdExec {
@@ -45,7 +49,7 @@ func (sc *gradScan) backward(g *Grad) *scanBwdExec {
 
 // scanSegment is the number of steps whose states the backward loop keeps at once: all of
 // them while they fit in DefaultScanStateBytes (or GradOptions.Checkpoint steps), else
-// segments of equal length recomputed from their first state.
+// segments of equal length recomputed from checkpoints.
 func scanSegment(checkpoint, steps int, states []*Variable) int {
 	k := checkpoint
 	if k == 0 {
@@ -66,69 +70,38 @@ func scanSegment(checkpoint, steps int, states []*Variable) int {
 }
 
 // runScan is BPTT on the scan engine: the forward loop, the loss and its cotangents, and the
-// backward loop, over one segment holding every step, or segment by segment from checkpoints.
+// backward loop, either over all steps at once from every stored state or segment by segment,
+// each segment's states recomputed from its checkpoint. Sequences, outputs, monitors and
+// cotangents stay on the device; only the checkpoints (one state per segment) visit the host.
 func (g *Grad) runScan(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*GradResult, error) {
-	dims := xs.Shape().Dimensions
-	steps := dims[1]
+	steps := xs.Shape().Dimensions[1]
 	states := g.tree.States()
 	sc := g.scanExecs()
 	k := steps
 	if withGrad {
 		k = scanSegment(g.checkpoint, steps, states)
 	}
-	sc.steps = k
-	spans := segments(steps, k)
-	var host []float64
-	if len(spans) > 1 {
-		host = ToFloat64s(xs)
+	single := k == steps
+	store, ckpt := 0, 0
+	switch {
+	case !withGrad:
+	case single:
+		store = steps
+	default:
+		ckpt = k
 	}
-	window := func(sp span) (*tensors.Tensor, error) {
-		if len(spans) == 1 {
-			return xs, nil
-		}
-		return timeWindow(xs, host, sp.start, sp.k, k)
-	}
-
-	// Forward: the outputs and monitors of every step, and the state at each segment's start
-	// (with one segment, every step's state, for the backward loop).
-	fwd := sc.forward(g, withGrad && len(spans) == 1)
-	boundary := make([][]*tensors.Tensor, len(spans))
-	var outParts []*tensors.Tensor
-	monParts := make([][]*tensors.Tensor, len(g.mons))
-	var bufs []*tensors.Tensor
-	for c, sp := range spans {
-		boundary[c] = varValuesT(states)
-		in, err := window(sp)
-		if err != nil {
-			return nil, err
-		}
-		res, err := callExec(fwd.exec, packArgs(&fwd.ins, map[string][]any{"vars": varValues(g.tree.Vars), "hook": nil,
-			"clock": {clockArg(sp.start)}, "n": {clockArg(sp.k)}, "xs": {in}}))
-		if err != nil {
-			return nil, fmt.Errorf("forward loop over steps [%d, %d): %w", sp.start, sp.start+sp.k, err)
-		}
-		out := splitArgs(&fwd.outs, res)
-		outParts = append(outParts, trimSteps(out["ys"][0], sp.k))
-		for i := range g.mons {
-			monParts[i] = append(monParts[i], trimSteps(out["mons"][i], sp.k))
-		}
-		bufs = out["bufs"]
-		setValues(states, out["states"])
-	}
-	outputs, err := joinMonitor(outParts)
+	fwd := sc.forward(g, store, ckpt)
+	res, err := callExec(fwd.exec, packArgs(&fwd.ins, map[string][]any{"vars": varValues(g.tree.Vars), "hook": nil,
+		"clock": {clockArg(0)}, "start": {clockArg(0)}, "n": {clockArg(steps)}, "xs": {xs}}))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("forward loop: %w", err)
 	}
-	monAll := make([]*tensors.Tensor, len(g.mons))
-	for i, m := range g.mons {
-		if monAll[i], err = joinMonitor(monParts[i]); err != nil {
-			return nil, fmt.Errorf("monitor %q: %w", m.name, err)
-		}
-	}
+	out := splitArgs(&fwd.outs, res)
+	setValues(states, out["states"])
 
 	lex := g.lossExec(lossKey{withGrad})
-	res, err := callExec(lex.exec, packArgs(&lex.ins, map[string][]any{
-		"params": varValues(g.allParams), "outputs": {outputs}, "mons": anys(monAll), "ys": {ys}}))
+	res, err = callExec(lex.exec, packArgs(&lex.ins, map[string][]any{
+		"params": varValues(g.allParams), "outputs": {out["ys"][0]}, "mons": anys(out["mons"]), "ys": {ys}}))
 	if err != nil {
 		return nil, fmt.Errorf("evaluating the loss: %w", err)
 	}
@@ -139,17 +112,13 @@ func (g *Grad) runScan(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*G
 	}
 
 	// Backward, last segment first, chaining the cotangent of the segments' first states.
-	bwd := sc.backward(g)
-	gOut, gMons := lout["gOut"][0], lout["gMons"]
-	var gOutHost []float64
-	gMonHost := make([][]float64, len(gMons))
-	if len(spans) > 1 {
-		gOutHost = ToFloat64s(gOut)
-		for i, m := range gMons {
-			gMonHost[i] = ToFloat64s(m)
+	var rows [][]*tensors.Tensor // rows[c]: the states at segment c's start
+	if !single {
+		if rows, err = checkpointRows(out["ckpts"]); err != nil {
+			return nil, err
 		}
-		fwd = sc.forward(g, true)
 	}
+	bwd := sc.backward(g)
 	fs := floatStateIdx(states)
 	lambda := make([]any, len(fs))
 	for i, si := range fs {
@@ -157,35 +126,24 @@ func (g *Grad) runScan(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*G
 	}
 	acc := anys(lout["gParams"])
 	final := varValuesT(states)
-	for c := len(spans) - 1; c >= 0; c-- {
-		sp := spans[c]
-		in, err := window(sp)
-		if err != nil {
-			return nil, err
-		}
-		gy, gm := gOut, anys(gMons)
-		if len(spans) > 1 {
-			setValues(states, boundary[c])
-			res, err := callExec(fwd.exec, packArgs(&fwd.ins, map[string][]any{"vars": varValues(g.tree.Vars), "hook": nil,
-				"clock": {clockArg(sp.start)}, "n": {clockArg(sp.k)}, "xs": {in}}))
+	bufs := out["bufs"]
+	for c := (steps+k-1)/k - 1; c >= 0; c-- {
+		start, n := c*k, min(k, steps-c*k)
+		if !single {
+			setValues(states, rows[c])
+			rec := sc.forward(g, k, 0)
+			res, err := callExec(rec.exec, packArgs(&rec.ins, map[string][]any{"vars": varValues(g.tree.Vars), "hook": nil,
+				"clock": {clockArg(0)}, "start": {clockArg(start)}, "n": {clockArg(n)}, "xs": {xs}}))
 			if err != nil {
-				return nil, fmt.Errorf("recomputing steps [%d, %d): %w", sp.start, sp.start+sp.k, err)
+				return nil, fmt.Errorf("recomputing steps [%d, %d): %w", start, start+n, err)
 			}
-			bufs = splitArgs(&fwd.outs, res)["bufs"]
-			if gy, err = timeWindow(gOut, gOutHost, sp.start, sp.k, k); err != nil {
-				return nil, err
-			}
-			for i, m := range gMons {
-				if gm[i], err = timeWindow(m, gMonHost[i], sp.start, sp.k, k); err != nil {
-					return nil, err
-				}
-			}
+			bufs = splitArgs(&rec.outs, res)["bufs"]
 		}
 		res, err := callExec(bwd.exec, packArgs(&bwd.ins, map[string][]any{"vars": varValues(g.tree.Vars),
-			"clock": {clockArg(sp.start)}, "n": {clockArg(sp.k)}, "xs": {in}, "bufs": anys(bufs), "gOut": {gy},
-			"gMons": gm, "lambda": lambda, "acc": acc}))
+			"clock": {clockArg(0)}, "start": {clockArg(start)}, "n": {clockArg(n)}, "xs": {xs}, "bufs": anys(bufs),
+			"gOut": anys(lout["gOut"]), "gMons": anys(lout["gMons"]), "lambda": lambda, "acc": acc}))
 		if err != nil {
-			return nil, fmt.Errorf("backward loop over steps [%d, %d): %w", sp.start, sp.start+sp.k, err)
+			return nil, fmt.Errorf("backward loop over steps [%d, %d): %w", start, start+n, err)
 		}
 		bout := splitArgs(&bwd.outs, res)
 		acc, lambda = anys(bout["acc"]), anys(bout["lambda"])
@@ -203,6 +161,36 @@ func (g *Grad) runScan(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*G
 		return nil, err
 	}
 	return r, nil
+}
+
+// checkpointRows splits time-first checkpoint buffers (one per state, (segments, ...)) into
+// each segment's states, on the host (one state per segment: small).
+func checkpointRows(bufs []*tensors.Tensor) ([][]*tensors.Tensor, error) {
+	if len(bufs) == 0 {
+		return nil, fmt.Errorf("bpgo: no checkpoints (the model has no state)")
+	}
+	nseg := bufs[0].Shape().Dimensions[0]
+	rows := make([][]*tensors.Tensor, nseg)
+	for c := range rows {
+		rows[c] = make([]*tensors.Tensor, len(bufs))
+	}
+	for i, b := range bufs {
+		rowShape := shapes.Make(b.DType(), b.Shape().Dimensions[1:]...)
+		var rowErr error
+		err := b.ConstBytes(func(data []byte) {
+			size := len(data) / nseg
+			for c := range nseg {
+				rows[c][i] = tensors.FromShape(rowShape)
+				if err := rows[c][i].MutableBytes(func(dst []byte) { copy(dst, data[c*size:(c+1)*size]) }); err != nil {
+					rowErr = err
+				}
+			}
+		})
+		if err != nil || rowErr != nil {
+			return nil, fmt.Errorf("reading the checkpoints: %w", errors.Join(err, rowErr))
+		}
+	}
+	return rows, nil
 }
 
 // span is a run of steps [start, start+k).

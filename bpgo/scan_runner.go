@@ -19,7 +19,7 @@ func (r *Runner) scanExec(key runKey) *scanFwdExec {
 	if r.hook != nil {
 		outParams = r.tree.Params(false) // a hook may change any parameter
 	}
-	e := newScanFwdExec(r.backend, s, r.tree.States(), outParams, key.targets, false)
+	e := newScanFwdExec(r.backend, s, r.tree.States(), outParams, key.targets, 0, 0)
 	r.scanExecs[key] = e
 	return e
 }
@@ -55,7 +55,7 @@ func (r *Runner) runScan(inputs, targets *tensors.Tensor, opts RunOptions) (*ten
 			return nil, err
 		}
 		in := map[string][]any{"vars": varValues(r.tree.Vars), "hook": varValues(r.hookVars),
-			"clock": {clockArg(r.i0 + sp.start)}, "n": {clockArg(sp.k)}, "xs": {xs}, "targets": nil}
+			"clock": {clockArg(r.i0 + sp.start)}, "start": {clockArg(0)}, "n": {clockArg(sp.k)}, "xs": {xs}, "targets": nil}
 		if targets != nil {
 			tg, err := window(targets, hostTg, sp)
 			if err != nil {
