@@ -243,7 +243,11 @@ func TestScanStepMatchesUnrolled(t *testing.T) {
 	bpgo.EnableX64()
 	defer bpgo.DisableX64()
 	const b, in, n, out, steps = 2, 2, 3, 2, 5
-	for _, ckpt := range []int{0, 2} {
+	ckpts := []int{0, 2}
+	if testing.Short() {
+		ckpts = ckpts[1:]
+	}
+	for _, ckpt := range ckpts {
 		var params [2][][]float64
 		for e, engine := range []bpgo.Engine{bpgo.EngineUnrolled, bpgo.EngineScan} {
 			m := newScanNet(t, "alif", in, n, out)

@@ -108,8 +108,11 @@ type result struct {
 	Median   float64   `json:"median_s"`
 	Loss     float64   `json:"final_loss"`
 	PeakSys  float64   `json:"go_sys_mb"`
-	PeakRSS  float64   `json:"peak_rss_mb"` // the process's, XLA's buffers included (Linux)
-	Engine   string    `json:"engine,omitempty"`
+	// Peak resident set of the process (XLA's buffers included; Linux): during the first call
+	// (compilation included), and during the following calls.
+	PeakRSSFirst float64 `json:"peak_rss_first_mb"`
+	PeakRSS      float64 `json:"peak_rss_mb"`
+	Engine       string  `json:"engine,omitempty"`
 }
 
 // measure times units+1 calls of unit: the first (compilation included) goes to r.First, the
@@ -124,6 +127,9 @@ func measure(r result, units int, unit func() (loss float64, err error)) error {
 		d := time.Since(t0).Seconds()
 		if u == 0 {
 			r.First = d
+			// The compile's peak, then a fresh high-water mark for the steady steps.
+			r.PeakRSSFirst = peakRSS()
+			_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
 		} else {
 			r.Times = append(r.Times, d)
 		}
