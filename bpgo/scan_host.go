@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 )
 
@@ -108,6 +110,7 @@ func (g *Grad) runScan(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*G
 	lout := splitArgs(&lex.outs, res)
 	r := g.decodeLoss(lout)
 	if !withGrad || (opt != nil && (math.IsNaN(r.Loss) || math.IsInf(r.Loss, 0))) {
+		release(out["ys"], out["mons"], out["bufs"], out["ckpts"], lout["gOut"], lout["gMons"])
 		return r, nil
 	}
 
@@ -137,10 +140,16 @@ func (g *Grad) runScan(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*G
 			if err != nil {
 				return nil, fmt.Errorf("recomputing steps [%d, %d): %w", start, start+n, err)
 			}
-			bufs = splitArgs(&rec.outs, res)["bufs"]
+			rout := splitArgs(&rec.outs, res)
+			bufs = rout["bufs"]
+			release(rout["ys"], rout["mons"], rout["states"])
+		}
+		donated, err := donate(g.backend, bufs)
+		if err != nil {
+			return nil, err
 		}
 		res, err := callExec(bwd.exec, packArgs(&bwd.ins, map[string][]any{"vars": varValues(g.tree.Vars),
-			"clock": {clockArg(0)}, "start": {clockArg(start)}, "n": {clockArg(n)}, "xs": {xs}, "bufs": anys(bufs),
+			"clock": {clockArg(0)}, "start": {clockArg(start)}, "n": {clockArg(n)}, "xs": {xs}, "bufs": donated,
 			"gOut": anys(lout["gOut"]), "gMons": anys(lout["gMons"]), "lambda": lambda, "acc": acc}))
 		if err != nil {
 			return nil, fmt.Errorf("backward loop over steps [%d, %d): %w", start, start+n, err)
@@ -149,6 +158,7 @@ func (g *Grad) runScan(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*G
 		acc, lambda = anys(bout["acc"]), anys(bout["lambda"])
 	}
 	setValues(states, final)
+	release(out["ys"], out["mons"], out["ckpts"], lout["gOut"], lout["gMons"])
 	grads := Grads{}
 	for i, p := range g.params {
 		grads[p] = acc[i].(*tensors.Tensor)
@@ -251,4 +261,31 @@ func trimSteps(t *tensors.Tensor, k int) *tensors.Tensor {
 	}
 	nd := append([]int{dims[0], k}, dims[2:]...)
 	return Must1(FromFloat64s(t.DType(), TimeSlice(host, dims, 0, k), nd...))
+}
+
+// donate hands the stored states to the backward loop, which is their last user, so that XLA
+// may reuse their memory instead of copying them into the loop.
+func donate(b compute.Backend, ts []*tensors.Tensor) ([]any, error) {
+	out := make([]any, len(ts))
+	for i, t := range ts {
+		d, err := graph.DonateTensorBuffer(t, b, 0)
+		if err != nil {
+			return nil, fmt.Errorf("handing the stored states to the backward loop: %w", err)
+		}
+		out[i] = d
+	}
+	return out, nil
+}
+
+// release frees the device memory of a step's intermediate results now: Go's collector does
+// not see device memory, and waiting for it let dead state buffers pile up across segments and
+// steps.
+func release(groups ...[]*tensors.Tensor) {
+	for _, ts := range groups {
+		for _, t := range ts {
+			if t != nil {
+				_ = t.FinalizeAll()
+			}
+		}
+	}
 }
