@@ -191,6 +191,7 @@ func (g *Grad) refresh() error {
 		e.exec.Finalize()
 	}
 	g.execs = map[any]*gradExec{}
+	g.scanEx.finalize()
 	g.scanEx = nil
 	g.auxNames = nil
 	return nil

@@ -405,6 +405,9 @@ func (r *Runner) refresh() error {
 			e.exec.Finalize()
 		}
 		r.execs = map[runKey]*runExec{}
+		for _, e := range r.scanExecs {
+			e.exec.Finalize()
+		}
 		r.scanExecs = map[runKey]*scanFwdExec{}
 	}
 	return nil

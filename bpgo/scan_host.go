@@ -40,6 +40,19 @@ func (sc *gradScan) forward(g *Grad, store, ckpt int) *scanFwdExec {
 	return sc.fwd[key]
 }
 
+// finalize frees the compiled graphs (a nil gradScan has none).
+func (sc *gradScan) finalize() {
+	if sc == nil {
+		return
+	}
+	for _, e := range sc.fwd {
+		e.exec.Finalize()
+	}
+	if sc.bwd != nil {
+		sc.bwd.exec.Finalize()
+	}
+}
+
 func (sc *gradScan) backward(g *Grad) *scanBwdExec {
 	g.mu.Lock()
 	defer g.mu.Unlock()
