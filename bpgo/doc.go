@@ -19,12 +19,17 @@
 //     time-first with [TimeFirst] ([Layout]); an unknown monitor name fails when the runner is
 //     built. Online learning rules (RLS/FORCE, online e-prop) run inside the compiled loop as a
 //     [StepHook], which reads each step's input, output and target and updates parameters and
-//     its own variables;
+//     its own variables. On XLA the loop is a scan by default ([Engine]): one step compiled into
+//     the body of a While loop, so that compile time does not depend on the number of steps;
 //   - gradients through time ([Grad]): the gradient of a [LossFunc] over a run, for sequences of
 //     any length. Up to one chunk it is a single graph that also applies the optimizer update
 //     ([Grad.Step]); longer sequences are differentiated chunk by chunk, recomputing each chunk
 //     and chaining vector-Jacobian products, so memory stays bounded by one chunk of
-//     activations plus the state at chunk boundaries. [CheckGradients] compares any model's
+//     activations plus the state at chunk boundaries. On the scan engine (XLA) the backward pass
+//     is a second While loop that recomputes one step per iteration from its stored state and
+//     adds that step's vector-Jacobian product; every step's state is stored while it fits
+//     (DefaultScanStateBytes), longer runs recompute segments from checkpoints
+//     (GradOptions.Checkpoint). [CheckGradients] compares any model's
 //     gradient with finite differences;
 //   - the [Optimizer] contract (implementations in bpgo/optim) and [Save]/[Load] of a model
 //     with its optimizer state, to resume training;
