@@ -13,7 +13,7 @@ export JUPYTER_PLATFORM_DIRS := 1
 
 PY := $(CURDIR)/.bpgo/venv/bin/python
 # Per-cell timeout of the notebook runs in seconds; a full run of notebook 05 needs more than the default
-# (each SNN training cell runs about 70 min on 2 CPU cores): make notebooks NOTEBOOKS=... NOTEBOOK_TIMEOUT=10800
+# (each SNN training cell runs 25–90 min on 2 CPU cores): make notebooks NOTEBOOKS=... NOTEBOOK_TIMEOUT=10800
 NOTEBOOK_TIMEOUT ?= 900
 RUN_NOTEBOOKS := $(PY) tests/notebooks/run_notebooks.py --timeout $(NOTEBOOK_TIMEOUT)
 # Notebooks to run (default: all of notebooks/*.ipynb), e.g. make notebooks NOTEBOOKS=notebooks/01_x.ipynb
