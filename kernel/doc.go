@@ -1,6 +1,8 @@
 // Package kernel is bpgo's notebook side: Show displays figures inline in Jupyter through GoNB,
 // and cmd/bpgo-kernel installs the "bpgo" kernel spec (GoNB with the toolchain, the backend
-// choice, the XLA plugin path and this library preset). Nothing in the core imports it.
+// choice, the XLA plugin path and this library preset) and starts GoNB with the cells' build flags
+// (no debug information; XLA linked only when BPGO_BACKEND asks for it, see bpgo.XLATag). Nothing
+// in the core imports it.
 //
 // Notebook helpers: Reduced and Pick (BPGO_NOTEBOOK_MODE), Metric (the lines the headless runner
 // checks), NewProgress, and DataDir, the data root notebooks load data sets from (.bpgo/data in

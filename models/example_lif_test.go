@@ -19,7 +19,7 @@ func ExampleLif() {
 	for i := range current {
 		current[i] = 30
 	}
-	bpgo.Must1(runner.Run(bpgo.MustSequence(current), bpgo.RunOptions{ResetState: true}))
+	bpgo.Must1(runner.Run(bpgo.Must1(bpgo.Sequence(current)), bpgo.RunOptions{ResetState: true}))
 	var spikeTimes []float64
 	ts := bpgo.ToFloat64s(runner.Mon["ts"])
 	for i, s := range bpgo.ToFloat64s(runner.Mon["Spike"]) {

@@ -28,11 +28,11 @@ func ExampleRidge() {
 	r := trainers.RidgeDefaults()
 	r.Alpha = 0 // plain least squares
 	trainer := bpgo.Must1(trainers.NewRidge(model, r))
-	x := bpgo.MustSequence([]float64{0, 1, 2, 3})
-	y := bpgo.MustSequence([]float64{1, 3, 5, 7})
+	x := bpgo.Must1(bpgo.Sequence([]float64{0, 1, 2, 3}))
+	y := bpgo.Must1(bpgo.Sequence([]float64{1, 3, 5, 7}))
 	bpgo.Must1(trainer.Fit(x, y))
 	fmt.Printf("W = %.3f, b = %.3f\n", model.O.W.Float64s()[0], model.O.B.Float64s()[0])
-	pred := bpgo.Must1(trainer.Predict(bpgo.MustSequence([]float64{10}), true))
+	pred := bpgo.Must1(trainer.Predict(bpgo.Must1(bpgo.Sequence([]float64{10})), true))
 	fmt.Printf("prediction at x = 10: %.3f\n", bpgo.ToFloat64s(pred)[0])
 	// Output:
 	// W = 2.000, b = 1.000
@@ -52,8 +52,8 @@ func ExampleBPTT() {
 	var report bytes.Buffer
 	trainer := bpgo.Must1(trainers.NewBPTT(model, loss, trainers.BPTTOptions{
 		Optimizer: bpgo.Must1(optim.NewSGD(optim.Constant(0.1), optim.SGDDefaults())), Out: &report}))
-	x := bpgo.MustSequence([]float64{0, 1, 2, 3})
-	y := bpgo.MustSequence([]float64{1, 3, 5, 7})
+	x := bpgo.Must1(bpgo.Sequence([]float64{0, 1, 2, 3}))
+	y := bpgo.Must1(bpgo.Sequence([]float64{1, 3, 5, 7}))
 	bpgo.Must(trainer.Fit(trainers.Batches(trainers.Batch{X: x, Y: y}), nil, 50, trainers.FitOptions{}))
 	h := trainer.History().Report(trainers.FitPhase, "loss")
 	fmt.Printf("%d epochs; first loss %.3f; last loss below 1e-4: %v\n", len(h), h[0], h[len(h)-1] < 1e-4)
