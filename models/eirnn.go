@@ -62,7 +62,7 @@ func EIRNNDefaults() EIRNNOptions {
 type EIRNN struct {
 	NumIn, NumHidden, NumOut int
 	// NumE and NumI are the sizes of the excitatory and inhibitory groups.
-	NumE, NumI int
+	NumE, NumI    int
 	WIr, WRr, BRr *bpgo.Variable
 	WRo, BRo      *bpgo.Variable
 	// Mask is the fixed Dale's-law sign mask (num_hidden, num_hidden), not trained.
