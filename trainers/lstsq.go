@@ -25,7 +25,9 @@ func (a *qrAccumulator) add(x, y []float64, n int) {
 	if a.r != nil {
 		prev, _ = a.r.Dims()
 	}
-	m := mat.NewDense(prev+n, c, nil)
+	// gonum's QR needs at least as many rows as columns: pad with zero rows, which change
+	// neither RᵀR nor the solution (a chunk can be shorter than a reservoir's features).
+	m := mat.NewDense(max(prev+n, c), c, nil)
 	if a.r != nil {
 		m.Slice(0, prev, 0, c).(*mat.Dense).Copy(a.r)
 	}
@@ -38,7 +40,7 @@ func (a *qrAccumulator) add(x, y []float64, n int) {
 	qr.Factorize(m)
 	var r mat.Dense
 	qr.RTo(&r)
-	rows := min(prev+n, c)
+	rows := c
 	a.r = mat.DenseCopyOf(r.Slice(0, rows, 0, c))
 }
 
