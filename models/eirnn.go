@@ -54,7 +54,12 @@ func EIRNNDefaults() EIRNNOptions {
 // sign follows the target unit. The PyTorch original stores weights (to, from), so there the
 // sign follows the source unit — Dale's law proper — and the E sources are scaled down.
 // PresynapticSign selects that version (mask and scaling transposed); the default reproduces
-// BrainPy's. Either way |WRr| ∘ Mask has fixed signs and no self-connections. The biases are
+// BrainPy's. Either way |WRr| ∘ Mask has fixed signs and no self-connections. The choice
+// matters: with BrainPy's mask every weight onto an E unit is excitatory and every weight onto
+// an I unit inhibitory, so the E units excite one another with nothing to check them and the
+// I units are silenced; trained with the tutorial's loop such a network learns to fixate but
+// not to choose (final loss ≈ 0.18, decision accuracy near 0), while the PresynapticSign
+// network learns the task (loss ≈ 0.06, accuracy ≈ 0.8 after 20 epochs). The biases are
 // drawn from U(±1/√num_hidden) (BRr) and U(±1/√NumE) (BRo), and the readout reads the E units
 // only. ξ ~ N(0, 1) is drawn inside the compiled loop at every step (one vector shared by the
 // batch unless PerSampleNoise) and gradients flow through the noisy dynamics. Update returns
