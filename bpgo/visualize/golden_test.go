@@ -120,7 +120,10 @@ func TestPixelDiff(t *testing.T) {
 	}
 	a := image.NewNRGBA(image.Rect(0, 0, 8, 6))
 	b := image.NewNRGBA(image.Rect(0, 0, 8, 6))
-	b.Pix[4*(3*8+5)+1] = 40 // green of pixel (5, 3)
+	for i := range a.Pix { // opaque white
+		a.Pix[i], b.Pix[i] = 255, 255
+	}
+	b.Pix[4*(3*8+5)+1] = 215 // green of pixel (5, 3), 40 levels off
 	d, at, err := pixelDiff(enc(a), enc(b))
 	if err != nil || d != 40 || at != image.Pt(5, 3) {
 		t.Errorf("pixelDiff = %d at %v (%v), want 40 at (5,3)", d, at, err)
