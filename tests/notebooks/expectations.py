@@ -33,12 +33,13 @@ EXPECTATIONS: dict[str, dict] = {
         # to stay low, so a change that makes it decide is noticed. Reduced mode trains 4 epochs.
         "eirnn_final_loss": {"reduced": (0.0, 0.40), "full": (0.0, 0.20)},
         "eirnn_brainpy_accuracy": {"reduced": (0.0, 1.0), "full": (0.0, 0.6)},
-        # The same loop with Dale's law by the sending unit (PresynapticSign), 30 epochs.
-        "eirnn_dale_final_loss": {"reduced": (0.0, 0.40), "full": (0.0, 0.10)},
+        # The same loop with Dale's law by the sending unit (PresynapticSign), learning rate 0.01 and per-trial noise
+        # (Yang's settings), 20 epochs (measured: 0.016 at epoch 16).
+        "eirnn_dale_final_loss": {"reduced": (0.0, 0.40), "full": (0.0, 0.05)},
         # Decision accuracy over 500 test trials (issue bound 0.80; G. R. Yang's PyTorch version: ~0.85; a perfect
         # observer gets 0.9 because 1 trial in 5 has zero coherence).
         "eirnn_accuracy": {"reduced": (0.0, 1.0), "full": (0.80, 0.95)},
-        # Context-dependent task (Mante et al. 2013), same network and loop.
+        # Context-dependent task (Mante et al. 2013), same network and loop as the Dale network, 30 epochs.
         "context_final_loss": {"reduced": (0.0, 0.60), "full": (0.0, 0.20)},
         "context_accuracy": {"reduced": (0.0, 1.0), "full": (0.70, 1.0)},
     },
