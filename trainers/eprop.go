@@ -109,11 +109,13 @@ func EPropDefaults() EPropOptions {
 // RegRate)/(dt·B·T)·Σ_t e_t,jp, accumulated during the trial and applied with the update at
 // its end (r_j is known then).
 //
-// With symmetric feedback this is exactly the BPTT gradient of the same network in which
-// three dependencies are cut by stop-gradients: the recurrent spikes fed back through Rec (the
-// seed's eprop switch), the reset term V −= V_th·z (ALIFOptions.Eprop) and nothing else: the
-// adaptation a += z, the refractory freeze and the readout's filtering are kept exactly (see
-// TestEPropMatchesTruncatedBPTT). Updates are applied after each trial.
+// With symmetric feedback this is exactly the BPTT gradient of the same network in which two
+// dependencies are cut by stop-gradients: the recurrent spikes fed back through Rec (the seed's
+// eprop switch), so that a neuron's spikes reach the loss only through the readout and the
+// regulariser, and the reset term V −= V_th·z (ALIFOptions.Eprop). Everything else is kept
+// exactly: the adaptation a += z, the refractory freeze, the readout's filtering and the rate
+// regulariser (TestEPropMatchesTruncatedBPTT checks this to 1e-8 in float64). Updates are
+// applied after each trial; memory holds three (B, N, num_in+N) traces whatever T is.
 //
 // Targets are per step: Batch.Y is (B, T, K), a one-hot (or probability) row at the steps that
 // count and all-zero rows elsewhere (EvidenceTargets builds them from labels). Fit reports
