@@ -28,8 +28,8 @@ func ExampleGrad_Compute() {
 	opt := bpgo.Must1(optim.NewSGD(optim.Constant(0.1), optim.SGDDefaults()))
 	bpgo.Must(opt.Register(g.Params()))
 
-	x := bpgo.MustSequence([]float64{1, 2, 3}) // (1, 3, 1)
-	y := bpgo.MustSequence([]float64{2, 4, 6}) // the target gain is 2
+	x := bpgo.Must1(bpgo.Sequence([]float64{1, 2, 3})) // (1, 3, 1)
+	y := bpgo.Must1(bpgo.Sequence([]float64{2, 4, 6})) // the target gain is 2
 	for step := range 3 {
 		res := bpgo.Must1(g.Compute(x, y))
 		fmt.Printf("step %d: loss %.4f, dL/dw %.4f\n", step, res.Loss, bpgo.ToFloat64s(res.Grads[model.W])[0])

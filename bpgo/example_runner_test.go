@@ -25,7 +25,7 @@ func ExampleRunner() {
 	defer bpgo.DisableX64()
 	model := &decay{V: bpgo.NewState(bpgo.Zeros(1, 1), 0)}
 	runner := bpgo.Must1(bpgo.NewRunner(model, bpgo.RunnerOptions{Dt: 0.1, Monitors: []string{"V"}}))
-	x := bpgo.MustSequence([]float64{1, 0, 0, 1}) // (1, 4, 1)
+	x := bpgo.Must1(bpgo.Sequence([]float64{1, 0, 0, 1})) // (1, 4, 1)
 	bpgo.Must1(runner.Run(x, bpgo.RunOptions{ResetState: true}))
 	fmt.Println("V:", bpgo.ToFloat64s(runner.Mon["V"]))
 	fmt.Println("ts:", bpgo.ToFloat64s(runner.Mon["ts"]))
@@ -55,8 +55,8 @@ func ExampleStepHook() {
 	defer bpgo.DisableX64()
 	model := &gain{W: bpgo.NewParam(bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), []float64{0}, 1)), false)}
 	runner := bpgo.Must1(bpgo.NewRunner(model, bpgo.RunnerOptions{Hook: &perStepRule{W: model.W}}))
-	x := bpgo.MustSequence([]float64{1, 1, 1, 1})
-	y := bpgo.MustSequence([]float64{2, 2, 2, 2})
+	x := bpgo.Must1(bpgo.Sequence([]float64{1, 1, 1, 1}))
+	y := bpgo.Must1(bpgo.Sequence([]float64{2, 2, 2, 2}))
 	out := bpgo.Must1(runner.Run(x, bpgo.RunOptions{Targets: y}))
 	fmt.Println("outputs:", bpgo.ToFloat64s(out))
 	fmt.Println("w:", model.W.Float64s())

@@ -36,9 +36,6 @@ func Sequence(cols ...[]float64) (*tensors.Tensor, error) {
 	return FromFloat64s(FloatDType(), data, 1, t, f)
 }
 
-// MustSequence is Sequence that panics on error (for notebooks).
-func MustSequence(cols ...[]float64) *tensors.Tensor { return Must1(Sequence(cols...)) }
-
 // CheckSequence validates a batch-first sequence argument: rank 3 (B, T, F) with B, T >= 1,
 // float type dt, F == features unless features < 0, and only finite values. Errors name arg.
 func CheckSequence(arg string, t *tensors.Tensor, dt dtypes.DType, features int) error {

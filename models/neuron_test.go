@@ -15,6 +15,7 @@ import (
 )
 
 // neuronNet drives one neuron (or integrator) with the runner's input as its current.
+
 type neuronNet struct{ N bpgo.Stepper }
 
 func (m *neuronNet) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node { return m.N.Update(ctx, x) }
@@ -44,101 +45,6 @@ func runNeuron(t *testing.T, n bpgo.Stepper, xs *tensors.Tensor, dt float64, chu
 
 // ---- plain-Go references (float64, written from BrainPy's equations) ----------------------
 
-type lifRefParams struct {
-	vRest, vReset, vTh, r, tau float64
-	training, hard             bool
-	tauRef                     float64
-	refractory                 bool // LifRef (else Lif)
-	alpha                      float64
-}
-
-// lifReference runs Lif/LifRef over xs (B, T, N) from V = 0 and returns V and spikes (B, T, N).
-func lifReference(xs []float64, b, tn, n int, p lifRefParams, dt float64) (vs, ss []float64) {
-	e := 1 - math.Exp(-dt/p.tau)
-	vs, ss = make([]float64, b*tn*n), make([]float64, b*tn*n)
-	for bi := range b {
-		v := make([]float64, n)
-		tLast := make([]float64, n)
-		for k := range tLast {
-			tLast[k] = -1e7
-		}
-		for ti := range tn {
-			t := float64(ti) * dt
-			for k := range n {
-				idx := (bi*tn+ti)*n + k
-				vp := v[k] + e*(p.vRest+p.r*xs[idx]-v[k])
-				if p.refractory && t-tLast[k] <= p.tauRef {
-					vp = v[k]
-				}
-				s := 0.0
-				if vp >= p.vTh {
-					s = 1
-				}
-				switch {
-				case p.training && !p.hard:
-					vp -= (p.vTh - p.vReset) * s
-				case s == 1:
-					vp = p.vReset
-				}
-				if s == 1 {
-					tLast[k] = t
-				}
-				v[k] = vp
-				vs[idx], ss[idx] = vp, s
-			}
-		}
-	}
-	return vs, ss
-}
-
-type alifRefParams struct {
-	vRest, vTh, r, tau, tauA, tauRef float64
-	beta                             []float64
-	hasRef, training                 bool
-	v0, a0                           float64
-}
-
-func alifReference(xs []float64, b, tn, n int, p alifRefParams, dt float64) (vs, ss, as []float64) {
-	ev, ea := 1-math.Exp(-dt/p.tau), math.Exp(-dt/p.tauA)
-	vs, ss, as = make([]float64, b*tn*n), make([]float64, b*tn*n), make([]float64, b*tn*n)
-	for bi := range b {
-		v, a, tLast := make([]float64, n), make([]float64, n), make([]float64, n)
-		for k := range n {
-			v[k], a[k], tLast[k] = p.v0, p.a0, -1e7
-		}
-		for ti := range tn {
-			t := float64(ti) * dt
-			for k := range n {
-				idx := (bi*tn+ti)*n + k
-				beta := p.beta[0]
-				if len(p.beta) > 1 {
-					beta = p.beta[k]
-				}
-				vp := v[k] + ev*(p.vRest+p.r*xs[idx]-v[k])
-				ap := a[k] * ea
-				if p.hasRef && t-tLast[k] <= p.tauRef {
-					vp = v[k]
-				}
-				s := 0.0
-				if p.training {
-					if (vp-p.vTh-beta*a[k])/p.vTh >= 0 {
-						s = 1
-					}
-				} else if vp >= p.vTh+beta*a[k] {
-					s = 1
-				}
-				vp -= p.vTh * s
-				if s == 1 {
-					tLast[k] = t
-				}
-				v[k], a[k] = vp, ap+s
-				vs[idx], ss[idx], as[idx] = vp, s, a[k]
-			}
-		}
-	}
-	return
-}
-
 // currents makes a deterministic (B, T, N) input sequence around level with spread.
 func currents(b, tn, n int, level, spread float64, seed int) []float64 {
 	out := make([]float64, b*tn*n)
@@ -161,136 +67,6 @@ func countOnes(s []float64) int {
 }
 
 // ---- forward equations against hand-computed steps ----------------------------------------
-
-func TestLifHandComputed(t *testing.T) {
-	x64(t)
-	const b, tn, n, dt = 2, 40, 3, 0.5
-	xs := currents(b, tn, n, 22, 15, 3)
-	in := tensorOf(t, xs, b, tn, n)
-	for _, c := range []struct {
-		name  string
-		mode  bpgo.Mode
-		reset string
-	}{{"training-soft", bpgo.TrainingMode, ""}, {"training-hard", bpgo.TrainingMode, "hard"}, {"batching", bpgo.BatchingMode, ""}} {
-		t.Run(c.name, func(t *testing.T) {
-			lif, err := models.NewLif(n, models.LifOptions{Tau: 4, VTh: 12, VReset: 0, VRest: 1, R: 1.2, SpkReset: c.reset, Mode: c.mode})
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, mon := runNeuron(t, lif, in, dt, 7, "V", "Spike")
-			wantV, wantS := lifReference(xs, b, tn, n, lifRefParams{vRest: 1, vReset: 0, vTh: 12, r: 1.2, tau: 4,
-				training: c.mode == bpgo.TrainingMode, hard: c.reset == "hard"}, dt)
-			closeTo(t, "spikes", out, wantS, 0)
-			closeTo(t, "Spike monitor", mon["Spike"], wantS, 0)
-			closeTo(t, "V", mon["V"], wantV, 1e-12)
-			if k := countOnes(wantS); k < 10 || k > len(wantS)-10 {
-				t.Fatalf("test input gives %d spikes of %d: choose inputs that spike sometimes", k, len(wantS))
-			}
-		})
-	}
-}
-
-func TestLifRefHandComputed(t *testing.T) {
-	x64(t)
-	const b, tn, n, dt = 2, 40, 3, 0.5
-	xs := currents(b, tn, n, 25, 15, 5)
-	in := tensorOf(t, xs, b, tn, n)
-	for _, mode := range []bpgo.Mode{bpgo.TrainingMode, bpgo.BatchingMode} {
-		for _, tauRef := range []float64{0, 1.5} {
-			lif, err := models.NewLifRef(n, models.LifRefOptions{LifOptions: models.LifOptions{Tau: 4, VTh: 12, VReset: -1, R: 1.2, Mode: mode}, TauRef: tauRef, RefVar: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, mon := runNeuron(t, lif, in, dt, 9, "V", "TLastSpike", "Refractory")
-			tr := tauRef
-			wantV, wantS := lifReference(xs, b, tn, n, lifRefParams{vReset: -1, vTh: 12, r: 1.2, tau: 4,
-				training: mode == bpgo.TrainingMode, tauRef: tr, refractory: true}, dt)
-			closeTo(t, "spikes", out, wantS, 0)
-			closeTo(t, "V", mon["V"], wantV, 1e-12)
-			// TLastSpike is the time of the last spike so far; Refractory = refractory or spiking.
-			last := mon["TLastSpike"]
-			for bi := range b {
-				for k := range n {
-					prev := -1e7
-					for ti := range tn {
-						idx := (bi*tn+ti)*n + k
-						if wantS[idx] == 1 {
-							prev = float64(ti) * dt
-						}
-						if last[idx] != prev {
-							t.Fatalf("%v tauRef %v: TLastSpike[%d,%d,%d] = %v, want %v", mode, tr, bi, ti, k, last[idx], prev)
-						}
-					}
-				}
-			}
-			if k := countOnes(mon["Refractory"]); k < countOnes(wantS) {
-				t.Fatalf("Refractory has %d ones, fewer than the %d spikes", k, countOnes(wantS))
-			}
-		}
-	}
-	// tau_ref = 0 behaves like Lif (the refractory test is only true at t == t_last_spike).
-	lif := bpgo.Must1(models.NewLif(n, models.LifOptions{Tau: 4, VTh: 12, VReset: -1, R: 1.2, Mode: bpgo.TrainingMode}))
-	ref := bpgo.Must1(models.NewLifRef(n, models.LifRefOptions{LifOptions: models.LifOptions{Tau: 4, VTh: 12, VReset: -1, R: 1.2, Mode: bpgo.TrainingMode}}))
-	a, _ := runNeuron(t, lif, in, dt, 40)
-	c, _ := runNeuron(t, ref, in, dt, 40)
-	closeTo(t, "LifRef(tau_ref=0) vs Lif", c, a, 0)
-}
-
-func TestIntegratorAndLeakyHandComputed(t *testing.T) {
-	x64(t)
-	const b, tn, n, dt = 2, 30, 3, 0.25
-	xs := currents(b, tn, n, 0.5, 2, 1)
-	in := tensorOf(t, xs, b, tn, n)
-	integ := bpgo.Must1(models.NewIntegrator(n, models.IntegratorOptions{Tau: 3, XInit: initializers.Constant{Value: 0.7}}))
-	leaky := bpgo.Must1(models.NewLeaky(n, models.LeakyOptions{Tau: 2}))
-	gotI, _ := runNeuron(t, integ, in, dt, 8)
-	gotL, _ := runNeuron(t, leaky, in, dt, 8)
-	wantI, wantL := make([]float64, len(xs)), make([]float64, len(xs))
-	for bi := range b {
-		for k := range n {
-			xi, xl := 0.7, 0.0
-			for ti := range tn {
-				idx := (bi*tn+ti)*n + k
-				xi += (1 - math.Exp(-dt/3)) * (xs[idx] - xi)
-				xl = xl*math.Exp(-dt/2) + xs[idx]
-				wantI[idx], wantL[idx] = xi, xl
-			}
-		}
-	}
-	closeTo(t, "Integrator", gotI, wantI, 1e-12)
-	closeTo(t, "Leaky", gotL, wantL, 1e-12)
-}
-
-func TestALIFHandComputed(t *testing.T) {
-	x64(t)
-	const b, tn, n, dt = 2, 60, 4, 1.0
-	xs := currents(b, tn, n, 1.5, 1.5, 2)
-	in := tensorOf(t, xs, b, tn, n)
-	betas := []float64{1, 0.3, 0.02, 0}
-	for _, mode := range []bpgo.Mode{bpgo.TrainingMode, bpgo.BatchingMode} {
-		for _, tauRef := range []float64{0, 3} {
-			opts := models.ALIFOptions{VRest: 0, VTh: 0.6, Tau: 20, TauA: 200, TauRef: tauRef, Betas: betas,
-				VInit: initializers.Zero{}, AInit: initializers.Zero{}, Mode: mode, R: 1, Beta: 1.6}
-			al, err := models.NewALIFBellec2020(n, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			mons := []string{"V", "A", "Input"}
-			out, mon := runNeuron(t, al, in, dt, 13, mons...)
-			wantV, wantS, wantA := alifReference(xs, b, tn, n, alifRefParams{vTh: 0.6, r: 1, tau: 20, tauA: 200, tauRef: tauRef,
-				beta: betas, hasRef: tauRef > 0, training: mode == bpgo.TrainingMode}, dt)
-			closeTo(t, "spikes", out, wantS, 0)
-			closeTo(t, "V", mon["V"], wantV, 1e-12)
-			closeTo(t, "A", mon["A"], wantA, 1e-12)
-			closeTo(t, "Input", mon["Input"], xs, 0)
-			if k := countOnes(wantS); k < 10 || k > len(wantS)/2 {
-				t.Fatalf("test input gives %d spikes of %d", k, len(wantS))
-			}
-		}
-	}
-}
-
-// ---- BrainPy 2.4.3 cross-checks (numbers in neuron_brainpy_test.go) -----------------------
 
 func TestNeuronsMatchBrainPy243(t *testing.T) {
 	x64(t)
@@ -377,16 +153,6 @@ func TestNeuronsLongRun(t *testing.T) {
 			}
 		})
 	}
-}
-
-// TestLifFloat32 follows the float64 run closely (float32 state and the float32 exp-Euler factor).
-func TestLifFloat32(t *testing.T) {
-	const b, tn, n, dt = 2, 40, 3, 0.5
-	xs := currents(b, tn, n, 22, 15, 3)
-	lif := bpgo.Must1(models.NewLif(n, models.LifOptions{Tau: 4, VTh: 12, VReset: 0, Mode: bpgo.TrainingMode, R: 1}))
-	_, mon := runNeuron(t, lif, tensorOf(t, xs, b, tn, n), dt, 10, "V")
-	wantV, _ := lifReference(xs, b, tn, n, lifRefParams{r: 1, vTh: 12, tau: 4, training: true}, dt)
-	closeTo(t, "V (float32)", mon["V"], wantV, 1e-4)
 }
 
 // TestExpEulerFactor: float64 is τ(1 − e^{−dt/τ}); float32 reproduces JAX's float32 arithmetic of

@@ -67,7 +67,7 @@ func TestSeed000NGRCOneStep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	outs, err := tr.Predict(subset(t, data, 0, 2000, "xyz"))
+	outs, err := tr.Predict(subset(t, data, 0, 2000, "xyz"), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func TestSeed000NGRCOneStep(t *testing.T) {
 	if _, err := tr.Fit(subset(t, data, 2000, 8000, "xyz"), subset(t, data, 2001, 8001, "xyz")); err != nil {
 		t.Fatal(err)
 	}
-	pred, err := tr.Predict(subset(t, data, 8000, 9999, "xyz"))
+	pred, err := tr.Predict(subset(t, data, 8000, 9999, "xyz"), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,14 +107,14 @@ func TestSeed001InferZ(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tr.Predict(subset(t, data, 0, nWarm, "xy")); err != nil {
+	if _, err := tr.Predict(subset(t, data, 0, nWarm, "xy"), false); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := tr.Fit(subset(t, data, nWarm, nWarm+nTrain, "xy"), subset(t, data, nWarm, nWarm+nTrain, "z")); err != nil {
 		t.Fatal(err)
 	}
 	end := nWarm + nTrain + nTest
-	pred, err := tr.Predict(subset(t, data, nWarm+nTrain, end, "xy"))
+	pred, err := tr.Predict(subset(t, data, nWarm+nTrain, end, "xy"), false)
 	if err != nil {
 		t.Fatal(err)
 	}

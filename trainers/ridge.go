@@ -26,6 +26,10 @@ type RidgeOptions struct {
 	Alpha float64
 	// Chunk is the runner's number of steps per compiled graph; 0 means bpgo.DefaultChunk.
 	Chunk int
+	// Dt is the integration step (ms); 0 means the global bpgo.Dt().
+	Dt float64
+	// Layout of inputs, targets and outputs: bpgo.BatchFirst (default) or bpgo.TimeFirst.
+	Layout bpgo.Layout
 	// NormalEquations evaluates the solution the way BrainPy does: XᵀX and XᵀY accumulated on
 	// the device, then an SVD pseudo-inverse of XᵀX + αI. Forming XᵀX squares the condition
 	// number, so on ill-conditioned features (NVAR monomials) the result is dominated by
@@ -63,7 +67,7 @@ func NewRidge(model bpgo.Stepper, opts RidgeOptions) (*Ridge, error) {
 	if alpha < 0 || math.IsNaN(alpha) || math.IsInf(alpha, 0) {
 		return nil, fmt.Errorf("trainers.NewRidge: RidgeOptions.Alpha: want a finite number >= 0 (0: no regularisation), got %v (BrainPy's default is 1e-7: start from trainers.RidgeDefaults())", opts.Alpha)
 	}
-	runner, err := bpgo.NewRunner(model, bpgo.RunnerOptions{Chunk: opts.Chunk})
+	runner, err := bpgo.NewRunner(model, bpgo.RunnerOptions{Chunk: opts.Chunk, Dt: opts.Dt, Layout: opts.Layout})
 	if err != nil {
 		return nil, fmt.Errorf("trainers.NewRidge: %w", err)
 	}
@@ -100,12 +104,13 @@ func (r *Ridge) Alpha() float64 { return r.alpha }
 // Runner is the runner that drives the model.
 func (r *Ridge) Runner() *bpgo.Runner { return r.runner }
 
-// Predict runs the model over inputs (B, T, F) from its current state and returns every step's
-// output (B, T, out); warm-up steps are not discarded.
-func (r *Ridge) Predict(inputs *tensors.Tensor) (*tensors.Tensor, error) {
-	out, err := r.runner.Run(inputs, bpgo.RunOptions{})
+// Predict runs the model over inputs (B, T, F) (time-first with Layout TimeFirst) and returns
+// every step's output; the state continues from the last run unless reset (BrainPy's
+// predict(inputs, reset_state)), and warm-up steps are not discarded.
+func (r *Ridge) Predict(inputs *tensors.Tensor, reset bool) (*tensors.Tensor, error) {
+	out, err := r.runner.Run(inputs, bpgo.RunOptions{ResetState: reset})
 	if err != nil {
-		return nil, fmt.Errorf("Ridge.Predict: %w", err)
+		return nil, fmt.Errorf("trainers.Ridge.Predict: %w", err)
 	}
 	return out, nil
 }
@@ -114,18 +119,25 @@ func (r *Ridge) Predict(inputs *tensors.Tensor) (*tensors.Tensor, error) {
 // node's recorded inputs onto targets (B, T, out) and assigns the node's weights. It returns
 // the outputs of the run, computed with the old weights (as BrainPy does).
 func (r *Ridge) Fit(inputs, targets *tensors.Tensor) (*tensors.Tensor, error) {
+	runIn := inputs
+	if r.runner.Layout() == bpgo.TimeFirst {
+		if inputs == nil || targets == nil || inputs.Rank() < 2 || targets.Rank() < 2 {
+			return nil, fmt.Errorf("trainers.Ridge.Fit: with Layout TimeFirst, inputs and targets must be time-first (T, B, ...) tensors")
+		}
+		inputs, targets = bpgo.SwapLeadingAxes(inputs), bpgo.SwapLeadingAxes(targets)
+	}
 	w, b := r.node.LinearWeights()
 	dt := w.Value().DType()
 	numIn, numOut := w.Shape().Dimensions[0], w.Shape().Dimensions[1]
-	if err := bpgo.CheckSequence("Ridge.Fit inputs", inputs, dt, -1); err != nil {
+	if err := bpgo.CheckSequence("trainers.Ridge.Fit: inputs", inputs, dt, -1); err != nil {
 		return nil, err
 	}
-	if err := bpgo.CheckSequence("Ridge.Fit targets", targets, dt, numOut); err != nil {
+	if err := bpgo.CheckSequence("trainers.Ridge.Fit: targets", targets, dt, numOut); err != nil {
 		return nil, fmt.Errorf("%w (node %q has %d outputs)", err, r.name, numOut)
 	}
 	id, td := inputs.Shape().Dimensions, targets.Shape().Dimensions
 	if id[0] != td[0] || id[1] != td[1] {
-		return nil, fmt.Errorf("Ridge.Fit: inputs shape %v and targets shape %v must agree in batch and time", id, td)
+		return nil, fmt.Errorf("trainers.Ridge.Fit: inputs shape %v and targets shape %v must agree in batch and time", id, td)
 	}
 	hostTargets := bpgo.ToFloat64s(targets)
 	var xtx, xty *tensors.Tensor
@@ -135,7 +147,7 @@ func (r *Ridge) Fit(inputs, targets *tensors.Tensor) (*tensors.Tensor, error) {
 		f++
 	}
 	acc := newQRAccumulator(f, numOut)
-	out, err := r.runner.Run(inputs, bpgo.RunOptions{Fit: true, OnChunk: func(c *bpgo.Chunk) error {
+	out, err := r.runner.Run(runIn, bpgo.RunOptions{Fit: true, OnChunk: func(c *bpgo.Chunk) error {
 		feats, ok := c.Records[r.node]
 		if !ok {
 			return fmt.Errorf("node %q recorded no inputs while fitting", r.name)
@@ -163,7 +175,7 @@ func (r *Ridge) Fit(inputs, targets *tensors.Tensor) (*tensors.Tensor, error) {
 		return nil
 	}})
 	if err != nil {
-		return nil, fmt.Errorf("Ridge.Fit: %w", err)
+		return nil, fmt.Errorf("trainers.Ridge.Fit: %w", err)
 	}
 	var full []float64
 	if r.normal {
@@ -172,7 +184,7 @@ func (r *Ridge) Fit(inputs, targets *tensors.Tensor) (*tensors.Tensor, error) {
 		full, err = acc.solve(r.alpha, dt)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("Ridge.Fit: node %q: %w", r.name, err)
+		return nil, fmt.Errorf("trainers.Ridge.Fit: node %q: %w", r.name, err)
 	}
 	rows := 0
 	if withBias {

@@ -84,7 +84,7 @@ func TestRidgeRecoversLinearMap(t *testing.T) {
 				t.Fatalf("normal=%v: b = %v, want %v", normal, gb, b)
 			}
 		}
-		pred, err := tr.Predict(x)
+		pred, err := tr.Predict(x, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -201,19 +201,19 @@ func TestRidgeErrors(t *testing.T) {
 	}{
 		{"length", short, y, "must agree in batch and time"},
 		{"outputs", x, y3, "want 2 features"},
-		{"rank", rank2, y, "Ridge.Fit inputs: got shape [2 3] (rank 2)"},
+		{"rank", rank2, y, "Ridge.Fit: inputs: got shape [2 3] (rank 2)"},
 		{"nan", nanX, y, "NaN"},
-		{"nil targets", x, nil, "Ridge.Fit targets: got nil"},
+		{"nil targets", x, nil, "Ridge.Fit: targets: got nil"},
 	} {
 		if _, err := tr.Fit(c.x, c.y); err == nil || !strings.Contains(err.Error(), c.msg) {
 			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.msg)
 		}
 	}
-	if _, err := tr.Predict(rank2); err == nil || !strings.Contains(err.Error(), "rank 3") {
+	if _, err := tr.Predict(rank2, false); err == nil || !strings.Contains(err.Error(), "rank 3") {
 		t.Errorf("Predict(rank 2): %v", err)
 	}
 	wide, _ := bpgo.FromFloat64s(bpgo.FloatDType(), make([]float64, 20*4), 1, 20, 4)
-	if _, err := tr.Predict(wide); err == nil || !strings.Contains(err.Error(), "want last axis 3") {
+	if _, err := tr.Predict(wide, false); err == nil || !strings.Contains(err.Error(), "want last axis 3") {
 		t.Errorf("Predict(4 features into a 3-input Dense): %v", err)
 	}
 	fixed, _ := models.NewDense(3, 2, models.DenseOptions{})
@@ -235,6 +235,38 @@ func TestRidgeErrors(t *testing.T) {
 	} {
 		if _, err := trainers.NewRidge(m, c.o); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("options %+v: %v, want an error naming %q", c.o, err, c.want)
+		}
+	}
+}
+
+// TestRidgeTimeFirst: with Layout TimeFirst, Fit and Predict take and give (T, B, ...) and the
+// fit equals the batch-first one.
+func TestRidgeTimeFirst(t *testing.T) {
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	x, y, _, _ := linearData(t, 40, false)
+	var ws [][]float64
+	for _, layout := range []bpgo.Layout{bpgo.BatchFirst, bpgo.TimeFirst} {
+		m := newReadout(t, models.DenseOptions{})
+		o := trainers.RidgeDefaults()
+		o.Layout = layout
+		tr := bpgo.Must1(trainers.NewRidge(m, o))
+		xi, yi := x, y
+		if layout == bpgo.TimeFirst {
+			xi, yi = bpgo.SwapLeadingAxes(x), bpgo.SwapLeadingAxes(y)
+		}
+		if _, err := tr.Fit(xi, yi); err != nil {
+			t.Fatal(err)
+		}
+		pred := bpgo.Must1(tr.Predict(xi, true))
+		if d := pred.Shape().Dimensions; (layout == bpgo.TimeFirst) != (d[0] == 40) {
+			t.Errorf("%v: prediction shape %v", layout, d)
+		}
+		ws = append(ws, append(m.O.W.Float64s(), m.O.B.Float64s()...))
+	}
+	for i := range ws[0] {
+		if math.Abs(ws[0][i]-ws[1][i]) > 1e-12 {
+			t.Fatalf("time-first fit differs at %d: %v vs %v", i, ws[1][i], ws[0][i])
 		}
 	}
 }

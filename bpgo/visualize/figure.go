@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,6 +47,22 @@ func NewFigure(widthInches, heightInches float64) *Figure {
 	return f
 }
 
+// GetFigure is bp.visualize.get_figure(rows, cols, rowLen, colLen): a figure of cols·colLen ×
+// rows·rowLen inches whose subplots are meant to be addressed as f.Subplot(rows, cols, i)
+// (get_figure(3, 1, 2., 6.) is the e-prop figure's 6 × 6 inches).
+func GetFigure(rows, cols int, rowLen, colLen float64) *Figure {
+	if rows < 1 || cols < 1 {
+		f := NewFigure(1, 1)
+		f.fail(fmt.Errorf("visualize.GetFigure: rows and cols: want >= 1, got %d × %d", rows, cols))
+		return f
+	}
+	f := NewFigure(float64(cols)*colLen, float64(rows)*rowLen)
+	if f.err != nil {
+		f.err = fmt.Errorf("visualize.GetFigure: rowLen, colLen = %v, %v: want positive inches", rowLen, colLen)
+	}
+	return f
+}
+
 func (f *Figure) fail(err error) {
 	if f.err == nil {
 		f.err = err
@@ -63,18 +78,16 @@ func (f *Figure) Subplot(rows, cols, index int) *Axes {
 	switch {
 	case rows < 1 || cols < 1 || index < 1 || index > rows*cols:
 		f.fail(fmt.Errorf("visualize.Subplot(%d, %d, %d): want rows, cols >= 1 and 1 <= index <= rows*cols", rows, cols, index))
-		return &Axes{fig: f, P: plot.New()}
+		return newAxes(f)
 	case f.rows != 0 && (f.rows != rows || f.cols != cols):
 		f.fail(fmt.Errorf("visualize.Subplot(%d, %d, %d): the figure already uses a %d × %d grid", rows, cols, index, f.rows, f.cols))
-		return &Axes{fig: f, P: plot.New()}
+		return newAxes(f)
 	}
 	f.rows, f.cols = rows, cols
 	if a, ok := f.axes[index]; ok {
 		return a
 	}
-	a := &Axes{fig: f, P: plot.New()}
-	a.P.Legend.Top = true
-	a.P.Legend.ThumbnailWidth = vg.Points(16)
+	a := newAxes(f)
 	f.axes[index] = a
 	return a
 }
@@ -84,40 +97,47 @@ type Axes struct {
 	P     *plot.Plot
 	fig   *Figure
 	lines int
+	// scatters counts Scatter calls: scatters have their own turn through the cycle.
+	scatters int
+	// under holds the spans, drawn beneath everything else (matplotlib draws patches below
+	// lines); it is the plot's first plotter.
+	under *underlay
+	// cbar, if set, is drawn in a strip at the right of the axes' tile.
+	cbar *colorBar
+	// legendOut draws the legend in a strip at the right, outside the data area.
+	legendOut bool
+	// legendLoc is where LegendLoc put the legend; "" is "best".
+	legendLoc string
+	// paths are the polylines and points drawn by Line, LineWith and Scatter, for "best".
+	paths []plotter.XYs
 }
+
+// legendGap is the space in points between the data area (or colour bar) and an outside legend.
+const legendGap = 6
+
+// LegendOutside moves the legend out of the data area to the right of the axes, at the top
+// (matplotlib's legend(loc="upper left", bbox_to_anchor=(1.02, 1))), so it never hides data.
+func (a *Axes) LegendOutside() *Axes { a.legendOut = true; return a }
+
+func newAxes(f *Figure) *Axes {
+	a := &Axes{fig: f, P: plot.New(), under: &underlay{}}
+	a.P.Legend.Top = true
+	a.P.Legend.ThumbnailWidth = vg.Points(16)
+	a.P.X.Tick.Marker, a.P.Y.Tick.Marker = cleanTicks{}, cleanTicks{}
+	a.P.Add(a.under)
+	return a
+}
+
+// fail records err as the figure's error (the first one wins) and returns it.
+func (a *Axes) fail(err error) error { a.fig.fail(err); return err }
 
 // Line draws y against x (x nil: against 0, 1, 2, …) in the next colour of the cycle, like
 // plt.plot; a non-empty label goes into the legend.
 func (a *Axes) Line(x, y []float64, label string) *Axes {
-	if x == nil {
-		x = make([]float64, len(y))
-		for i := range x {
-			x[i] = float64(i)
-		}
-	}
-	if len(x) != len(y) {
-		a.fig.fail(fmt.Errorf("visualize.Line: x has %d values, y has %d", len(x), len(y)))
-		return a
-	}
-	pts := make(plotter.XYs, len(y))
-	for i := range y {
-		if math.IsNaN(y[i]) || math.IsInf(y[i], 0) || math.IsNaN(x[i]) || math.IsInf(x[i], 0) {
-			a.fig.fail(fmt.Errorf("visualize.Line %q: point %d is (%v, %v); values must be finite", label, i, x[i], y[i]))
-			return a
-		}
-		pts[i] = plotter.XY{X: x[i], Y: y[i]}
-	}
-	l, err := plotter.NewLine(pts)
-	if err != nil {
-		a.fig.fail(fmt.Errorf("visualize.Line %q: %w", label, err))
-		return a
-	}
-	l.Color = Cycle[a.lines%len(Cycle)]
-	l.Width = vg.Points(1.3)
-	a.lines++
-	a.P.Add(l)
-	if label != "" {
-		a.P.Legend.Add(label, l)
+	ls := LineDefaults()
+	ls.Color = Cycle[a.lines%len(Cycle)]
+	if a.addLine("visualize.Line", x, y, label, ls.draw()) {
+		a.lines++
 	}
 	return a
 }
@@ -162,10 +182,49 @@ func (f *Figure) draw(c draw.Canvas) error {
 		PadX: 6 * vg.Millimeter, PadY: 3 * vg.Millimeter,
 		PadTop: 2 * vg.Millimeter, PadBottom: 2 * vg.Millimeter, PadLeft: 2 * vg.Millimeter, PadRight: 3 * vg.Millimeter}
 	canvases := plot.Align(g, tiles, c)
+	// A colour bar and an outside legend take strips at the right of a tile, beside the data
+	// area; every tile of a column gives up the widest strip of the column, so the data areas
+	// of stacked panels stay aligned.
+	cbarW := map[*Axes]vg.Length{}
+	legW := map[*Axes]vg.Length{}
+	colStrip := make([]vg.Length, f.cols)
+	for idx, a := range f.axes {
+		r, col := (idx-1)/f.cols, (idx-1)%f.cols
+		if a.cbar != nil {
+			cbarW[a] = a.cbar.width(a.P)
+		}
+		if a.legendOut {
+			if w := a.P.Legend.Rectangle(canvases[r][col]).Size().X; w > 0 {
+				legW[a] = w + vg.Points(legendGap)
+			}
+		}
+		colStrip[col] = max(colStrip[col], cbarW[a]+legW[a])
+	}
 	for r := range g {
 		for col := range g[r] {
-			if g[r][col] != nil {
-				g[r][col].Draw(canvases[r][col])
+			if g[r][col] == nil {
+				continue
+			}
+			a := f.axes[r*f.cols+col+1]
+			tile := canvases[r][col]
+			main := draw.Crop(tile, 0, -colStrip[col], 0, 0)
+			// The plot draws no legend of its own: legends are drawn below, on a box.
+			leg := a.P.Legend
+			a.P.Legend = plot.NewLegend()
+			g[r][col].Draw(main)
+			a.P.Legend = leg
+			data := a.P.DataCanvas(main)
+			if !a.legendOut {
+				a.drawLegendInside(data)
+			}
+			if a.cbar != nil {
+				a.cbar.draw(tile, main.Max.X, data, a.P)
+			}
+			if legW[a] > 0 {
+				lc := data
+				lc.Min.X, lc.Max.X = main.Max.X+cbarW[a]+vg.Points(legendGap), tile.Max.X
+				leg.Top, leg.Left = true, true
+				leg.Draw(lc)
 			}
 		}
 	}

@@ -30,7 +30,9 @@ func isSpike[S Spike](s S) bool {
 	return false
 }
 
-// RasterOptions configure Raster. Zero values mean bp.visualize.raster_plot's defaults.
+// RasterOptions configure Raster. RasterDefaults() spells out bp.visualize.raster_plot's
+// defaults; for compatibility with earlier callers, zero Marker, MarkerSize, Color and labels
+// also mean those defaults.
 type RasterOptions struct {
 	// Marker is "." (a dot, the default) or "|" (a vertical tick, as the tutorials' '|k').
 	Marker string
@@ -43,6 +45,26 @@ type RasterOptions struct {
 	NoLabels       bool
 	// Title of the axes (default none).
 	Title string
+	// Groups, if not nil, splits the N neurons into consecutive groups whose sizes sum to N,
+	// drawn bottom to top with GroupGap empty rows between them (the e-prop figure's input
+	// channel groups); neuron i of group g is drawn at row i + g·GroupGap.
+	Groups   []RasterGroup
+	GroupGap int
+}
+
+// RasterDefaults are bp.visualize.raster_plot's: '.' markers of size 2 in black, labelled
+// "Time (ms)" and "Neuron index", no groups.
+func RasterDefaults() RasterOptions {
+	return RasterOptions{Marker: ".", MarkerSize: 2, Color: color.Black, XLabel: "Time (ms)", YLabel: "Neuron index"}
+}
+
+// RasterGroup is a run of consecutive neurons in a raster.
+type RasterGroup struct {
+	// Size is the number of neurons in the group.
+	Size int
+	// Band, if not nil, shades the group's rows across the whole axes, beneath the markers;
+	// give it an alpha, e.g. WithAlpha(red, 0.1) for matplotlib's facecolor="red", alpha=0.1.
+	Band color.Color
 }
 
 // Raster draws a spike raster on ax, like bp.visualize.raster_plot(ts, sp_matrix, ax=ax): a
@@ -91,11 +113,44 @@ func Raster[S Spike](ax *Axes, ts []float64, spikes [][]S, opts RasterOptions) e
 	if opts.Color == nil {
 		opts.Color = color.Black
 	}
+	// row[i] is the display row of neuron i.
+	row := make([]float64, n)
+	rows := n
+	if opts.Groups != nil {
+		if opts.GroupGap < 0 {
+			return fail(fmt.Errorf("visualize.Raster: RasterOptions.GroupGap: want >= 0, got %d", opts.GroupGap))
+		}
+		i := 0
+		for g, grp := range opts.Groups {
+			if grp.Size < 1 {
+				return fail(fmt.Errorf("visualize.Raster: RasterOptions.Groups[%d].Size: want >= 1, got %d", g, grp.Size))
+			}
+			if i+grp.Size > n {
+				break
+			}
+			start := i + g*opts.GroupGap
+			for k := range grp.Size {
+				row[i+k] = float64(start + k)
+			}
+			if grp.Band != nil {
+				ax.AxHSpan(float64(start)-0.5, float64(start+grp.Size)-0.5, grp.Band)
+			}
+			i += grp.Size
+		}
+		if i != n || sumSizes(opts.Groups) != n {
+			return fail(fmt.Errorf("visualize.Raster: RasterOptions.Groups: sizes sum to %d, want the %d neurons of spikes", sumSizes(opts.Groups), n))
+		}
+		rows = n + (len(opts.Groups)-1)*opts.GroupGap
+	} else {
+		for i := range row {
+			row[i] = float64(i)
+		}
+	}
 	var pts plotter.XYs
-	for t, row := range spikes {
-		for i, s := range row {
+	for t, sp := range spikes {
+		for i, s := range sp {
 			if isSpike(s) {
-				pts = append(pts, plotter.XY{X: ts[t], Y: float64(i)})
+				pts = append(pts, plotter.XY{X: ts[t], Y: row[i]})
 			}
 		}
 	}
@@ -117,7 +172,12 @@ func Raster[S Spike](ax *Axes, ts []float64, spikes [][]S, opts RasterOptions) e
 		pad = 0.5
 	}
 	ax.P.X.Min, ax.P.X.Max = lo-pad, hi+pad
-	ax.P.Y.Min, ax.P.Y.Max = -1, float64(n)
+	ax.P.Y.Min, ax.P.Y.Max = -1, float64(rows)
+	// The limits already hold matplotlib's margins, so no gonum padding (bands reach the axes).
+	ax.P.X.Padding, ax.P.Y.Padding = 0, 0
+	if opts.Groups == nil {
+		ax.P.Y.Tick.Marker = indexTicks{} // neuron indices: 0, 10, 20, not 0.00, 10.00
+	}
 	if !opts.NoLabels {
 		ax.XLabel(orDefault(opts.XLabel, "Time (ms)")).YLabel(orDefault(opts.YLabel, "Neuron index"))
 	}
@@ -125,6 +185,14 @@ func Raster[S Spike](ax *Axes, ts []float64, spikes [][]S, opts RasterOptions) e
 		ax.Title(opts.Title)
 	}
 	return nil
+}
+
+func sumSizes(gs []RasterGroup) int {
+	s := 0
+	for _, g := range gs {
+		s += g.Size
+	}
+	return s
 }
 
 // vbarGlyph draws a vertical tick of half-height Radius (matplotlib's '|' marker).

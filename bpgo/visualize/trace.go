@@ -30,8 +30,3 @@ func Trace(series *tensors.Tensor, batch, feature int) ([]float64, error) {
 	}
 	return out, nil
 }
-
-// MustTrace is Trace that panics on error (for notebooks).
-func MustTrace(series *tensors.Tensor, batch, feature int) []float64 {
-	return bpgo.Must1(Trace(series, batch, feature))
-}

@@ -384,9 +384,6 @@ func TestTrace(t *testing.T) {
 			if !slices.Equal(got, want) {
 				t.Errorf("Trace(%s, %d, %d) = %v, want %v", dt, c[0], c[1], got, want)
 			}
-			if m := visualize.MustTrace(s, c[0], c[1]); !slices.Equal(m, want) {
-				t.Errorf("MustTrace(%s, %d, %d) = %v, want %v", dt, c[0], c[1], m, want)
-			}
 		}
 	}
 	s := series(t, dtypes.Float64)
@@ -407,10 +404,4 @@ func TestTrace(t *testing.T) {
 	if _, err := visualize.Trace(ints, 0, 0); err == nil || !strings.Contains(err.Error(), "float") {
 		t.Errorf("Trace of an int32 tensor: error %v, want one about the float type", err)
 	}
-	defer func() {
-		if recover() == nil {
-			t.Errorf("MustTrace with an out-of-range index did not panic")
-		}
-	}()
-	visualize.MustTrace(s, 5, 0)
 }

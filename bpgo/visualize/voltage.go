@@ -9,8 +9,9 @@ import (
 	"gonum.org/v1/plot/vg"
 )
 
-// VoltageGridOptions configure VoltageGrid. Zero values mean the defaults of the BrainPy SNN
-// tutorial's plot_voltage_traces(mem, spk, dim=(3, 5), spike_height=5) with figsize (15, 8).
+// VoltageGridOptions configure VoltageGrid. VoltageGridDefaults() spells out the defaults of
+// the BrainPy SNN tutorial's plot_voltage_traces(mem, spk, dim=(3, 5), spike_height=5) with
+// figsize (15, 8); for compatibility with earlier callers, zero fields also mean those defaults.
 type VoltageGridOptions struct {
 	// Rows and Cols of panels; default 3 × 5.
 	Rows, Cols int
@@ -22,6 +23,11 @@ type VoltageGridOptions struct {
 	VTh     float64
 	// Width and Height in inches of a new figure (fig nil); default 15 × 8.
 	Width, Height float64
+}
+
+// VoltageGridDefaults: 3 × 5 panels, spikes drawn up to 5, no threshold line, 15 × 8 inches.
+func VoltageGridDefaults() VoltageGridOptions {
+	return VoltageGridOptions{Rows: 3, Cols: 5, SpikeHeight: 5, Width: 15, Height: 8}
 }
 
 // VoltageGrid draws membrane traces in a Rows × Cols grid of panels, one neuron per panel:
