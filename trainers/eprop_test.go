@@ -3,6 +3,8 @@ package trainers_test
 import (
 	"math"
 	"math/rand/v2"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -253,4 +255,45 @@ func TestEPropErrors(t *testing.T) {
 	check("no targets", err, "no step has a target")
 	_, err = trainers.EvidenceTargets([]int{0, 2}, 10, 5, 2)
 	check("label", err, "labels[1] = 2, want 0..1")
+}
+
+// Fit applies one update per batch and prints BPTT's report lines: loss, then accuracy and
+// loss reg (alphabetical).
+func TestEPropFit(t *testing.T) {
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	const b, steps, nIn, n, k, window = 2, 20, 3, 4, 2, 5
+	net := newEligSNN(t, nIn, n, k, []float64{0, 0, 1, 1}, true)
+	var batches []trainers.Batch
+	for s := range 4 {
+		xs, labels := spikeTrains(b, steps, nIn, 0.5, k, uint64(s))
+		batches = append(batches, trainers.Batch{X: xs, Y: bpgo.Must1(trainers.EvidenceTargets(labels, steps, window, k))})
+	}
+	var out strings.Builder
+	o := trainers.EPropDefaults()
+	o.Out, o.Dt = &out, 1
+	ep := bpgo.Must1(trainers.NewEProp(net, net.network(), o))
+	before := net.R2R.W.Float64s()
+	bpgo.Must(ep.Fit(trainers.Batches(batches...), 2, trainers.FitOptions{NumReport: 2}))
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("want 4 report lines (every 2 of 8 steps), got %q", out.String())
+	}
+	re := regexp.MustCompile(`^Train (\d+) steps, use \d+\.\d{4} s, loss [0-9.e-]+, accuracy [0-9.e-]+, loss reg [0-9.e-]+$`)
+	for i, l := range lines {
+		if m := re.FindStringSubmatch(l); m == nil || m[1] != strconv.Itoa(2*(i+1)) {
+			t.Errorf("line %d: %q", i, l)
+		}
+	}
+	if got := len(ep.History().Detailed(trainers.FitPhase, "accuracy")); got != 8 {
+		t.Errorf("history holds %d steps, want 8", got)
+	}
+	after := net.R2R.W.Float64s()
+	moved := false
+	for i := range before {
+		moved = moved || before[i] != after[i]
+	}
+	if !moved {
+		t.Error("Fit did not change the recurrent weights")
+	}
 }
