@@ -209,7 +209,7 @@ func NewEProp(model bpgo.Stepper, net EPropNetwork, opts EPropOptions) (*EProp, 
 			return nil, fmt.Errorf("%s: registering In.W, Rec.W, Out.W: %w", fn, err)
 		}
 	} else if ps := opt.Params(); len(ps) != 3 || !slices.Contains(ps, want[0]) || !slices.Contains(ps, want[1]) || !slices.Contains(ps, want[2]) {
-		return nil, fmt.Errorf("%s: EPropOptions.Optimizer: it updates %d other variables; e-prop gives gradients for exactly In.W, Rec.W and Out.W", fn, len(ps))
+		return nil, fmt.Errorf("%s: EPropOptions.Optimizer: it updates %d registered variables; e-prop gives gradients for exactly In.W, Rec.W and Out.W (register those, or none)", fn, len(ps))
 	}
 	h := newEPropHook(net, nIn, k, fb, dtype)
 	r, err := bpgo.NewRunner(&epropModel{Model: model, hook: h}, bpgo.RunnerOptions{Chunk: opts.Chunk, Dt: opts.Dt, Hook: h})
