@@ -8,21 +8,37 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/bpgo/bpgo/bpgo/internal/heapguard"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/gobackend"
-	"github.com/gomlx/go-xla/compute/xla"
-	_ "github.com/gomlx/go-xla/compute/xla/autoinstall" // online users without a local plugin
-	"github.com/gomlx/go-xla/pjrt"
-	"github.com/pkg/errors"
 )
 
 // BackendEnv names the environment variable that chooses the compute backend:
 //
-//	auto (or unset)   the default order (see DefaultOrder), falling back to the Go backend
+//	auto (or unset)   the default order (see DefaultOrder): XLA first when it is linked, then Go
 //	go, go:<options>  GoMLX's pure-Go backend (options as in GoMLX, e.g. go:parallelism=2)
 //	xla, xla:cpu      XLA through a PJRT CPU plugin; an error if no plugin can be loaded
 //	xla:/abs/path.so  XLA with that plugin file
+//
+// XLA is linked only into programs built with the build tag xla (see XLALinked).
 const BackendEnv = "BPGO_BACKEND"
+
+// XLATag is the build tag that links XLA (go-xla's cgo bindings) into a program. Without it a
+// program links with Go's own linker in about a second, which is what keeps notebook cells quick.
+const XLATag = "xla"
+
+// XLABuildHelp says how to link XLA; it ends the error of BPGO_BACKEND=xla in a program built
+// without it.
+const XLABuildHelp = `XLA is linked only into programs built with the build tag "xla" (it needs cgo, which ` +
+	`makes every build link through gcc, seconds per notebook cell). In a notebook, run a cell with ` +
+	`"%goflags -tags=xla" (a bpgo kernel started with BPGO_BACKEND=xla adds the tag by itself); ` +
+	`with the go command, add -tags xla (go run -tags xla ., go test -tags xla ./...); ` +
+	`or set BPGO_BACKEND=go to use the pure-Go backend`
+
+// HeapGuardEnv names the environment variable that turns the heap guard off (BPGO_HEAP_GUARD=off):
+// in SIMD builds the Go backend keeps free heap above its buffers, working around a toolchain
+// out-of-bounds read (see package bpgo/internal/heapguard).
+const HeapGuardEnv = heapguard.Env
 
 // PluginHelp tells a user how to get the XLA CPU plugin; it ends every error loading a CPU plugin.
 const PluginHelp = `the XLA CPU plugin could not be loaded. Install it with "make setup" (it puts ` +
@@ -36,6 +52,10 @@ const CUDAPluginHelp = `the XLA CUDA plugin could not be loaded. It needs an NVI
 	`container with "docker run --gpus all" (the host needs NVIDIA's driver and container toolkit), ` +
 	`or set BPGO_BACKEND=go (or BPGO_BACKEND=xla:cpu) to run on the CPU`
 
+// MinPJRTMinor is the PJRT C-API minor version go-xla v0.4.13 was built against: an older
+// plugin has a shorter function table, which go-xla would read past (it does not check).
+const MinPJRTMinor = 104
+
 // pluginHelp is the hint for a failure to load the named plugin.
 func pluginHelp(plugin string) string {
 	if strings.Contains(strings.ToLower(filepath.Base(plugin)), "cuda") {
@@ -44,10 +64,19 @@ func pluginHelp(plugin string) string {
 	return PluginHelp
 }
 
-// DefaultOrder is the backend order tried by BPGO_BACKEND=auto, fastest first as measured on the
-// tutorials' workloads (README "Backends"): the Go backend runs the NG-RC section in 0.2 s where
-// XLA CPU spends 14 s compiling the unrolled time-step chunks, so XLA is opt-in (BPGO_BACKEND=xla).
-var DefaultOrder = []string{"go", "xla"}
+// DefaultOrder is the backend order tried by BPGO_BACKEND=auto. Without XLA linked it is the Go
+// backend alone: it is also the fastest on the tutorials' workloads (README "Backends": it runs the
+// NG-RC section in 0.2 s where XLA CPU spends 14 s compiling the unrolled time-step chunks). A
+// program built with the xla tag asked for XLA, so there XLA comes first, falling back to Go when
+// no plugin loads.
+var DefaultOrder = defaultOrder()
+
+func defaultOrder() []string {
+	if XLALinked {
+		return []string{"xla", "go"}
+	}
+	return []string{"go"}
+}
 
 var (
 	backendMu   sync.Mutex
@@ -58,29 +87,28 @@ var (
 // Backend returns the process-wide compute backend, choosing it on first use from BPGO_BACKEND
 // (see BackendEnv) and announcing the choice in one line.
 func Backend() (compute.Backend, error) {
-	defer keepHeapHeadroom() // see heapguard.go: every graph built or run starts here or in callExec
+	defer keepHeapHeadroom() // every graph built or run starts here or in callExec
 	backendMu.Lock()
 	defer backendMu.Unlock()
 	if backendInst == nil && backendErr == nil {
-		backendInst, backendErr = newBackend(os.Getenv(BackendEnv))
+		var skipped string
+		backendInst, skipped, backendErr = newBackendNoted(os.Getenv(BackendEnv))
 		if backendErr == nil {
-			announce(BackendName(backendInst))
+			name := BackendName(backendInst)
+			if skipped != "" {
+				name += " (auto: " + skipped + ")"
+			}
+			announce(name)
 			if backendInst.String() == gobackend.BackendName && simdBuild() {
-				enableHeapGuard()
+				heapguard.Enable()
 			}
 		}
 	}
 	return backendInst, backendErr
 }
 
-// MustBackend is Backend that panics on error.
-func MustBackend() compute.Backend {
-	b, err := Backend()
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
+// keepHeapHeadroom keeps the heap guard's free region (a no-op while the guard is off).
+func keepHeapHeadroom() { heapguard.Keep() }
 
 // BackendName describes a backend in a few words, e.g. "xla (cpu)" or "go (SIMD)".
 func BackendName(b compute.Backend) string {
@@ -102,6 +130,13 @@ func BackendName(b compute.Backend) string {
 func simdBuild() bool { return strings.Contains(goexperiment(), "simd") }
 
 func newBackend(spec string) (compute.Backend, error) {
+	b, _, err := newBackendNoted(spec)
+	return b, err
+}
+
+// newBackendNoted is newBackend that also returns, for auto, why the backends before the chosen
+// one were skipped (empty otherwise).
+func newBackendNoted(spec string) (compute.Backend, string, error) {
 	spec = strings.TrimSpace(spec)
 	switch {
 	case spec == "" || spec == "auto":
@@ -110,26 +145,28 @@ func newBackend(spec string) (compute.Backend, error) {
 			var b compute.Backend
 			var err error
 			if name == "xla" {
-				b, err = newXLA("cpu")
+				b, err = newXLAAuto()
 			} else {
 				b, err = newGo("")
 			}
 			if err == nil {
-				return b, nil
+				return b, strings.Join(errs, "; "), nil
 			}
-			errs = append(errs, err.Error())
+			errs = append(errs, firstLine(err.Error()))
 		}
-		return nil, fmt.Errorf("bpgo: no backend could be created: %s", strings.Join(errs, "; "))
+		return nil, "", fmt.Errorf("bpgo: no backend could be created: %s", strings.Join(errs, "; "))
 	case spec == "go" || strings.HasPrefix(spec, "go:"):
-		return newGo(strings.TrimPrefix(strings.TrimPrefix(spec, "go"), ":"))
+		b, err := newGo(strings.TrimPrefix(strings.TrimPrefix(spec, "go"), ":"))
+		return b, "", err
 	case spec == "xla" || strings.HasPrefix(spec, "xla:"):
 		cfg := strings.TrimPrefix(strings.TrimPrefix(spec, "xla"), ":")
 		if cfg == "" {
 			cfg = "cpu"
 		}
-		return newXLA(cfg)
+		b, err := newXLA(cfg)
+		return b, "", err
 	}
-	return nil, fmt.Errorf("bpgo: %s=%q is not a backend: use auto, go, go:<options>, xla, xla:cpu or xla:/abs/path/pjrt_c_api_cpu_plugin.so", BackendEnv, spec)
+	return nil, "", fmt.Errorf("bpgo: %s=%q is not a backend: use auto, go, go:<options>, xla, xla:cpu or xla:/abs/path/pjrt_c_api_cpu_plugin.so", BackendEnv, spec)
 }
 
 func newGo(options string) (b compute.Backend, err error) {
@@ -147,68 +184,6 @@ func newGo(options string) (b compute.Backend, err error) {
 		return nil, fmt.Errorf("bpgo: Go backend %q: %w", cfg, err)
 	}
 	return b, nil
-}
-
-// newXLA loads the XLA backend. In auto mode a local plugin is preferred; GoMLX's auto-install
-// (a download) is only tried when no local plugin exists and GOMLX_NO_AUTO_INSTALL is unset.
-func newXLA(cfg string) (b compute.Backend, err error) {
-	plugin := strings.SplitN(cfg, ",", 2)[0]
-	help := pluginHelp(plugin)
-	defer func() {
-		if r := recover(); r != nil {
-			b, err = nil, fmt.Errorf("bpgo: XLA backend %q: %v; %s", cfg, r, help)
-		}
-	}()
-	if filepath.IsAbs(plugin) {
-		if _, statErr := os.Stat(plugin); statErr != nil {
-			return nil, fmt.Errorf("bpgo: XLA plugin file %s: %w; %s", plugin, statErr, help)
-		}
-	}
-	xla.EnableAutoInstall(false) // the probe below must not download anything
-	local := hasLocalPlugin(plugin)
-	xla.EnableAutoInstall(!local && os.Getenv("GOMLX_NO_AUTO_INSTALL") == "")
-	xb, err := xla.New(cfg)
-	if err != nil || xb == nil { // xla.New returns a typed nil on error
-		if err == nil {
-			err = errors.New("no backend returned")
-		}
-		return nil, fmt.Errorf("bpgo: XLA backend %q: %v; %s", cfg, firstLine(err.Error()), help)
-	}
-	if err := checkPluginVersion(plugin); err != nil {
-		xb.Finalize()
-		return nil, err
-	}
-	return xb, nil
-}
-
-// MinPJRTMinor is the PJRT C-API minor version go-xla v0.4.13 was built against: an older
-// plugin has a shorter function table, which go-xla would read past (it does not check).
-const MinPJRTMinor = 104
-
-func checkPluginVersion(plugin string) error {
-	p, err := pjrt.GetPlugin(plugin)
-	if err != nil {
-		return nil // loaded under another name (e.g. a versioned file): nothing more to check
-	}
-	major, minor := p.Version()
-	if major != 0 || minor < MinPJRTMinor {
-		return fmt.Errorf("bpgo: XLA plugin %s has PJRT C-API %d.%d, older than the %d.%d that go-xla v0.4.13 needs; %s",
-			p.Path(), major, minor, 0, MinPJRTMinor, pluginHelp(plugin))
-	}
-	return nil
-}
-
-// hasLocalPlugin reports whether go-xla finds the named plugin on disk without downloading it.
-func hasLocalPlugin(plugin string) bool {
-	if filepath.IsAbs(plugin) {
-		return true
-	}
-	for _, p := range xla.GetAvailablePlugins() {
-		if p == plugin || strings.HasPrefix(p, plugin+"_") {
-			return true
-		}
-	}
-	return false
 }
 
 func firstLine(s string) string {

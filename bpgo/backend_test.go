@@ -1,10 +1,11 @@
 package bpgo
 
 import (
-	"os"
-	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/bpgo/bpgo/bpgo/internal/heapguard"
 )
 
 func TestNewBackendSpecs(t *testing.T) {
@@ -13,16 +14,13 @@ func TestNewBackendSpecs(t *testing.T) {
 	if err != nil || !strings.HasPrefix(BackendName(b), "go") {
 		t.Fatalf("go backend: %v, %v", b, err)
 	}
-	if b, err := newBackend("auto"); err != nil || !strings.HasPrefix(BackendName(b), DefaultOrder[0]) {
-		t.Errorf("auto: %v (%v), want the first of %v", b, err, DefaultOrder)
+	b, err = newBackend("auto")
+	if err != nil || !slices.ContainsFunc(DefaultOrder, func(n string) bool { return strings.HasPrefix(BackendName(b), n) }) {
+		t.Errorf("auto: %v (%v), want one of %v", b, err, DefaultOrder)
 	}
 	for spec, msg := range map[string]string{
-		"tpu":                           "is not a backend",
-		"go:bogus":                      "unknown configuration option",
-		"xla:/no/such/dir/pjrt_x.so":    "no such file",
-		"xla:/no/such/dir/pjrt_cpu.so2": PluginHelp[:40],
-		"xla:/no/such/dir/pjrt_c_api_cuda_plugin.so": CUDAPluginHelp[:40],
-		"xla:cuda": CUDAPluginHelp[:40], // not installed here (and no download: see below)
+		"tpu":      "is not a backend",
+		"go:bogus": "unknown configuration option",
 	} {
 		if _, err := newBackend(spec); err == nil || !strings.Contains(err.Error(), msg) {
 			t.Errorf("%s: error %v, want one containing %q", spec, err, msg)
@@ -30,25 +28,21 @@ func TestNewBackendSpecs(t *testing.T) {
 	}
 }
 
-// TestXLAPlugin runs when a plugin is installed (make setup): it must load, report a recent
-// PJRT API, and compute.
-func TestXLAPlugin(t *testing.T) {
-	dir := os.Getenv("PJRT_PLUGIN_LIBRARY_PATH")
-	if dir == "" {
-		t.Skip("PJRT_PLUGIN_LIBRARY_PATH not set: no XLA plugin to test")
+// The guard is on for the SIMD-built Go backend, sized from the machine, with its headroom made.
+func TestHeapGuardIsOn(t *testing.T) {
+	if !simdBuild() {
+		t.Skip("the heap guard is only enabled in GOEXPERIMENT=simd builds")
 	}
-	so := filepath.Join(dir, "pjrt_c_api_cpu_plugin.so")
-	if _, err := os.Stat(so); err != nil {
-		t.Skipf("no plugin at %s", so)
-	}
-	b, err := newBackend("xla:cpu")
-	if err != nil {
+	if _, err := Backend(); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(BackendName(b), "xla") {
-		t.Errorf("backend %q, want xla", BackendName(b))
+	if BackendName(Must1(Backend())) != "go (SIMD build)" {
+		t.Skip("the heap guard is only enabled for the Go backend")
 	}
-	if err := checkPluginVersion("cpu"); err != nil {
-		t.Error(err)
+	if !heapguard.On() {
+		t.Fatalf("heap guard is off for the SIMD-built Go backend (is %s set?)", HeapGuardEnv)
+	}
+	if ballast, free := heapguard.Status(); ballast == 0 || free < ballast/2 {
+		t.Fatalf("ballast %d MiB, headroom %d MiB: want a ballast and at least half of it free", ballast>>20, free>>20)
 	}
 }

@@ -3,10 +3,11 @@
 // It holds what every model and trainer shares:
 //
 //   - the runtime: the compute backend (GoMLX's pure-Go backend by default, XLA through a PJRT
-//     plugin with BPGO_BACKEND=xla), the float type (float32, or float64 after EnableX64, like
-//     bm.enable_x64()), the global time step Dt (ms), the global Mode (set for a scope with
-//     `defer bpgo.UseMode(bpgo.TrainingMode)()`, like `with bm.training_environment():`) and the
-//     random seed (SetSeed);
+//     plugin with BPGO_BACKEND=xla in programs built with the tag xla, see [XLATag]; in SIMD
+//     builds a heap guard works around a toolchain out-of-bounds read, see [HeapGuardEnv]), the
+//     float type (float32, or float64 after EnableX64, like bm.enable_x64()), the global time
+//     step Dt (ms), the global Mode (set for a scope with `defer bpgo.UseMode(bpgo.TrainingMode)()`,
+//     like `with bm.training_environment():`) and the random seed (SetSeed);
 //   - variables: parameters and dynamical state held as host or device tensors ([Variable]),
 //     and in-graph random generator states ([NewRandomState], drawn with [Context.Normal]);
 //   - the module tree: a model is an ordinary Go struct whose fields are sub-modules and
@@ -18,12 +19,17 @@
 //     time-first with [TimeFirst] ([Layout]); an unknown monitor name fails when the runner is
 //     built. Online learning rules (RLS/FORCE, online e-prop) run inside the compiled loop as a
 //     [StepHook], which reads each step's input, output and target and updates parameters and
-//     its own variables;
+//     its own variables. On XLA the loop is a scan by default ([Engine]): one step compiled into
+//     the body of a While loop, so that compile time does not depend on the number of steps;
 //   - gradients through time ([Grad]): the gradient of a [LossFunc] over a run, for sequences of
 //     any length. Up to one chunk it is a single graph that also applies the optimizer update
 //     ([Grad.Step]); longer sequences are differentiated chunk by chunk, recomputing each chunk
 //     and chaining vector-Jacobian products, so memory stays bounded by one chunk of
-//     activations plus the state at chunk boundaries. [CheckGradients] compares any model's
+//     activations plus the state at chunk boundaries. On the scan engine (XLA) the backward pass
+//     is a second While loop that recomputes one step per iteration from its stored state and
+//     adds that step's vector-Jacobian product; every step's state is stored while it fits
+//     (DefaultScanStateBytes), longer runs recompute segments from checkpoints
+//     (GradOptions.Checkpoint). [CheckGradients] compares any model's
 //     gradient with finite differences;
 //   - the [Optimizer] contract (implementations in bpgo/optim) and [Save]/[Load] of a model
 //     with its optimizer state, to resume training;

@@ -17,6 +17,7 @@ type GradOptions struct {
 	// Chunk is the number of steps unrolled into one compiled graph (default DefaultChunk).
 	// Sequences of up to Chunk steps run as one graph (forward, loss, backward and the
 	// optimizer update fused); longer ones run chunk by chunk with recomputation (see Grad).
+	// The scan engine does not unroll and ignores it.
 	Chunk int
 	// Dt is the integration step in ms; 0 means the global Dt() at construction.
 	Dt float64
@@ -37,6 +38,13 @@ type GradOptions struct {
 	// Params are the variables to differentiate; default: every trainable parameter of the
 	// model (BrainPy's train_vars()).
 	Params []*Variable
+	// Engine runs the time loop: EngineAuto (the scan on XLA, unrolled chunks on the Go
+	// backend), EngineUnrolled or EngineScan (see Engine).
+	Engine Engine
+	// Checkpoint (scan engine) is the number of steps whose states the backward loop keeps at
+	// once: 0 keeps every step's state while they fit in DefaultScanStateBytes and beyond that
+	// recomputes equal segments from their first state; N > 0 uses segments of N steps.
+	Checkpoint int
 }
 
 // GradResult is what one gradient evaluation returns.
@@ -53,7 +61,9 @@ type GradResult struct {
 
 // Grad computes the gradient of a loss over a run of the model, back-propagating through time.
 //
-// A sequence of up to Chunk steps is one compiled graph. A longer one never becomes a T-step
+// On the scan engine (GradOptions.Engine; the default on XLA) the forward and backward passes
+// are While loops over single steps (see Engine and scan.go). On the unrolled engine, a
+// sequence of up to Chunk steps is one compiled graph. A longer one never becomes a T-step
 // graph: the forward pass runs chunk by chunk keeping only the state at chunk boundaries (and
 // the outputs and monitors the loss needs); the loss and its gradient with respect to those are
 // one small graph; then the backward pass walks the chunks from the last to the first,
@@ -78,8 +88,12 @@ type Grad struct {
 	params    []*Variable // differentiated
 	allParams []*Variable
 
+	scan       bool // the scan engine runs the loop
+	checkpoint int
+
 	mu       sync.Mutex
 	execs    map[any]*gradExec
+	scanEx   *gradScan
 	auxNames []string // the loss's aux metric names, known once a graph is built
 }
 
@@ -103,7 +117,14 @@ func NewGrad(model Stepper, loss LossFunc, opts GradOptions) (*Grad, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &Grad{model: model, loss: loss, chunk: opts.Chunk, dt: opts.Dt, dtype: FloatDType(), backend: b,
+	scan, err := opts.Engine.useScan("bpgo.NewGrad: GradOptions", b)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Checkpoint < 0 {
+		return nil, fmt.Errorf("bpgo.NewGrad: GradOptions.Checkpoint: want >= 0 steps (0: automatic), got %d", opts.Checkpoint)
+	}
+	g := &Grad{scan: scan, checkpoint: opts.Checkpoint, model: model, loss: loss, chunk: opts.Chunk, dt: opts.Dt, dtype: FloatDType(), backend: b,
 		monitors: slices.Clone(opts.Monitors), watch: slices.Clone(opts.Watch), layout: opts.Layout, reset: !opts.NoReset, userVars: slices.Clone(opts.Params),
 		execs: map[any]*gradExec{}}
 	if err := g.refresh(); err != nil {
@@ -170,6 +191,8 @@ func (g *Grad) refresh() error {
 		e.exec.Finalize()
 	}
 	g.execs = map[any]*gradExec{}
+	g.scanEx.finalize()
+	g.scanEx = nil
 	g.auxNames = nil
 	return nil
 }
@@ -285,6 +308,9 @@ func (g *Grad) run(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*GradR
 	}
 	if err := checkBatch(g.tree, batch); err != nil {
 		return nil, err
+	}
+	if g.scan {
+		return g.runScan(xs, ys, opt, withGrad)
 	}
 	if steps <= g.chunk {
 		return g.runFused(xs, ys, opt, withGrad)

@@ -87,6 +87,10 @@ type RunnerOptions struct {
 	// StepHook); with a hook, RunOptions.Targets gives it per-step targets, and parameters the
 	// hook changes are written back to the model after every chunk.
 	Hook StepHook
+	// Engine runs the time loop: EngineAuto (the scan on XLA, unrolled chunks on the Go
+	// backend), EngineUnrolled or EngineScan. On the scan engine Chunk is the number of steps
+	// per call of the compiled loop (0: DefaultScanSegment).
+	Engine Engine
 }
 
 // Runner runs a model over time, like BrainPy's DSRunner: inputs are batch-first (B, T, F),
@@ -111,8 +115,11 @@ type Runner struct {
 	// "ts", the times t0 + i*dt of its steps (the first step of a reset run has t = 0).
 	Mon map[string]*tensors.Tensor
 
-	mu    sync.Mutex
-	execs map[runKey]*runExec
+	scanSeg int // steps per call on the scan engine; 0: the unrolled engine
+
+	mu        sync.Mutex
+	execs     map[runKey]*runExec
+	scanExecs map[runKey]*scanFwdExec
 }
 
 // runKey identifies a compiled chunk graph of a Runner.
@@ -155,7 +162,18 @@ func NewRunner(model Stepper, opts RunnerOptions) (*Runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Runner{model: model, tree: tree, chunk: chunk, dt: stepDt, dtype: dt, backend: b,
+	scan, err := opts.Engine.useScan(what, b)
+	if err != nil {
+		return nil, err
+	}
+	scanSeg := 0
+	if scan {
+		scanSeg = opts.Chunk
+		if scanSeg == 0 {
+			scanSeg = DefaultScanSegment
+		}
+	}
+	return &Runner{scanSeg: scanSeg, scanExecs: map[runKey]*scanFwdExec{}, model: model, tree: tree, chunk: chunk, dt: stepDt, dtype: dt, backend: b,
 		monitors: slices.Clone(opts.Monitors), watch: slices.Clone(opts.Watch), mons: mons,
 		layout: opts.Layout, hook: opts.Hook, hookVars: hv,
 		Mon: map[string]*tensors.Tensor{}, execs: map[runKey]*runExec{}}, nil
@@ -243,6 +261,9 @@ func (r *Runner) run(inputs *tensors.Tensor, opts RunOptions) (*tensors.Tensor, 
 	}
 	if err := checkBatch(r.tree, batch); err != nil {
 		return nil, err
+	}
+	if r.scanSeg > 0 {
+		return r.runScan(inputs, targets, opts)
 	}
 	ex := r.exec(runKey{opts.Fit, targets != nil})
 	hostIn := ToFloat64s(inputs)
@@ -384,6 +405,10 @@ func (r *Runner) refresh() error {
 			e.exec.Finalize()
 		}
 		r.execs = map[runKey]*runExec{}
+		for _, e := range r.scanExecs {
+			e.exec.Finalize()
+		}
+		r.scanExecs = map[runKey]*scanFwdExec{}
 	}
 	return nil
 }

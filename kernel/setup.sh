@@ -11,7 +11,7 @@
 #   .bpgo/logs      GoNB's log;  .bpgo/stamps  step stamps
 #
 # Usage: kernel/setup.sh [--no-warm]
-#   --no-warm  skip warming the Go build cache (go build/vet ./... of the main module)
+#   --no-warm  skip warming the Go build cache (go build/vet ./... of the main module, and go build -tags xla)
 # Environment: GOEXPERIMENT (default from kernel/env.sh, even empty wins), PYTHON (default python3).
 set -euo pipefail
 
@@ -176,8 +176,11 @@ step_warm() {
 		log "go build cache: skipped (--no-warm)"
 		return
 	fi
-	log "go build cache: go build ./... && go vet ./... (GOEXPERIMENT='$GOEXPERIMENT')"
+	log "go build cache: go build ./... && go vet ./... (GOEXPERIMENT='$GOEXPERIMENT'), go build -tags xla ./..."
 	(cd "$ROOT" && go build ./... && go vet ./...) || die "go build/vet of the main module failed"
+	# The packages again with XLA linked (the build tag xla: "%goflags -tags=xla" in a notebook, or a kernel
+	# started with BPGO_BACKEND=xla), so that switching to XLA does not recompile the library first.
+	(cd "$ROOT" && go build -tags xla ./...) || die "go build -tags xla of the main module failed"
 }
 
 main() {

@@ -32,13 +32,6 @@ func Show(fig any) error {
 	return nil
 }
 
-// MustShow is Show that panics on error.
-func MustShow(fig any) {
-	if err := Show(fig); err != nil {
-		panic(err)
-	}
-}
-
 func toPNG(fig any) ([]byte, error) {
 	switch f := fig.(type) {
 	case *visualize.Figure:

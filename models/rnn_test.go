@@ -702,7 +702,7 @@ func TestActivationByName(t *testing.T) {
 	if len(names) != len(ref) {
 		t.Fatalf("ActivationNames() = %v; the test knows %d names", names, len(ref))
 	}
-	b := bpgo.MustBackend()
+	b := bpgo.Must1(bpgo.Backend())
 	for _, name := range names {
 		f, err := models.ActivationByName(name)
 		if err != nil {
@@ -739,7 +739,7 @@ func TestReluValuesAndGradient(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, err := graph.ExecOnceN(bpgo.MustBackend(), func(x *graph.Node) []*graph.Node {
+		out, err := graph.ExecOnceN(bpgo.Must1(bpgo.Backend()), func(x *graph.Node) []*graph.Node {
 			y := f(x)
 			return []*graph.Node{y, graph.Gradient(graph.ReduceAllSum(y), x)[0]}
 		}, xs)

@@ -38,7 +38,7 @@ func ExampleCrossEntropyReduce() {
 	fn := func(logits, targets, weight *graph.Node) *graph.Node {
 		return losses.CrossEntropyReduce(logits, targets, losses.Options{Reduction: losses.Sum, Weight: weight})
 	}
-	out := graph.MustExecOnce(bpgo.MustBackend(), fn,
+	out := graph.MustExecOnce(bpgo.Must1(bpgo.Backend()), fn,
 		[][]float64{{0, 0}, {5, -5}}, // logits (2 samples, 2 classes)
 		[]int32{0, 1},                // targets
 		[]float64{1, 0})              // weight per sample

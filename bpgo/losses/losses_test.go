@@ -35,7 +35,7 @@ func eval(t *testing.T, fn func(xs []*Node) *Node, args ...*tensors.Tensor) ([]f
 	for i, a := range args {
 		in[i] = a
 	}
-	out, err := ExecOnce(bpgo.MustBackend(), fn, in...)
+	out, err := ExecOnce(bpgo.Must1(bpgo.Backend()), fn, in...)
 	if err != nil {
 		t.Fatalf("exec: %v", err)
 	}
@@ -66,7 +66,7 @@ func wantValues(t *testing.T, name string, got []float64, gotDims []int, want []
 // panicMessage runs build on parameters of the given shapes in a fresh graph and returns the
 // panic message ("" if it did not panic).
 func panicMessage(build func(xs []*Node), ss ...shapes.Shape) (msg string) {
-	g := NewGraph(bpgo.MustBackend(), "panic-test")
+	g := NewGraph(bpgo.Must1(bpgo.Backend()), "panic-test")
 	xs := make([]*Node, len(ss))
 	for i, s := range ss {
 		xs[i] = Parameter(g, fmt.Sprintf("x%d", i), s)
@@ -345,7 +345,7 @@ func TestAccuracyValues(t *testing.T) {
 // float64. f must return a scalar.
 func gradCheck(t *testing.T, name string, f func(xs []*Node) *Node, args []*tensors.Tensor, wrt ...int) {
 	t.Helper()
-	exec, err := NewExec(bpgo.MustBackend(), func(xs []*Node) []*Node {
+	exec, err := NewExec(bpgo.Must1(bpgo.Backend()), func(xs []*Node) []*Node {
 		loss := f(xs)
 		if !loss.Shape().IsScalar() {
 			panic(fmt.Sprintf("loss shape %s is not scalar", loss.Shape()))

@@ -18,7 +18,7 @@ func Example() {
 		if err != nil {
 			panic(err)
 		}
-		exec := graph.MustNewExec(bpgo.MustBackend(), func(x *graph.Node) (*graph.Node, *graph.Node) {
+		exec := graph.MustNewExec(bpgo.Must1(bpgo.Backend()), func(x *graph.Node) (*graph.Node, *graph.Node) {
 			spikes := f.Spike(x)
 			return spikes, graph.Gradient(graph.ReduceAllSum(spikes), x)[0]
 		})

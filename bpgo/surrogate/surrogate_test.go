@@ -181,7 +181,7 @@ func values(t *testing.T, tn *tensors.Tensor, dt dtypes.DType) []float64 {
 // run executes fn once on the bpgo backend and returns its outputs as float64s.
 func run(t *testing.T, dt dtypes.DType, fn func(x, w *graph.Node) []*graph.Node, x, w []float64) [][]float64 {
 	t.Helper()
-	exec, err := graph.NewExec(bpgo.MustBackend(), fn)
+	exec, err := graph.NewExec(bpgo.Must1(bpgo.Backend()), fn)
 	if err != nil {
 		t.Fatalf("NewExec: %v", err)
 	}
@@ -272,7 +272,7 @@ func TestGradient(t *testing.T) {
 // TestGradientMatrix: Spike and its gradient work elementwise on a rank-2 batch.
 func TestGradientMatrix(t *testing.T) {
 	x := tensors.FromFlatDataAndDimensions([]float32{-1, 0, 0.5, 2, -0.1, 0}, 2, 3)
-	out, err := graph.ExecOnce(bpgo.MustBackend(), func(x *graph.Node) *graph.Node {
+	out, err := graph.ExecOnce(bpgo.Must1(bpgo.Backend()), func(x *graph.Node) *graph.Node {
 		return graph.Gradient(graph.ReduceAllSum(surrogate.ReluGradDefaults().Spike(x)), x)[0]
 	}, x)
 	if err != nil {
@@ -443,7 +443,7 @@ func TestInvalidParameters(t *testing.T) {
 			continue
 		}
 		for what, fn := range map[string]func(x *graph.Node) *graph.Node{"Spike": b.f.Spike, "Grad": b.f.Grad} {
-			_, execErr := graph.ExecOnce(bpgo.MustBackend(), fn, []float32{0, 1})
+			_, execErr := graph.ExecOnce(bpgo.Must1(bpgo.Backend()), fn, []float32{0, 1})
 			if execErr == nil || !strings.Contains(execErr.Error(), err.Error()) {
 				t.Errorf("%#v.%s: exec error %v, want it to contain %q", b.f, what, execErr, err)
 			}
@@ -465,7 +465,7 @@ func TestInvalidParameters(t *testing.T) {
 }
 
 func TestIntegerInputPanics(t *testing.T) {
-	_, err := graph.ExecOnce(bpgo.MustBackend(), surrogate.Sigmoid{Alpha: 4}.Spike, []int32{0, 1})
+	_, err := graph.ExecOnce(bpgo.Must1(bpgo.Backend()), surrogate.Sigmoid{Alpha: 4}.Spike, []int32{0, 1})
 	if err == nil || !strings.Contains(err.Error(), "float") {
 		t.Errorf("Spike on int32: err = %v, want a float dtype error", err)
 	}

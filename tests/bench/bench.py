@@ -156,7 +156,8 @@ def build_bpgo(backends):
         t0 = time.time()
         e = dict(env, GOEXPERIMENT=exp)
         out = os.path.join(BINDIR, binary)
-        r = subprocess.run(['go', 'build', '-o', out, './tests/bench/rnnbench'], cwd=ROOT, env=e)
+        # -tags xla: XLA linked (bpgo's build tag), so that one binary runs every backend row.
+        r = subprocess.run(['go', 'build', '-tags', 'xla', '-o', out, './tests/bench/rnnbench'], cwd=ROOT, env=e)
         if r.returncode != 0:
             die('go build ./tests/bench/rnnbench (GOEXPERIMENT=%s) failed' % exp)
         log('built %s (GOEXPERIMENT=%s) in %.0f s' % (os.path.relpath(out, ROOT), exp, time.time() - t0))

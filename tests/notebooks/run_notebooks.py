@@ -15,6 +15,12 @@ Without paths it runs every notebooks/*.ipynb. The kernel gets BPGO_NOTEBOOK_MOD
     value outside [lo, hi] or one that does not parse as a float (NaN is always out of bounds).
 Execution stops at the first failing cell (use --keep-going to run the rest).
 
+Each cell's wall time (request to reply, as the Jupyter client sees it: GoNB's build and link of the cell's program
+plus its run) is printed under the notebook's verdict, with a summary line (`cell times: ...`) per notebook and for
+the whole run, and kept in the --report JSON (cell_seconds, cell_times), so that a slower kernel shows in CI's log.
+Cells slower than --slow-cell seconds are marked `slow` (a note, not a failure: wall time depends on the machine's
+load).
+
 Executed copies go to .bpgo/executed/ (--out-dir); --write rewrites the notebooks in place instead (only when they
 pass; per-cell timing metadata is stripped so that re-runs do not churn the diff). Exit status: 0 when every
 notebook passed, 1 otherwise, 2 on a usage error. The last line is `notebooks: N passed, M failed`.
@@ -55,6 +61,7 @@ class Result:
     passed: bool = False
     seconds: float = 0.0
     cell_seconds: dict[int, float] = field(default_factory=dict)
+    cell_times: dict[str, float] = field(default_factory=dict)  # summary of cell_seconds (cell_time_summary)
     metrics: dict[str, float | str] = field(default_factory=dict)
     figures: int = 0
     failures: list[Failure] = field(default_factory=list)
@@ -310,6 +317,7 @@ def execute(path: Path, args, expectations: dict) -> tuple[Result, dict]:
     except Exception as e:  # noqa: BLE001 - kernel start failures etc.: report, don't crash the run
         exec_failure = Failure(None, f"execution failed: {type(e).__name__}: {_first_lines(str(e), 3)}")
     res.seconds = time.monotonic() - t0
+    res.cell_times = cell_time_summary(list(res.cell_seconds.values()))
     coalesce_streams(nb)
 
     bounds = bounds_for(expectations, path.name, args.mode)
@@ -349,14 +357,34 @@ def strip_timing(nb) -> None:
         c.get("metadata", {}).pop("execution", None)
 
 
-def report(res: Result, nb, stream=sys.stdout) -> None:
+def cell_time_summary(seconds: list[float]) -> dict[str, float]:
+    """Count, median, 90th percentile (nearest rank), max and total of cell wall times ({} for none)."""
+    if not seconds:
+        return {}
+    xs = sorted(seconds)
+    n = len(xs)
+    median = xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+    p90 = xs[min(n - 1, math.ceil(0.9 * n) - 1)]
+    return {"cells": n, "median": median, "p90": p90, "max": xs[-1], "total": sum(xs)}
+
+
+def format_cell_times(summary: dict[str, float]) -> str:
+    if not summary:
+        return "cell times: no cells ran"
+    return (f"cell times: {summary['cells']} cell(s), median {summary['median']:.2f} s, "
+            f"p90 {summary['p90']:.2f} s, max {summary['max']:.2f} s, total {summary['total']:.1f} s")
+
+
+def report(res: Result, nb, stream=sys.stdout, slow_cell: float | None = None) -> None:
     status = "PASS" if res.passed else "FAIL"
     print(f"{status} {res.path}  ({res.seconds:.1f} s, {res.figures} figure(s), {len(res.metrics)} metric(s))",
           file=stream)
     for f in res.failures:  # first, so that a log cut after a few lines still says why
         print(f"    FAILED {res.path} {f}", file=stream)
     for i, s in sorted(res.cell_seconds.items()):
-        print(f"    cell [{i}] {s:7.1f} s  {_source_head(nb, i)}", file=stream)
+        mark = "  slow" if slow_cell is not None and s > slow_cell else ""
+        print(f"    cell [{i}] {s:7.2f} s{mark}  {_source_head(nb, i)}", file=stream)
+    print(f"    {format_cell_times(res.cell_times)}", file=stream)
     for name, v in res.metrics.items():
         print(f"    metric {name} = {v}", file=stream)
     for n in res.notes:
@@ -381,6 +409,8 @@ def main(argv=None) -> int:
                    help="JUPYTER_DATA_DIR holding the kernel spec (default .bpgo/jupyter)")
     p.add_argument("--keep-going", action="store_true", help="run the remaining cells after a failing one")
     p.add_argument("--report", type=Path, help="also write the results as JSON to this file")
+    p.add_argument("--slow-cell", type=float, metavar="SECONDS",
+                   help="mark cells slower than this in the report (a note, not a failure)")
     args = p.parse_args(argv)
 
     paths = args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -407,7 +437,7 @@ def main(argv=None) -> int:
         path = path.resolve()
         res, nb = execute(path, args, expectations)
         results.append(res)
-        report(res, nb)
+        report(res, nb, slow_cell=args.slow_cell)
         if args.write and res.passed:
             strip_timing(nb)
             nbformat.write(nb, path)
@@ -426,6 +456,8 @@ def main(argv=None) -> int:
     for r in results:
         for f in r.failures:
             print(f"FAILED {Path(r.path).name} {f}")
+    all_cells = [s for r in results for s in r.cell_seconds.values()]
+    print(format_cell_times(cell_time_summary(all_cells)) + f" in {len(results)} notebook(s)")
     print(f"total {time.monotonic() - t0:.1f} s")
     print(f"notebooks: {passed} passed, {failed} failed")
     return 1 if failed else 0

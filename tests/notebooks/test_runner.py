@@ -6,12 +6,15 @@ BPGO_TEST_KERNEL). Run with: .bpgo/venv/bin/python -m pytest tests/notebooks
 """
 from __future__ import annotations
 
+import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -143,6 +146,30 @@ def test_html_text_skips_style_and_hidden_context():
     assert rn.html_text(html).split() == ["Cell[1]:", "Line", "5", "undefined:", "foo", "after"]
 
 
+def test_cell_time_summary():
+    assert rn.cell_time_summary([]) == {}
+    s = rn.cell_time_summary([0.5, 3.0, 1.0, 0.7])
+    assert s == {"cells": 4, "median": 0.85, "p90": 3.0, "max": 3.0, "total": 5.2}
+    assert rn.cell_time_summary([2.0])["median"] == 2.0
+    ten = rn.cell_time_summary([float(i) for i in range(1, 11)])
+    assert ten["p90"] == 9.0 and ten["median"] == 5.5
+    assert rn.format_cell_times(s) == "cell times: 4 cell(s), median 0.85 s, p90 3.00 s, max 3.00 s, total 5.2 s"
+
+
+def test_report_prints_each_cell_time_and_the_summary():
+    nb = SimpleNamespace(cells=[{"cell_type": "markdown", "source": "# t"}, code(), code()])  # nbformat-like
+    nb.cells[1]["source"] = "// a comment\nfmt.Println(1)\n"
+    nb.cells[2]["source"] = "bpgo.Must(kernel.Show(fig))\n"
+    res = rn.Result(path="x.ipynb", passed=True, seconds=3.5, cell_seconds={1: 0.42, 2: 2.91})
+    res.cell_times = rn.cell_time_summary(list(res.cell_seconds.values()))
+    out = io.StringIO()
+    rn.report(res, nb, out, slow_cell=1.5)
+    lines = out.getvalue().splitlines()
+    assert "    cell [1]    0.42 s  fmt.Println(1)" in lines, lines
+    assert "    cell [2]    2.91 s  slow  bpgo.Must(kernel.Show(fig))" in lines, lines
+    assert "    cell times: 2 cell(s), median 1.67 s, p90 2.91 s, max 2.91 s, total 3.3 s" in lines, lines
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # The runner through the real kernel.
 
@@ -179,6 +206,20 @@ def test_run_hello_passes_with_figure_and_metrics(testdata_run):
     assert 3.9 < hello["metrics"]["sine_area"] < 4.01 and hello["metrics"]["full_mode"] == 0
     assert set(hello["cell_seconds"]) == {"1", "2"}, hello  # JSON keys; markdown cell 0 not executed
     assert (tmp / "executed" / "hello.ipynb").is_file()
+
+
+def test_run_reports_cell_wall_times(testdata_run):
+    _, out, results, _ = testdata_run
+    hello = results["hello.ipynb"]
+    secs = hello["cell_seconds"]
+    assert all(0 < s < 300 for s in secs.values()), secs
+    assert hello["cell_times"]["cells"] == 2 and hello["cell_times"]["max"] == max(secs.values()), hello
+    lines = out.splitlines()
+    i = next(i for i, line in enumerate(lines) if line.startswith("PASS ") and "hello.ipynb" in line)
+    assert any(re.fullmatch(r"    cell \[1\] +\d+\.\d\d s  import \(", line) for line in lines[i:i + 4]), lines[i:i + 5]
+    assert any(line.startswith("    cell times: 2 cell(s), median ") for line in lines[i:i + 5]), lines[i:i + 5]
+    total = sum(len(r["cell_seconds"]) for r in results.values())
+    assert any(re.match(rf"cell times: {total} cell\(s\), median .* in 5 notebook\(s\)$", line) for line in lines), out
 
 
 @pytest.mark.parametrize("name,cell,fragment", [

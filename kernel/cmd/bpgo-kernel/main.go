@@ -1,8 +1,8 @@
 // Command bpgo-kernel installs the "bpgo" Jupyter kernel: GoNB with everything preset for
 // working on this repository from a notebook.
 //
-// The kernel runs the GoNB binary built by kernel/setup.sh (.bpgo/bin/gonb) with
-// --go_work=<repo root> and GOPROXY=off, so that a cell can
+// The kernel runs the GoNB binary built by kernel/setup.sh (.bpgo/bin/gonb), through
+// "bpgo-kernel exec" (see below), with --go_work=<repo root> and GOPROXY=off, so that a cell can
 //
 //	import "github.com/bpgo/bpgo/..."
 //
@@ -11,10 +11,20 @@
 // environment also pins the Go toolchain (GOTOOLCHAIN, and its bin directory first on PATH), the
 // GOEXPERIMENT the build cache was warmed with, BPGO_DIR and PJRT_PLUGIN_LIBRARY_PATH.
 //
+// Every cell is a program of its own, built and linked anew, so the link is most of a cell's
+// time. "bpgo-kernel exec" sets GOFLAGS for the cell builds when the kernel starts, from the
+// environment Jupyter gives it (CellGoFlags): "-ldflags=-s -w" (no debug information to write),
+// and the build tag xla when BPGO_BACKEND asks for XLA (xla, xla:cpu, xla:/path/plugin.so), as in
+// the classroom image's GPU variant. Without that tag cells link without cgo, with Go's own
+// linker, in about a second; a notebook switches to XLA with a "%goflags -tags=xla" cell.
+//
 // Usage:
 //
 //	bpgo-kernel install [flags]   write <jupyter-data>/kernels/<name>/kernel.json
 //	bpgo-kernel print   [flags]   print the kernel.json that install would write
+//	bpgo-kernel exec -- PROGRAM [ARGS...]
+//	                              run PROGRAM (GoNB, an absolute path) with the cells' GOFLAGS set;
+//	                              the kernel spec's command
 //
 // Flags:
 //
@@ -64,6 +74,7 @@ type Config struct {
 	Repo         string // repository root (holds go.mod of ModulePath)
 	DisplayName  string
 	GonbBin      string // the GoNB binary
+	KernelBin    string // this command (bpgo-kernel), which starts GoNB ("bpgo-kernel exec")
 	ToolsBin     string // directory with gonb, goimports, gopls
 	GoRoot       string // GOROOT of Toolchain
 	Toolchain    string // value of GOTOOLCHAIN, e.g. "go1.27.2"
@@ -82,7 +93,7 @@ var (
 
 // BuildSpec returns the kernel spec for c. It checks c's form only, not the file system.
 func BuildSpec(c Config) (*KernelSpec, error) {
-	for name, p := range map[string]string{"repo": c.Repo, "gonb binary": c.GonbBin, "tools bin": c.ToolsBin,
+	for name, p := range map[string]string{"repo": c.Repo, "gonb binary": c.GonbBin, "bpgo-kernel binary": c.KernelBin, "tools bin": c.ToolsBin,
 		"GOROOT": c.GoRoot, "PJRT dir": c.PJRTDir, "log file": c.LogFile} {
 		if p == "" || !filepath.IsAbs(p) {
 			return nil, fmt.Errorf("%s must be an absolute path, got %q", name, p)
@@ -106,6 +117,7 @@ func BuildSpec(c Config) (*KernelSpec, error) {
 	}
 	spec := &KernelSpec{
 		Argv: []string{
+			c.KernelBin, "exec", "--", // sets GOFLAGS for the cell builds (CellGoFlags), then runs GoNB
 			c.GonbBin,
 			"--kernel", "{connection_file}",
 			"--go_work=" + c.Repo,
@@ -284,13 +296,14 @@ func resolve(o *options) (Config, string, error) {
 		DisplayName:  o.displayName,
 		ToolsBin:     filepath.Join(state, "bin"),
 		GonbBin:      filepath.Join(state, "bin", "gonb"),
+		KernelBin:    filepath.Join(state, "bin", "bpgo-kernel"),
 		Toolchain:    o.toolchain,
 		GoExperiment: o.goExperiment,
 		PJRTDir:      filepath.Join(state, "pjrt"),
 		LogFile:      filepath.Join(state, "logs", "gonb.log"),
 		BasePath:     os.Getenv("PATH"),
 	}
-	for _, tool := range []string{"gonb", "goimports", "gopls"} {
+	for _, tool := range []string{"gonb", "goimports", "gopls", "bpgo-kernel"} {
 		if err := isExecutable(filepath.Join(c.ToolsBin, tool)); err != nil {
 			return c, "", fmt.Errorf("%s missing (run kernel/setup.sh first): %w", tool, err)
 		}
@@ -356,8 +369,11 @@ func install(dir string, data []byte, logFile string) (string, error) {
 
 const usage = `usage: bpgo-kernel install|print [--repo DIR] [--jupyter-data DIR] [--name NAME]
                    [--display-name TEXT] [--goexperiment LIST] [--gotoolchain go1.X.Y] [--goroot DIR]
+       bpgo-kernel exec -- PROGRAM [ARGS...]
   install  writes <jupyter-data>/kernels/<name>/kernel.json for the GoNB kernel of this repository
-  print    prints that kernel.json`
+  print    prints that kernel.json
+  exec     runs PROGRAM (GoNB) with GOFLAGS for cell builds: -ldflags=-s -w, and -tags=xla when
+           BPGO_BACKEND is xla or xla:<config> (the kernel spec's command)`
 
 func run(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -365,6 +381,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	cmd := args[0]
 	switch cmd {
+	case "exec":
+		rest := args[1:]
+		if len(rest) > 0 && rest[0] == "--" {
+			rest = rest[1:]
+		}
+		return execKernel(rest)
 	case "install", "print":
 	case "-h", "-help", "--help", "help":
 		_, _ = fmt.Fprintln(stdout, usage)

@@ -15,6 +15,7 @@ func testConfig() Config {
 		Repo:         "/src/bpgo",
 		DisplayName:  "Go (bpgo)",
 		GonbBin:      "/src/bpgo/.bpgo/bin/gonb",
+		KernelBin:    "/src/bpgo/.bpgo/bin/bpgo-kernel",
 		ToolsBin:     "/src/bpgo/.bpgo/bin",
 		GoRoot:       "/gomod/golang.org/toolchain@v0.0.1-go1.27.2.linux-amd64",
 		Toolchain:    "go1.27.2",
@@ -31,7 +32,8 @@ func TestBuildSpec(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := spec.Argv[:4]; !slices.Equal(got, []string{"/src/bpgo/.bpgo/bin/gonb", "--kernel", "{connection_file}", "--go_work=/src/bpgo"}) {
+	if got := spec.Argv[:7]; !slices.Equal(got, []string{"/src/bpgo/.bpgo/bin/bpgo-kernel", "exec", "--",
+		"/src/bpgo/.bpgo/bin/gonb", "--kernel", "{connection_file}", "--go_work=/src/bpgo"}) {
 		t.Errorf("argv head = %q", got)
 	}
 	if !slices.Contains(spec.Argv, "-raw_error=false") {
@@ -81,6 +83,7 @@ func TestBuildSpecErrors(t *testing.T) {
 	for name, mutate := range map[string]func(*Config){
 		"relative repo":   func(c *Config) { c.Repo = "bpgo" },
 		"empty gonb":      func(c *Config) { c.GonbBin = "" },
+		"relative kernel": func(c *Config) { c.KernelBin = "bpgo-kernel" },
 		"relative venv":   func(c *Config) { c.VenvBin = "venv/bin" },
 		"bad toolchain":   func(c *Config) { c.Toolchain = "local" },
 		"bad experiment":  func(c *Config) { c.GoExperiment = "simd;rm" },
@@ -138,7 +141,7 @@ func fakeRepo(t *testing.T) (repo, goroot string) {
 		}
 	}
 	write(filepath.Join(repo, "go.mod"), "module github.com/bpgo/bpgo\n\ngo 1.27\n", 0o644)
-	for _, tool := range []string{"gonb", "goimports", "gopls"} {
+	for _, tool := range []string{"gonb", "goimports", "gopls", "bpgo-kernel"} {
 		write(filepath.Join(repo, ".bpgo", "bin", tool), "#!/bin/sh\n", 0o755)
 	}
 	goroot = filepath.Join(t.TempDir(), "goroot")
@@ -162,8 +165,9 @@ func TestRunInstallAndPrint(t *testing.T) {
 	if err := json.Unmarshal(written, &spec); err != nil {
 		t.Fatal(err)
 	}
-	if spec.Argv[0] != filepath.Join(repo, ".bpgo", "bin", "gonb") || spec.Env["BPGO_DIR"] != repo {
-		t.Errorf("argv[0] = %q, BPGO_DIR = %q", spec.Argv[0], spec.Env["BPGO_DIR"])
+	if spec.Argv[0] != filepath.Join(repo, ".bpgo", "bin", "bpgo-kernel") || spec.Argv[3] != filepath.Join(repo, ".bpgo", "bin", "gonb") ||
+		spec.Env["BPGO_DIR"] != repo {
+		t.Errorf("argv[0], argv[3] = %q, %q; BPGO_DIR = %q", spec.Argv[0], spec.Argv[3], spec.Env["BPGO_DIR"])
 	}
 	if _, err := os.Stat(filepath.Join(repo, ".bpgo", "logs")); err != nil {
 		t.Errorf("log dir not created: %v", err)

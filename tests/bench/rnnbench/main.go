@@ -27,6 +27,8 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/bpgo/bpgo/bpgo"
@@ -46,8 +48,21 @@ func main() {
 	steps := flag.Int("T", 2250, "sequence length (alif)")
 	batch := flag.Int("batch", 128, "batch size")
 	chunk := flag.Int("chunk", 0, "steps per compiled chunk (0: bpgo's default)")
+	engineName := flag.String("engine", "auto", "time-loop engine of the alif and eprop workloads: auto, unrolled or scan")
+	flag.IntVar(&checkpoint, "checkpoint", 0, "scan engine: steps whose states the backward loop keeps at once (0: automatic)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	flag.Parse()
+	switch *engineName {
+	case "auto":
+		engine = bpgo.EngineAuto
+	case "unrolled":
+		engine = bpgo.EngineUnrolled
+	case "scan":
+		engine = bpgo.EngineScan
+	default:
+		fmt.Fprintf(os.Stderr, "rnnbench: unknown -engine %q\n", *engineName)
+		os.Exit(2)
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err == nil {
@@ -78,6 +93,12 @@ func main() {
 	}
 }
 
+// engine and checkpoint are the -engine and -checkpoint flags.
+var (
+	engine     bpgo.Engine
+	checkpoint int
+)
+
 type result struct {
 	Workload string    `json:"workload"`
 	Backend  string    `json:"backend"`
@@ -87,6 +108,11 @@ type result struct {
 	Median   float64   `json:"median_s"`
 	Loss     float64   `json:"final_loss"`
 	PeakSys  float64   `json:"go_sys_mb"`
+	// Peak resident set of the process (XLA's buffers included; Linux): during the first call
+	// (compilation included), and during the following calls.
+	PeakRSSFirst float64 `json:"peak_rss_first_mb"`
+	PeakRSS      float64 `json:"peak_rss_mb"`
+	Engine       string  `json:"engine,omitempty"`
 }
 
 // measure times units+1 calls of unit: the first (compilation included) goes to r.First, the
@@ -101,6 +127,9 @@ func measure(r result, units int, unit func() (loss float64, err error)) error {
 		d := time.Since(t0).Seconds()
 		if u == 0 {
 			r.First = d
+			// The compile's peak, then a fresh high-water mark for the steady steps.
+			r.PeakRSSFirst = peakRSS()
+			_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
 		} else {
 			r.Times = append(r.Times, d)
 		}
@@ -119,6 +148,7 @@ func emit(r result) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	r.PeakSys = float64(ms.Sys) / (1 << 20)
+	r.PeakRSS = peakRSS()
 	b, _ := json.Marshal(r)
 	fmt.Println(string(b))
 }
@@ -188,7 +218,7 @@ func rnn(epochs, batches, batch, chunk int) error {
 			}
 		}
 	}
-	r := result{Workload: "rnn", Backend: bpgo.BackendName(bpgo.MustBackend()), DType: "float64"}
+	r := result{Workload: "rnn", Backend: bpgo.BackendName(bpgo.Must1(bpgo.Backend())), DType: "float64"}
 	return measure(r, epochs, func() (float64, error) {
 		if err := tr.Fit(data, nil, 1, trainers.FitOptions{}); err != nil {
 			return 0, err
@@ -240,7 +270,7 @@ func alif(steps, T, batch, chunk int) error {
 	loss := func(lc *bpgo.LossContext, pred, y *graph.Node) *graph.Node {
 		return losses.CrossEntropy(pred, y)
 	}
-	g, err := bpgo.NewGrad(model, loss, bpgo.GradOptions{Chunk: chunk})
+	g, err := bpgo.NewGrad(model, loss, bpgo.GradOptions{Chunk: chunk, Engine: engine, Checkpoint: checkpoint})
 	if err != nil {
 		return err
 	}
@@ -255,7 +285,7 @@ func alif(steps, T, batch, chunk int) error {
 		lab[i] = float64(rng.IntN(2))
 	}
 	y := bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), lab, batch, T))
-	r := result{Workload: fmt.Sprintf("bptt-T%d", T), Backend: bpgo.BackendName(bpgo.MustBackend()), DType: "float32"}
+	r := result{Workload: fmt.Sprintf("bptt-T%d", T), Backend: bpgo.BackendName(bpgo.Must1(bpgo.Backend())), DType: "float32"}
 	return measure(r, steps, func() (float64, error) {
 		res, err := g.Step(x, y, opt)
 		if err != nil {
@@ -342,7 +372,7 @@ func snn(epochs, chunk int) error {
 	if err != nil {
 		return err
 	}
-	r := result{Workload: "snn", Backend: bpgo.BackendName(bpgo.MustBackend()), DType: "float64"}
+	r := result{Workload: "snn", Backend: bpgo.BackendName(bpgo.Must1(bpgo.Backend())), DType: "float64"}
 	units := 0
 	return measure(r, epochs, func() (loss float64, err error) {
 		units++
@@ -444,7 +474,7 @@ func eprop(steps, T, batch, chunk int) error {
 		lc.Aux("loss reg", reg)
 		return graph.Add(ce, reg)
 	}
-	g, err := bpgo.NewGrad(net, loss, bpgo.GradOptions{Chunk: chunk, Monitors: []string{"R.Spike"}})
+	g, err := bpgo.NewGrad(net, loss, bpgo.GradOptions{Chunk: chunk, Monitors: []string{"R.Spike"}, Engine: engine, Checkpoint: checkpoint})
 	if err != nil {
 		return err
 	}
@@ -452,7 +482,7 @@ func eprop(steps, T, batch, chunk int) error {
 	if err != nil {
 		return err
 	}
-	r := result{Workload: fmt.Sprintf("eprop-alif-T%d", T), Backend: bpgo.BackendName(bpgo.MustBackend()), DType: "float32"}
+	r := result{Workload: fmt.Sprintf("eprop-alif-T%d", T), Backend: bpgo.BackendName(bpgo.Must1(bpgo.Backend())), DType: "float32", Engine: engine.String()}
 	return measure(r, steps, func() (float64, error) {
 		res, err := g.Step(x, y, opt)
 		if err != nil {
@@ -460,4 +490,21 @@ func eprop(steps, T, batch, chunk int) error {
 		}
 		return res.Loss, nil
 	})
+}
+
+// peakRSS is the process's peak resident set size in MiB (VmHWM), 0 where /proc is missing.
+func peakRSS() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, err := strconv.ParseFloat(f[1], 64)
+			if err == nil {
+				return kb / 1024
+			}
+		}
+	}
+	return 0
 }

@@ -1,4 +1,4 @@
-package bpgo
+package heapguard
 
 import "syscall"
 

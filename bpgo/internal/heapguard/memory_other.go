@@ -1,6 +1,6 @@
 //go:build !linux
 
-package bpgo
+package heapguard
 
 // totalMemory is not read outside Linux; the heap guard then uses ballastDefault.
 func totalMemory() uint64 { return 0 }

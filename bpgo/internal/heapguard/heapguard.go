@@ -1,4 +1,8 @@
-package bpgo
+// Package heapguard keeps a large free, mapped region of Go heap above the live data, working
+// around an out-of-bounds read in Go 1.27's experimental simd package (see below). Package bpgo
+// turns it on for the SIMD-built Go backend ([Enable]) and calls [Keep] before every graph it
+// builds or runs.
+package heapguard
 
 import (
 	"os"
@@ -29,7 +33,7 @@ import (
 //
 // BPGO_HEAP_GUARD=off disables it (for measuring it, or once a toolchain loads partial vectors
 // with masked loads).
-const HeapGuardEnv = "BPGO_HEAP_GUARD"
+const Env = "BPGO_HEAP_GUARD"
 
 // The ballast is a quarter of the machine's memory, between 256 MiB and 8 GiB: large enough
 // that ordinary runs never need a second one, small enough that the kernel's overcommit
@@ -56,17 +60,32 @@ var heapGuard struct {
 	grown   int    // ballasts allocated, for tests
 }
 
-// enableHeapGuard turns the guard on for this process (once a SIMD-built Go backend exists) and
-// makes the first headroom.
-func enableHeapGuard() {
-	if v := strings.ToLower(strings.TrimSpace(os.Getenv(HeapGuardEnv))); v == "off" || v == "0" || v == "false" {
+// Enable turns the guard on for this process (once a SIMD-built Go backend exists) and makes the
+// first headroom, unless BPGO_HEAP_GUARD is off. Later calls do nothing.
+func Enable() {
+	if v := strings.ToLower(strings.TrimSpace(os.Getenv(Env))); v == "off" || v == "0" || v == "false" {
 		return
 	}
-	startHeapGuard(ballastSize())
+	start(ballastSize())
 }
 
-// startHeapGuard turns the guard on with ballasts of the given size.
-func startHeapGuard(ballast uint64) {
+// On reports whether the guard is on in this process.
+func On() bool { return heapGuard.on.Load() }
+
+// Status returns the ballast size and the bytes of mapped heap that are free now (0, 0 while the
+// guard is off).
+func Status() (ballast, free uint64) {
+	if !heapGuard.on.Load() {
+		return 0, 0
+	}
+	heapGuard.mu.Lock()
+	defer heapGuard.mu.Unlock()
+	free, _ = heapStats()
+	return heapGuard.ballast, free
+}
+
+// start turns the guard on with ballasts of the given size.
+func start(ballast uint64) {
 	heapGuard.mu.Lock()
 	defer heapGuard.mu.Unlock()
 	if heapGuard.on.Load() {
@@ -86,9 +105,10 @@ func startHeapGuard(ballast uint64) {
 	heapGuard.on.Store(true)
 }
 
-// keepHeapHeadroom extends the free region above the heap when it has become smaller than
-// half a ballast. It is cheap when nothing needs doing (a few runtime metrics are read).
-func keepHeapHeadroom() {
+// Keep extends the free region above the heap when it has become smaller than half a ballast.
+// It is cheap when nothing needs doing (a few runtime metrics are read) and does nothing while
+// the guard is off.
+func Keep() {
 	if !heapGuard.on.Load() {
 		return
 	}

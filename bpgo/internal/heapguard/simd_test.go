@@ -1,6 +1,6 @@
 //go:build goexperiment.simd && linux && amd64
 
-package bpgo
+package heapguard
 
 import (
 	"os"
@@ -43,7 +43,7 @@ func TestSIMDPartialLoadReadsPastTheSlice(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err == nil {
 		t.Fatalf("the partial load stayed in bounds (%s): the toolchain's simd package is fixed, so "+
-			"heapguard.go's workaround is no longer needed", strings.TrimSpace(string(out)))
+			"package heapguard's workaround is no longer needed", strings.TrimSpace(string(out)))
 	}
 	if !strings.Contains(string(out), "unexpected fault address") {
 		t.Fatalf("child failed for another reason: %v\n%s", err, out)

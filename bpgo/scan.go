@@ -1,0 +1,419 @@
+package bpgo
+
+import (
+	"fmt"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/gobackend"
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/graph"
+)
+
+// Engine chooses how a Runner or a Grad runs its time loop.
+//
+// The unrolled engine builds Chunk steps into one graph and calls it chunk after chunk; the
+// scan engine builds ONE step into the body of a While loop, so that its compile time does not
+// depend on the number of steps. Gradients through a scan are a second While loop that walks
+// the steps backwards, recomputing one step from its stored state and taking that step's
+// vector-Jacobian product (see scan.go). Both give the same results up to rounding.
+type Engine int
+
+const (
+	// EngineAuto is the scan on XLA and the unrolled engine on the Go backend, where graphs
+	// are cheap to build and GoMLX's While bodies cannot hold gradients.
+	EngineAuto Engine = iota
+	// EngineUnrolled unrolls Chunk steps per compiled graph.
+	EngineUnrolled
+	// EngineScan runs the steps in a compiled While loop (XLA only).
+	EngineScan
+)
+
+func (e Engine) String() string {
+	switch e {
+	case EngineAuto:
+		return "auto"
+	case EngineUnrolled:
+		return "unrolled"
+	case EngineScan:
+		return "scan"
+	}
+	return fmt.Sprintf("Engine(%d)", int(e))
+}
+
+// DefaultScanStateBytes is how much memory the scan engine spends, by default, on the states
+// it stores for the backward loop (GradOptions.Checkpoint 0): every step's state while they
+// fit, segments recomputed from checkpoints beyond.
+const DefaultScanStateBytes = 1 << 30
+
+// DefaultScanSegment is the number of steps a scan Runner runs per call when
+// RunnerOptions.Chunk is 0 (the last call of a run may run fewer; all share one graph).
+const DefaultScanSegment = 1000
+
+// useScan validates an Engine option and says whether it selects the scan on backend b; what
+// names the options struct in errors.
+func (e Engine) useScan(what string, b compute.Backend) (bool, error) {
+	goBackend := b.String() == gobackend.BackendName
+	switch e {
+	case EngineAuto:
+		return !goBackend, nil
+	case EngineUnrolled:
+		return false, nil
+	case EngineScan:
+		if goBackend {
+			return false, fmt.Errorf("%s.Engine: EngineScan needs the XLA backend (BPGO_BACKEND=xla); on the Go backend use EngineAuto or EngineUnrolled", what)
+		}
+		return true, nil
+	}
+	return false, fmt.Errorf("%s.Engine: want bpgo.EngineAuto, EngineUnrolled or EngineScan, got %v", what, e)
+}
+
+// The scan's graphs obey three rules that keep them clear of GoMLX v0.28 and go-xla v0.4
+// limits with public API only:
+//
+//  1. Each compiled graph holds at most one function that runs model or loss code: a While
+//     body. GoMLX caches scalar constants (graph.Scalar, AddScalar, Context.Const, …) per
+//     graph, not per function, and XLA rejects a node of one function used in another, so a
+//     model's constants built in a body must never meet the same constants built in main or in
+//     another body. go-xla caches its reduction closures per graph too (a ReduceSum in a body
+//     after one in main fails), which the same rule avoids. The forward loop, the loss and the
+//     backward loop are therefore three graphs, and the main functions of the loop graphs use
+//     only uncached constants (graph.Const) and no reductions.
+//  2. A body reads only its loop state: XLA closures cannot capture values of the enclosing
+//     function, so parameters, inputs and cotangents all travel as loop state.
+//  3. Inner products are DotGenerals, not reductions.
+
+// loopParams declares a closure's inputs with the shapes of the loop state.
+func loopParams(g *graph.Graph, init []*graph.Node) []*graph.Node {
+	out := make([]*graph.Node, len(init))
+	for i, n := range init {
+		out[i] = graph.Parameter(g, fmt.Sprintf("s%d", i), n.Shape())
+	}
+	return out
+}
+
+// constI32 is an uncached int32 scalar (see rule 1).
+func constI32(g *graph.Graph, v int) *graph.Node { return graph.Const(g, int32(v)) }
+
+// zerosOf is an uncached zero tensor of the given shape (see rule 1).
+func zerosOf(g *graph.Graph, s shapes.Shape) *graph.Node {
+	z := graph.ConstAsDType(g, s.DType, 0)
+	if s.Rank() == 0 {
+		return z
+	}
+	return graph.BroadcastToDims(z, s.Dimensions...)
+}
+
+// inner is <a, b> as a DotGeneral (rule 3).
+func inner(a, b *graph.Node) *graph.Node {
+	return graph.Reshape(graph.MatMul(graph.Reshape(a, 1, -1), graph.Reshape(b, -1, 1)))
+}
+
+// timeAxis is where a sequence node keeps time: axis 1 of batch-first (B, T, ...) values,
+// axis 0 of per-step scalars (T,).
+func timeAxis(rank int) int {
+	if rank >= 2 {
+		return 1
+	}
+	return 0
+}
+
+// sliceStep reads step t of a sequence as a one-step sequence ((B, 1, ...) or (1,)).
+func sliceStep(seq, t *graph.Node) *graph.Node {
+	g := seq.Graph()
+	axis := timeAxis(seq.Rank())
+	starts := make([]*graph.Node, seq.Rank())
+	dims := seq.Shape().Clone().Dimensions
+	for i := range starts {
+		starts[i] = constI32(g, 0)
+	}
+	starts[axis], dims[axis] = t, 1
+	return graph.DynamicSlice(seq, starts, dims)
+}
+
+// writeStep writes a one-step sequence into step t of a sequence buffer.
+func writeStep(buf, step, t *graph.Node) *graph.Node {
+	g := buf.Graph()
+	starts := make([]*graph.Node, buf.Rank())
+	for i := range starts {
+		starts[i] = constI32(g, 0)
+	}
+	starts[timeAxis(buf.Rank())] = t
+	return graph.DynamicUpdateSlice(buf, step, starts)
+}
+
+// bufShape is the shape of a buffer holding a state of shape s at k steps, time first.
+func bufShape(s shapes.Shape, k int) shapes.Shape {
+	return shapes.Make(s.DType, append([]int{k}, s.Dimensions...)...)
+}
+
+// readRow reads row t of a time-first buffer (T, ...) as a value of the row's shape.
+func readRow(buf, t *graph.Node) *graph.Node {
+	g := buf.Graph()
+	starts := make([]*graph.Node, buf.Rank())
+	dims := buf.Shape().Clone().Dimensions
+	for i := range starts {
+		starts[i] = constI32(g, 0)
+	}
+	starts[0], dims[0] = t, 1
+	return graph.Reshape(graph.DynamicSlice(buf, starts, dims), buf.Shape().Dimensions[1:]...)
+}
+
+// writeRow writes v into row t of a time-first buffer.
+func writeRow(buf, v, t *graph.Node) *graph.Node {
+	g := buf.Graph()
+	starts := make([]*graph.Node, buf.Rank())
+	for i := range starts {
+		starts[i] = constI32(g, 0)
+	}
+	starts[0] = t
+	return graph.DynamicUpdateSlice(buf, graph.InsertAxes(v, 0), starts)
+}
+
+// withSteps returns a one-step shape (B, 1, ...) or (1,) with k steps instead.
+func withSteps(s shapes.Shape, k int) shapes.Shape {
+	s = s.Clone()
+	s.Dimensions[timeAxis(s.Rank())] = k
+	return s
+}
+
+// scanStep is what a loop needs to know about one step of the model.
+type scanStep struct {
+	model   Stepper
+	tree    *Tree
+	dtype   dtypes.DType
+	dt      float64
+	fit     bool
+	vars    []*Variable // the model's variables, bound by position
+	hook    StepHook
+	hookVar []*Variable
+	mons    []monitorRef
+	records bool
+}
+
+// build runs one step of the model on the one-step input x (B, 1, ...) at the given clock
+// index, with the variables bound to values; the map advances as the step Sets state.
+func (s *scanStep) build(g *graph.Graph, values map[*Variable]*graph.Node, clock, x, target *graph.Node) (*Context, unrolled) {
+	ctx := newContext(g, s.dtype, s.dt, s.fit, values, clock)
+	ctx.tree = s.tree
+	u := unrollSpec{xs: x, targets: target, hook: s.hook, mons: s.mons, records: s.records}
+	return ctx, unroll(ctx, s.model, u)
+}
+
+// probe builds one step in a scratch graph to learn the shapes of a step's output, monitors
+// and records, which the loop's buffers need before the loop body exists.
+func (s *scanStep) probe(b compute.Backend, x, target shapes.Shape) (y shapes.Shape, mons []shapes.Shape, keys []any, recs []shapes.Shape) {
+	g := graph.NewGraph(b, "bpgo.scan.probe")
+	defer g.Finalize()
+	values := map[*Variable]*graph.Node{}
+	all := append(append([]*Variable{}, s.vars...), s.hookVar...)
+	for i, v := range all {
+		values[v] = graph.Parameter(g, fmt.Sprintf("v%d", i), v.value.Shape())
+	}
+	var tg *graph.Node
+	if target.Ok() {
+		tg = graph.Parameter(g, "target", target)
+	}
+	_, u := s.build(g, values, graph.Parameter(g, "clock", shapes.Make(dtypes.Int32)), graph.Parameter(g, "x", x), tg)
+	y = u.ys.Shape()
+	for _, m := range u.mons {
+		mons = append(mons, m.Shape())
+	}
+	for _, r := range u.recNodes {
+		recs = append(recs, r.Shape())
+	}
+	return y, mons, u.recKeys, recs
+}
+
+// scanFwdExec is a compiled forward loop over steps [start, start+n) of its inputs.
+//
+// Inputs: "vars" (the model's variables), "hook" (the hook's variables), "clock" (int32 clock
+// index of the inputs' first step), "start" and "n" (int32: the steps to run), "xs" (B, T, ...)
+// and "targets" (B, T, ...) when the hook has targets. Results: "ys" (B, L, ...), "mons" and
+// "records", the steps run written from index 0 (later ones are zeros; L is store, or T without
+// store); the final "states", "params" and "hook" values; with store > 0, "bufs": each state
+// before every step run (see bufShape); with ckpt > 0, "ckpts": each state before the steps
+// that are multiples of ckpt, ceil(T/ckpt) rows (the checkpoints the backward pass recomputes
+// segments from).
+type scanFwdExec struct {
+	exec      *graph.Exec
+	ins, outs argGroups
+	keys      []any
+}
+
+func newScanFwdExec(b compute.Backend, s *scanStep, states, outParams []*Variable, targets bool, store, ckpt int) *scanFwdExec {
+	ex := &scanFwdExec{}
+	nTargets := 0
+	if targets {
+		nTargets = 1
+	}
+	nBufs, nCkpts := 0, 0
+	if store > 0 {
+		nBufs = len(states)
+	}
+	if ckpt > 0 {
+		nCkpts = len(states)
+	}
+	ex.ins.add("vars", len(s.vars)).add("hook", len(s.hookVar)).add("clock", 1).add("start", 1).add("n", 1).add("xs", 1).add("targets", nTargets)
+	ex.exec = graph.MustNewExec(b, func(g *graph.Graph, ins []*graph.Node) []*graph.Node {
+		in := splitArgs(&ex.ins, ins)
+		xs := in["xs"][0]
+		steps := xs.Shape().Dimensions[1]
+		k := steps
+		if store > 0 {
+			k = store
+		}
+		var tgShape shapes.Shape
+		if targets {
+			tgShape = withSteps(in["targets"][0].Shape(), 1)
+		}
+		yShape, monShapes, keys, recShapes := s.probe(b, withSteps(xs.Shape(), 1), tgShape)
+		ex.keys = keys
+		var ls argGroups
+		ls.add("t", 1).add("n", 1).add("clock", 1).add("start", 1).add("vars", len(s.vars)).add("hook", len(s.hookVar)).
+			add("xs", 1).add("targets", nTargets).add("ys", 1).add("mons", len(monShapes)).add("records", len(recShapes)).
+			add("bufs", nBufs).add("ckpts", nCkpts)
+		init := map[string][]*graph.Node{"t": {constI32(g, 0)}, "n": in["n"], "clock": in["clock"], "start": in["start"], "vars": in["vars"],
+			"hook": in["hook"], "xs": {xs}, "targets": in["targets"], "ys": {zerosOf(g, withSteps(yShape, k))}}
+		for _, m := range monShapes {
+			init["mons"] = append(init["mons"], zerosOf(g, withSteps(m, k)))
+		}
+		for _, r := range recShapes {
+			init["records"] = append(init["records"], zerosOf(g, withSteps(r, k)))
+		}
+		for _, v := range states[:nBufs] {
+			init["bufs"] = append(init["bufs"], zerosOf(g, bufShape(v.value.Shape(), k)))
+		}
+		for _, v := range states[:nCkpts] {
+			init["ckpts"] = append(init["ckpts"], zerosOf(g, bufShape(v.value.Shape(), (steps+ckpt-1)/ckpt)))
+		}
+		initNodes := packArgs(&ls, init)
+		cond := graph.NewClosure(g, func(g *graph.Graph) []*graph.Node {
+			p := splitArgs(&ls, loopParams(g, initNodes))
+			return []*graph.Node{graph.LessThan(p["t"][0], p["n"][0])}
+		})
+		body := graph.NewClosure(g, func(g *graph.Graph) []*graph.Node {
+			p := splitArgs(&ls, loopParams(g, initNodes))
+			t := p["t"][0]
+			values := bindInputs(s.vars, p["vars"])
+			for i, v := range s.hookVar {
+				values[v] = p["hook"][i]
+			}
+			var bufs, ckpts []*graph.Node
+			for i, v := range states[:nBufs] {
+				bufs = append(bufs, writeRow(p["bufs"][i], values[v], t))
+			}
+			if nCkpts > 0 {
+				row := graph.Div(t, constI32(g, ckpt))
+				first := graph.Equal(graph.Mul(row, constI32(g, ckpt)), t)
+				for i, v := range states {
+					keep := graph.Where(first, values[v], readRow(p["ckpts"][i], row))
+					ckpts = append(ckpts, writeRow(p["ckpts"][i], keep, row))
+				}
+			}
+			at := graph.Add(p["start"][0], t) // the step's index in the inputs
+			var tg *graph.Node
+			if targets {
+				tg = sliceStep(p["targets"][0], at)
+			}
+			ctx, u := s.build(g, values, graph.Add(p["clock"][0], at), sliceStep(p["xs"][0], at), tg)
+			if len(u.recKeys) != len(keys) {
+				panic(fmt.Sprintf("bpgo: the model recorded %d keys in the loop body but %d when probed", len(u.recKeys), len(keys)))
+			}
+			out := map[string][]*graph.Node{"t": {graph.Add(t, constI32(g, 1))}, "n": p["n"], "clock": p["clock"], "start": p["start"],
+				"vars": valuesOf(ctx, s.vars), "hook": valuesOf(ctx, s.hookVar), "xs": p["xs"], "targets": p["targets"],
+				"ys": {writeStep(p["ys"][0], u.ys, t)}, "bufs": bufs, "ckpts": ckpts}
+			for i, m := range u.mons {
+				out["mons"] = append(out["mons"], writeStep(p["mons"][i], m, t))
+			}
+			for i, r := range u.recNodes {
+				out["records"] = append(out["records"], writeStep(p["records"][i], r, t))
+			}
+			return packArgs(&ls, out)
+		})
+		res := splitArgs(&ls, graph.While(cond, body, initNodes...))
+		final := bindInputs(s.vars, res["vars"])
+		ex.outs = argGroups{}
+		ex.outs.add("ys", 1).add("mons", len(monShapes)).add("records", len(recShapes)).add("states", len(states)).
+			add("params", len(outParams)).add("hook", len(s.hookVar)).add("bufs", nBufs).add("ckpts", nCkpts)
+		return packArgs(&ex.outs, map[string][]*graph.Node{"ys": res["ys"], "mons": res["mons"], "records": res["records"],
+			"states": valuesOfMap(final, states), "params": valuesOfMap(final, outParams), "hook": res["hook"],
+			"bufs": res["bufs"], "ckpts": res["ckpts"]})
+	})
+	ex.exec.SetMaxCache(-1)
+	return ex
+}
+
+// scanBwdExec is a compiled backward loop over a segment: from the states stored by the
+// forward loop it walks the steps t = n-1 … 0, recomputes step t and adds its vector-Jacobian
+// product: the gradient of <y_t, gOut_t> + Σ<monitor_t, gMon_t> + Σ<state_{t+1}, λ_{t+1}> with
+// respect to the parameters (accumulated) and to state_t (the next λ).
+//
+// Inputs: "vars", "clock", "start" and "n" (the segment is steps [start, start+n) of the
+// inputs), "xs" (B, T, ...), "bufs" (each state before every step of the segment, as the forward
+// loop stores them), "gOut" (B, T, ...), "gMons", "lambda" (the cotangent of the segment's final
+// float states) and "acc" (the parameter gradients so far). Results: "acc" and "lambda" (of the
+// segment's first state).
+type scanBwdExec struct {
+	exec      *graph.Exec
+	ins, outs argGroups
+}
+
+func newScanBwdExec(b compute.Backend, s *scanStep, states, params []*Variable) *scanBwdExec {
+	fs := floatStateIdx(states)
+	ex := &scanBwdExec{}
+	ex.ins.add("vars", len(s.vars)).add("clock", 1).add("start", 1).add("n", 1).add("xs", 1).add("bufs", len(states)).
+		add("gOut", 1).add("gMons", len(s.mons)).add("lambda", len(fs)).add("acc", len(params))
+	ex.outs.add("acc", len(params)).add("lambda", len(fs))
+	ex.exec = graph.MustNewExec(b, func(g *graph.Graph, ins []*graph.Node) []*graph.Node {
+		in := splitArgs(&ex.ins, ins)
+		var ls argGroups
+		ls.add("t", 1).add("clock", 1).add("start", 1).add("vars", len(s.vars)).add("xs", 1).add("bufs", len(states)).
+			add("gOut", 1).add("gMons", len(s.mons)).add("lambda", len(fs)).add("acc", len(params))
+		init := map[string][]*graph.Node{"t": {graph.Sub(in["n"][0], constI32(g, 1))}, "clock": in["clock"], "start": in["start"],
+			"vars": in["vars"], "xs": in["xs"], "bufs": in["bufs"], "gOut": in["gOut"], "gMons": in["gMons"],
+			"lambda": in["lambda"], "acc": in["acc"]}
+		initNodes := packArgs(&ls, init)
+		cond := graph.NewClosure(g, func(g *graph.Graph) []*graph.Node {
+			p := splitArgs(&ls, loopParams(g, initNodes))
+			return []*graph.Node{graph.GreaterOrEqual(p["t"][0], constI32(g, 0))}
+		})
+		body := graph.NewClosure(g, func(g *graph.Graph) []*graph.Node {
+			p := splitArgs(&ls, loopParams(g, initNodes))
+			t := p["t"][0]
+			values := bindInputs(s.vars, p["vars"])
+			start := make([]*graph.Node, len(fs))
+			for i, v := range states {
+				values[v] = readRow(p["bufs"][i], t)
+			}
+			for i, si := range fs {
+				start[i] = values[states[si]]
+			}
+			pnodes := valuesOfMap(values, params)
+			at := graph.Add(p["start"][0], t)
+			ctx, u := s.build(g, values, graph.Add(p["clock"][0], at), sliceStep(p["xs"][0], at), nil)
+			sum := inner(u.ys, sliceStep(p["gOut"][0], at))
+			for i, m := range u.mons {
+				if m.DType().IsFloat() {
+					sum = graph.Add(sum, inner(m, sliceStep(p["gMons"][i], at)))
+				}
+			}
+			for i, si := range fs {
+				sum = graph.Add(sum, inner(ctx.values[states[si]], p["lambda"][i]))
+			}
+			grads := graph.Gradient(sum, append(pnodes, start...)...)
+			acc := make([]*graph.Node, len(params))
+			for i := range params {
+				acc[i] = graph.Add(p["acc"][i], grads[i])
+			}
+			out := map[string][]*graph.Node{"t": {graph.Sub(t, constI32(g, 1))}, "clock": p["clock"], "start": p["start"], "vars": p["vars"],
+				"xs": p["xs"], "bufs": p["bufs"], "gOut": p["gOut"], "gMons": p["gMons"],
+				"lambda": grads[len(params):], "acc": acc}
+			return packArgs(&ls, out)
+		})
+		res := splitArgs(&ls, graph.While(cond, body, initNodes...))
+		return packArgs(&ex.outs, map[string][]*graph.Node{"acc": res["acc"], "lambda": res["lambda"]})
+	})
+	ex.exec.SetMaxCache(-1)
+	return ex
+}

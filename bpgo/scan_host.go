@@ -1,0 +1,304 @@
+package bpgo
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+)
+
+// gradScan holds a Grad's compiled scan graphs (built on first use, dropped by refresh).
+type gradScan struct {
+	step *scanStep
+	fwd  map[[2]int]*scanFwdExec // by (store, ckpt)
+	bwd  *scanBwdExec
+}
+
+func (g *Grad) scanExecs() *gradScan {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.scanEx == nil {
+		g.scanEx = &gradScan{fwd: map[[2]int]*scanFwdExec{}, step: &scanStep{model: g.model, tree: g.tree, dtype: g.dtype,
+			dt: g.dt, vars: g.tree.Vars, mons: g.mons}}
+	}
+	return g.scanEx
+}
+
+// forward returns the forward loop that stores every state of store steps (0: none) and a
+// checkpoint every ckpt steps (0: none).
+func (sc *gradScan) forward(g *Grad, store, ckpt int) *scanFwdExec {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	key := [2]int{store, ckpt}
+	if sc.fwd[key] == nil {
+		sc.fwd[key] = newScanFwdExec(g.backend, sc.step, g.tree.States(), nil, false, store, ckpt)
+	}
+	return sc.fwd[key]
+}
+
+// finalize frees the compiled graphs (a nil gradScan has none).
+func (sc *gradScan) finalize() {
+	if sc == nil {
+		return
+	}
+	for _, e := range sc.fwd {
+		e.exec.Finalize()
+	}
+	if sc.bwd != nil {
+		sc.bwd.exec.Finalize()
+	}
+}
+
+func (sc *gradScan) backward(g *Grad) *scanBwdExec {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if sc.bwd == nil {
+		sc.bwd = newScanBwdExec(g.backend, sc.step, g.tree.States(), g.params)
+	}
+	return sc.bwd
+}
+
+// scanSegment is the number of steps whose states the backward loop keeps at once: all of
+// them while they fit in DefaultScanStateBytes (or GradOptions.Checkpoint steps), else
+// segments of equal length recomputed from checkpoints.
+func scanSegment(checkpoint, steps int, states []*Variable) int {
+	k := checkpoint
+	if k == 0 {
+		per := 0
+		for _, s := range states {
+			per += int(s.value.Shape().Memory())
+		}
+		if per == 0 || DefaultScanStateBytes/per >= steps {
+			return steps
+		}
+		k = max(1, DefaultScanStateBytes/per)
+	}
+	if k >= steps {
+		return steps
+	}
+	n := (steps + k - 1) / k
+	return (steps + n - 1) / n
+}
+
+// runScan is BPTT on the scan engine: the forward loop, the loss and its cotangents, and the
+// backward loop, either over all steps at once from every stored state or segment by segment,
+// each segment's states recomputed from its checkpoint. Sequences, outputs, monitors and
+// cotangents stay on the device; only the checkpoints (one state per segment) visit the host.
+func (g *Grad) runScan(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*GradResult, error) {
+	steps := xs.Shape().Dimensions[1]
+	states := g.tree.States()
+	sc := g.scanExecs()
+	k := steps
+	if withGrad {
+		k = scanSegment(g.checkpoint, steps, states)
+	}
+	single := k == steps
+	store, ckpt := 0, 0
+	switch {
+	case !withGrad:
+	case single:
+		store = steps
+	default:
+		ckpt = k
+	}
+	fwd := sc.forward(g, store, ckpt)
+	res, err := callExec(fwd.exec, packArgs(&fwd.ins, map[string][]any{"vars": varValues(g.tree.Vars), "hook": nil,
+		"clock": {clockArg(0)}, "start": {clockArg(0)}, "n": {clockArg(steps)}, "xs": {xs}}))
+	if err != nil {
+		return nil, fmt.Errorf("forward loop: %w", err)
+	}
+	out := splitArgs(&fwd.outs, res)
+	setValues(states, out["states"])
+
+	lex := g.lossExec(lossKey{withGrad})
+	res, err = callExec(lex.exec, packArgs(&lex.ins, map[string][]any{
+		"params": varValues(g.allParams), "outputs": {out["ys"][0]}, "mons": anys(out["mons"]), "ys": {ys}}))
+	if err != nil {
+		return nil, fmt.Errorf("evaluating the loss: %w", err)
+	}
+	lout := splitArgs(&lex.outs, res)
+	r := g.decodeLoss(lout)
+	if !withGrad || (opt != nil && (math.IsNaN(r.Loss) || math.IsInf(r.Loss, 0))) {
+		release(out["ys"], out["mons"], out["bufs"], out["ckpts"], lout["gOut"], lout["gMons"])
+		return r, nil
+	}
+
+	// Backward, last segment first, chaining the cotangent of the segments' first states.
+	var rows [][]*tensors.Tensor // rows[c]: the states at segment c's start
+	if !single {
+		if rows, err = checkpointRows(out["ckpts"]); err != nil {
+			return nil, err
+		}
+	}
+	bwd := sc.backward(g)
+	fs := floatStateIdx(states)
+	lambda := make([]any, len(fs))
+	for i, si := range fs {
+		lambda[i] = tensors.FromShape(states[si].value.Shape())
+	}
+	acc := anys(lout["gParams"])
+	final := varValuesT(states)
+	bufs := out["bufs"]
+	for c := (steps+k-1)/k - 1; c >= 0; c-- {
+		start, n := c*k, min(k, steps-c*k)
+		if !single {
+			setValues(states, rows[c])
+			rec := sc.forward(g, k, 0)
+			res, err := callExec(rec.exec, packArgs(&rec.ins, map[string][]any{"vars": varValues(g.tree.Vars), "hook": nil,
+				"clock": {clockArg(0)}, "start": {clockArg(start)}, "n": {clockArg(n)}, "xs": {xs}}))
+			if err != nil {
+				return nil, fmt.Errorf("recomputing steps [%d, %d): %w", start, start+n, err)
+			}
+			rout := splitArgs(&rec.outs, res)
+			bufs = rout["bufs"]
+			release(rout["ys"], rout["mons"], rout["states"])
+		}
+		donated, err := donate(g.backend, bufs)
+		if err != nil {
+			return nil, err
+		}
+		res, err := callExec(bwd.exec, packArgs(&bwd.ins, map[string][]any{"vars": varValues(g.tree.Vars),
+			"clock": {clockArg(0)}, "start": {clockArg(start)}, "n": {clockArg(n)}, "xs": {xs}, "bufs": donated,
+			"gOut": anys(lout["gOut"]), "gMons": anys(lout["gMons"]), "lambda": lambda, "acc": acc}))
+		if err != nil {
+			return nil, fmt.Errorf("backward loop over steps [%d, %d): %w", start, start+n, err)
+		}
+		bout := splitArgs(&bwd.outs, res)
+		acc, lambda = anys(bout["acc"]), anys(bout["lambda"])
+	}
+	setValues(states, final)
+	release(out["ys"], out["mons"], out["ckpts"], lout["gOut"], lout["gMons"])
+	grads := Grads{}
+	for i, p := range g.params {
+		grads[p] = acc[i].(*tensors.Tensor)
+	}
+	if opt == nil {
+		r.Grads = grads
+		return r, nil
+	}
+	if err := ApplyGradients(opt, grads); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// checkpointRows splits time-first checkpoint buffers (one per state, (segments, ...)) into
+// each segment's states, on the host (one state per segment: small).
+func checkpointRows(bufs []*tensors.Tensor) ([][]*tensors.Tensor, error) {
+	if len(bufs) == 0 {
+		return nil, fmt.Errorf("bpgo: no checkpoints (the model has no state)")
+	}
+	nseg := bufs[0].Shape().Dimensions[0]
+	rows := make([][]*tensors.Tensor, nseg)
+	for c := range rows {
+		rows[c] = make([]*tensors.Tensor, len(bufs))
+	}
+	for i, b := range bufs {
+		rowShape := shapes.Make(b.DType(), b.Shape().Dimensions[1:]...)
+		var rowErr error
+		err := b.ConstBytes(func(data []byte) {
+			size := len(data) / nseg
+			for c := range nseg {
+				rows[c][i] = tensors.FromShape(rowShape)
+				if err := rows[c][i].MutableBytes(func(dst []byte) { copy(dst, data[c*size:(c+1)*size]) }); err != nil {
+					rowErr = err
+				}
+			}
+		})
+		if err != nil || rowErr != nil {
+			return nil, fmt.Errorf("reading the checkpoints: %w", errors.Join(err, rowErr))
+		}
+	}
+	return rows, nil
+}
+
+// span is a run of steps [start, start+k).
+type span struct{ start, k int }
+
+// segments cuts steps into runs of k (the last may be shorter).
+func segments(steps, k int) []span {
+	var out []span
+	for s := 0; s < steps; s += k {
+		out = append(out, span{s, min(k, steps-s)})
+	}
+	return out
+}
+
+// varValuesT lists the variables' current values.
+func varValuesT(vs []*Variable) []*tensors.Tensor {
+	out := make([]*tensors.Tensor, len(vs))
+	for i, v := range vs {
+		out[i] = v.value
+	}
+	return out
+}
+
+// timeWindow copies steps [start, start+k) of a float sequence ((B, T, ...) or (T,); host is
+// its data) into a sequence of capacity steps, zero after k.
+func timeWindow(full *tensors.Tensor, host []float64, start, k, capacity int) (*tensors.Tensor, error) {
+	dims := full.Shape().Dimensions
+	if len(dims) == 1 {
+		data := make([]float64, capacity)
+		copy(data, host[start:start+k])
+		return FromFloat64s(full.DType(), data, capacity)
+	}
+	part := TimeSlice(host, dims, start, k)
+	if k == capacity {
+		return FromFloat64s(full.DType(), part, append([]int{dims[0], k}, dims[2:]...)...)
+	}
+	inner := len(part) / (dims[0] * k)
+	data := make([]float64, dims[0]*capacity*inner)
+	for b := range dims[0] {
+		copy(data[b*capacity*inner:], part[b*k*inner:(b+1)*k*inner])
+	}
+	return FromFloat64s(full.DType(), data, append([]int{dims[0], capacity}, dims[2:]...)...)
+}
+
+// trimSteps keeps the first k steps of a loop's (B, K, ...) or (K,) result.
+func trimSteps(t *tensors.Tensor, k int) *tensors.Tensor {
+	dims := t.Shape().Dimensions
+	axis := timeAxis(len(dims))
+	if dims[axis] == k {
+		return t
+	}
+	if !t.DType().IsFloat() {
+		panic(fmt.Sprintf("bpgo: a loop result of dtype %s cannot be trimmed on the host", t.DType()))
+	}
+	host := ToFloat64s(t)
+	if axis == 0 {
+		return Must1(FromFloat64s(t.DType(), host[:k], k))
+	}
+	nd := append([]int{dims[0], k}, dims[2:]...)
+	return Must1(FromFloat64s(t.DType(), TimeSlice(host, dims, 0, k), nd...))
+}
+
+// donate hands the stored states to the backward loop, which is their last user, so that XLA
+// may reuse their memory instead of copying them into the loop.
+func donate(b compute.Backend, ts []*tensors.Tensor) ([]any, error) {
+	out := make([]any, len(ts))
+	for i, t := range ts {
+		d, err := graph.DonateTensorBuffer(t, b, 0)
+		if err != nil {
+			return nil, fmt.Errorf("handing the stored states to the backward loop: %w", err)
+		}
+		out[i] = d
+	}
+	return out, nil
+}
+
+// release frees the device memory of a step's intermediate results now: Go's collector does
+// not see device memory, and waiting for it let dead state buffers pile up across segments and
+// steps.
+func release(groups ...[]*tensors.Tensor) {
+	for _, ts := range groups {
+		for _, t := range ts {
+			if t != nil {
+				_ = t.FinalizeAll()
+			}
+		}
+	}
+}

@@ -1,0 +1,397 @@
+package bpgo_test
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/bpgo/bpgo/bpgo"
+	"github.com/bpgo/bpgo/bpgo/initializers"
+	"github.com/bpgo/bpgo/bpgo/losses"
+	"github.com/bpgo/bpgo/bpgo/optim"
+	"github.com/bpgo/bpgo/models"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/gobackend"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+)
+
+// requireXLA skips scan-engine tests on the Go backend, where the scan is not available.
+func requireXLA(t *testing.T) {
+	t.Helper()
+	if bpgo.Must1(bpgo.Backend()).String() == gobackend.BackendName {
+		t.Skip("the scan engine runs on XLA only: run with BPGO_BACKEND=xla PJRT_PLUGIN_LIBRARY_PATH=$PWD/.bpgo/pjrt (make gotest-xla)")
+	}
+}
+
+// scanNet is input Dense → a cell or neuron → readout Dense; Rec feeds the neuron's previous
+// spikes back (the e-prop network's recurrence) when set.
+type scanNet struct {
+	In   *models.Dense
+	Cell bpgo.Stepper
+	Out  *models.Dense
+	Rec  *models.Dense
+	Z    *bpgo.Variable // the recurrent input (the neuron's spike), or nil
+	// Noise, when set, adds in-graph normal noise to the input current (Context.Normal).
+	Noise *bpgo.Variable
+}
+
+func (m *scanNet) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
+	i := m.In.Update(ctx, x)
+	if m.Rec != nil {
+		i = graph.Add(i, m.Rec.Update(ctx, ctx.Value(m.Z)))
+	}
+	if m.Noise != nil {
+		i = graph.Add(i, graph.MulScalar(ctx.Normal(m.Noise, i.Shape().Dimensions...), 0.2))
+	}
+	return m.Out.Update(ctx, m.Cell.Update(ctx, i))
+}
+
+var scanInit = initializers.Normal{Mean: 0.05, Scale: 0.4}
+
+// One constructor per model, so that option changes touch one place each.
+func scanRNN(in, n int) (bpgo.Stepper, error) {
+	o := models.RNNCellDefaults()
+	o.Activation, o.BInit, o.Mode = "tanh", scanInit, bpgo.TrainingMode
+	return models.NewRNNCell(in, n, o)
+}
+
+func scanGRU(in, n int) (bpgo.Stepper, error) {
+	o := models.GRUCellDefaults()
+	o.BInit, o.Mode = scanInit, bpgo.TrainingMode
+	return models.NewGRUCell(in, n, o)
+}
+
+func scanLSTM(in, n int) (bpgo.Stepper, error) {
+	o := models.LSTMCellDefaults()
+	o.BInit, o.Mode = scanInit, bpgo.TrainingMode
+	return models.NewLSTMCell(in, n, o)
+}
+
+func scanLif(_, n int) (bpgo.Stepper, error) {
+	o := models.LifDefaults()
+	o.Tau, o.VTh, o.VReset, o.R, o.Mode = 2, 0.5, -0.2, 1, bpgo.TrainingMode
+	return models.NewLif(n, o)
+}
+
+func scanALIF(_, n int) (bpgo.Stepper, error) {
+	betas := make([]float64, n)
+	for i := range betas {
+		betas[i] = float64(i%2) * 1.7
+	}
+	o := models.ALIFDefaults()
+	o.VRest, o.TauRef, o.VTh, o.TauA, o.Tau, o.Betas = 0, 2, 0.6, 20, 5, betas
+	o.VInit, o.AInit, o.NoInputVar, o.Mode = initializers.Zero{}, initializers.Zero{}, true, bpgo.TrainingMode
+	return models.NewALIFBellec2020(n, o)
+}
+
+var scanModels = []struct {
+	name string
+	make func(in, n int) (bpgo.Stepper, error)
+	rec  bool
+}{{"rnn", scanRNN, false}, {"gru", scanGRU, false}, {"lstm", scanLSTM, false}, {"lif", scanLif, false}, {"alif", scanALIF, true}, {"lif+noise", scanLif, false}}
+
+func newScanNet(t *testing.T, kind string, in, n, out int) *scanNet {
+	t.Helper()
+	bpgo.SetSeed(5)
+	defer bpgo.UseMode(bpgo.TrainingMode)()
+	var m *scanNet
+	for _, sm := range scanModels {
+		if sm.name != kind {
+			continue
+		}
+		cell := bpgo.Must1(sm.make(n, n))
+		m = &scanNet{Cell: cell,
+			In:  bpgo.Must1(models.NewDense(in, n, models.DenseOptions{WInit: initializers.Normal{Scale: 1.5}, BInit: scanInit})),
+			Out: bpgo.Must1(models.NewDense(n, out, models.DenseOptions{BInit: scanInit}))}
+		if sm.rec {
+			m.Rec = bpgo.Must1(models.NewDense(n, n, models.DenseOptions{NoBias: true}))
+			m.Z = cell.(*models.ALIFBellec2020).Spike
+		}
+		if sm.name == "lif+noise" {
+			m.Noise = bpgo.NewRandomState()
+		}
+	}
+	if m == nil {
+		t.Fatalf("no model %q", kind)
+	}
+	return m
+}
+
+// firstFloatState is the model's first float state variable (monitored by the loss).
+func firstFloatState(t *testing.T, m any) *bpgo.Variable {
+	tree := bpgo.Must1(bpgo.Walk(m))
+	for _, v := range tree.States() {
+		if v.Value().DType().IsFloat() {
+			return v
+		}
+	}
+	t.Fatal("the model has no float state")
+	return nil
+}
+
+func monitorLoss(name string) bpgo.LossFunc {
+	return func(lc *bpgo.LossContext, out, y *graph.Node) *graph.Node {
+		mon := lc.Monitor(name) // (B, T, ...)
+		steps := mon.Shape().Dimensions[1]
+		late := graph.Slice(mon, graph.AxisRange(), graph.AxisRange(steps/2, steps))
+		reg := graph.ReduceAllMean(graph.Square(late))
+		lc.Aux("reg", reg)
+		lc.Aux("mse", losses.MSE(out, y))
+		return graph.Add(graph.Add(losses.MSE(out, y), graph.MulScalar(reg, 0.3)),
+			graph.MulScalar(losses.L2NormSquared(lc.TrainVars()...), 1e-3))
+	}
+}
+
+func scanData(b, steps, in, out int) (*tensors.Tensor, *tensors.Tensor) {
+	rng := bpgo.NewRNG()
+	xs := make([]float64, b*steps*in)
+	for i := range xs {
+		xs[i] = rng.NormFloat64()
+	}
+	ys := make([]float64, b*steps*out)
+	for i := range ys {
+		ys[i] = rng.NormFloat64()
+	}
+	return bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), xs, b, steps, in)), bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), ys, b, steps, out))
+}
+
+// closeAll reports whether a and b agree to tol relative to the larger magnitude.
+func maxRelDiff(a, b []float64) float64 {
+	scale, diff := 0.0, 0.0
+	for i := range a {
+		scale = math.Max(scale, math.Max(math.Abs(a[i]), math.Abs(b[i])))
+		diff = math.Max(diff, math.Abs(a[i]-b[i]))
+	}
+	if scale == 0 {
+		return diff
+	}
+	return diff / scale
+}
+
+// TestScanGradMatchesUnrolled: the scan engine's loss, aux metrics and gradients equal the
+// unrolled engine's at 1e-10 (float64) on every model, for odd T and T = 1, storing every state
+// and recomputing from checkpoints.
+func TestScanGradMatchesUnrolled(t *testing.T) {
+	requireXLA(t)
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	const b, in, n, out = 3, 2, 4, 2
+	type scanCase struct {
+		kind        string
+		steps, ckpt int
+	}
+	var cases []scanCase
+	for _, kind := range []string{"rnn", "gru", "lstm", "lif", "alif", "lif+noise"} {
+		for _, steps := range []int{7, 1} {
+			for _, ckpt := range []int{0, 3} {
+				cases = append(cases, scanCase{kind, steps, ckpt})
+			}
+		}
+	}
+	if testing.Short() {
+		cases = []scanCase{{"alif", 7, 3}, {"lstm", 7, 0}, {"lif+noise", 1, 0}}
+	}
+	for _, c := range cases {
+		kind, steps, ckpt := c.kind, c.steps, c.ckpt
+		t.Run(fmt.Sprintf("%s/T%d/ckpt%d", kind, steps, ckpt), func(t *testing.T) {
+			m := newScanNet(t, kind, in, n, out)
+			watch := firstFloatState(t, m)
+			loss := monitorLoss(watch.Name())
+			xs, ys := scanData(b, steps, in, out)
+			var noise0 *tensors.Tensor
+			if m.Noise != nil {
+				noise0 = m.Noise.Value()
+			}
+			ref := bpgo.Must1(bpgo.NewGrad(m, loss, bpgo.GradOptions{Engine: bpgo.EngineUnrolled, Chunk: 2, Watch: []*bpgo.Variable{watch}}))
+			scan := bpgo.Must1(bpgo.NewGrad(m, loss, bpgo.GradOptions{Engine: bpgo.EngineScan, Checkpoint: ckpt, Watch: []*bpgo.Variable{watch}}))
+			want, err := ref.Compute(xs, ys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantState := watch.Float64s()
+			if m.Noise != nil {
+				bpgo.Must(m.Noise.SetValue(noise0)) // the same noise for both engines
+			}
+			got, err := scan.Compute(xs, ys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := maxRelDiff([]float64{want.Loss}, []float64{got.Loss}); d > 1e-10 {
+				t.Errorf("loss %v, unrolled %v", got.Loss, want.Loss)
+			}
+			for _, k := range want.AuxNames {
+				if d := maxRelDiff([]float64{want.Aux[k]}, []float64{got.Aux[k]}); d > 1e-10 {
+					t.Errorf("aux %q: %v, unrolled %v", k, got.Aux[k], want.Aux[k])
+				}
+			}
+			if d := maxRelDiff(wantState, watch.Float64s()); d > 1e-10 {
+				t.Errorf("final state %q differs by %.3g", watch.Name(), d)
+			}
+			nonzero := false
+			for _, p := range ref.Params() {
+				w, g := bpgo.ToFloat64s(want.Grads[p]), bpgo.ToFloat64s(got.Grads[p])
+				if d := maxRelDiff(w, g); d > 1e-10 {
+					t.Errorf("gradient of %q differs by %.3g (relative)\nunrolled %v\nscan     %v", p.Name(), d, w, g)
+				}
+				for _, x := range w {
+					nonzero = nonzero || x != 0
+				}
+			}
+			if !nonzero {
+				t.Error("all gradients are zero: the test cannot tell the engines apart")
+			}
+		})
+	}
+}
+
+// TestScanStepMatchesUnrolled: a training step (Adam) on the scan engine leaves the same
+// parameters as on the unrolled engine, storing every state or recomputing from checkpoints.
+func TestScanStepMatchesUnrolled(t *testing.T) {
+	requireXLA(t)
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	const b, in, n, out, steps = 2, 2, 3, 2, 5
+	ckpts := []int{0, 2}
+	if testing.Short() {
+		ckpts = ckpts[1:]
+	}
+	for _, ckpt := range ckpts {
+		var params [2][][]float64
+		for e, engine := range []bpgo.Engine{bpgo.EngineUnrolled, bpgo.EngineScan} {
+			m := newScanNet(t, "alif", in, n, out)
+			watch := firstFloatState(t, m)
+			g := bpgo.Must1(bpgo.NewGrad(m, monitorLoss(watch.Name()), bpgo.GradOptions{Engine: engine, Checkpoint: ckpt, Chunk: 2, Watch: []*bpgo.Variable{watch}}))
+			opt := bpgo.Must1(optim.NewAdam(optim.Constant(0.05), optim.AdamDefaults()))
+			xs, ys := scanData(b, steps, in, out)
+			for range 2 {
+				if _, err := g.Step(xs, ys, opt); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, p := range g.Params() {
+				params[e] = append(params[e], p.Float64s())
+			}
+		}
+		for i := range params[0] {
+			if d := maxRelDiff(params[0][i], params[1][i]); d > 1e-10 {
+				t.Errorf("checkpoint %d: parameter %d after two Adam steps differs by %.3g", ckpt, i, d)
+			}
+		}
+	}
+}
+
+// TestScanClock: inside the scan's loops every step sees its clock: the Runner's continues
+// from run to run across segments, the Grad's starts at 0 for every batch.
+func TestScanClock(t *testing.T) {
+	requireXLA(t)
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	m := &clockModel{S: bpgo.NewState(bpgo.Zeros(1, 1), 0)}
+	r := bpgo.Must1(bpgo.NewRunner(m, bpgo.RunnerOptions{Chunk: 3, Dt: 0.5, Engine: bpgo.EngineScan}))
+	in := bpgo.Must1(bpgo.FromFloat64s(dtypes.Float64, []float64{1, 1, 1, 1, 1, 1, 1}, 1, 7, 1))
+	for run, first := range []int{0, 7} {
+		out := bpgo.ToFloat64s(bpgo.Must1(r.Run(in, bpgo.RunOptions{ResetState: run == 0})))
+		for k := range 7 {
+			if ti, ii := out[3*k], out[3*k+1]; ti != 0.5*float64(first+k) || ii != float64(first+k) {
+				t.Fatalf("run %d, step %d: t=%v i=%v, want t=%v i=%d", run, k, ti, ii, 0.5*float64(first+k), first+k)
+			}
+		}
+	}
+	p := bpgo.NewParam(bpgo.Must1(bpgo.FromFloat64s(dtypes.Float64, []float64{1}, 1)), true)
+	pm := &clockParam{clockModel: m, P: p}
+	y := bpgo.Must1(bpgo.FromFloat64s(dtypes.Float64, []float64{0}, 1))
+	for _, ckpt := range []int{0, 3} {
+		g := bpgo.Must1(bpgo.NewGrad(pm, lastTime, bpgo.GradOptions{Dt: 0.5, NoReset: true, Engine: bpgo.EngineScan, Checkpoint: ckpt}))
+		for call := range 2 {
+			res := bpgo.Must1(g.Compute(in, y))
+			if res.Loss != 3 {
+				t.Errorf("checkpoint %d, call %d: last step's t = %v, want 3", ckpt, call, res.Loss)
+			}
+			if gp := bpgo.ToFloat64s(res.Grads[p]); gp[0] != 3 {
+				t.Errorf("checkpoint %d, call %d: d loss/d P = %v, want 3", ckpt, call, gp)
+			}
+		}
+	}
+}
+
+// TestScanRunnerMatchesUnrolled: a scan Runner gives the unrolled Runner's outputs, monitors,
+// records (OnChunk), final state and hook updates, over segments and from run to run.
+func TestScanRunnerMatchesUnrolled(t *testing.T) {
+	requireXLA(t)
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	kinds := []string{"gru", "alif", "lif+noise"}
+	if testing.Short() {
+		kinds = kinds[1:2]
+	}
+	for _, kind := range kinds {
+		var outs, mons [2][]float64
+		for e, engine := range []bpgo.Engine{bpgo.EngineUnrolled, bpgo.EngineScan} {
+			m := newScanNet(t, kind, 2, 3, 2)
+			watch := firstFloatState(t, m)
+			r := bpgo.Must1(bpgo.NewRunner(m, bpgo.RunnerOptions{Engine: engine, Chunk: 3, Watch: []*bpgo.Variable{watch}}))
+			xs, _ := scanData(2, 7, 2, 2)
+			for run := range 2 {
+				out := bpgo.Must1(r.Run(xs, bpgo.RunOptions{ResetState: run == 0}))
+				outs[e] = append(outs[e], bpgo.ToFloat64s(out)...)
+				mons[e] = append(mons[e], bpgo.ToFloat64s(r.Mon[watch.Name()])...)
+			}
+			mons[e] = append(mons[e], bpgo.ToFloat64s(r.Mon["ts"])...)
+		}
+		if d := maxRelDiff(outs[0], outs[1]); d > 1e-10 {
+			t.Errorf("%s: outputs differ by %.3g", kind, d)
+		}
+		if d := maxRelDiff(mons[0], mons[1]); d > 1e-10 {
+			t.Errorf("%s: monitors differ by %.3g", kind, d)
+		}
+	}
+
+	// Records (Fit) through OnChunk, and a hook that changes a parameter at every step.
+	var recs, ws [2][]float64
+	for e, engine := range []bpgo.Engine{bpgo.EngineUnrolled, bpgo.EngineScan} {
+		l := newLeaky(0.5, 2)
+		r := bpgo.Must1(bpgo.NewRunner(l, bpgo.RunnerOptions{Engine: engine, Chunk: 3}))
+		_, err := r.Run(seq(t, 2, 7), bpgo.RunOptions{Fit: true, OnChunk: func(c *bpgo.Chunk) error {
+			recs[e] = append(recs[e], bpgo.ToFloat64s(c.Records[l])...)
+			return nil
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := bpgo.NewParam(bpgo.Must1(bpgo.FromFloat64s(dtypes.Float64, []float64{0}, 1, 1)), false)
+		hook := &lmsHook{W: w, Count: bpgo.NewState(bpgo.Must1(bpgo.FromFloat64s(dtypes.Float64, []float64{0}, 1)), -1), lr: 0.1}
+		hr := bpgo.Must1(bpgo.NewRunner(&linear{W: w}, bpgo.RunnerOptions{Engine: engine, Chunk: 3, Hook: hook}))
+		xs := bpgo.Must1(bpgo.FromFloat64s(dtypes.Float64, []float64{1, 0.5, -1, 2, 0.3, -0.7, 1.5}, 1, 7, 1))
+		ys := bpgo.Must1(bpgo.FromFloat64s(dtypes.Float64, []float64{2, 1, -2, 4, 0.6, -1.4, 3}, 1, 7, 1))
+		out := bpgo.Must1(hr.Run(xs, bpgo.RunOptions{Targets: ys}))
+		ws[e] = append(append(bpgo.ToFloat64s(out), w.Float64s()...), hook.Count.Float64s()...)
+	}
+	if len(recs[1]) != 14 || maxRelDiff(recs[0], recs[1]) > 1e-12 {
+		t.Errorf("records: scan %v, unrolled %v", recs[1], recs[0])
+	}
+	if maxRelDiff(ws[0], ws[1]) > 1e-12 || ws[1][len(ws[1])-1] != 7 {
+		t.Errorf("hook run (outputs, W, count): scan %v, unrolled %v", ws[1], ws[0])
+	}
+}
+
+// TestEngineOption: EngineScan is refused on the Go backend, an unknown Engine and a negative
+// Checkpoint anywhere.
+func TestEngineOption(t *testing.T) {
+	m := newTanhRNN(t, 2, 3, 1, 1)
+	if _, err := bpgo.NewGrad(m, mseL2, bpgo.GradOptions{Engine: bpgo.Engine(7)}); err == nil || !strings.Contains(err.Error(), "GradOptions.Engine") {
+		t.Errorf("unknown engine: %v", err)
+	}
+	if _, err := bpgo.NewGrad(m, mseL2, bpgo.GradOptions{Checkpoint: -1}); err == nil || !strings.Contains(err.Error(), "GradOptions.Checkpoint") {
+		t.Errorf("negative checkpoint: %v", err)
+	}
+	_, err := bpgo.NewRunner(m, bpgo.RunnerOptions{Engine: bpgo.EngineScan})
+	if bpgo.Must1(bpgo.Backend()).String() == gobackend.BackendName {
+		if err == nil || !strings.Contains(err.Error(), "RunnerOptions.Engine: EngineScan needs the XLA backend") {
+			t.Errorf("scan on the Go backend: %v", err)
+		}
+	} else if err != nil {
+		t.Errorf("scan on XLA: %v", err)
+	}
+}
