@@ -3,6 +3,12 @@
 // data generator with per-batch resets, BrainPy's report lines, metric history, Predict), and
 // later online RLS/FORCE.
 //
+// EProp goes beyond BrainPy: online e-prop (Bellec et al. 2020) for recurrent networks of
+// ALIF (or LIF, β = 0) neurons, with eligibility traces computed forward in time inside the
+// compiled loop (a bpgo.StepHook) and symmetric or random feedback of the readout error. Its
+// update equals the BPTT gradient with the recurrent spikes and the reset cut from the
+// gradient; memory does not grow with the trial length.
+//
 // Every trainer drives its model through the same time-loop engine, bpgo.Runner, and BPTT
 // through bpgo.Grad. Hand-written training loops use bpgo.Grad and an optimizer directly.
 package trainers

@@ -59,4 +59,19 @@ EXPECTATIONS: dict[str, dict] = {
         "context_final_loss": {"reduced": (0.0, 0.60), "full": (0.0, 0.20)},
         "context_accuracy": {"reduced": (0.0, 1.0), "full": (0.70, 1.0)},
     },
+    "03_eprop_evidence_accumulation.ipynb": {
+        # BPTT on the evidence-accumulation task (seed 002: accuracy 0.878 at 400 iterations; issue bound 0.85).
+        # Reduced mode: 10 iterations of batch 8 (T stays 2250), near chance.
+        "eprop_bptt_accuracy": {"reduced": (0.2, 1.0), "full": (0.85, 1.0)},
+        "eprop_bptt_loss": {"reduced": (0.0, 2.0), "full": (0.0, 0.6)},
+        # Online e-prop (trainers.EProp), 800 iterations in full mode (issue target 0.80 for symmetric feedback;
+        # the random-feedback bound is the paper's qualitative result, not yet confirmed by a full bpgo run).
+        # Reduced mode: 3 iterations of batch 4.
+        "eprop_online_accuracy": {"reduced": (0.0, 1.0), "full": (0.80, 1.0)},
+        "eprop_random_accuracy": {"reduced": (0.0, 1.0), "full": (0.70, 1.0)},
+        # Seconds per training iteration (machine-dependent: only checked to be positive and finite).
+        "eprop_bptt_sec_per_iter": (0.0, None),
+        "eprop_online_sec_per_iter": (0.0, None),
+        "eprop_random_sec_per_iter": (0.0, None),
+    },
 }
