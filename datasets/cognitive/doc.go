@@ -14,6 +14,10 @@
 // Each trial carries an info record (PerceptualInfo, ContextInfo, MatchInfo) with its
 // condition, for psychometric curves, and its named periods in steps and ms, for figures.
 //
+// NewPsychometric turns the network's choices into a psychometric curve, the fraction of
+// "choice 1" at each signed coherence, with a logistic fitted by maximum likelihood
+// (FitLogistic).
+//
 // Each task option record has a Defaults function; durations must be multiples of Dt. Tasks
 // are seeded (Options.Seed) and reproducible: the same seed gives the same trials. The
 // BrainPy tutorial's

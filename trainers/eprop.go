@@ -1,0 +1,371 @@
+package trainers
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"slices"
+
+	"github.com/bpgo/bpgo/bpgo"
+	"github.com/bpgo/bpgo/bpgo/optim"
+	"github.com/bpgo/bpgo/models"
+	"github.com/gomlx/gomlx/core/tensors"
+)
+
+// EPropFeedback selects the weights B that carry the readout error back to the recurrent
+// neurons as their learning signals L_j = Σ_k B_jk·∂E/∂y_k.
+type EPropFeedback int
+
+const (
+	// SymmetricFeedback uses the readout's own weights (B = W_out, "symmetric e-prop").
+	SymmetricFeedback EPropFeedback = iota
+	// RandomFeedback uses fixed random weights ("random e-prop"), drawn once or given in
+	// EPropOptions.FeedbackWeights.
+	RandomFeedback
+)
+
+func (f EPropFeedback) String() string {
+	switch f {
+	case SymmetricFeedback:
+		return "symmetric"
+	case RandomFeedback:
+		return "random"
+	}
+	return fmt.Sprintf("EPropFeedback(%d)", int(f))
+}
+
+// EPropNetwork names the parts of the recurrent spiking network EProp trains. The model's
+// Update must compute, per step t,
+//
+//	z_t = Neurons.Update(In(x_t) + Rec(z_{t−1}))   (z_{t−1}: Neurons.Spike before the step)
+//	y_t = Readout.Update(Out(z_t))
+//
+// which is the network of Bellec et al. (2020) and of the seed's EligSNN. In, Rec and Out are
+// Dense layers without bias; their W are what EProp learns. A LIF network is an
+// ALIFBellec2020 with β = 0.
+type EPropNetwork struct {
+	Neurons      *models.ALIFBellec2020
+	In, Rec, Out *models.Dense
+	Readout      *models.Leaky
+}
+
+// EPropOptions configure an EProp trainer. Start from EPropDefaults().
+type EPropOptions struct {
+	// Optimizer applies the accumulated update after each trial (batch); nil means a new
+	// Adam(lr=0.01) (the seed's optimizer). If it has no registered variables, In.W, Rec.W and
+	// Out.W are registered; otherwise exactly those must be.
+	Optimizer bpgo.Optimizer
+	// Feedback chooses symmetric or random feedback weights.
+	Feedback EPropFeedback
+	// FeedbackWeights (N, K) are the random feedback weights; nil draws them from
+	// N(0, 1/N) with Seed. Only used with RandomFeedback.
+	FeedbackWeights *tensors.Tensor
+	// Seed draws the random feedback weights.
+	Seed uint64
+	// RegWeight is the firing-rate regulariser's weight (the seed's reg_f, 1); 0 turns it off.
+	RegWeight float64
+	// RegRate is the target rate in spikes per ms (the seed's 10 Hz: 0.01).
+	RegRate float64
+	// Chunk is the number of steps per compiled graph; 0 means bpgo.DefaultChunk.
+	Chunk int
+	// Dt is the integration step (ms); 0 means the global bpgo.Dt().
+	Dt float64
+	// Out receives the report lines; nil means os.Stdout.
+	Out io.Writer
+	// Progress, if set, is told about every training step.
+	Progress Progress
+}
+
+// EPropDefaults returns the seed's settings: symmetric feedback, the firing-rate regulariser
+// with weight 1 towards 10 Hz (0.01 per ms), Chunk bpgo.DefaultChunk, the global Dt, reports on
+// os.Stdout, and a new Adam(lr=0.01) per trainer (Optimizer nil).
+func EPropDefaults() EPropOptions {
+	return EPropOptions{Feedback: SymmetricFeedback, RegWeight: 1, RegRate: 0.01, Chunk: bpgo.DefaultChunk, Out: os.Stdout}
+}
+
+// EProp trains a recurrent network of ALIF neurons with e-prop (Bellec et al., Nature
+// Communications 2020): eligibility traces run forward in time next to the network, inside
+// the compiled loop (a bpgo.StepHook), and are combined with online learning signals from the
+// readout error; nothing is stored per time step, so memory does not grow with T.
+//
+// For each synapse j←p (p: an input channel or a recurrent neuron, whose presynaptic
+// activity at step t is x_t,p or z_{t−1},p) the hook keeps the eligibility vector
+// (ε^V, ε^a) = (dV'_t/dW, da_t/dW) of neuron j's own state and derives
+//
+//	ε^V_t = c_t·ε^V_{t−1} + d_t·pre_t          c_t = dV'/dV (1 while refractory), d_t = dV'/dI
+//	e_t   = ψ_t·(ε^V_t − β_j·ε^a_{t−1})         ψ_t: the surrogate derivative dz_t/dV'_t
+//	ε^a_t = ψ_t·ε^V_t + (ρ − β_j·ψ_t)·ε^a_{t−1}   ρ = da'/da
+//
+// The readout y_t = κ·y_{t−1} + W_outᵀ z_t filters what reaches the loss, so the traces are
+// filtered the same way (ē_t = κ·ē_{t−1} + e_t, z̄_t = κ·z̄_{t−1} + z_t) and
+//
+//	ΔW_jp ∝ Σ_t L_t,j·ē_t,jp,  L_t,j = Σ_k B_jk·δ_t,k,  ΔW_out,jk ∝ Σ_t z̄_t,j·δ_t,k
+//
+// with δ_t = softmax(y_t) − target_t the cross-entropy error at the steps that have a
+// target. The firing-rate regulariser R = RegWeight·Σ_j (r_j − RegRate)², r_j the mean rate
+// of neuron j over the trial, is a local term: its gradient is 2·RegWeight·(r_j −
+// RegRate)/(dt·B·T)·Σ_t e_t,jp, accumulated during the trial and applied with the update at
+// its end (r_j is known then).
+//
+// With symmetric feedback this is exactly the BPTT gradient of the same network in which two
+// dependencies are cut by stop-gradients: the recurrent spikes fed back through Rec (the seed's
+// eprop switch), so that a neuron's spikes reach the loss only through the readout and the
+// regulariser, and the reset term V −= V_th·z (ALIFOptions.Eprop). Everything else is kept
+// exactly: the adaptation a += z, the refractory freeze, the readout's filtering and the rate
+// regulariser (TestEPropMatchesTruncatedBPTT checks this to 1e-8 in float64). Updates are
+// applied after each trial; memory holds three (B, N, num_in+N) traces whatever T is.
+//
+// Targets are per step: Batch.Y is (B, T, K), a one-hot (or probability) row at the steps that
+// count and all-zero rows elsewhere (EvidenceTargets builds them from labels). Fit reports
+// "loss" (cross-entropy + regulariser), "accuracy" (argmax of the readout summed over the
+// target steps against the target's) and, with a regulariser, "loss reg", in BPTT's format.
+type EProp struct {
+	net    EPropNetwork
+	opts   EPropOptions
+	opt    bpgo.Optimizer
+	runner *bpgo.Runner
+	hook   *epropHook
+	loop   *Loop
+	hist   *History
+	out    io.Writer
+	nIn, n int
+	k      int
+}
+
+// NewEProp builds an e-prop trainer for model, whose parts net names.
+func NewEProp(model bpgo.Stepper, net EPropNetwork, opts EPropOptions) (*EProp, error) {
+	const fn = "trainers.NewEProp"
+	if model == nil {
+		return nil, fmt.Errorf("%s: model is nil", fn)
+	}
+	if net.Neurons == nil || net.In == nil || net.Rec == nil || net.Out == nil || net.Readout == nil {
+		return nil, fmt.Errorf("%s: EPropNetwork: Neurons, In, Rec, Out and Readout are all required", fn)
+	}
+	n := net.Neurons.Size
+	dims := func(d *models.Dense) []int { return d.W.Shape().Dimensions }
+	for _, c := range []struct {
+		name string
+		d    *models.Dense
+		in   int
+		out  int
+	}{{"In", net.In, -1, n}, {"Rec", net.Rec, n, n}, {"Out", net.Out, n, net.Readout.Size}} {
+		wd := dims(c.d)
+		if (c.in >= 0 && wd[0] != c.in) || wd[1] != c.out {
+			want := fmt.Sprintf("(%d, %d)", c.in, c.out)
+			if c.in < 0 {
+				want = fmt.Sprintf("(num_in, %d)", c.out)
+			}
+			return nil, fmt.Errorf("%s: EPropNetwork.%s: W has shape %v, want %s", fn, c.name, wd, want)
+		}
+		if c.d.B != nil {
+			return nil, fmt.Errorf("%s: EPropNetwork.%s: e-prop learns weights only: build the layer with DenseOptions.NoBias", fn, c.name)
+		}
+	}
+	if opts.Feedback != SymmetricFeedback && opts.Feedback != RandomFeedback {
+		return nil, fmt.Errorf("%s: EPropOptions.Feedback: want SymmetricFeedback or RandomFeedback, got %v", fn, opts.Feedback)
+	}
+	if math.IsNaN(opts.RegWeight) || opts.RegWeight < 0 || math.IsInf(opts.RegWeight, 0) {
+		return nil, fmt.Errorf("%s: EPropOptions.RegWeight: want a finite value >= 0, got %v", fn, opts.RegWeight)
+	}
+	if math.IsNaN(opts.RegRate) || opts.RegRate < 0 || math.IsInf(opts.RegRate, 0) {
+		return nil, fmt.Errorf("%s: EPropOptions.RegRate: want a finite rate >= 0 (spikes per ms), got %v", fn, opts.RegRate)
+	}
+	nIn, k := dims(net.In)[0], net.Readout.Size
+	dtype := bpgo.FloatDType()
+	var fb *tensors.Tensor
+	if opts.Feedback == RandomFeedback {
+		fb = opts.FeedbackWeights
+		if fb == nil {
+			rng := rand.New(rand.NewPCG(opts.Seed, 0x657072))
+			w := make([]float64, n*k)
+			for i := range w {
+				w[i] = rng.NormFloat64() / math.Sqrt(float64(n))
+			}
+			fb = bpgo.Must1(bpgo.FromFloat64s(dtype, w, n, k))
+		} else {
+			if d := fb.Shape().Dimensions; len(d) != 2 || d[0] != n || d[1] != k {
+				return nil, fmt.Errorf("%s: EPropOptions.FeedbackWeights: shape %v, want (%d, %d) (recurrent neurons, readout units)", fn, d, n, k)
+			}
+			if err := bpgo.CheckFinite("EPropOptions.FeedbackWeights", fb); err != nil {
+				return nil, fmt.Errorf("%s: %w", fn, err)
+			}
+			fb = bpgo.Must1(bpgo.FromFloat64s(dtype, bpgo.ToFloat64s(fb), n, k))
+		}
+	} else if opts.FeedbackWeights != nil {
+		return nil, fmt.Errorf("%s: EPropOptions.FeedbackWeights given with SymmetricFeedback: use RandomFeedback", fn)
+	}
+	opt := opts.Optimizer
+	if opt == nil {
+		var err error
+		if opt, err = optim.NewAdam(optim.Constant(0.01), optim.AdamDefaults()); err != nil {
+			return nil, err
+		}
+	}
+	want := []*bpgo.Variable{net.In.W, net.Rec.W, net.Out.W}
+	if len(opt.Params()) == 0 {
+		if err := opt.Register(want); err != nil {
+			return nil, fmt.Errorf("%s: registering In.W, Rec.W, Out.W: %w", fn, err)
+		}
+	} else if ps := opt.Params(); len(ps) != 3 || !slices.Contains(ps, want[0]) || !slices.Contains(ps, want[1]) || !slices.Contains(ps, want[2]) {
+		return nil, fmt.Errorf("%s: EPropOptions.Optimizer: it updates %d registered variables; e-prop gives gradients for exactly In.W, Rec.W and Out.W (register those, or none)", fn, len(ps))
+	}
+	h := newEPropHook(net, nIn, k, fb, dtype)
+	r, err := bpgo.NewRunner(&epropModel{Model: model, hook: h}, bpgo.RunnerOptions{Chunk: opts.Chunk, Dt: opts.Dt, Hook: h})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", fn, err)
+	}
+	out := opts.Out
+	if out == nil {
+		out = os.Stdout
+	}
+	return &EProp{net: net, opts: opts, opt: opt, runner: r, hook: h, loop: NewLoop("trainers.EProp.Fit"),
+		hist: &History{}, out: out, nIn: nIn, n: n, k: k}, nil
+}
+
+// Optimizer is the trainer's optimizer.
+func (e *EProp) Optimizer() bpgo.Optimizer { return e.opt }
+
+// History is the metric history.
+func (e *EProp) History() *History { return e.hist }
+
+// Loop is the training loop Fit runs; add hooks to it before calling Fit.
+func (e *EProp) Loop() *Loop { return e.loop }
+
+// FeedbackWeights returns the feedback weights B (N, K): the readout's current weights with
+// symmetric feedback.
+func (e *EProp) FeedbackWeights() *tensors.Tensor {
+	if e.hook.fb != nil {
+		return e.hook.fb
+	}
+	return e.net.Out.W.Value()
+}
+
+// EPropResult is what one trial (batch) of e-prop gives: the metrics, and the update's
+// gradients (the accumulated e-prop estimates of dE/dW) for In.W, Rec.W and Out.W.
+type EPropResult struct {
+	Loss, CrossEntropy, Reg, Accuracy float64
+	Grads                             bpgo.Grads
+}
+
+// Compute runs one trial of inputs xs (B, T, num_in) with per-step targets ys (B, T, K) from
+// a reset state and returns the e-prop gradients without applying them.
+func (e *EProp) Compute(xs, ys *tensors.Tensor) (*EPropResult, error) {
+	res, err := e.trial(xs, ys)
+	if err != nil {
+		return nil, fmt.Errorf("trainers.EProp.Compute: %w", err)
+	}
+	return res, nil
+}
+
+// Step runs one trial and applies the update with the optimizer.
+func (e *EProp) Step(xs, ys *tensors.Tensor) (*EPropResult, error) {
+	res, err := e.trial(xs, ys)
+	if err == nil {
+		err = bpgo.ApplyGradients(e.opt, res.Grads)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("trainers.EProp.Step: %w", err)
+	}
+	return res, nil
+}
+
+func (e *EProp) trial(xs, ys *tensors.Tensor) (*EPropResult, error) {
+	if xs == nil || ys == nil {
+		return nil, fmt.Errorf("inputs and targets are required")
+	}
+	xd, yd := xs.Shape().Dimensions, ys.Shape().Dimensions
+	if len(xd) != 3 || xd[2] != e.nIn {
+		return nil, fmt.Errorf("inputs: shape %v, want (batch, steps, %d): the network has %d input channels", xd, e.nIn, e.nIn)
+	}
+	if len(yd) != 3 || yd[0] != xd[0] || yd[1] != xd[1] || yd[2] != e.k {
+		return nil, fmt.Errorf("targets: shape %v, want (%d, %d, %d): one target row of the %d readout units per trial and step (zero rows: no loss)", yd, xd[0], xd[1], e.k, e.k)
+	}
+	if ys.DType() != bpgo.FloatDType() {
+		ys = bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), bpgo.ToFloat64s(ys), yd...))
+	}
+	batch, steps := xd[0], xd[1]
+	e.hook.reset(batch)
+	if _, err := e.runner.Run(xs, bpgo.RunOptions{ResetState: true, Targets: ys, DiscardOutputs: true}); err != nil {
+		return nil, err
+	}
+	return e.hook.result(batch, steps, e.runner.Dt(), e.opts.RegWeight, e.opts.RegRate)
+}
+
+// Fit trains for epochs passes over train, one update per batch, printing BrainPy's report
+// lines like BPTT.Fit (Adam's epoch counter is stepped after every epoch, as BPTT does).
+func (e *EProp) Fit(train Data, epochs int, opts FitOptions) error {
+	if train == nil {
+		return fmt.Errorf("trainers.EProp.Fit: train data is nil")
+	}
+	l := &Loop{Name: e.loop.Name, hooks: map[event][]hookEntry{}, epoch: e.loop.epoch}
+	for ev, hs := range e.loop.hooks {
+		l.hooks[ev] = slices.Clone(hs)
+	}
+	rep := newReporter(e.hist, FitPhase, e.out)
+	l.OnStep("history", -30, func(ls *LoopState) error { rep.add(ls.Metrics); return nil })
+	if opts.NumReport > 0 {
+		l.OnStep("report", -20, EveryNSteps(opts.NumReport, func(ls *LoopState) error {
+			rep.flush("Train", fmt.Sprintf("%d steps", ls.Step))
+			return nil
+		}))
+		l.OnEpoch("report", -20, func(*LoopState) error { rep.discard(); return nil })
+	} else {
+		l.OnEpoch("report", -20, func(ls *LoopState) error {
+			rep.flush("Train", fmt.Sprintf("%d epoch", ls.Epoch))
+			return nil
+		})
+	}
+	if e.opts.Progress != nil {
+		l.OnStep("progress", -10, func(ls *LoopState) error {
+			total := -1
+			if ls.StepsPerEpoch > 0 {
+				total = ls.Epochs * ls.StepsPerEpoch
+			}
+			e.opts.Progress.Update(ls.Step, total, fmt.Sprintf("epoch %d/%d, loss %.6g", ls.RunEpoch+1, ls.Epochs, ls.Metrics.Loss))
+			return nil
+		})
+	}
+	if es, ok := e.opt.(bpgo.EpochStepper); ok {
+		l.OnEpoch("schedule", -15, func(*LoopState) error { es.StepEpoch(); return nil })
+	}
+	err := l.Run(train, epochs, func(_ *LoopState, b Batch) (*Metrics, error) {
+		res, err := e.Step(b.X, b.Y)
+		if err != nil {
+			return nil, err
+		}
+		if math.IsNaN(res.Loss) || math.IsInf(res.Loss, 0) {
+			return nil, fmt.Errorf("non-finite loss %v", res.Loss)
+		}
+		m := &Metrics{Loss: res.Loss, Aux: []Metric{{"accuracy", res.Accuracy}}}
+		if e.opts.RegWeight > 0 {
+			m.Aux = append(m.Aux, Metric{"loss reg", res.Reg})
+		}
+		return m, nil
+	})
+	e.loop.epoch = l.epoch
+	return err
+}
+
+// EvidenceTargets turns labels into EProp's per-step targets (B, T, classes): a one-hot row at
+// the last window steps of each trial, zero rows before (the seed's loss uses the last 150).
+func EvidenceTargets(labels []int, steps, window, classes int) (*tensors.Tensor, error) {
+	const fn = "trainers.EvidenceTargets"
+	if window < 1 || window > steps {
+		return nil, fmt.Errorf("%s: window: want 1..steps (%d), got %d", fn, steps, window)
+	}
+	if classes < 1 {
+		return nil, fmt.Errorf("%s: classes: want >= 1, got %d", fn, classes)
+	}
+	out := make([]float64, len(labels)*steps*classes)
+	for b, l := range labels {
+		if l < 0 || l >= classes {
+			return nil, fmt.Errorf("%s: labels[%d] = %d, want 0..%d", fn, b, l, classes-1)
+		}
+		for t := steps - window; t < steps; t++ {
+			out[(b*steps+t)*classes+l] = 1
+		}
+	}
+	return bpgo.FromFloat64s(bpgo.FloatDType(), out, len(labels), steps, classes)
+}

@@ -1,0 +1,234 @@
+package trainers
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/bpgo/bpgo/bpgo"
+	"github.com/bpgo/bpgo/models"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+)
+
+// epropModel runs the user's model and hands the hook the neurons' state from before the
+// step (a_{t−1}, z_{t−1}, t_last_spike), which the step's Update overwrites.
+type epropModel struct {
+	Model bpgo.Stepper
+	hook  *epropHook `bpgo:"-"`
+}
+
+func (m *epropModel) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
+	h, nr := m.hook, m.hook.net.Neurons
+	h.aPrev, h.zPrev = ctx.Value(nr.A), ctx.Value(nr.Spike)
+	if nr.TLastSpike != nil {
+		h.tlsPrev = ctx.Value(nr.TLastSpike)
+	}
+	return m.Model.Update(ctx, x)
+}
+
+// epropHook keeps the eligibility traces and the accumulated update (see EProp).
+type epropHook struct {
+	net    EPropNetwork
+	nIn, k int
+	fb     *tensors.Tensor // random feedback (N, K); nil: symmetric
+	dtype  dtypes.DType
+	n, p   int
+	// The neurons' state before the current step, set by epropModel while the step's graph
+	// is built.
+	aPrev, zPrev, tlsPrev *graph.Node
+
+	// Per trial and synapse (B, N, P), P = num_in + N presynaptic units (inputs, then the
+	// recurrent neurons): ε^V, ε^a and the κ-filtered trace ē.
+	epsV, epsA, eBar *bpgo.Variable
+	// zBar (B, N): the κ-filtered spikes, Out.W's eligibility.
+	zBar *bpgo.Variable
+	// Accumulators over the trial: gRec (N, P) Σ L·ē, eSum (N, P) Σ e, gOut (N, K) Σ z̄·δ,
+	// spikes (N) Σ z, count () the number of target rows, ce () Σ cross-entropy,
+	// ySum, tSum (B, K) the readout and the targets summed over the target steps.
+	gRec, eSum, gOut, spikes, count, ce, ySum, tSum *bpgo.Variable
+}
+
+func newEPropHook(net EPropNetwork, nIn, k int, fb *tensors.Tensor, dtype dtypes.DType) *epropHook {
+	n := net.Neurons.Size
+	p := nIn + n
+	st := func(axis int, dims ...int) *bpgo.Variable { return bpgo.NewState(zerosOf(dtype, dims...), axis) }
+	return &epropHook{net: net, nIn: nIn, k: k, fb: fb, dtype: dtype, n: n, p: p,
+		epsV: st(0, 1, n, p), epsA: st(0, 1, n, p), eBar: st(0, 1, n, p), zBar: st(0, 1, n),
+		gRec: st(-1, n, p), eSum: st(-1, n, p), gOut: st(-1, n, k), spikes: st(-1, n),
+		count: st(-1), ce: st(-1), ySum: st(0, 1, k), tSum: st(0, 1, k)}
+}
+
+func zerosOf(dt dtypes.DType, dims ...int) *tensors.Tensor {
+	size := 1
+	for _, d := range dims {
+		size *= d
+	}
+	return bpgo.Must1(bpgo.FromFloat64s(dt, make([]float64, size), dims...))
+}
+
+func (h *epropHook) HookVars() []*bpgo.Variable {
+	return []*bpgo.Variable{h.epsV, h.epsA, h.eBar, h.zBar, h.gRec, h.eSum, h.gOut, h.spikes, h.count, h.ce, h.ySum, h.tSum}
+}
+
+// reset zeroes the traces and accumulators for a trial of the given batch size.
+func (h *epropHook) reset(batch int) {
+	for _, v := range h.HookVars() {
+		d := v.Shape().Dimensions
+		if v.BatchAxis == 0 {
+			d[0] = batch
+		}
+		v.Reset(zerosOf(h.dtype, d...))
+	}
+}
+
+// OnStep advances the traces by one step and accumulates the update (see EProp).
+func (h *epropHook) OnStep(sc *bpgo.StepContext) {
+	nr := h.net.Neurons
+	p := nr.Params()
+	g := sc.Graph()
+	c := func(v float64) *graph.Node { return graph.Scalar(g, h.dtype, v) }
+	dt := sc.Dt()
+	z := sc.Value(nr.Spike)
+	// V'_t before the subtractive reset, and the surrogate derivative ψ = dz/dV'.
+	vPre := graph.Add(sc.Value(nr.V), graph.MulScalar(z, p.VTh))
+	var beta *graph.Node
+	if len(p.Beta) == 1 {
+		beta = c(p.Beta[0])
+	} else {
+		beta = graph.Const(g, bpgo.Must1(bpgo.FromFloat64s(h.dtype, p.Beta, 1, len(p.Beta))))
+	}
+	betaA := graph.Mul(beta, h.aPrev)
+	arg := graph.Div(graph.Sub(graph.AddScalar(vPre, -p.VTh), betaA), c(p.VTh))
+	psi := graph.Div(p.SpikeFun.Grad(arg), c(p.VTh))
+	// dV'/dV and dV'/dI from the exp-Euler factor, as ALIFStep computes V'.
+	fv := models.ExpEulerFactor(dt, p.Tau, h.dtype)
+	cV := graph.BroadcastToShape(c(1-fv/p.Tau), z.Shape())
+	dI := graph.BroadcastToShape(c(fv*p.R/p.Tau), z.Shape())
+	if p.HasRef {
+		refr := graph.LessOrEqual(graph.Sub(sc.T(), h.tlsPrev), c(p.TauRef))
+		cV = graph.Where(refr, graph.OnesLike(cV), cV)
+		dI = graph.Where(refr, graph.ZerosLike(dI), dI)
+	}
+	rho := 1 - models.ExpEulerFactor(dt, p.TauA, h.dtype)/p.TauA
+	kappa := 1 - models.ExpEulerFactor(dt, h.net.Readout.Tau, h.dtype)/h.net.Readout.Tau
+
+	col := func(x *graph.Node) *graph.Node { return graph.InsertAxes(x, 2) }       // (B, N) → (B, N, 1)
+	pre := graph.InsertAxes(graph.Concatenate([]*graph.Node{sc.X, h.zPrev}, 1), 1) // (B, 1, P)
+	epsA := sc.Value(h.epsA)
+	epsV := graph.Add(graph.Mul(col(cV), sc.Value(h.epsV)), graph.Mul(col(dI), pre))
+	psiC := col(psi)
+	betaC := beta
+	if beta.Rank() == 2 {
+		betaC = graph.InsertAxes(beta, 2)
+	}
+	e := graph.Mul(psiC, graph.Sub(epsV, graph.Mul(betaC, epsA)))
+	epsA = graph.Add(graph.Mul(psiC, epsV), graph.Mul(graph.Sub(c(rho), graph.Mul(betaC, psiC)), epsA))
+	eBar := graph.Add(graph.MulScalar(sc.Value(h.eBar), kappa), e)
+	zBar := graph.Add(graph.MulScalar(sc.Value(h.zBar), kappa), z)
+	sc.Set(h.epsV, epsV)
+	sc.Set(h.epsA, epsA)
+	sc.Set(h.eBar, eBar)
+	sc.Set(h.zBar, zBar)
+	sc.Set(h.eSum, graph.Add(sc.Value(h.eSum), graph.ReduceSum(e, 0)))
+	sc.Set(h.spikes, graph.Add(sc.Value(h.spikes), graph.ReduceSum(z, 0)))
+
+	// Readout error at this step: δ = softmax(y)·m − target, m = Σ target (0: no loss here).
+	y, tg := sc.Y, sc.Target
+	m := graph.ReduceSum(tg, 1)                                                // (B)
+	logp := graph.LogSoftmax(y, 1)                                             // (B, K)
+	delta := graph.Sub(graph.Mul(graph.Exp(logp), graph.InsertAxes(m, 1)), tg) // (B, K)
+	var fb *graph.Node
+	if h.fb != nil {
+		fb = graph.Const(g, h.fb)
+	} else {
+		fb = sc.Value(h.net.Out.W)
+	}
+	l := graph.Einsum("bk,jk->bj", delta, fb) // learning signals (B, N)
+	sc.Set(h.gRec, graph.Add(sc.Value(h.gRec), graph.ReduceSum(graph.Mul(col(l), eBar), 0)))
+	sc.Set(h.gOut, graph.Add(sc.Value(h.gOut), graph.Einsum("bj,bk->jk", zBar, delta)))
+	sc.Set(h.count, graph.Add(sc.Value(h.count), graph.ReduceAllSum(m)))
+	sc.Set(h.ce, graph.Sub(sc.Value(h.ce), graph.ReduceAllSum(graph.Mul(tg, logp))))
+	mC := graph.InsertAxes(m, 1)
+	sc.Set(h.ySum, graph.Add(sc.Value(h.ySum), graph.Mul(y, graph.ConvertDType(graph.GreaterThan(mC, graph.ZerosLike(mC)), h.dtype))))
+	sc.Set(h.tSum, graph.Add(sc.Value(h.tSum), tg))
+}
+
+// result turns the accumulators into the gradients and metrics of the trial.
+func (h *epropHook) result(batch, steps int, dt, regW, regRate float64) (*EPropResult, error) {
+	count := h.count.Float64s()[0]
+	if count == 0 {
+		return nil, fmt.Errorf("targets: every row is zero: no step has a target")
+	}
+	n, p, nIn, k := h.n, h.p, h.nIn, h.k
+	gRec, eSum, gOut, spikes := h.gRec.Float64s(), h.eSum.Float64s(), h.gOut.Float64s(), h.spikes.Float64s()
+	bt := float64(batch * steps)
+	reg := 0.0
+	coef := make([]float64, n)
+	for j := range n {
+		r := spikes[j] / bt / dt
+		reg += regW * (r - regRate) * (r - regRate)
+		coef[j] = regW * 2 * (r - regRate) / (dt * bt)
+	}
+	wIn := make([]float64, nIn*n)
+	wRec := make([]float64, n*n)
+	for j := range n {
+		for q := range p {
+			gr := gRec[j*p+q]/count + coef[j]*eSum[j*p+q]
+			if q < nIn {
+				wIn[q*n+j] = gr
+			} else {
+				wRec[(q-nIn)*n+j] = gr
+			}
+		}
+	}
+	wOut := make([]float64, n*k)
+	for i := range gOut {
+		wOut[i] = gOut[i] / count
+	}
+	ys, ts := h.ySum.Float64s(), h.tSum.Float64s()
+	correct, trials := 0, 0
+	for b := range batch {
+		if allZero(ts[b*k : (b+1)*k]) {
+			continue // a trial without targets
+		}
+		trials++
+		if argmax(ys[b*k:(b+1)*k]) == argmax(ts[b*k:(b+1)*k]) {
+			correct++
+		}
+	}
+	ce := h.ce.Float64s()[0] / count
+	res := &EPropResult{CrossEntropy: ce, Reg: reg, Loss: ce + reg, Accuracy: float64(correct) / float64(max(trials, 1))}
+	res.Grads = bpgo.Grads{}
+	for _, g := range []struct {
+		v *bpgo.Variable
+		d []float64
+	}{{h.net.In.W, wIn}, {h.net.Rec.W, wRec}, {h.net.Out.W, wOut}} {
+		t, err := bpgo.FromFloat64s(g.v.Value().DType(), g.d, g.v.Shape().Dimensions...)
+		if err != nil {
+			return nil, err
+		}
+		res.Grads[g.v] = t
+	}
+	return res, nil
+}
+
+// argmax returns the index of the first largest value.
+func argmax(v []float64) int {
+	best, bi := math.Inf(-1), 0
+	for i, x := range v {
+		if x > best {
+			best, bi = x, i
+		}
+	}
+	return bi
+}
+
+func allZero(v []float64) bool {
+	for _, x := range v {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
+}

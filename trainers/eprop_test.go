@@ -1,0 +1,299 @@
+package trainers_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/bpgo/bpgo/bpgo"
+	"github.com/bpgo/bpgo/bpgo/initializers"
+	"github.com/bpgo/bpgo/bpgo/losses"
+	"github.com/bpgo/bpgo/models"
+	"github.com/bpgo/bpgo/trainers"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+)
+
+// eligSNN is the seed's EligSNN: ALIF neurons fed by the input and by their own spikes of the
+// previous step, read out by a leaky unit. Eprop stops the gradient through the recurrent
+// spikes (the seed's switch).
+type eligSNN struct {
+	R             *models.ALIFBellec2020
+	I2R, R2R, R2O *models.Dense
+	O             *models.Leaky
+	Eprop         bool `bpgo:"-"`
+}
+
+func (m *eligSNN) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
+	z := ctx.Value(m.R.Spike)
+	if m.Eprop {
+		z = graph.StopGradient(z)
+	}
+	i := graph.Add(m.R2R.Update(ctx, z), m.I2R.Update(ctx, x))
+	return m.O.Update(ctx, m.R2O.Update(ctx, m.R.Update(ctx, i)))
+}
+
+func (m *eligSNN) network() trainers.EPropNetwork {
+	return trainers.EPropNetwork{Neurons: m.R, In: m.I2R, Rec: m.R2R, Out: m.R2O, Readout: m.O}
+}
+
+// newEligSNN builds a small network with strong weights so that neurons spike, adapt and go
+// refractory within a short trial.
+func newEligSNN(t *testing.T, nIn, n, k int, betas []float64, resetCut bool) *eligSNN {
+	t.Helper()
+	defer bpgo.UseMode(bpgo.TrainingMode)()
+	bpgo.SetSeed(3)
+	o := models.ALIFDefaults()
+	o.VRest, o.VTh, o.TauRef, o.Tau, o.TauA = 0, 0.6, 2, 20, 100
+	o.Betas = betas
+	o.VInit, o.AInit = initializers.Zero{}, initializers.Zero{}
+	o.NoInputVar, o.Eprop = true, resetCut
+	r := bpgo.Must1(models.NewALIFBellec2020(n, o))
+	// Excitatory inputs (|w|) drive the neurons; the recurrent weights have both signs.
+	dense := func(in, out int, scale float64, excitatory bool) *models.Dense {
+		d := bpgo.Must1(models.NewDense(in, out, models.DenseOptions{WInit: initializers.KaimingNormal{Scale: 2}, NoBias: true}))
+		w := d.W.Float64s()
+		for i := range w {
+			if excitatory {
+				w[i] = math.Abs(w[i])
+			}
+			w[i] *= scale
+		}
+		bpgo.Must(d.W.SetValue(bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), w, in, out))))
+		return d
+	}
+	lo := models.LeakyDefaults()
+	lo.Tau = 20
+	return &eligSNN{R: r, I2R: dense(nIn, n, 6, true), R2R: dense(n, n, 3, false), R2O: dense(n, k, 1, false),
+		O: bpgo.Must1(models.NewLeaky(k, lo)), Eprop: true}
+}
+
+// spikeTrains draws Bernoulli(p) input spikes (B, T, C) and random labels.
+func spikeTrains(b, steps, c int, p float64, k int, seed uint64) (*tensors.Tensor, []int) {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	xs := make([]float64, b*steps*c)
+	for i := range xs {
+		if rng.Float64() < p {
+			xs[i] = 1
+		}
+	}
+	labels := make([]int, b)
+	for i := range labels {
+		labels[i] = rng.IntN(k)
+	}
+	return bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), xs, b, steps, c)), labels
+}
+
+// seedLoss is the seed's loss: cross-entropy of the readout over the last window steps against
+// the labels (mean over trials and steps) plus the firing-rate regulariser
+// regW·Σ_n (mean_{b,t} z/dt − rate)² on the monitored spikes (dt = 1 here).
+func seedLoss(window int, regW, rate float64) bpgo.LossFunc {
+	return func(lc *bpgo.LossContext, out, labels *graph.Node) *graph.Node {
+		steps, k := out.Shape().Dimensions[1], out.Shape().Dimensions[2]
+		logits := graph.SliceAxis(out, 1, graph.AxisRange(steps-window, steps))
+		oneHot := graph.OneHot(graph.ConvertDType(labels, dtypes.Int32), k, lc.DType())
+		tiled := graph.BroadcastToDims(graph.InsertAxes(oneHot, 1), logits.Shape().Dimensions...)
+		ce := graph.ReduceAllMean(losses.CrossEntropy(logits, tiled))
+		av := graph.ReduceMean(lc.Monitor("R.Spike"), 0, 1)
+		reg := graph.MulScalar(graph.ReduceAllSum(graph.Square(graph.AddScalar(av, -rate))), regW)
+		lc.Aux("loss reg", reg)
+		return graph.Add(ce, reg)
+	}
+}
+
+func labelTensor(labels []int) *tensors.Tensor {
+	f := make([]float64, len(labels))
+	for i, l := range labels {
+		f[i] = float64(l)
+	}
+	return bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), f, len(labels)))
+}
+
+// TestEPropMatchesTruncatedBPTT: with symmetric feedback, e-prop's accumulated update is the
+// BPTT gradient of the same network with two dependencies cut by stop-gradients — the
+// recurrent spikes fed back through R2R and the reset term V −= V_th·z — and everything else
+// (adaptation, refractoriness, the readout's filtering, the rate regulariser) kept.
+func TestEPropMatchesTruncatedBPTT(t *testing.T) {
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	const b, steps, nIn, n, k, window = 3, 60, 4, 6, 2, 20
+	betas := []float64{0, 0, 1, 1, 0.3, 0.3}
+	xs, labels := spikeTrains(b, steps, nIn, 0.5, k, 7)
+
+	net := newEligSNN(t, nIn, n, k, betas, true)
+	g := bpgo.Must1(bpgo.NewGrad(net, seedLoss(window, 1, 0.01), bpgo.GradOptions{Monitors: []string{"R.Spike"}, Chunk: 25, Dt: 1}))
+	want := bpgo.Must1(g.Compute(xs, labelTensor(labels)))
+
+	o := trainers.EPropDefaults()
+	o.Chunk, o.Dt = 25, 1
+	ep := bpgo.Must1(trainers.NewEProp(net, net.network(), o))
+	ys := bpgo.Must1(trainers.EvidenceTargets(labels, steps, window, k))
+	got := bpgo.Must1(ep.Compute(xs, ys))
+
+	if math.Abs(got.Loss-want.Loss) > 1e-12*math.Abs(want.Loss) {
+		t.Errorf("loss: e-prop %v, BPTT %v", got.Loss, want.Loss)
+	}
+	if math.Abs(got.Reg-want.Aux["loss reg"]) > 1e-12 {
+		t.Errorf("loss reg: e-prop %v, BPTT %v", got.Reg, want.Aux["loss reg"])
+	}
+	spikes := 0.0
+	r := bpgo.Must1(bpgo.NewRunner(net, bpgo.RunnerOptions{Monitors: []string{"R.Spike"}, Dt: 1}))
+	bpgo.Must1(r.Run(xs, bpgo.RunOptions{ResetState: true}))
+	for _, s := range bpgo.ToFloat64s(r.Mon["R.Spike"]) {
+		spikes += s
+	}
+	if spikes < 30 {
+		t.Fatalf("only %v spikes: the test network is too quiet to exercise the traces", spikes)
+	}
+	for name, v := range map[string]*bpgo.Variable{"I2R.W": net.I2R.W, "R2R.W": net.R2R.W, "R2O.W": net.R2O.W} {
+		gw, ww := bpgo.ToFloat64s(got.Grads[v]), bpgo.ToFloat64s(want.Grads[v])
+		num, den := 0.0, 0.0
+		for i := range ww {
+			num += (gw[i] - ww[i]) * (gw[i] - ww[i])
+			den += ww[i] * ww[i]
+		}
+		if den == 0 {
+			t.Fatalf("%s: the BPTT gradient is zero", name)
+		}
+		rel := math.Sqrt(num / den)
+		t.Logf("%s: relative difference %.3g (spikes %v)", name, rel, spikes)
+		if rel > 1e-8 {
+			t.Errorf("%s: relative difference %.3g between e-prop and truncated BPTT\n e-prop %v\n BPTT   %v", name, rel, gw, ww)
+		}
+	}
+
+	// Full BPTT (no cuts) differs: e-prop is an approximation of it.
+	full := newEligSNN(t, nIn, n, k, betas, false)
+	full.Eprop = false
+	gf := bpgo.Must1(bpgo.NewGrad(full, seedLoss(window, 1, 0.01), bpgo.GradOptions{Monitors: []string{"R.Spike"}, Chunk: 25, Dt: 1}))
+	fullRes := bpgo.Must1(gf.Compute(xs, labelTensor(labels)))
+	fw, gw := bpgo.ToFloat64s(fullRes.Grads[full.R2R.W]), bpgo.ToFloat64s(got.Grads[net.R2R.W])
+	diff := 0.0
+	for i := range fw {
+		diff = math.Max(diff, math.Abs(fw[i]-gw[i]))
+	}
+	if diff < 1e-6 {
+		t.Errorf("full BPTT's recurrent gradient equals e-prop's (max diff %g): the test does not see the cut dependencies", diff)
+	}
+}
+
+// Random feedback equal to the readout's weights gives the symmetric update; other random
+// weights give a different one.
+func TestEPropRandomFeedback(t *testing.T) {
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	const b, steps, nIn, n, k, window = 2, 30, 3, 4, 2, 10
+	net := newEligSNN(t, nIn, n, k, []float64{0, 0, 1, 1}, true)
+	xs, labels := spikeTrains(b, steps, nIn, 0.3, k, 9)
+	ys := bpgo.Must1(trainers.EvidenceTargets(labels, steps, window, k))
+	sym := bpgo.Must1(bpgo.Must1(trainers.NewEProp(net, net.network(), trainers.EPropDefaults())).Compute(xs, ys))
+	o := trainers.EPropDefaults()
+	o.Feedback, o.FeedbackWeights = trainers.RandomFeedback, net.R2O.W.Value()
+	same := bpgo.Must1(bpgo.Must1(trainers.NewEProp(net, net.network(), o)).Compute(xs, ys))
+	o.FeedbackWeights = nil
+	o.Seed = 5
+	rnd := bpgo.Must1(bpgo.Must1(trainers.NewEProp(net, net.network(), o)).Compute(xs, ys))
+	a, s, r := bpgo.ToFloat64s(sym.Grads[net.I2R.W]), bpgo.ToFloat64s(same.Grads[net.I2R.W]), bpgo.ToFloat64s(rnd.Grads[net.I2R.W])
+	differs := false
+	for i := range a {
+		if math.Abs(a[i]-s[i]) > 1e-12*(1+math.Abs(a[i])) {
+			t.Fatalf("random feedback = W_out: element %d is %v, symmetric gives %v", i, s[i], a[i])
+		}
+		differs = differs || math.Abs(a[i]-r[i]) > 1e-9
+	}
+	if !differs {
+		t.Error("random feedback gave the symmetric update")
+	}
+	// The readout's update does not depend on the feedback.
+	if ro, rr := bpgo.ToFloat64s(sym.Grads[net.R2O.W]), bpgo.ToFloat64s(rnd.Grads[net.R2O.W]); math.Abs(ro[0]-rr[0]) > 1e-12 {
+		t.Errorf("readout update depends on the feedback: %v vs %v", ro, rr)
+	}
+}
+
+func TestEPropErrors(t *testing.T) {
+	net := newEligSNN(t, 3, 4, 2, []float64{0, 0, 1, 1}, true)
+	check := func(what string, err error, want string) {
+		t.Helper()
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: got error %v, want one containing %q", what, err, want)
+		}
+	}
+	o := trainers.EPropDefaults()
+	o.Feedback, o.FeedbackWeights = trainers.RandomFeedback, bpgo.Zeros(2, 4)
+	_, err := trainers.NewEProp(net, net.network(), o)
+	check("feedback shape", err, "EPropOptions.FeedbackWeights: shape [2 4], want (4, 2)")
+	o = trainers.EPropDefaults()
+	o.FeedbackWeights = bpgo.Zeros(4, 2)
+	_, err = trainers.NewEProp(net, net.network(), o)
+	check("feedback without RandomFeedback", err, "use RandomFeedback")
+	o = trainers.EPropDefaults()
+	o.RegWeight = -1
+	_, err = trainers.NewEProp(net, net.network(), o)
+	check("reg weight", err, "EPropOptions.RegWeight")
+	bad := net.network()
+	bad.Rec = net.I2R
+	_, err = trainers.NewEProp(net, bad, trainers.EPropDefaults())
+	check("rec shape", err, "EPropNetwork.Rec: W has shape [3 4], want (4, 4)")
+	bad = net.network()
+	bad.Readout = nil
+	_, err = trainers.NewEProp(net, bad, trainers.EPropDefaults())
+	check("missing part", err, "are all required")
+
+	ep := bpgo.Must1(trainers.NewEProp(net, net.network(), trainers.EPropDefaults()))
+	xs, labels := spikeTrains(2, 10, 5, 0.3, 2, 1)
+	ys := bpgo.Must1(trainers.EvidenceTargets(labels, 10, 5, 2))
+	_, err = ep.Compute(xs, ys)
+	check("channels", err, "inputs: shape [2 10 5], want (batch, steps, 3): the network has 3 input channels")
+	xs, _ = spikeTrains(2, 10, 3, 0.3, 2, 1)
+	_, err = ep.Compute(xs, bpgo.Zeros(2, 10, 3))
+	check("targets", err, "targets: shape [2 10 3], want (2, 10, 2)")
+	_, err = ep.Compute(xs, bpgo.Zeros(2, 10, 2))
+	check("no targets", err, "no step has a target")
+	_, err = trainers.EvidenceTargets([]int{0, 2}, 10, 5, 2)
+	check("label", err, "labels[1] = 2, want 0..1")
+}
+
+// Fit applies one update per batch and prints BPTT's report lines: loss, then accuracy and
+// loss reg (alphabetical).
+func TestEPropFit(t *testing.T) {
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	const b, steps, nIn, n, k, window = 2, 20, 3, 4, 2, 5
+	net := newEligSNN(t, nIn, n, k, []float64{0, 0, 1, 1}, true)
+	var batches []trainers.Batch
+	for s := range 4 {
+		xs, labels := spikeTrains(b, steps, nIn, 0.5, k, uint64(s))
+		batches = append(batches, trainers.Batch{X: xs, Y: bpgo.Must1(trainers.EvidenceTargets(labels, steps, window, k))})
+	}
+	var out strings.Builder
+	o := trainers.EPropDefaults()
+	o.Out, o.Dt = &out, 1
+	ep := bpgo.Must1(trainers.NewEProp(net, net.network(), o))
+	before := net.R2R.W.Float64s()
+	bpgo.Must(ep.Fit(trainers.Batches(batches...), 2, trainers.FitOptions{NumReport: 2}))
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("want 4 report lines (every 2 of 8 steps), got %q", out.String())
+	}
+	re := regexp.MustCompile(`^Train (\d+) steps, use \d+\.\d{4} s, loss [0-9.e-]+, accuracy [0-9.e-]+, loss reg [0-9.e-]+$`)
+	for i, l := range lines {
+		if m := re.FindStringSubmatch(l); m == nil || m[1] != strconv.Itoa(2*(i+1)) {
+			t.Errorf("line %d: %q", i, l)
+		}
+	}
+	if got := len(ep.History().Detailed(trainers.FitPhase, "accuracy")); got != 8 {
+		t.Errorf("history holds %d steps, want 8", got)
+	}
+	after := net.R2R.W.Float64s()
+	moved := false
+	for i := range before {
+		moved = moved || before[i] != after[i]
+	}
+	if !moved {
+		t.Error("Fit did not change the recurrent weights")
+	}
+}
