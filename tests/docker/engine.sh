@@ -2,8 +2,9 @@
 # tests/docker/engine.sh: sourced by the docker tests. A private Docker engine (Debian's docker.io, installed here
 # if missing) with its own data root, socket and containerd, overlay2 storage and no bridge network: containers
 # run with --network host (all traffic on loopback) or --network none, so the engine creates no interfaces and
-# takes no addresses. The data root persists between runs (.bpgo/docker/engine), so layers are reused; the engine
-# itself is stopped, and every container and volume it has removed, by engine_down (call it from an EXIT trap).
+# takes no addresses. The data root persists between runs (.bpgo/docker/engine), so layers are reused. The engine
+# runs niced (its containers, the build's included, inherit that); engine_down (call it from an EXIT trap) removes
+# its containers and volumes and stops it.
 # shellcheck shell=bash
 
 DOCKER_BIN=/usr/bin/docker # Debian's client, matched to its engine (another `docker` may come first on PATH)
@@ -31,7 +32,7 @@ engine_up() {
 	# Sockets need a short path (108 bytes): the runtime state goes to /tmp, the layers to the data root.
 	ENGINE_RUN="$(mktemp -d /tmp/bpgo-engine.XXXXXX)"
 	mkdir -p "$ENGINE_RUN/config"
-	/usr/sbin/dockerd --data-root "$ENGINE_DIR" --exec-root "$ENGINE_RUN/exec" --pidfile "$ENGINE_RUN/dockerd.pid" \
+	nice -n 10 /usr/sbin/dockerd --data-root "$ENGINE_DIR" --exec-root "$ENGINE_RUN/exec" --pidfile "$ENGINE_RUN/dockerd.pid" \
 		--host "unix://$ENGINE_RUN/docker.sock" --storage-driver=overlay2 \
 		--bridge=none --iptables=false --ip-masq=false --ip-forward=false \
 		--containerd-namespace "bpgo-test" --containerd-plugins-namespace "bpgo-test-plugins" \
@@ -47,7 +48,8 @@ engine_up() {
 	log "engine: Docker $(dk version -f '{{.Server.Version}}'), $(dk info -f '{{.Driver}}') storage, data root $ENGINE_DIR"
 }
 
-# engine_down: removes every container and volume of this engine, drops dangling images, stops the engine.
+# engine_down: removes every container and volume of this engine and stops it. Images stay: a failed build's
+# intermediate images are the layer cache of the next run.
 engine_down() {
 	[[ -n "$ENGINE_PID" ]] || return 0
 	if kill -0 "$ENGINE_PID" 2>/dev/null; then
@@ -55,7 +57,6 @@ engine_down() {
 		mapfile -t ids < <(dk ps -aq 2>/dev/null || true)
 		[[ ${#ids[@]} -eq 0 ]] || dk rm -f -v "${ids[@]}" >/dev/null 2>&1 || true
 		dk volume prune -f >/dev/null 2>&1 || true
-		dk image prune -f >/dev/null 2>&1 || true
 		kill "$ENGINE_PID" 2>/dev/null || true
 		local _
 		for _ in $(seq 30); do
