@@ -17,7 +17,7 @@
 # Usage: tests/docker/docker_test.sh [--target cpu|cuda]    (make docker-test; make docker-test-cuda for cuda)
 # With --target cuda it builds the GPU image and runs tests/docker/cuda_checks.sh in it instead (no GPU needed).
 # Needs root (the engine), network access to Debian's mirror, the Go module proxy and PyPI.
-# Environment: BPGO_FIRST_CELL_MAX_S goes to the build (--build-arg) when set; BPGO_ARTIFACTS (screenshot folder).
+# Environment: BPGO_FIRST_CELL_MAX_S, the build's first-cell limit [60]; BPGO_ARTIFACTS, the screenshot folder.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
@@ -55,7 +55,7 @@ finish() {
 	[[ -z "$MIRROR_PID" ]] || kill "$MIRROR_PID" 2>/dev/null || true
 	if [[ -n "$ENGINE_PID" && $rc != 0 ]]; then
 		local c
-		for c in $(dk ps -aq 2>/dev/null); do
+		for c in $(dk ps -aq --filter name=bpgo-test 2>/dev/null); do
 			log "log of container $(dk inspect -f '{{.Name}}' "$c"):"
 			dk logs --tail 30 "$c" 2>&1 | sed 's/^/    /' >&2 || true
 		done
@@ -95,8 +95,9 @@ if command -v go >/dev/null && modcache="$(go env GOMODCACHE 2>/dev/null)" && [[
 	fi
 fi
 
-# The build's first-cell time limit, for a slow or crowded builder (docker/README.md).
-[[ -z "${BPGO_FIRST_CELL_MAX_S:-}" ]] || build_args+=(--build-arg "BPGO_FIRST_CELL_MAX_S=$BPGO_FIRST_CELL_MAX_S")
+# The build's first-cell time limit (docker/README.md): 20 s by default, 60 s here because CI machines are shared
+# (21 s measured on 2 cores at load 28); a cold build cache takes minutes, so 60 s still catches one.
+build_args+=(--build-arg "BPGO_FIRST_CELL_MAX_S=${BPGO_FIRST_CELL_MAX_S:-60}")
 
 t=$SECONDS
 log "build: docker build --target $TARGET (legacy builder), $IMAGE"
@@ -130,7 +131,7 @@ TOKEN="$(python3 -c 'import secrets; print(secrets.token_hex(24))')"
 PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 URL="http://127.0.0.1:$PORT/"
 VOLUME=bpgo-test-work
-start_period_ns="$(dk image inspect -f '{{.Config.Healthcheck.StartPeriod}}' "$IMAGE")"
+start_period_ns="$(dk image inspect -f '{{json .Config.Healthcheck.StartPeriod}}' "$IMAGE")"
 [[ "$start_period_ns" =~ ^[0-9]+$ && "$start_period_ns" -gt 0 ]] || die "the image has no HEALTHCHECK start period"
 START_PERIOD=$((start_period_ns / 1000000000))
 
