@@ -154,8 +154,8 @@ log "1 health: healthy $((SECONDS - t)) s after start (start period ${START_PERI
 user="$(dk exec bpgo-test id -un):$(dk exec bpgo-test id -u):$(dk exec bpgo-test id -g)"
 [[ "$user" == jovyan:1000:100 ]] || die "the container runs as $user, want jovyan:1000:100"
 # Every process in the container, seen from the engine (tini, JupyterLab and whatever they started).
-procs="$(dk top bpgo-test -eo uid,args | tail -n +2)"
-bad="$(awk '$1 != 1000' <<<"$procs")"
+procs="$(dk top bpgo-test -eo pid,uid,args | tail -n +2)" # docker top needs the pid column
+bad="$(awk '$2 != 1000' <<<"$procs")"
 [[ -z "$bad" ]] || die "processes not running as uid 1000: $bad"
 log "2 user: jovyan (1000:100); all $(wc -l <<<"$procs") processes run as uid 1000"
 
