@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # docker/build-step.sh: the build steps of the classroom image (docker/Dockerfile RUNs them), kept in one script
-# so that `make docker-steps-test` can run exactly the same steps on a host, in a fresh HOME, without Docker.
+# that also runs on a host (e.g. `docker/build-step.sh datasets` fetches the data sets into a checkout).
 #
 # Usage: docker/build-step.sh STAGE...      (stages run in the order given; the image runs them in this order)
 #   system    image only, as root: Debian packages (Python is the base image's), the jovyan user (uid 1000,

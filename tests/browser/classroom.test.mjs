@@ -3,6 +3,8 @@
 // bpgo kernel picked, its first cells run; the kernel must answer and a figure must render as an <img>. A
 // screenshot is kept in .bpgo/artifacts/ (BPGO_ARTIFACTS to change). Needs `make setup` and tests/browser/install.sh;
 // run with `make browser-test`.
+// With BPGO_LAB_URL (http://host:port/) and BPGO_LAB_TOKEN set, it tests that running server instead of starting
+// one: `make docker-test` points it at the classroom image's container (tests/docker/docker_test.sh).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
@@ -18,6 +20,7 @@ const NOTEBOOK = "01_training_brain_dynamics_model.ipynb";
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const ARTIFACTS = process.env.BPGO_ARTIFACTS || path.join(ROOT, ".bpgo", "artifacts");
 const KERNEL_DISPLAY_NAME = "Go (bpgo)";
+const EXTERNAL = process.env.BPGO_LAB_URL ? { url: process.env.BPGO_LAB_URL.replace(/\/?$/, "/"), token: process.env.BPGO_LAB_TOKEN || "" } : null;
 // Read from the image's settings so that the two stay the same.
 const CLASSROOM_NOTIFICATIONS = JSON.parse(fs.readFileSync(path.join(ROOT, "docker", "jupyterlab-overrides.json")))[
   "@jupyterlab/apputils-extension:notification"];
@@ -84,26 +87,33 @@ function stopLab(lab) {
 test("classroom: JupyterLab runs notebook 01 on the bpgo kernel in Chromium", { timeout: 600_000 }, async () => {
   assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} not found: run tests/browser/install.sh`);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "bpgo-browser-"));
-  const home = path.join(scratch, "home"); // like the image's home: a copy of the notebooks, not the repository's
-  fs.mkdirSync(path.join(home, "work"), { recursive: true });
-  fs.copyFileSync(path.join(ROOT, "notebooks", NOTEBOOK), path.join(home, NOTEBOOK));
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  const shot = path.join(ARTIFACTS, "browser-notebook01.png");
+  const shot = path.join(ARTIFACTS, EXTERNAL ? "browser-notebook01-container.png" : "browser-notebook01.png");
   let lab, browser, page;
   try {
-    lab = await startLab(home, scratch);
-    console.log(`# JupyterLab at ${lab.url} (token of ${lab.token.length} hex digits)`);
+    if (EXTERNAL) {
+      assert.ok(EXTERNAL.token, "BPGO_LAB_URL is set but BPGO_LAB_TOKEN is not");
+      lab = { ...EXTERNAL, log: () => "(an external server: see its own log)" };
+    } else {
+      const home = path.join(scratch, "home"); // like the image's home: a copy of the notebooks, not the repository's
+      fs.mkdirSync(path.join(home, "work"), { recursive: true });
+      fs.copyFileSync(path.join(ROOT, "notebooks", NOTEBOOK), path.join(home, NOTEBOOK));
+      lab = await startLab(home, scratch);
+    }
+    console.log(`# JupyterLab at ${lab.url} (token of ${lab.token.length} characters)`);
 
     // Token authentication is on: without the token the API refuses and the page sends us to the login form.
     assert.equal((await fetch(`${lab.url}api/contents`)).status, 403, "the API answered without a token");
     const noToken = await fetch(`${lab.url}lab`, { redirect: "manual" });
     assert.ok(noToken.status === 302 && /\/login/.test(noToken.headers.get("location") || ""),
       `GET /lab without a token: status ${noToken.status}, location ${noToken.headers.get("location")}`);
-    // The image's HEALTHCHECK finds this server the same way.
-    const health = execFileSync(path.join(ROOT, ".bpgo", "venv", "bin", "python"),
-      [path.join(ROOT, "docker", "healthcheck.py")],
-      { env: { ...process.env, JUPYTER_DATA_DIR: path.join(ROOT, ".bpgo", "jupyter"), JUPYTER_PLATFORM_DIRS: "1" } });
-    assert.match(health.toString(), /^ok: Jupyter server/);
+    // The image's HEALTHCHECK finds this server the same way (for a container, docker_test.sh checks its health).
+    if (!EXTERNAL) {
+      const health = execFileSync(path.join(ROOT, ".bpgo", "venv", "bin", "python"),
+        [path.join(ROOT, "docker", "healthcheck.py")],
+        { env: { ...process.env, JUPYTER_DATA_DIR: path.join(ROOT, ".bpgo", "jupyter"), JUPYTER_PLATFORM_DIRS: "1" } });
+      assert.match(health.toString(), /^ok: Jupyter server/);
+    }
 
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] });
     page = await browser.newPage({ viewport: { width: 1400, height: 1400 } });
@@ -166,7 +176,7 @@ test("classroom: JupyterLab runs notebook 01 on the bpgo kernel in Chromium", { 
     throw e;
   } finally {
     if (browser) await browser.close();
-    stopLab(lab);
+    if (!EXTERNAL) stopLab(lab);
     fs.rmSync(scratch, { recursive: true, force: true });
   }
 });
