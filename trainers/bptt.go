@@ -5,7 +5,6 @@ import (
 	"io"
 	"iter"
 	"os"
-	"slices"
 
 	"github.com/bpgo/bpgo/bpgo"
 	"github.com/bpgo/bpgo/bpgo/optim"
@@ -170,38 +169,7 @@ func (t *BPTT) Fit(train, test Data, epochs int, opts FitOptions) error {
 	if opts.NumReport < 0 {
 		opts.NumReport = 0 // BrainPy's num_report=-1: per epoch
 	}
-	// This call's hooks run on a loop that also carries the caller's hooks.
-	l := &Loop{Name: t.loop.Name, hooks: map[event][]hookEntry{}, epoch: t.loop.epoch}
-	for e, hs := range t.loop.hooks {
-		l.hooks[e] = slices.Clone(hs)
-	}
-	rep := newReporter(t.hist, FitPhase, t.out)
-	l.OnStep("history", -30, func(ls *LoopState) error { rep.add(ls.Metrics); return nil })
-	if opts.NumReport > 0 {
-		l.OnStep("report", -20, EveryNSteps(opts.NumReport, func(ls *LoopState) error {
-			rep.flush("Train", fmt.Sprintf("%d steps", ls.Step))
-			return nil
-		}))
-		l.OnEpoch("report", -20, func(*LoopState) error { rep.discard(); return nil })
-	} else {
-		l.OnEpoch("report", -20, func(ls *LoopState) error {
-			rep.flush("Train", fmt.Sprintf("%d epoch", ls.Epoch))
-			return nil
-		})
-	}
-	if t.prog != nil {
-		l.OnStep("progress", -10, func(ls *LoopState) error {
-			total := -1
-			if ls.StepsPerEpoch > 0 {
-				total = ls.Epochs * ls.StepsPerEpoch
-			}
-			t.prog.Update(ls.Step, total, fmt.Sprintf("epoch %d/%d, loss %.6g", ls.RunEpoch+1, ls.Epochs, ls.Metrics.Loss))
-			return nil
-		})
-	}
-	if es, ok := t.opt.(bpgo.EpochStepper); ok {
-		l.OnEpoch("schedule", -15, func(*LoopState) error { es.StepEpoch(); return nil })
-	}
+	l := fitLoop(t.loop, t.hist, t.out, t.prog, t.opt, opts.NumReport)
 	if test != nil {
 		l.OnEpoch("test", -5, func(ls *LoopState) error { return t.evaluate(test, ls.Epoch, opts.NumReport) })
 	}

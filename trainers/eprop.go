@@ -299,37 +299,10 @@ func (e *EProp) Fit(train Data, epochs int, opts FitOptions) error {
 	if train == nil {
 		return fmt.Errorf("trainers.EProp.Fit: train data is nil")
 	}
-	l := &Loop{Name: e.loop.Name, hooks: map[event][]hookEntry{}, epoch: e.loop.epoch}
-	for ev, hs := range e.loop.hooks {
-		l.hooks[ev] = slices.Clone(hs)
+	if opts.NumReport < 0 {
+		opts.NumReport = 0 // BrainPy's num_report=-1: per epoch
 	}
-	rep := newReporter(e.hist, FitPhase, e.out)
-	l.OnStep("history", -30, func(ls *LoopState) error { rep.add(ls.Metrics); return nil })
-	if opts.NumReport > 0 {
-		l.OnStep("report", -20, EveryNSteps(opts.NumReport, func(ls *LoopState) error {
-			rep.flush("Train", fmt.Sprintf("%d steps", ls.Step))
-			return nil
-		}))
-		l.OnEpoch("report", -20, func(*LoopState) error { rep.discard(); return nil })
-	} else {
-		l.OnEpoch("report", -20, func(ls *LoopState) error {
-			rep.flush("Train", fmt.Sprintf("%d epoch", ls.Epoch))
-			return nil
-		})
-	}
-	if e.opts.Progress != nil {
-		l.OnStep("progress", -10, func(ls *LoopState) error {
-			total := -1
-			if ls.StepsPerEpoch > 0 {
-				total = ls.Epochs * ls.StepsPerEpoch
-			}
-			e.opts.Progress.Update(ls.Step, total, fmt.Sprintf("epoch %d/%d, loss %.6g", ls.RunEpoch+1, ls.Epochs, ls.Metrics.Loss))
-			return nil
-		})
-	}
-	if es, ok := e.opt.(bpgo.EpochStepper); ok {
-		l.OnEpoch("schedule", -15, func(*LoopState) error { es.StepEpoch(); return nil })
-	}
+	l := fitLoop(e.loop, e.hist, e.out, e.opts.Progress, e.opt, opts.NumReport)
 	err := l.Run(train, epochs, func(_ *LoopState, b Batch) (*Metrics, error) {
 		res, err := e.Step(b.X, b.Y)
 		if err != nil {

@@ -2,9 +2,12 @@ package trainers
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"time"
+
+	"github.com/bpgo/bpgo/bpgo"
 )
 
 // Metrics are what one training or evaluation step reports: the loss and the auxiliary
@@ -184,4 +187,43 @@ func (l *Loop) Run(data Data, epochs int, step StepFunc) error {
 		l.epoch++
 	}
 	return l.fire(onEnd, ls)
+}
+
+// fitLoop returns a loop for one Fit call of a trainer: a copy of the trainer's own loop (so
+// this call's hooks do not stay on it, while the caller's hooks run), with BrainPy's reporting
+// (per epoch, or every numReport steps with the accumulators restarted every epoch), the
+// metric history, live progress and the optimizer's epoch counter as hooks.
+func fitLoop(base *Loop, hist *History, out io.Writer, prog Progress, opt bpgo.Optimizer, numReport int) *Loop {
+	l := &Loop{Name: base.Name, hooks: map[event][]hookEntry{}, epoch: base.epoch}
+	for e, hs := range base.hooks {
+		l.hooks[e] = slices.Clone(hs)
+	}
+	rep := newReporter(hist, FitPhase, out)
+	l.OnStep("history", -30, func(ls *LoopState) error { rep.add(ls.Metrics); return nil })
+	if numReport > 0 {
+		l.OnStep("report", -20, EveryNSteps(numReport, func(ls *LoopState) error {
+			rep.flush("Train", fmt.Sprintf("%d steps", ls.Step))
+			return nil
+		}))
+		l.OnEpoch("report", -20, func(*LoopState) error { rep.discard(); return nil })
+	} else {
+		l.OnEpoch("report", -20, func(ls *LoopState) error {
+			rep.flush("Train", fmt.Sprintf("%d epoch", ls.Epoch))
+			return nil
+		})
+	}
+	if prog != nil {
+		l.OnStep("progress", -10, func(ls *LoopState) error {
+			total := -1
+			if ls.StepsPerEpoch > 0 {
+				total = ls.Epochs * ls.StepsPerEpoch
+			}
+			prog.Update(ls.Step, total, fmt.Sprintf("epoch %d/%d, loss %.6g", ls.RunEpoch+1, ls.Epochs, ls.Metrics.Loss))
+			return nil
+		})
+	}
+	if es, ok := opt.(bpgo.EpochStepper); ok {
+		l.OnEpoch("schedule", -15, func(*LoopState) error { es.StepEpoch(); return nil })
+	}
+	return l
 }
