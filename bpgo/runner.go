@@ -316,13 +316,19 @@ func (r *Runner) run(inputs *tensors.Tensor, opts RunOptions) (*tensors.Tensor, 
 			outs = append(outs, out["ys"][0])
 		}
 	}
+	return r.finish(monParts, steps, outs, opts.DiscardOutputs)
+}
+
+// finish ends a run: it joins the monitors' and the outputs' chunks along time and returns
+// the outputs in the runner's layout (nil when discarded).
+func (r *Runner) finish(monParts [][]*tensors.Tensor, steps int, outs []*tensors.Tensor, discard bool) (*tensors.Tensor, error) {
 	if err := r.collectMonitors(monParts, steps); err != nil {
 		return nil, err
 	}
-	if opts.DiscardOutputs {
+	if discard {
 		return nil, nil
 	}
-	out, err := concatTime(outs)
+	out, err := joinMonitor(outs)
 	if err != nil {
 		return nil, err
 	}

@@ -90,15 +90,5 @@ func (r *Runner) runScan(inputs, targets *tensors.Tensor, opts RunOptions) (*ten
 			outs = append(outs, ys)
 		}
 	}
-	if err := r.collectMonitors(monParts, steps); err != nil {
-		return nil, err
-	}
-	if opts.DiscardOutputs {
-		return nil, nil
-	}
-	out, err := joinMonitor(outs)
-	if err != nil {
-		return nil, err
-	}
-	return r.layout.fromBatchFirst(out), nil
+	return r.finish(monParts, steps, outs, opts.DiscardOutputs)
 }
