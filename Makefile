@@ -29,7 +29,7 @@ help:
 	@echo "make setup               install/refresh everything into .bpgo/ (kernel/setup.sh; idempotent)"
 	@echo "make test                setup, go vet, go test (+ XLA backend if .bpgo/pjrt has a plugin),"
 	@echo "                         notebooks headless in reduced mode, the runner's own tests,"
-	@echo "                         lint, browser-test (docker-test runs on its own)"
+	@echo "                         lint, browser-test, docker-test"
 	@echo "make vet | gotest        go vet ./... | go test ./...   (GOEXPERIMENT=$(GOEXPERIMENT))"
 	@echo "make lab                 JupyterLab on notebooks/ with the bpgo kernel"
 	@echo "make notebooks           run notebooks in full mode and rewrite them with their outputs"
@@ -46,9 +46,7 @@ setup:
 testdata:
 	bash tests/data/fetch-fashion-mnist.sh
 
-# docker-test (the classroom image built and run with a real Docker engine) is not yet part of test: a cold
-# build takes tens of minutes on a 2-core CI machine (see docker/README.md); run it on its own.
-test: setup testdata vet gotest gotest-xla notebooks-reduced runner-test lint browser-test
+test: setup testdata vet gotest gotest-xla notebooks-reduced runner-test lint browser-test docker-test
 
 vet:
 	go vet ./...
