@@ -95,19 +95,8 @@ type ContextInfo struct {
 // NewContextDecisionMaking validates the options and builds the task.
 func NewContextDecisionMaking(opts ContextDecisionMakingOptions) (*ContextDecisionMaking, error) {
 	const fn, rec = "cognitive.NewContextDecisionMaking", "ContextDecisionMakingOptions"
-	if err := checkDt(fn, rec, opts.Dt); err != nil {
-		return nil, err
-	}
-	periods, steps, err := layout(fn, rec, opts.Dt, []phase{
-		{"fixation", "TFixation", opts.TFixation},
-		{"stimulus", "TStimulus", opts.TStimulus},
-		{"delay", "TDelay", opts.TDelay},
-		{"decision", "TDecision", opts.TDecision},
-	})
+	periods, steps, err := decisionLayout(fn, rec, opts.Dt, opts.TFixation, opts.TStimulus, opts.TDelay, opts.TDecision, opts.NoiseSigma)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkNoise(fn, rec, opts.NoiseSigma); err != nil {
 		return nil, err
 	}
 	if err := checkCoherences(fn, rec, opts.Coherences); err != nil {

@@ -81,19 +81,8 @@ type PerceptualInfo struct {
 // NewRatePerceptualDecisionMaking validates the options and builds the task.
 func NewRatePerceptualDecisionMaking(opts RatePerceptualDecisionMakingOptions) (*RatePerceptualDecisionMaking, error) {
 	const fn, rec = "cognitive.NewRatePerceptualDecisionMaking", "RatePerceptualDecisionMakingOptions"
-	if err := checkDt(fn, rec, opts.Dt); err != nil {
-		return nil, err
-	}
-	periods, steps, err := layout(fn, rec, opts.Dt, []phase{
-		{"fixation", "TFixation", opts.TFixation},
-		{"stimulus", "TStimulus", opts.TStimulus},
-		{"delay", "TDelay", opts.TDelay},
-		{"decision", "TDecision", opts.TDecision},
-	})
+	periods, steps, err := decisionLayout(fn, rec, opts.Dt, opts.TFixation, opts.TStimulus, opts.TDelay, opts.TDecision, opts.NoiseSigma)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkNoise(fn, rec, opts.NoiseSigma); err != nil {
 		return nil, err
 	}
 	if opts.NumChoice < 2 || opts.NumChoice > 1024 {

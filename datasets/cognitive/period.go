@@ -98,3 +98,25 @@ func checkCoherences(fn, rec string, cohs []float64) error {
 	}
 	return nil
 }
+
+// decisionLayout validates dt and the noise of a task with the classic four periods (fixation,
+// stimulus, delay, decision) and lays the periods out; fn and rec name the constructor and its
+// options record in errors.
+func decisionLayout(fn, rec string, dt, fixation, stimulus, delay, decision, sigma float64) ([]Period, int, error) {
+	if err := checkDt(fn, rec, dt); err != nil {
+		return nil, 0, err
+	}
+	periods, steps, err := layout(fn, rec, dt, []phase{
+		{"fixation", "TFixation", fixation},
+		{"stimulus", "TStimulus", stimulus},
+		{"delay", "TDelay", delay},
+		{"decision", "TDecision", decision},
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := checkNoise(fn, rec, sigma); err != nil {
+		return nil, 0, err
+	}
+	return periods, steps, nil
+}
