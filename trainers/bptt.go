@@ -87,6 +87,34 @@ type FitOptions struct {
 	// NumReport > 0 reports every NumReport training steps (counted across epochs), with the
 	// means since the last report; otherwise once per epoch (BrainPy's num_report=-1).
 	NumReport int
+	// Style is the format of the report lines: ReportMeans (the zero value, BrainPy 2.3 and
+	// later) or ReportLastBatch (BrainPy 2.1.12's bp.nn trainers).
+	Style ReportStyle
+}
+
+// ReportStyle is the format of Fit's report lines; BrainPy changed it between releases and
+// the tutorials print both.
+type ReportStyle int
+
+const (
+	// ReportMeans prints the means since the previous line of the loss and every aux metric,
+	// "Train 500 steps, use 3.1995 s, loss 0.0974268716854756, acc 0.5", and test lines per
+	// epoch (BrainPy 2.4.3 and 2.5.0).
+	ReportMeans ReportStyle = iota
+	// ReportLastBatch prints the current batch's values rounded to 5 decimals,
+	// "Train 500 steps, use 3.1995 s, train loss 0.0275" (BrainPy 2.1.12's bp.nn.BPTT); test
+	// data is evaluated and kept in the History but not printed, as there.
+	ReportLastBatch
+)
+
+func (s ReportStyle) valid() bool { return s == ReportMeans || s == ReportLastBatch }
+
+// check validates the options for fn.
+func (o FitOptions) check(fn string) error {
+	if !o.Style.valid() {
+		return fmt.Errorf("%s: FitOptions.Style: want trainers.ReportMeans or trainers.ReportLastBatch, got %d", fn, int(o.Style))
+	}
+	return nil
 }
 
 // BPTT trains a model by back-propagation through time, like BrainPy's bp.BPTT: Fit runs
@@ -166,12 +194,15 @@ func (t *BPTT) Fit(train, test Data, epochs int, opts FitOptions) error {
 	if train == nil {
 		return fmt.Errorf("trainers.BPTT.Fit: train data is nil")
 	}
+	if err := opts.check("trainers.BPTT.Fit"); err != nil {
+		return err
+	}
 	if opts.NumReport < 0 {
 		opts.NumReport = 0 // BrainPy's num_report=-1: per epoch
 	}
-	l := fitLoop(t.loop, t.hist, t.out, t.prog, t.opt, opts.NumReport)
+	l := fitLoop(t.loop, t.hist, t.out, t.prog, t.opt, opts)
 	if test != nil {
-		l.OnEpoch("test", -5, func(ls *LoopState) error { return t.evaluate(test, ls.Epoch, opts.NumReport) })
+		l.OnEpoch("test", -5, func(ls *LoopState) error { return t.evaluate(test, ls.Epoch, opts) })
 	}
 	err := l.Run(train, epochs, func(_ *LoopState, b Batch) (*Metrics, error) {
 		res, err := t.grad.Step(b.X, b.Y, t.opt)
@@ -185,8 +216,13 @@ func (t *BPTT) Fit(train, test Data, epochs int, opts FitOptions) error {
 }
 
 // evaluate runs the test data through the loss, reporting like BrainPy's test lines.
-func (t *BPTT) evaluate(test Data, epoch, numReport int) error {
-	rep := newReporter(t.hist, TestPhase, t.out)
+func (t *BPTT) evaluate(test Data, epoch int, opts FitOptions) error {
+	out := t.out
+	if opts.Style == ReportLastBatch {
+		out = io.Discard
+	}
+	rep := newReporter(t.hist, TestPhase, out, opts.Style)
+	numReport := opts.NumReport
 	n := 0
 	for b, err := range test {
 		if err != nil {

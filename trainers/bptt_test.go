@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -158,6 +159,45 @@ func TestBPTTNumReport(t *testing.T) {
 	d := tr.History().Detailed(trainers.FitPhase, "loss")
 	if r := tr.History().Report(trainers.FitPhase, "loss"); len(r) != 3 || math.Abs(r[1]-d[5]) > 1e-15 {
 		t.Errorf("report means %v, detailed %v", r, d)
+	}
+}
+
+func TestBPTTReportLastBatch(t *testing.T) {
+	skipShort(t)
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	var out bytes.Buffer
+	tr := bpgo.Must1(trainers.NewBPTT(newIntegrator(t, 4), integratorLoss, trainers.BPTTOptions{Optimizer: newAdam(t), Out: &out, Chunk: bpgo.DefaultChunk}))
+	// BrainPy 2.1.12: the current batch's values rounded to 5 decimals, "train loss"; the test
+	// data is evaluated into the History but not printed.
+	if err := tr.Fit(noiseData(5, 4, 1), noiseData(3, 4, 2), 2, trainers.FitOptions{NumReport: 3, Style: trainers.ReportLastBatch}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	re := regexp.MustCompile(`^Train (\d+) steps, use \d+\.\d{4} s, train loss (\S+), train mse (\S+)$`)
+	d := tr.History().Detailed(trainers.FitPhase, "loss")
+	if len(lines) != 3 {
+		t.Fatalf("want 3 Train lines and no Test line, got:\n%s", out.String())
+	}
+	for i, l := range lines {
+		mm := re.FindStringSubmatch(l)
+		if mm == nil {
+			t.Fatalf("line %q is not BrainPy 2.1.12's report", l)
+		}
+		step := 3 * (i + 1)
+		if mm[1] != strconv.Itoa(step) {
+			t.Errorf("line %d reports step %s, want %d", i, mm[1], step)
+		}
+		want := math.Round(d[step-1]*1e5) / 1e5
+		if got, _ := strconv.ParseFloat(mm[2], 64); got != want || len(mm[2]) > 7 {
+			t.Errorf("line %d: train loss %s, want step %d's loss %v rounded to %v", i, mm[2], step, d[step-1], want)
+		}
+	}
+	if n := len(tr.History().Report(trainers.TestPhase, "loss")); n != 2 {
+		t.Errorf("test reports kept in the History: %d, want one per epoch (2)", n)
+	}
+	if err := tr.Fit(noiseData(1, 4, 1), nil, 1, trainers.FitOptions{Style: 7}); err == nil || !strings.Contains(err.Error(), "FitOptions.Style") {
+		t.Errorf("unknown style: err = %v, want one naming FitOptions.Style", err)
 	}
 }
 

@@ -3,6 +3,7 @@ package trainers
 import (
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"time"
 )
@@ -78,10 +79,11 @@ type reporter struct {
 	names []string
 	vals  map[string][]float64
 	start time.Time
+	style ReportStyle
 }
 
-func newReporter(h *History, p Phase, out io.Writer) *reporter {
-	return &reporter{hist: h, phase: p, out: out, vals: map[string][]float64{}, start: time.Now()}
+func newReporter(h *History, p Phase, out io.Writer, style ReportStyle) *reporter {
+	return &reporter{hist: h, phase: p, out: out, vals: map[string][]float64{}, start: time.Now(), style: style}
 }
 
 func (r *reporter) add(m *Metrics) {
@@ -96,7 +98,8 @@ func (r *reporter) add(m *Metrics) {
 }
 
 // flush prints "<prefix> <what>, use … s, loss …, <aux> …" with the means since the last
-// line, appends them to the history's report, and starts a new accumulation.
+// line (ReportLastBatch: "…, train loss …" with the last batch's values rounded to 5
+// decimals), appends them to the history's report, and starts a new accumulation.
 func (r *reporter) flush(prefix, what string) {
 	if len(r.vals["loss"]) == 0 {
 		return
@@ -105,6 +108,12 @@ func (r *reporter) flush(prefix, what string) {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "%s %s, use %.4f s", prefix, what, time.Since(r.start).Seconds())
 	for _, n := range r.names {
+		if r.style == ReportLastBatch {
+			v := round5(r.vals[n][len(r.vals[n])-1])
+			l.report[n] = append(l.report[n], v)
+			fmt.Fprintf(&sb, ", train %s %s", n, PyFloat(v))
+			continue
+		}
 		m := mean(r.vals[n])
 		l.report[n] = append(l.report[n], m)
 		fmt.Fprintf(&sb, ", %s %s", n, PyFloat(m))
@@ -116,6 +125,15 @@ func (r *reporter) flush(prefix, what string) {
 // discard drops what was accumulated since the last line (BrainPy restarts its report
 // accumulators every epoch).
 func (r *reporter) discard() { r.names, r.vals, r.start = nil, map[string][]float64{}, time.Now() }
+
+// round5 rounds to 5 decimals like Python's round(x, 5) (halves may differ in the last digit:
+// Python rounds the exact binary value).
+func round5(x float64) float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return x
+	}
+	return math.Round(x*1e5) / 1e5
+}
 
 func mean(v []float64) float64 {
 	s := 0.0

@@ -193,12 +193,13 @@ func (l *Loop) Run(data Data, epochs int, step StepFunc) error {
 // this call's hooks do not stay on it, while the caller's hooks run), with BrainPy's reporting
 // (per epoch, or every numReport steps with the accumulators restarted every epoch), the
 // metric history, live progress and the optimizer's epoch counter as hooks.
-func fitLoop(base *Loop, hist *History, out io.Writer, prog Progress, opt bpgo.Optimizer, numReport int) *Loop {
+func fitLoop(base *Loop, hist *History, out io.Writer, prog Progress, opt bpgo.Optimizer, opts FitOptions) *Loop {
+	numReport := opts.NumReport
 	l := &Loop{Name: base.Name, hooks: map[event][]hookEntry{}, epoch: base.epoch}
 	for e, hs := range base.hooks {
 		l.hooks[e] = slices.Clone(hs)
 	}
-	rep := newReporter(hist, FitPhase, out)
+	rep := newReporter(hist, FitPhase, out, opts.Style)
 	l.OnStep("history", -30, func(ls *LoopState) error { rep.add(ls.Metrics); return nil })
 	if numReport > 0 {
 		l.OnStep("report", -20, EveryNSteps(numReport, func(ls *LoopState) error {
