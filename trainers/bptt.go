@@ -68,6 +68,13 @@ type BPTTOptions struct {
 	Chunk int
 	// Dt is the integration step (ms); 0 means the global bpgo.Dt().
 	Dt float64
+	// Engine runs the time loops of training and Predict (bpgo.GradOptions.Engine):
+	// bpgo.EngineAuto (the zero value: the compile-once scan on XLA, unrolled chunks on the Go
+	// backend), bpgo.EngineUnrolled or bpgo.EngineScan.
+	Engine bpgo.Engine
+	// Checkpoint (scan engine) bounds the steps whose states the backward loop keeps at once
+	// (bpgo.GradOptions.Checkpoint); 0 chooses it from the sequence length.
+	Checkpoint int
 	// NoReset keeps state from batch to batch (BrainPy's fit(reset_state=False)); by default
 	// the model is reset to each batch's size before it runs.
 	NoReset bool
@@ -135,7 +142,7 @@ type BPTT struct {
 // NewBPTT builds a BPTT trainer for model with loss.
 func NewBPTT(model bpgo.Stepper, loss bpgo.LossFunc, opts BPTTOptions) (*BPTT, error) {
 	g, err := bpgo.NewGrad(model, loss, bpgo.GradOptions{Chunk: opts.Chunk, Dt: opts.Dt, Monitors: opts.Monitors,
-		Watch: opts.Watch, Layout: opts.Layout, NoReset: opts.NoReset})
+		Watch: opts.Watch, Layout: opts.Layout, NoReset: opts.NoReset, Engine: opts.Engine, Checkpoint: opts.Checkpoint})
 	if err != nil {
 		return nil, fmt.Errorf("trainers.NewBPTT: %w", err)
 	}
@@ -152,7 +159,7 @@ func NewBPTT(model bpgo.Stepper, loss bpgo.LossFunc, opts BPTTOptions) (*BPTT, e
 		}
 	}
 	r, err := bpgo.NewRunner(model, bpgo.RunnerOptions{Chunk: g.Chunk(), Dt: opts.Dt, Monitors: opts.Monitors,
-		Watch: opts.Watch, Layout: opts.Layout})
+		Watch: opts.Watch, Layout: opts.Layout, Engine: opts.Engine})
 	if err != nil {
 		return nil, fmt.Errorf("trainers.NewBPTT: %w", err)
 	}

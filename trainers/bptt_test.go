@@ -402,3 +402,31 @@ func TestBPTTDefaults(t *testing.T) {
 		t.Errorf("Chunk -1: err = %v", err)
 	}
 }
+
+// TestBPTTEngine: the Engine option reaches the gradient: on XLA the automatic engine is the
+// compile-once scan, whose losses must equal the unrolled engine's; a bad engine is an error.
+func TestBPTTEngine(t *testing.T) {
+	skipShort(t)
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	run := func(e bpgo.Engine) []float64 {
+		o := trainers.BPTTDefaults()
+		o.Optimizer, o.Out, o.Engine = newAdam(t), &bytes.Buffer{}, e
+		tr := bpgo.Must1(trainers.NewBPTT(newIntegrator(t, 4), integratorLoss, o))
+		if err := tr.Fit(noiseData(3, 4, 1), nil, 1, trainers.FitOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		return tr.History().Detailed(trainers.FitPhase, "loss")
+	}
+	auto, unrolled := run(bpgo.EngineAuto), run(bpgo.EngineUnrolled)
+	for i := range unrolled {
+		if math.Abs(auto[i]-unrolled[i]) > 1e-10*math.Abs(unrolled[i]) {
+			t.Errorf("step %d: loss %v with EngineAuto, %v unrolled", i, auto[i], unrolled[i])
+		}
+	}
+	o := trainers.BPTTDefaults()
+	o.Engine = bpgo.Engine(99)
+	if _, err := trainers.NewBPTT(newIntegrator(t, 3), integratorLoss, o); err == nil || !strings.Contains(err.Error(), "Engine") {
+		t.Errorf("Engine 99: err = %v, want one naming Engine", err)
+	}
+}
