@@ -50,6 +50,7 @@ func main() {
 	chunk := flag.Int("chunk", 0, "steps per compiled chunk (0: bpgo's default)")
 	engineName := flag.String("engine", "auto", "time-loop engine of the alif and eprop workloads: auto, unrolled or scan")
 	flag.IntVar(&checkpoint, "checkpoint", 0, "scan engine: steps whose states the backward loop keeps at once (0: automatic)")
+	flag.BoolVar(&float32Rows, "float32", false, "run the float64 rows (rnn, snn) in float32 (the GPU script's agreement check)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	flag.Parse()
 	switch *engineName {
@@ -93,11 +94,22 @@ func main() {
 	}
 }
 
-// engine and checkpoint are the -engine and -checkpoint flags.
+// engine, checkpoint and float32Rows are the -engine, -checkpoint and -float32 flags.
 var (
-	engine     bpgo.Engine
-	checkpoint int
+	engine      bpgo.Engine
+	checkpoint  int
+	float32Rows bool
 )
+
+// x64 turns on float64 for the seed-000 rows (BrainPy's bm.enable_x64()) unless -float32; it
+// returns the dtype's name for the result line.
+func x64() string {
+	if float32Rows {
+		return "float32"
+	}
+	bpgo.EnableX64()
+	return "float64"
+}
 
 type result struct {
 	Workload string    `json:"workload"`
@@ -186,7 +198,7 @@ func noiseBatch(rng interface{ NormFloat64() float64 }, batch, steps int) (x, y 
 }
 
 func rnn(epochs, batches, batch, chunk int) error {
-	bpgo.EnableX64()
+	dtype := x64()
 	bpgo.SetSeed(42)
 	bpgo.SetMode(bpgo.TrainingMode)
 	cell, err := models.NewRNNCell(1, 100, models.RNNCellOptions{TrainState: true})
@@ -218,7 +230,7 @@ func rnn(epochs, batches, batch, chunk int) error {
 			}
 		}
 	}
-	r := result{Workload: "rnn", Backend: bpgo.BackendName(bpgo.Must1(bpgo.Backend())), DType: "float64"}
+	r := result{Workload: "rnn", Backend: bpgo.BackendName(bpgo.Must1(bpgo.Backend())), DType: dtype}
 	return measure(r, epochs, func() (float64, error) {
 		if err := tr.Fit(data, nil, 1, trainers.FitOptions{}); err != nil {
 			return 0, err
@@ -344,7 +356,7 @@ func newSpiking(numIn, numRec, numOut int) (*spiking, error) {
 }
 
 func snn(epochs, chunk int) error {
-	bpgo.EnableX64()
+	dtype := x64()
 	bpgo.SetDt(1.0)
 	bpgo.SetSeed(1)
 	net, err := newSpiking(100, 10, 2)
@@ -372,7 +384,7 @@ func snn(epochs, chunk int) error {
 	if err != nil {
 		return err
 	}
-	r := result{Workload: "snn", Backend: bpgo.BackendName(bpgo.Must1(bpgo.Backend())), DType: "float64"}
+	r := result{Workload: "snn", Backend: bpgo.BackendName(bpgo.Must1(bpgo.Backend())), DType: dtype}
 	units := 0
 	return measure(r, epochs, func() (loss float64, err error) {
 		units++
