@@ -30,7 +30,9 @@
 //     adds that step's vector-Jacobian product; every step's state is stored while it fits
 //     (DefaultScanStateBytes), longer runs recompute segments from checkpoints
 //     (GradOptions.Checkpoint). [CheckGradients] compares any model's
-//     gradient with finite differences;
+//     gradient with finite differences. Importing bpgo makes GoMLX differentiate ReduceMax and
+//     ReduceMin as JAX (so BrainPy's bm.max) does: a maximum shared by k elements passes 1/k
+//     of its gradient to each, instead of all of it to every one (reducegrad.go);
 //   - the [Optimizer] contract (implementations in bpgo/optim) and [Save]/[Load] of a model
 //     with its optimizer state, to resume training;
 //   - host helpers for sequences (sequence.go): building, checking, slicing and transposing

@@ -30,6 +30,8 @@ func TestReduceMaxMinTieGradient(t *testing.T) {
 	}{
 		{"max axis 2", func(x *graph.Node) *graph.Node { return graph.ReduceMax(x, 2) }, []float32{1, 2, 3, 4},
 			[]float64{0, 0.5, 0.5, 2. / 3, 2. / 3, 2. / 3, 3, 0, 0, 2, 2, 0}},
+		{"max axis -1", func(x *graph.Node) *graph.Node { return graph.ReduceMax(x, -1) }, []float32{1, 2, 3, 4},
+			[]float64{0, 0.5, 0.5, 2. / 3, 2. / 3, 2. / 3, 3, 0, 0, 2, 2, 0}},
 		{"min axis 2", func(x *graph.Node) *graph.Node { return graph.ReduceMin(x, 2) }, []float32{1, 2, 3, 4},
 			[]float64{1, 0, 0, 2. / 3, 2. / 3, 2. / 3, 0, 3, 0, 0, 0, 4}},
 		// Over axis 1 (the time axis of a (B, T, N) readout): pairs (x[b,0,n], x[b,1,n]).
