@@ -44,13 +44,19 @@ BINDIR = os.path.join(OUTDIR, 'bin')
 LOGDIR = os.path.join(OUTDIR, 'logs')
 PJRT_DIR = os.path.join(STATE, 'pjrt')
 REQ = os.path.join(HERE, 'requirements.txt')
+# The Fashion-MNIST rows (notebook 05 = seed 004) run BrainPy 2.5.0, the version that seed prints, in a venv of
+# their own; everything else runs BrainPy 2.4.3 in VENV.
+VENV25 = os.path.join(STATE, 'bench-venv-2.5')
+REQ25 = os.path.join(HERE, 'requirements-2.5.txt')
 
 # Sizes of the rows (must match rnnbench and brainpy_bench.py).
 RNN = dict(n_in=1, hidden=100, n_out=1, batch=128, T=25)
 BPTT = dict(n_in=40, hidden=100, n_out=2, batch=128)  # also the e-prop ALIF network's sizes
 SNN = dict(n_in=100, hidden=10, n_out=2, batch=256, T=100, steps_per_unit=100)
+FMNIST = dict(images=60000, rows=28, cols=28, hidden=100, classes=10, batch=256, steps=100, loop_steps=100)
 
-WORKLOADS = ('rnn', 'bptt', 'snn', 'eprop')
+FMNIST_ROWS = ('lstm-fmnist', 'snn-fmnist', 'loop-fmnist')
+WORKLOADS = ('rnn', 'bptt', 'snn', 'eprop') + FMNIST_ROWS
 
 # bpgo backends: name -> (binary, BPGO_BACKEND, label)
 BACKENDS = {
@@ -108,32 +114,33 @@ def pick_python(arg):
     die('no python3 on PATH (the BrainPy venv needs python 3.11; set BENCH_PYTHON)')
 
 
-def venv_python():
-    return os.path.join(VENV, 'bin', 'python')
+def venv_python(venv=VENV):
+    return os.path.join(venv, 'bin', 'python')
 
 
-def ensure_venv(python):
-    """Creates/refreshes .bpgo/bench-venv from the hash-pinned lock; idempotent (stamp)."""
+def ensure_venv(python, venv=VENV, req=REQ):
+    """Creates/refreshes a BrainPy venv (.bpgo/bench-venv or .bpgo/bench-venv-2.5) from its hash-pinned lock;
+    idempotent (stamp)."""
     pyver = sh([python, '-c', 'import platform; print(platform.python_version())'])
     if not pyver.startswith('3.11.'):
-        log('WARNING: %s is python %s; the lock was made for 3.11 (jaxlib 0.4.18 has wheels for 3.9-3.12)'
+        log('WARNING: %s is python %s; the locks were made for 3.11 (jaxlib 0.4.18 and 0.4.23 have wheels for 3.9-3.12)'
             % (python, pyver))
-    with open(REQ, 'rb') as f:
+    with open(req, 'rb') as f:
         key = 'python=%s req=%s' % (pyver, hashlib.sha256(f.read()).hexdigest()[:16])
-    stamp = os.path.join(VENV, '.bench-stamp')
-    if os.path.exists(stamp) and open(stamp).read().strip() == key and os.path.exists(venv_python()):
-        log('BrainPy venv: up to date (%s)' % VENV)
+    stamp = os.path.join(venv, '.bench-stamp')
+    if os.path.exists(stamp) and open(stamp).read().strip() == key and os.path.exists(venv_python(venv)):
+        log('BrainPy venv: up to date (%s)' % venv)
         return
     t0 = time.time()
-    log('BrainPy venv: creating %s (python %s) from tests/bench/requirements.txt' % (VENV, pyver))
-    if os.path.exists(VENV):
-        shutil.rmtree(VENV)
-    subprocess.run([python, '-m', 'venv', VENV], check=True)
-    r = subprocess.run([venv_python(), '-m', 'pip', 'install', '--quiet', '--disable-pip-version-check',
-                        '--require-hashes', '--no-deps', '-r', REQ])
+    log('BrainPy venv: creating %s (python %s) from %s' % (venv, pyver, os.path.relpath(req, ROOT)))
+    if os.path.exists(venv):
+        shutil.rmtree(venv)
+    subprocess.run([python, '-m', 'venv', venv], check=True)
+    r = subprocess.run([venv_python(venv), '-m', 'pip', 'install', '--quiet', '--disable-pip-version-check',
+                        '--require-hashes', '--no-deps', '-r', req])
     if r.returncode != 0:
-        die('pip install of tests/bench/requirements.txt failed')
-    sh([venv_python(), '-c', 'import brainpy, jax, jaxlib'])
+        die('pip install of %s failed' % os.path.relpath(req, ROOT))
+    sh([venv_python(venv), '-c', 'import brainpy, jax, jaxlib'])
     with open(stamp, 'w') as f:
         f.write(key + '\n')
     log('BrainPy venv: done in %.0f s' % (time.time() - t0))
@@ -272,7 +279,30 @@ def snn_flops(n_in, hidden, n_out):
     return fwd + bwd
 
 
+def lstm_flops(n_in, hidden, n_out):
+    """Matmul FLOPs of one sample-step of LSTMCell(n_in, hidden) >> Dense(hidden, n_out), forward + backward:
+    the four gates' x@Wi (n_in x 4H) and h@Wh (H x 4H); backward dWi only, dWh and dh_prev, dWo and dh."""
+    g = 4 * hidden
+    fwd = 2 * (n_in * g + hidden * g + hidden * n_out)
+    bwd = 2 * (n_in * g + 2 * hidden * g + 2 * hidden * n_out)
+    return fwd + bwd
+
+
+def fmnist_snn_flops(n_in, hidden, n_out):
+    """Matmul FLOPs of one sample-step of notebook 05's SNN: Linear(784,100) on the input spikes, Linear(100,10)
+    on the hidden spikes, no recurrent matmul; backward dW only for the input Linear, dW and dh for the other."""
+    return snn_flops(n_in, hidden, n_out)
+
+
 def workload_flops(row, p):
+    f = FMNIST
+    if row == 'lstm-fmnist':
+        return lstm_flops(f['cols'], f['hidden'], f['classes']) * f['rows'] * p['images']
+    if row == 'loop-fmnist':
+        return lstm_flops(f['cols'], f['hidden'], f['classes']) * f['rows'] * f['batch'] * f['loop_steps']
+    if row == 'snn-fmnist':
+        samples = p['images'] // f['batch'] * f['batch']  # the last incomplete batch is dropped
+        return fmnist_snn_flops(f['rows'] * f['cols'], f['hidden'], f['classes']) * f['steps'] * samples
     if row == 'rnn':
         return rnn_flops(RNN['n_in'], RNN['hidden'], RNN['n_out']) * RNN['batch'] * RNN['T'] * p['batches']
     if row == 'snn':
@@ -316,7 +346,7 @@ def table_rows(results, peak):
             cells = {'workload': row['label'], 'system': r['label']}
             rec = r.get('rec')
             if not rec:
-                cells.update(first='-', median='-', spread=r.get('error', 'not run'), ratio='-', peak='-')
+                cells.update(first='-', median='-', spread=r.get('error', 'not run'), ratio='-', peak='-', mem='-')
                 out.append(cells)
                 continue
             med, lo, hi, pct = rec['median'], rec['min'], rec['max'], rec['spread_pct']
@@ -331,13 +361,15 @@ def table_rows(results, peak):
                 cells['ratio'] = '-'
             pk = peak.get('big_' + row['dtype']) if peak else None
             cells['peak'] = '%.1f%%' % (row['flops'] / med / 1e9 / pk * 100) if pk else '-'
+            mem = max(rec.get('peak_rss_first_mb') or 0, rec.get('peak_rss_mb') or 0)
+            cells['mem'] = '%.0f' % mem if mem else '-'
             out.append(cells)
     return out
 
 
 COLS = [('workload', 'workload'), ('system', 'system / backend'), ('first', 'first s'),
         ('median', 'median s'), ('spread', 'spread min-max'), ('ratio', 'bpgo/BrainPy'),
-        ('peak', '% of peak')]
+        ('peak', '% of peak'), ('mem', 'peak MiB')]
 
 
 def print_table(rows):
@@ -378,7 +410,7 @@ def machine_info():
             'kernel': platform.release()}
 
 
-def versions(brainpy_versions, backends_seen):
+def versions(brainpy_versions, backends_seen, brainpy25_versions=None):
     v = {}
     env = go_env()
     v['go'] = try_sh(['go', 'env', 'GOVERSION'], cwd=ROOT, env=env)
@@ -402,6 +434,9 @@ def versions(brainpy_versions, backends_seen):
     if brainpy_versions:
         v.update({k: brainpy_versions[k] for k in ('brainpy', 'jax', 'jaxlib', 'numpy', 'python')
                   if k in brainpy_versions})
+    if brainpy25_versions:  # the Fashion-MNIST rows' venv, when the 2.4.3 rows ran too
+        v['brainpy25'] = 'BrainPy %s with jax/jaxlib %s/%s, numpy %s' % tuple(
+            brainpy25_versions.get(k, '?') for k in ('brainpy', 'jax', 'jaxlib', 'numpy'))
     return v
 
 
@@ -432,6 +467,8 @@ def write_markdown(path, ctx, rows):
     if 'brainpy' in v:
         ver += ['BrainPy %s' % v['brainpy'], 'jax/jaxlib %s/%s' % (v.get('jax'), v.get('jaxlib')),
                 'numpy %s' % v.get('numpy'), 'python %s' % v.get('python')]
+    if 'brainpy25' in v:
+        ver.append('Fashion-MNIST rows: ' + v['brainpy25'])
     L.append('- Versions: ' + ', '.join(ver) + '.')
     L.append('- Rows: **rnn** = seed 000 RNN (RNNCell(1,100,train_state) >> Dense(100,1)), float64, one epoch = '
              '%d BPTT steps on batches of %d x %d steps (data generation included), Adam(ExponentialDecay(0.025,1,0.99975), '
@@ -450,8 +487,20 @@ def write_markdown(path, ctx, rows):
              % (p['batches'], RNN['batch'], RNN['T'], p['epochs'], ctx['bptt_label'], p['T'], BPTT['batch'], p['steps'],
                 SNN['batch'], SNN['T'], SNN['steps_per_unit'], p['epochs'], ctx['eprop_label'], p['T'], BPTT['batch'],
                 p['steps']))
+    if any(r['workload'] in FMNIST_ROWS for r in ctx['rows_meta']):
+        L.append('- Fashion-MNIST rows (notebook 05 = seed 004; BrainPy **2.5.0** in .bpgo/bench-venv-2.5, the seed\'s '
+                 'code in tests/bench/brainpy25_bench.py; bpgo: the notebook\'s Go code in tests/bench/rnnbench/fmnist.go), '
+                 'float32, dt = 0.1, %d training images (IDX files in %s), batches of 256: **lstm-fmnist** = one '
+                 'epoch of BPTT fit (LSTMCell(28,100) -> Dense(100,10) over the 28 rows, cross-entropy of the max over '
+                 'time, acc aux, Adam(1e-3)), no test pass; **snn-fmnist** = one epoch of the SNN (LifRef(100) + '
+                 'Leaky(10), two HalfProjAlignPost(Linear + Expon + CUBA)) on latency-coded spike batches (256, 100, '
+                 '784), last incomplete batch dropped, encoding included, Adam(1e-3); **loop-fmnist** = one unit of %d '
+                 'steps of the hand-written loop (the LSTM, grad with aux, Adam(1e-3), batch 256). "first s" = the first '
+                 'epoch/unit (compilation included), then %d epochs/units timed.'
+                 % (p['images'], ctx.get('data_dir', '?'), FMNIST['loop_steps'], p['fm_epochs']))
     L.append('- Columns: median and spread (min-max, ± half-range/median) of the timed epochs/steps; bpgo/BrainPy = '
-             'ratio of medians (< 1: bpgo faster); % of peak = workload matmul FLOPs / median time / measured peak.')
+             'ratio of medians (< 1: bpgo faster); % of peak = workload matmul FLOPs / median time / measured peak; '
+             'peak MiB = the process\'s peak resident set (VmHWM), the larger of the first unit\'s and the others\'.')
     L.append('')
     L.append(md_table(rows))
     L.append('')
@@ -462,7 +511,15 @@ def write_markdown(path, ctx, rows):
     for row in ctx['rows_meta']:
         dt = row['dtype']
         line = '- %s: %.2f GFLOP per %s (%s)' % (row['label'], row['flops'] / 1e9, row['unit'], dt)
-        if pk and row['workload'] == 'snn':
+        if pk and row['workload'] in FMNIST_ROWS:
+            big = pk['big_' + dt]
+            line += '; at the large-matmul peak %.1f GFLOP/s that is %s s' % (big, fmt_s(row['flops'] / 1e9 / big))
+            if row['workload'] == 'snn-fmnist':
+                line += (' (the input projection (256,784)@(784,100) per step is 85%% of it; the rest is (256,100)@'
+                         '(100,10) and elementwise work over (256,100) states).')
+            else:
+                line += ' (matmuls (256,28)@(28,400) and (256,100)@(100,400) per step; the recurrence is sequential).'
+        elif pk and row['workload'] == 'snn':
             big = pk['big_' + dt]
             line += ('; at the large-matmul peak %.1f GFLOP/s that is %s s (its matmuls, (256,100)@(100,10) and '
                      '(256,10)@(10,2), are far too small to reach it: elementwise work and per-step overhead dominate).'
@@ -481,6 +538,10 @@ def write_markdown(path, ctx, rows):
                         / rnn_flops(BPTT['n_in'], BPTT['hidden'], BPTT['n_out'])))
         L.append(line)
     L.append('')
+    for line in ctx.get('encode_lines') or []:
+        L.append(line)
+    if ctx.get('encode_lines'):
+        L.append('')
     tgt = ctx.get('target')
     if tgt:
         L.append('Target (issue 3): bpgo default backend <= 0.5x BrainPy per epoch on the rnn row: ' + tgt + '.')
@@ -517,18 +578,25 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--quick', action='store_true',
                     help='reduced smoke run: rnn 2 epochs x 10 batches, bptt and eprop T=200 x 2 steps, snn 2 '
-                         'units; writes '
+                         'units, the Fashion-MNIST rows on 1024 images x (1 + 1) epochs/units; writes '
                          '.bpgo/bench/RESULTS-quick.md unless --results is given')
     ap.add_argument('--brainpy', choices=['yes', 'auto', 'no'], default='yes',
                     help='yes: build the venv if needed and run BrainPy; auto: only if .bpgo/bench-venv exists; no: skip')
     ap.add_argument('--backends', default='go-simd,go,xla', help='bpgo backends, comma-separated: go-simd, go, xla')
     ap.add_argument('--workloads', default=','.join(WORKLOADS),
-                    help='rows, comma-separated: rnn, bptt, snn, eprop (default: all four)')
+                    help='rows, comma-separated: %s (default: all)' % ', '.join(WORKLOADS))
     ap.add_argument('--epochs', type=int,
                     help='timed rnn epochs / snn units of 100 steps after the first (default 10; quick 2)')
     ap.add_argument('--batches', type=int, help='batches per rnn epoch (default 100; quick 10)')
     ap.add_argument('--steps', type=int, help='timed bptt and eprop steps after the first (default 5; quick 2)')
     ap.add_argument('--T', type=int, help='bptt and eprop sequence length (default 2250; quick 200; eprop needs >= 150)')
+    ap.add_argument('--images', type=int,
+                    help='Fashion-MNIST rows: training images used (default 60000; quick 1024)')
+    ap.add_argument('--fmnist-epochs', type=int,
+                    help='Fashion-MNIST rows: timed epochs (lstm, snn) or 100-step units (loop) after the first '
+                         '(default 2; quick 1)')
+    ap.add_argument('--data', help='Fashion-MNIST rows: data root holding FashionMNIST/raw (default $BPGO_DATA_DIR, '
+                                   'else .bpgo/data; `make testdata` builds it)')
     ap.add_argument('--threads', type=int, default=0, help='threads for every system (default: all cores)')
     ap.add_argument('--python', help='python for the venv (default $BENCH_PYTHON, python3.11, python3)')
     ap.add_argument('--results', help='markdown output (default tests/bench/RESULTS.md; quick: .bpgo/bench/RESULTS-quick.md)')
@@ -545,6 +613,8 @@ def main():
         'batches': args.batches or (10 if q else 100),
         'steps': args.steps or (2 if q else 5),
         'T': args.T or (200 if q else 2250),
+        'images': args.images or (1024 if q else FMNIST['images']),
+        'fm_epochs': args.fmnist_epochs or (1 if q else 2),
     }
     backends = [b.strip() for b in args.backends.split(',') if b.strip()]
     for b in backends:
@@ -561,12 +631,34 @@ def main():
     if threads > nproc:
         die('--threads %d > %d cores' % (threads, nproc))
 
-    # 1. BrainPy venv
-    run_brainpy = args.brainpy == 'yes' or (args.brainpy == 'auto' and os.path.exists(venv_python()))
-    if args.brainpy == 'yes':
-        ensure_venv(pick_python(args.python))
-    elif args.brainpy == 'auto' and not run_brainpy:
-        log('BrainPy: skipped (no %s; `make bench` creates it)' % os.path.relpath(VENV, ROOT))
+    # 1. BrainPy venvs: 2.4.3 for the seed 000/002 rows, 2.5.0 for the Fashion-MNIST rows (seed 004)
+    run_brainpy = {}
+    for venv, req, rows in ((VENV, REQ, [w for w in workloads if w not in FMNIST_ROWS]),
+                            (VENV25, REQ25, [w for w in workloads if w in FMNIST_ROWS])):
+        if not rows:
+            continue
+        run_brainpy[venv] = args.brainpy == 'yes' or (args.brainpy == 'auto' and os.path.exists(venv_python(venv)))
+        if args.brainpy == 'yes':
+            ensure_venv(pick_python(args.python), venv, req)
+        elif args.brainpy == 'auto' and not run_brainpy[venv]:
+            log('BrainPy: skipped for %s (no %s; `make bench` creates it)' % (', '.join(rows), os.path.relpath(venv, ROOT)))
+
+    # Fashion-MNIST IDX files (the same files for both sides); `make testdata`'s script builds them if missing.
+    data_dir = os.path.abspath(args.data or os.environ.get('BPGO_DATA_DIR') or os.path.join(STATE, 'data'))
+    fmnist_missing = None
+    if any(w in FMNIST_ROWS for w in workloads):
+        raw = os.path.join(data_dir, 'FashionMNIST', 'raw')
+
+        def have_fmnist():
+            return all(os.path.exists(os.path.join(raw, n)) or os.path.exists(os.path.join(raw, n + '.gz'))
+                       for n in ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'))
+        if not have_fmnist():
+            log('Fashion-MNIST: not in %s; building it with tests/data/fetch-fashion-mnist.sh (make testdata)' % raw)
+            subprocess.run(['bash', os.path.join(ROOT, 'tests', 'data', 'fetch-fashion-mnist.sh')], cwd=ROOT,
+                           env=dict(os.environ, BPGO_DATA_DIR=data_dir))
+        if not have_fmnist():
+            fmnist_missing = 'skipped: no Fashion-MNIST in %s (make testdata)' % raw
+            log(fmnist_missing)
 
     # 2. bpgo binaries
     if 'xla' in backends and not have_pjrt():
@@ -585,7 +677,7 @@ def main():
 
     # 3. peak (measured again after the rows; the best of the two counts)
     def measure_peak(tag, best):
-        py_np = venv_python() if os.path.exists(venv_python()) else sys.executable
+        py_np = next((venv_python(v) for v in (VENV, VENV25) if os.path.exists(venv_python(v))), sys.executable)
         wait_idle(args.wait_idle, args.idle_load)
         recs, _, err = run_json(pre + [py_np, os.path.join(HERE, 'peak.py')], env, 'peak-%s.log' % tag, 600)
         if not recs:
@@ -603,7 +695,7 @@ def main():
     peak = measure_peak('start', None)
 
     # 4. rows
-    results, rows_meta, bp_versions, backends_seen = [], [], None, []
+    results, rows_meta, bp_versions, bp25_versions, backends_seen = [], [], None, None, []
     for w in workloads:
         if w == 'rnn':
             meta = dict(workload='rnn', label='rnn', dtype='float64', unit='epoch', flops=workload_flops('rnn', params))
@@ -619,6 +711,12 @@ def main():
                         unit='step', flops=workload_flops('eprop', params))
             bp_args = ['--workload', 'eprop', '--epochs', str(params['steps']), '--T', str(params['T'])]
             go_args = ['-workload', 'eprop', '-epochs', str(params['steps']), '-T', str(params['T'])]
+        elif w in FMNIST_ROWS:
+            meta = dict(workload=w, label=w, dtype='float32', unit='100 training steps' if w == 'loop-fmnist' else 'epoch',
+                        flops=workload_flops(w, params))
+            sizes = ['--epochs', str(params['fm_epochs']), '--images', str(params['images']), '--data', data_dir]
+            bp_args = ['--workload', w] + sizes
+            go_args = ['-workload', w] + ['-' + a[2:] if a.startswith('--') else a for a in sizes]
         else:
             meta = dict(workload='bptt', label='bptt-T%d (RNN stand-in for ALIF)' % params['T'], dtype='float32',
                         unit='step', flops=workload_flops('bptt', params))
@@ -627,8 +725,13 @@ def main():
         rows_meta.append(meta)
         systems = []
         plan = []
-        if run_brainpy:
-            plan.append(('BrainPy', 'BrainPy %s' % '2.4.3', [venv_python(), os.path.join(HERE, 'brainpy_bench.py')] + bp_args, env))
+        if w in FMNIST_ROWS and fmnist_missing:
+            results.append(dict(meta, systems=[{'system': 'BrainPy', 'label': 'BrainPy 2.5.0', 'error': fmnist_missing}]))
+            continue
+        venv, script, bp_label = ((VENV25, 'brainpy25_bench.py', '2.5.0') if w in FMNIST_ROWS
+                                  else (VENV, 'brainpy_bench.py', '2.4.3'))
+        if run_brainpy.get(venv):
+            plan.append(('BrainPy', 'BrainPy %s' % bp_label, [venv_python(venv), os.path.join(HERE, script)] + bp_args, env))
         for b in backends:
             binary, be, label = BACKENDS[b]
             if be == 'xla' and not have_pjrt():
@@ -656,8 +759,12 @@ def main():
                 rec.update(median=med, min=lo, max=hi, spread_pct=pct)
                 entry['rec'] = rec
                 if name == 'BrainPy':
-                    bp_versions = rec.get('versions')
-                    entry['label'] = 'BrainPy %s (jax %s)' % (bp_versions.get('brainpy'), bp_versions.get('jax'))
+                    bv = rec.get('versions') or {}
+                    if w in FMNIST_ROWS:
+                        bp25_versions = bv
+                    else:
+                        bp_versions = bv
+                    entry['label'] = 'BrainPy %s (jax %s)' % (bv.get('brainpy'), bv.get('jax'))
                 else:
                     backends_seen.append(rec.get('backend', ''))
                 log('  first %s s, median %s s (%s-%s), loss %.6g [%.0f s]'
@@ -669,6 +776,23 @@ def main():
         results.append(dict(meta, systems=systems))
 
     peak = measure_peak('end', peak)
+
+    # The share of an snn-fmnist epoch spent building the spike batches (the timed epochs; issue 14 wants it small).
+    encode_lines = []
+    for row in results:
+        if row['workload'] != 'snn-fmnist':
+            continue
+        for sysr in row['systems']:
+            rec = sysr.get('rec')
+            enc = (rec or {}).get('encode_s') or []
+            if not rec or len(enc) != len(rec['times_s']) + 1:
+                continue
+            share = sum(enc[1:]) / sum(rec['times_s'])
+            encode_lines.append('- snn-fmnist, %s: %.1f%% of each timed epoch spent building the spike batches '
+                                '(%s s of %s s median; first epoch %s s of %s s).'
+                                % (sysr['label'], share * 100, fmt_s(statistics.median(enc[1:])), fmt_s(rec['median']),
+                                   fmt_s(enc[0]), fmt_s(rec['first_s'])))
+            log(encode_lines[-1][2:])
 
     # 5. report
     rows = table_rows(results, peak)
@@ -692,7 +816,7 @@ def main():
         'date': datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
         'wall': wall,
         'machine': machine_info(),
-        'versions': versions(bp_versions, backends_seen),
+        'versions': versions(bp_versions or bp25_versions, backends_seen, bp25_versions if bp_versions else None),
         'params': params,
         'peak': peak,
         'threads': threads,
@@ -706,6 +830,8 @@ def main():
         'bptt_label': 'bptt-T%d' % params['T'],
         'eprop_label': 'eprop-alif-T%d' % params['T'],
         'target': target,
+        'encode_lines': encode_lines,
+        'data_dir': os.path.relpath(data_dir, ROOT) if data_dir.startswith(ROOT) else data_dir,
     }
     path = args.results or (os.path.join(OUTDIR, 'RESULTS-quick.md') if q else os.path.join(HERE, 'RESULTS.md'))
     write_markdown(path, ctx, rows)
