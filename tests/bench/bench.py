@@ -5,8 +5,10 @@
     make bench [BENCH_ARGS="--quick"]        make bench-smoke
 
 Steps (stdlib only; run it with any python3):
-  1. BrainPy venv .bpgo/bench-venv from PyPI, hash-pinned (tests/bench/requirements.txt); rebuilt only when
-     the lock or the python version changes (stamp .bpgo/bench-venv/.bench-stamp).
+  1. BrainPy venv .bpgo/bench-venv from PyPI, hash-pinned (tests/bench/requirements.txt, BrainPy 2.4.3); rebuilt
+     only when the lock or the python version changes (stamp .bpgo/bench-venv/.bench-stamp). The Fashion-MNIST
+     rows use .bpgo/bench-venv-2.5 (tests/bench/requirements-2.5.txt, BrainPy 2.5.0, the version seed 004
+     prints), made the same way; each venv only when a requested row needs it.
   2. bpgo's tests/bench/rnnbench built twice into .bpgo/bench/bin: GOEXPERIMENT=simd and GOEXPERIMENT= .
   3. Machine peak: tests/bench/peak.py (numpy matmul GFLOP/s, float64 and float32) in the bench venv.
   4. Rows: "rnn" (seed 000's RNN, one epoch = 100 BPTT steps of 128 x 25, float64), "bptt-T2250"
@@ -15,6 +17,11 @@ Steps (stdlib only; run it with any python3):
      (one BPTT step of seed 002's ALIF e-prop network, T=2250, batch 128, float32). For each row: BrainPy
      (tests/bench/brainpy_bench.py), then bpgo with BPGO_BACKEND=go on the SIMD build (bpgo's default),
      on the plain build, and BPGO_BACKEND=xla (XLA CPU PJRT plugin in .bpgo/pjrt, from `make setup`).
+     Fashion-MNIST rows (notebook 05 = seed 004, float32, dt 0.1, the IDX files of `make testdata`):
+     "lstm-fmnist" (one BPTT epoch of the LSTM over the 60,000 training images, batches of 256),
+     "snn-fmnist" (one epoch of the latency-coded SNN, spike encoding included; the share of the epoch spent
+     encoding is reported) and "loop-fmnist" (100 steps of the hand-written loop); BrainPy side
+     tests/bench/brainpy25_bench.py, bpgo side rnnbench -workload lstm-fmnist|snn-fmnist|loop-fmnist.
      Each is its own process; only the JSON lines on stdout are parsed, stderr goes to .bpgo/bench/logs.
   5. Table on stdout; markdown to tests/bench/RESULTS.md (full run) or .bpgo/bench/RESULTS-quick.md
      (--quick), raw records to .bpgo/bench/results.json (results-quick.json).
