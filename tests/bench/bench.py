@@ -5,8 +5,10 @@
     make bench [BENCH_ARGS="--quick"]        make bench-smoke
 
 Steps (stdlib only; run it with any python3):
-  1. BrainPy venv .bpgo/bench-venv from PyPI, hash-pinned (tests/bench/requirements.txt); rebuilt only when
-     the lock or the python version changes (stamp .bpgo/bench-venv/.bench-stamp).
+  1. BrainPy venv .bpgo/bench-venv from PyPI, hash-pinned (tests/bench/requirements.txt, BrainPy 2.4.3); rebuilt
+     only when the lock or the python version changes (stamp .bpgo/bench-venv/.bench-stamp). The Fashion-MNIST
+     rows use .bpgo/bench-venv-2.5 (tests/bench/requirements-2.5.txt, BrainPy 2.5.0, the version seed 004
+     prints), made the same way; each venv only when a requested row needs it.
   2. bpgo's tests/bench/rnnbench built twice into .bpgo/bench/bin: GOEXPERIMENT=simd and GOEXPERIMENT= .
   3. Machine peak: tests/bench/peak.py (numpy matmul GFLOP/s, float64 and float32) in the bench venv.
   4. Rows: "rnn" (seed 000's RNN, one epoch = 100 BPTT steps of 128 x 25, float64), "bptt-T2250"
@@ -15,6 +17,11 @@ Steps (stdlib only; run it with any python3):
      (one BPTT step of seed 002's ALIF e-prop network, T=2250, batch 128, float32). For each row: BrainPy
      (tests/bench/brainpy_bench.py), then bpgo with BPGO_BACKEND=go on the SIMD build (bpgo's default),
      on the plain build, and BPGO_BACKEND=xla (XLA CPU PJRT plugin in .bpgo/pjrt, from `make setup`).
+     Fashion-MNIST rows (notebook 05 = seed 004, float32, dt 0.1, the IDX files of `make testdata`):
+     "lstm-fmnist" (one BPTT epoch of the LSTM over the 60,000 training images, batches of 256),
+     "snn-fmnist" (one epoch of the latency-coded SNN, spike encoding included; the share of the epoch spent
+     encoding is reported) and "loop-fmnist" (100 steps of the hand-written loop); BrainPy side
+     tests/bench/brainpy25_bench.py, bpgo side rnnbench -workload lstm-fmnist|snn-fmnist|loop-fmnist.
      Each is its own process; only the JSON lines on stdout are parsed, stderr goes to .bpgo/bench/logs.
   5. Table on stdout; markdown to tests/bench/RESULTS.md (full run) or .bpgo/bench/RESULTS-quick.md
      (--quick), raw records to .bpgo/bench/results.json (results-quick.json).
@@ -44,13 +51,19 @@ BINDIR = os.path.join(OUTDIR, 'bin')
 LOGDIR = os.path.join(OUTDIR, 'logs')
 PJRT_DIR = os.path.join(STATE, 'pjrt')
 REQ = os.path.join(HERE, 'requirements.txt')
+# The Fashion-MNIST rows (notebook 05 = seed 004) run BrainPy 2.5.0, the version that seed prints, in a venv of
+# their own; everything else runs BrainPy 2.4.3 in VENV.
+VENV25 = os.path.join(STATE, 'bench-venv-2.5')
+REQ25 = os.path.join(HERE, 'requirements-2.5.txt')
 
 # Sizes of the rows (must match rnnbench and brainpy_bench.py).
 RNN = dict(n_in=1, hidden=100, n_out=1, batch=128, T=25)
 BPTT = dict(n_in=40, hidden=100, n_out=2, batch=128)  # also the e-prop ALIF network's sizes
 SNN = dict(n_in=100, hidden=10, n_out=2, batch=256, T=100, steps_per_unit=100)
+FMNIST = dict(images=60000, rows=28, cols=28, hidden=100, classes=10, batch=256, steps=100, loop_steps=100)
 
-WORKLOADS = ('rnn', 'bptt', 'snn', 'eprop')
+FMNIST_ROWS = ('lstm-fmnist', 'snn-fmnist', 'loop-fmnist')
+WORKLOADS = ('rnn', 'bptt', 'snn', 'eprop') + FMNIST_ROWS
 
 # bpgo backends: name -> (binary, BPGO_BACKEND, label)
 BACKENDS = {
@@ -108,32 +121,33 @@ def pick_python(arg):
     die('no python3 on PATH (the BrainPy venv needs python 3.11; set BENCH_PYTHON)')
 
 
-def venv_python():
-    return os.path.join(VENV, 'bin', 'python')
+def venv_python(venv=VENV):
+    return os.path.join(venv, 'bin', 'python')
 
 
-def ensure_venv(python):
-    """Creates/refreshes .bpgo/bench-venv from the hash-pinned lock; idempotent (stamp)."""
+def ensure_venv(python, venv=VENV, req=REQ):
+    """Creates/refreshes a BrainPy venv (.bpgo/bench-venv or .bpgo/bench-venv-2.5) from its hash-pinned lock;
+    idempotent (stamp)."""
     pyver = sh([python, '-c', 'import platform; print(platform.python_version())'])
     if not pyver.startswith('3.11.'):
-        log('WARNING: %s is python %s; the lock was made for 3.11 (jaxlib 0.4.18 has wheels for 3.9-3.12)'
+        log('WARNING: %s is python %s; the locks were made for 3.11 (jaxlib 0.4.18 and 0.4.23 have wheels for 3.9-3.12)'
             % (python, pyver))
-    with open(REQ, 'rb') as f:
+    with open(req, 'rb') as f:
         key = 'python=%s req=%s' % (pyver, hashlib.sha256(f.read()).hexdigest()[:16])
-    stamp = os.path.join(VENV, '.bench-stamp')
-    if os.path.exists(stamp) and open(stamp).read().strip() == key and os.path.exists(venv_python()):
-        log('BrainPy venv: up to date (%s)' % VENV)
+    stamp = os.path.join(venv, '.bench-stamp')
+    if os.path.exists(stamp) and open(stamp).read().strip() == key and os.path.exists(venv_python(venv)):
+        log('BrainPy venv: up to date (%s)' % venv)
         return
     t0 = time.time()
-    log('BrainPy venv: creating %s (python %s) from tests/bench/requirements.txt' % (VENV, pyver))
-    if os.path.exists(VENV):
-        shutil.rmtree(VENV)
-    subprocess.run([python, '-m', 'venv', VENV], check=True)
-    r = subprocess.run([venv_python(), '-m', 'pip', 'install', '--quiet', '--disable-pip-version-check',
-                        '--require-hashes', '--no-deps', '-r', REQ])
+    log('BrainPy venv: creating %s (python %s) from %s' % (venv, pyver, os.path.relpath(req, ROOT)))
+    if os.path.exists(venv):
+        shutil.rmtree(venv)
+    subprocess.run([python, '-m', 'venv', venv], check=True)
+    r = subprocess.run([venv_python(venv), '-m', 'pip', 'install', '--quiet', '--disable-pip-version-check',
+                        '--require-hashes', '--no-deps', '-r', req])
     if r.returncode != 0:
-        die('pip install of tests/bench/requirements.txt failed')
-    sh([venv_python(), '-c', 'import brainpy, jax, jaxlib'])
+        die('pip install of %s failed' % os.path.relpath(req, ROOT))
+    sh([venv_python(venv), '-c', 'import brainpy, jax, jaxlib'])
     with open(stamp, 'w') as f:
         f.write(key + '\n')
     log('BrainPy venv: done in %.0f s' % (time.time() - t0))
@@ -272,7 +286,30 @@ def snn_flops(n_in, hidden, n_out):
     return fwd + bwd
 
 
+def lstm_flops(n_in, hidden, n_out):
+    """Matmul FLOPs of one sample-step of LSTMCell(n_in, hidden) >> Dense(hidden, n_out), forward + backward:
+    the four gates' x@Wi (n_in x 4H) and h@Wh (H x 4H); backward dWi only, dWh and dh_prev, dWo and dh."""
+    g = 4 * hidden
+    fwd = 2 * (n_in * g + hidden * g + hidden * n_out)
+    bwd = 2 * (n_in * g + 2 * hidden * g + 2 * hidden * n_out)
+    return fwd + bwd
+
+
+def fmnist_snn_flops(n_in, hidden, n_out):
+    """Matmul FLOPs of one sample-step of notebook 05's SNN: Linear(784,100) on the input spikes, Linear(100,10)
+    on the hidden spikes, no recurrent matmul; backward dW only for the input Linear, dW and dh for the other."""
+    return snn_flops(n_in, hidden, n_out)
+
+
 def workload_flops(row, p):
+    f = FMNIST
+    if row == 'lstm-fmnist':
+        return lstm_flops(f['cols'], f['hidden'], f['classes']) * f['rows'] * p['images']
+    if row == 'loop-fmnist':
+        return lstm_flops(f['cols'], f['hidden'], f['classes']) * f['rows'] * f['batch'] * f['loop_steps']
+    if row == 'snn-fmnist':
+        samples = p['images'] // f['batch'] * f['batch']  # the last incomplete batch is dropped
+        return fmnist_snn_flops(f['rows'] * f['cols'], f['hidden'], f['classes']) * f['steps'] * samples
     if row == 'rnn':
         return rnn_flops(RNN['n_in'], RNN['hidden'], RNN['n_out']) * RNN['batch'] * RNN['T'] * p['batches']
     if row == 'snn':
@@ -316,7 +353,7 @@ def table_rows(results, peak):
             cells = {'workload': row['label'], 'system': r['label']}
             rec = r.get('rec')
             if not rec:
-                cells.update(first='-', median='-', spread=r.get('error', 'not run'), ratio='-', peak='-')
+                cells.update(first='-', median='-', spread=r.get('error', 'not run'), ratio='-', peak='-', mem='-')
                 out.append(cells)
                 continue
             med, lo, hi, pct = rec['median'], rec['min'], rec['max'], rec['spread_pct']
@@ -331,13 +368,15 @@ def table_rows(results, peak):
                 cells['ratio'] = '-'
             pk = peak.get('big_' + row['dtype']) if peak else None
             cells['peak'] = '%.1f%%' % (row['flops'] / med / 1e9 / pk * 100) if pk else '-'
+            mem = max(rec.get('peak_rss_first_mb') or 0, rec.get('peak_rss_mb') or 0)
+            cells['mem'] = '%.0f' % mem if mem else '-'
             out.append(cells)
     return out
 
 
 COLS = [('workload', 'workload'), ('system', 'system / backend'), ('first', 'first s'),
         ('median', 'median s'), ('spread', 'spread min-max'), ('ratio', 'bpgo/BrainPy'),
-        ('peak', '% of peak')]
+        ('peak', '% of peak'), ('mem', 'peak MiB')]
 
 
 def print_table(rows):
@@ -378,7 +417,7 @@ def machine_info():
             'kernel': platform.release()}
 
 
-def versions(brainpy_versions, backends_seen):
+def versions(brainpy_versions, backends_seen, brainpy25_versions=None):
     v = {}
     env = go_env()
     v['go'] = try_sh(['go', 'env', 'GOVERSION'], cwd=ROOT, env=env)
@@ -402,6 +441,9 @@ def versions(brainpy_versions, backends_seen):
     if brainpy_versions:
         v.update({k: brainpy_versions[k] for k in ('brainpy', 'jax', 'jaxlib', 'numpy', 'python')
                   if k in brainpy_versions})
+    if brainpy25_versions:  # the Fashion-MNIST rows' venv, when the 2.4.3 rows ran too
+        v['brainpy25'] = 'BrainPy %s with jax/jaxlib %s/%s, numpy %s' % tuple(
+            brainpy25_versions.get(k, '?') for k in ('brainpy', 'jax', 'jaxlib', 'numpy'))
     return v
 
 
@@ -432,26 +474,41 @@ def write_markdown(path, ctx, rows):
     if 'brainpy' in v:
         ver += ['BrainPy %s' % v['brainpy'], 'jax/jaxlib %s/%s' % (v.get('jax'), v.get('jaxlib')),
                 'numpy %s' % v.get('numpy'), 'python %s' % v.get('python')]
+    if 'brainpy25' in v:
+        ver.append('Fashion-MNIST rows: ' + v['brainpy25'])
     L.append('- Versions: ' + ', '.join(ver) + '.')
-    L.append('- Rows: **rnn** = seed 000 RNN (RNNCell(1,100,train_state) >> Dense(100,1)), float64, one epoch = '
-             '%d BPTT steps on batches of %d x %d steps (data generation included), Adam(ExponentialDecay(0.025,1,0.99975), '
-             'eps=0.1), loss MSE + 2e-4 L2^2; "first s" = first epoch (compilation included), then %d epochs timed. '
-             '**%s** = one BPTT training step, T=%d, batch %d, 40 Bernoulli(0.05) inputs -> RNNCell(40,100,tanh) -> '
-             'Dense(100,2), cross-entropy on logits, Adam(0.01), float32 (an RNN stand-in of the e-prop size, kept as a '
-             'plain-RNN baseline); "first s" = first step (compilation included), then %d steps timed. '
-             '**snn** = seed 000 SNN (Linear(100,10)+Expon -> Lif(10) -> Linear(10,2)+Expon -> Integrator(2), '
-             'KaimingNormal(scale=20), dt=1), float64, %d samples x %d steps of 10 Hz input spikes, the seed\'s '
-             'hand-written Trainer (bm.grad + Adam(4e-3), cross-entropy of the max over time); one unit = %d training '
-             'steps; "first s" = first unit (compilation included), then %d units timed. '
-             '**%s** = one BPTT training step of seed 002\'s EligSNN (40 Bernoulli(0.04) inputs -> 100 ALIFBellec2020, '
-             'half adaptive, recurrent Dense(100,100) on the previous spikes -> Dense(100,2) -> Leaky(2)), T=%d, batch %d, '
-             'float32, a random label per sample, loss = cross-entropy of the last 150 steps + firing-rate regulariser '
-             'on the monitored r.spike, Adam(0.01); "first s" = first step (compilation included), then %d steps timed.'
-             % (p['batches'], RNN['batch'], RNN['T'], p['epochs'], ctx['bptt_label'], p['T'], BPTT['batch'], p['steps'],
-                SNN['batch'], SNN['T'], SNN['steps_per_unit'], p['epochs'], ctx['eprop_label'], p['T'], BPTT['batch'],
-                p['steps']))
+    if any(r['workload'] not in FMNIST_ROWS for r in ctx['rows_meta']):
+        L.append('- Rows: **rnn** = seed 000 RNN (RNNCell(1,100,train_state) >> Dense(100,1)), float64, one epoch = '
+                 '%d BPTT steps on batches of %d x %d steps (data generation included), Adam(ExponentialDecay(0.025,1,0.99975), '
+                 'eps=0.1), loss MSE + 2e-4 L2^2; "first s" = first epoch (compilation included), then %d epochs timed. '
+                 '**%s** = one BPTT training step, T=%d, batch %d, 40 Bernoulli(0.05) inputs -> RNNCell(40,100,tanh) -> '
+                 'Dense(100,2), cross-entropy on logits, Adam(0.01), float32 (an RNN stand-in of the e-prop size, kept as a '
+                 'plain-RNN baseline); "first s" = first step (compilation included), then %d steps timed. '
+                 '**snn** = seed 000 SNN (Linear(100,10)+Expon -> Lif(10) -> Linear(10,2)+Expon -> Integrator(2), '
+                 'KaimingNormal(scale=20), dt=1), float64, %d samples x %d steps of 10 Hz input spikes, the seed\'s '
+                 'hand-written Trainer (bm.grad + Adam(4e-3), cross-entropy of the max over time); one unit = %d training '
+                 'steps; "first s" = first unit (compilation included), then %d units timed. '
+                 '**%s** = one BPTT training step of seed 002\'s EligSNN (40 Bernoulli(0.04) inputs -> 100 ALIFBellec2020, '
+                 'half adaptive, recurrent Dense(100,100) on the previous spikes -> Dense(100,2) -> Leaky(2)), T=%d, batch %d, '
+                 'float32, a random label per sample, loss = cross-entropy of the last 150 steps + firing-rate regulariser '
+                 'on the monitored r.spike, Adam(0.01); "first s" = first step (compilation included), then %d steps timed.'
+                 % (p['batches'], RNN['batch'], RNN['T'], p['epochs'], ctx['bptt_label'], p['T'], BPTT['batch'], p['steps'],
+                    SNN['batch'], SNN['T'], SNN['steps_per_unit'], p['epochs'], ctx['eprop_label'], p['T'], BPTT['batch'],
+                    p['steps']))
+    if any(r['workload'] in FMNIST_ROWS for r in ctx['rows_meta']):
+        L.append('- Fashion-MNIST rows (notebook 05 = seed 004; BrainPy **2.5.0** in .bpgo/bench-venv-2.5, the seed\'s '
+                 'code in tests/bench/brainpy25_bench.py; bpgo: the notebook\'s Go code in tests/bench/rnnbench/fmnist.go), '
+                 'float32, dt = 0.1, %d training images (IDX files in %s), batches of 256: **lstm-fmnist** = one '
+                 'epoch of BPTT fit (LSTMCell(28,100) -> Dense(100,10) over the 28 rows, cross-entropy of the max over '
+                 'time, acc aux, Adam(1e-3)), no test pass; **snn-fmnist** = one epoch of the SNN (LifRef(100) + '
+                 'Leaky(10), two HalfProjAlignPost(Linear + Expon + CUBA)) on latency-coded spike batches (256, 100, '
+                 '784), last incomplete batch dropped, encoding included, Adam(1e-3); **loop-fmnist** = one unit of %d '
+                 'steps of the hand-written loop (the LSTM, grad with aux, Adam(1e-3), batch 256). "first s" = the first '
+                 'epoch/unit (compilation included), then %d epochs/units timed.'
+                 % (p['images'], ctx.get('data_dir', '?'), FMNIST['loop_steps'], p['fm_epochs']))
     L.append('- Columns: median and spread (min-max, ± half-range/median) of the timed epochs/steps; bpgo/BrainPy = '
-             'ratio of medians (< 1: bpgo faster); % of peak = workload matmul FLOPs / median time / measured peak.')
+             'ratio of medians (< 1: bpgo faster); % of peak = workload matmul FLOPs / median time / measured peak; '
+             'peak MiB = the process\'s peak resident set (VmHWM), the larger of the first unit\'s and the others\'.')
     L.append('')
     L.append(md_table(rows))
     L.append('')
@@ -462,7 +519,15 @@ def write_markdown(path, ctx, rows):
     for row in ctx['rows_meta']:
         dt = row['dtype']
         line = '- %s: %.2f GFLOP per %s (%s)' % (row['label'], row['flops'] / 1e9, row['unit'], dt)
-        if pk and row['workload'] == 'snn':
+        if pk and row['workload'] in FMNIST_ROWS:
+            big = pk['big_' + dt]
+            line += '; at the large-matmul peak %.1f GFLOP/s that is %s s' % (big, fmt_s(row['flops'] / 1e9 / big))
+            if row['workload'] == 'snn-fmnist':
+                line += (' (the input projection (256,784)@(784,100) and its weight gradient per step are 98% of it; '
+                         'the rest is (256,100)@(100,10); elementwise work over the (256,100) states is not counted).')
+            else:
+                line += ' (matmuls (256,28)@(28,400) and (256,100)@(100,400) per step; the recurrence is sequential).'
+        elif pk and row['workload'] == 'snn':
             big = pk['big_' + dt]
             line += ('; at the large-matmul peak %.1f GFLOP/s that is %s s (its matmuls, (256,100)@(100,10) and '
                      '(256,10)@(10,2), are far too small to reach it: elementwise work and per-step overhead dominate).'
@@ -481,9 +546,17 @@ def write_markdown(path, ctx, rows):
                         / rnn_flops(BPTT['n_in'], BPTT['hidden'], BPTT['n_out'])))
         L.append(line)
     L.append('')
+    for line in ctx.get('encode_lines') or []:
+        L.append(line)
+    if ctx.get('encode_lines'):
+        L.append('')
     tgt = ctx.get('target')
     if tgt:
         L.append('Target (issue 3): bpgo default backend <= 0.5x BrainPy per epoch on the rnn row: ' + tgt + '.')
+        L.append('')
+    if ctx.get('fmnist_target'):
+        L.append('Target (issue 14): bpgo default backend <= 1.0x BrainPy per Fashion-MNIST row (goal 0.5x): '
+                 + ctx['fmnist_target'] + '.')
         L.append('')
     L.append('Caveat: a shared, noisy %d-core machine; absolute seconds move from run to run, the ratios of one run '
              'are what to compare. The systems ran one after the other, never concurrently.' % m['nproc'])
@@ -517,18 +590,25 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--quick', action='store_true',
                     help='reduced smoke run: rnn 2 epochs x 10 batches, bptt and eprop T=200 x 2 steps, snn 2 '
-                         'units; writes '
+                         'units, the Fashion-MNIST rows on 1024 images x (1 + 1) epochs/units; writes '
                          '.bpgo/bench/RESULTS-quick.md unless --results is given')
     ap.add_argument('--brainpy', choices=['yes', 'auto', 'no'], default='yes',
                     help='yes: build the venv if needed and run BrainPy; auto: only if .bpgo/bench-venv exists; no: skip')
     ap.add_argument('--backends', default='go-simd,go,xla', help='bpgo backends, comma-separated: go-simd, go, xla')
     ap.add_argument('--workloads', default=','.join(WORKLOADS),
-                    help='rows, comma-separated: rnn, bptt, snn, eprop (default: all four)')
+                    help='rows, comma-separated: %s (default: all)' % ', '.join(WORKLOADS))
     ap.add_argument('--epochs', type=int,
                     help='timed rnn epochs / snn units of 100 steps after the first (default 10; quick 2)')
     ap.add_argument('--batches', type=int, help='batches per rnn epoch (default 100; quick 10)')
     ap.add_argument('--steps', type=int, help='timed bptt and eprop steps after the first (default 5; quick 2)')
     ap.add_argument('--T', type=int, help='bptt and eprop sequence length (default 2250; quick 200; eprop needs >= 150)')
+    ap.add_argument('--images', type=int,
+                    help='Fashion-MNIST rows: training images used (default 60000; quick 1024)')
+    ap.add_argument('--fmnist-epochs', type=int,
+                    help='Fashion-MNIST rows: timed epochs (lstm, snn) or 100-step units (loop) after the first '
+                         '(default 2; quick 1)')
+    ap.add_argument('--data', help='Fashion-MNIST rows: data root holding FashionMNIST/raw (default $BPGO_DATA_DIR, '
+                                   'else .bpgo/data; `make testdata` builds it)')
     ap.add_argument('--threads', type=int, default=0, help='threads for every system (default: all cores)')
     ap.add_argument('--python', help='python for the venv (default $BENCH_PYTHON, python3.11, python3)')
     ap.add_argument('--results', help='markdown output (default tests/bench/RESULTS.md; quick: .bpgo/bench/RESULTS-quick.md)')
@@ -545,6 +625,8 @@ def main():
         'batches': args.batches or (10 if q else 100),
         'steps': args.steps or (2 if q else 5),
         'T': args.T or (200 if q else 2250),
+        'images': args.images or (1024 if q else FMNIST['images']),
+        'fm_epochs': args.fmnist_epochs or (1 if q else 2),
     }
     backends = [b.strip() for b in args.backends.split(',') if b.strip()]
     for b in backends:
@@ -561,12 +643,34 @@ def main():
     if threads > nproc:
         die('--threads %d > %d cores' % (threads, nproc))
 
-    # 1. BrainPy venv
-    run_brainpy = args.brainpy == 'yes' or (args.brainpy == 'auto' and os.path.exists(venv_python()))
-    if args.brainpy == 'yes':
-        ensure_venv(pick_python(args.python))
-    elif args.brainpy == 'auto' and not run_brainpy:
-        log('BrainPy: skipped (no %s; `make bench` creates it)' % os.path.relpath(VENV, ROOT))
+    # 1. BrainPy venvs: 2.4.3 for the seed 000/002 rows, 2.5.0 for the Fashion-MNIST rows (seed 004)
+    run_brainpy = {}
+    for venv, req, rows in ((VENV, REQ, [w for w in workloads if w not in FMNIST_ROWS]),
+                            (VENV25, REQ25, [w for w in workloads if w in FMNIST_ROWS])):
+        if not rows:
+            continue
+        run_brainpy[venv] = args.brainpy == 'yes' or (args.brainpy == 'auto' and os.path.exists(venv_python(venv)))
+        if args.brainpy == 'yes':
+            ensure_venv(pick_python(args.python), venv, req)
+        elif args.brainpy == 'auto' and not run_brainpy[venv]:
+            log('BrainPy: skipped for %s (no %s; `make bench` creates it)' % (', '.join(rows), os.path.relpath(venv, ROOT)))
+
+    # Fashion-MNIST IDX files (the same files for both sides); `make testdata`'s script builds them if missing.
+    data_dir = os.path.abspath(args.data or os.environ.get('BPGO_DATA_DIR') or os.path.join(STATE, 'data'))
+    fmnist_missing = None
+    if any(w in FMNIST_ROWS for w in workloads):
+        raw = os.path.join(data_dir, 'FashionMNIST', 'raw')
+
+        def have_fmnist():
+            return all(os.path.exists(os.path.join(raw, n)) or os.path.exists(os.path.join(raw, n + '.gz'))
+                       for n in ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'))
+        if not have_fmnist():
+            log('Fashion-MNIST: not in %s; building it with tests/data/fetch-fashion-mnist.sh (make testdata)' % raw)
+            subprocess.run(['bash', os.path.join(ROOT, 'tests', 'data', 'fetch-fashion-mnist.sh')], cwd=ROOT,
+                           env=dict(os.environ, BPGO_DATA_DIR=data_dir))
+        if not have_fmnist():
+            fmnist_missing = 'skipped: no Fashion-MNIST in %s (make testdata)' % raw
+            log(fmnist_missing)
 
     # 2. bpgo binaries
     if 'xla' in backends and not have_pjrt():
@@ -585,7 +689,7 @@ def main():
 
     # 3. peak (measured again after the rows; the best of the two counts)
     def measure_peak(tag, best):
-        py_np = venv_python() if os.path.exists(venv_python()) else sys.executable
+        py_np = next((venv_python(v) for v in (VENV, VENV25) if os.path.exists(venv_python(v))), sys.executable)
         wait_idle(args.wait_idle, args.idle_load)
         recs, _, err = run_json(pre + [py_np, os.path.join(HERE, 'peak.py')], env, 'peak-%s.log' % tag, 600)
         if not recs:
@@ -603,7 +707,7 @@ def main():
     peak = measure_peak('start', None)
 
     # 4. rows
-    results, rows_meta, bp_versions, backends_seen = [], [], None, []
+    results, rows_meta, bp_versions, bp25_versions, backends_seen = [], [], None, None, []
     for w in workloads:
         if w == 'rnn':
             meta = dict(workload='rnn', label='rnn', dtype='float64', unit='epoch', flops=workload_flops('rnn', params))
@@ -619,6 +723,12 @@ def main():
                         unit='step', flops=workload_flops('eprop', params))
             bp_args = ['--workload', 'eprop', '--epochs', str(params['steps']), '--T', str(params['T'])]
             go_args = ['-workload', 'eprop', '-epochs', str(params['steps']), '-T', str(params['T'])]
+        elif w in FMNIST_ROWS:
+            meta = dict(workload=w, label=w, dtype='float32', unit='100 training steps' if w == 'loop-fmnist' else 'epoch',
+                        flops=workload_flops(w, params))
+            sizes = ['--epochs', str(params['fm_epochs']), '--images', str(params['images']), '--data', data_dir]
+            bp_args = ['--workload', w] + sizes
+            go_args = ['-workload', w] + ['-' + a[2:] if a.startswith('--') else a for a in sizes]
         else:
             meta = dict(workload='bptt', label='bptt-T%d (RNN stand-in for ALIF)' % params['T'], dtype='float32',
                         unit='step', flops=workload_flops('bptt', params))
@@ -627,8 +737,13 @@ def main():
         rows_meta.append(meta)
         systems = []
         plan = []
-        if run_brainpy:
-            plan.append(('BrainPy', 'BrainPy %s' % '2.4.3', [venv_python(), os.path.join(HERE, 'brainpy_bench.py')] + bp_args, env))
+        if w in FMNIST_ROWS and fmnist_missing:
+            results.append(dict(meta, systems=[{'system': 'BrainPy', 'label': 'BrainPy 2.5.0', 'error': fmnist_missing}]))
+            continue
+        venv, script, bp_label = ((VENV25, 'brainpy25_bench.py', '2.5.0') if w in FMNIST_ROWS
+                                  else (VENV, 'brainpy_bench.py', '2.4.3'))
+        if run_brainpy.get(venv):
+            plan.append(('BrainPy', 'BrainPy %s' % bp_label, [venv_python(venv), os.path.join(HERE, script)] + bp_args, env))
         for b in backends:
             binary, be, label = BACKENDS[b]
             if be == 'xla' and not have_pjrt():
@@ -656,8 +771,12 @@ def main():
                 rec.update(median=med, min=lo, max=hi, spread_pct=pct)
                 entry['rec'] = rec
                 if name == 'BrainPy':
-                    bp_versions = rec.get('versions')
-                    entry['label'] = 'BrainPy %s (jax %s)' % (bp_versions.get('brainpy'), bp_versions.get('jax'))
+                    bv = rec.get('versions') or {}
+                    if w in FMNIST_ROWS:
+                        bp25_versions = bv
+                    else:
+                        bp_versions = bv
+                    entry['label'] = 'BrainPy %s (jax %s)' % (bv.get('brainpy'), bv.get('jax'))
                 else:
                     backends_seen.append(rec.get('backend', ''))
                 log('  first %s s, median %s s (%s-%s), loss %.6g [%.0f s]'
@@ -669,6 +788,23 @@ def main():
         results.append(dict(meta, systems=systems))
 
     peak = measure_peak('end', peak)
+
+    # The share of an snn-fmnist epoch spent building the spike batches (the timed epochs; issue 14 wants it small).
+    encode_lines = []
+    for row in results:
+        if row['workload'] != 'snn-fmnist':
+            continue
+        for sysr in row['systems']:
+            rec = sysr.get('rec')
+            enc = (rec or {}).get('encode_s') or []
+            if not rec or len(enc) != len(rec['times_s']) + 1:
+                continue
+            share = sum(enc[1:]) / sum(rec['times_s'])
+            encode_lines.append('- snn-fmnist, %s: %.1f%% of each timed epoch spent building the spike batches '
+                                '(%s s of %s s median; first epoch %s s of %s s).'
+                                % (sysr['label'], share * 100, fmt_s(statistics.median(enc[1:])), fmt_s(rec['median']),
+                                   fmt_s(enc[0]), fmt_s(rec['first_s'])))
+            log(encode_lines[-1][2:])
 
     # 5. report
     rows = table_rows(results, peak)
@@ -685,14 +821,27 @@ def main():
             r = dflt / base
             target = '%.2fx, %s' % (r, 'met' if r <= 0.5 else 'not met')
             log('target (bpgo default <= 0.5x BrainPy per rnn epoch): ' + target)
+    fm = []
+    for row in results:
+        if row['workload'] not in FMNIST_ROWS:
+            continue
+        base = next((s['rec']['median'] for s in row['systems'] if s['system'] == 'BrainPy' and s.get('rec')), None)
+        dflt = next((s['rec']['median'] for s in row['systems'] if s['system'] == 'go-simd' and s.get('rec')), None)
+        if base and dflt:
+            r = dflt / base
+            fm.append('%s %.2fx (%s)' % (row['workload'], r, 'goal met' if r <= 0.5 else 'met' if r <= 1.0 else 'not met'))
+    fmnist_target = ', '.join(fm)
+    if fmnist_target:
+        log('target (bpgo default <= 1.0x BrainPy per Fashion-MNIST row, goal 0.5x): ' + fmnist_target)
     wall = time.time() - t_start
     ctx = {
+        'fmnist_target': fmnist_target,
         'quick': q,
         'command': command_line(),
         'date': datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
         'wall': wall,
         'machine': machine_info(),
-        'versions': versions(bp_versions, backends_seen),
+        'versions': versions(bp_versions or bp25_versions, backends_seen, bp25_versions if bp_versions else None),
         'params': params,
         'peak': peak,
         'threads': threads,
@@ -706,6 +855,8 @@ def main():
         'bptt_label': 'bptt-T%d' % params['T'],
         'eprop_label': 'eprop-alif-T%d' % params['T'],
         'target': target,
+        'encode_lines': encode_lines,
+        'data_dir': os.path.relpath(data_dir, ROOT) if data_dir.startswith(ROOT) else data_dir,
     }
     path = args.results or (os.path.join(OUTDIR, 'RESULTS-quick.md') if q else os.path.join(HERE, 'RESULTS.md'))
     write_markdown(path, ctx, rows)

@@ -14,6 +14,7 @@
 //	snn:  seed 000's spiking network (Linear+Expon → Lif(10) → Linear+Expon → Integrator(2),
 //	      KaimingNormal scale 20), 256 samples × 100 steps of 10 Hz random spikes, float64,
 //	      hand-written Adam(4e-3) loop; one "epoch" = 100 training steps.
+//	lstm-fmnist, snn-fmnist, loop-fmnist: notebook 05's Fashion-MNIST training (fmnist.go).
 //
 // It prints one JSON line per measurement on stdout.
 package main
@@ -42,8 +43,8 @@ import (
 )
 
 func main() {
-	workload := flag.String("workload", "rnn", "rnn, alif, eprop or snn")
-	epochs := flag.Int("epochs", 4, "timed epochs (rnn) or steps (alif), after one warm-up")
+	workload := flag.String("workload", "rnn", "rnn, alif, eprop, snn, lstm-fmnist, snn-fmnist or loop-fmnist")
+	epochs := flag.Int("epochs", 4, "timed epochs (rnn, *-fmnist), steps (alif) or units of 100 steps (snn, loop-fmnist), after one warm-up")
 	batches := flag.Int("batches", 100, "batches per epoch (rnn)")
 	steps := flag.Int("T", 2250, "sequence length (alif)")
 	batch := flag.Int("batch", 128, "batch size")
@@ -86,7 +87,11 @@ func main() {
 	case "eprop":
 		err = eprop(*epochs, *steps, *batch, *chunk)
 	default:
-		err = fmt.Errorf("unknown -workload %q", *workload)
+		if run, ok := fmnistWorkloads[*workload]; ok { // fmnist.go
+			err = run(*epochs)
+		} else {
+			err = fmt.Errorf("unknown -workload %q", *workload)
+		}
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "rnnbench:", err)
@@ -125,6 +130,8 @@ type result struct {
 	PeakRSSFirst float64 `json:"peak_rss_first_mb"`
 	PeakRSS      float64 `json:"peak_rss_mb"`
 	Engine       string  `json:"engine,omitempty"`
+	// Seconds each epoch (the first included) spent producing its batches (snn-fmnist: encoding).
+	EncodeS []float64 `json:"encode_s,omitempty"`
 }
 
 // measure times units+1 calls of unit: the first (compilation included) goes to r.First, the
@@ -161,6 +168,7 @@ func emit(r result) {
 	runtime.ReadMemStats(&ms)
 	r.PeakSys = float64(ms.Sys) / (1 << 20)
 	r.PeakRSS = peakRSS()
+	r.EncodeS = encodeTimes
 	b, _ := json.Marshal(r)
 	fmt.Println(string(b))
 }
