@@ -14,6 +14,12 @@
 //	snn:  seed 000's spiking network (Linear+Expon → Lif(10) → Linear+Expon → Integrator(2),
 //	      KaimingNormal scale 20), 256 samples × 100 steps of 10 Hz random spikes, float64,
 //	      hand-written Adam(4e-3) loop; one "epoch" = 100 training steps.
+//	esn-ridge, esn-rls: notebook 02's echo state network (Input(3) >> Reservoir(400, spectral
+//	      radius 1.4) >> LinearReadout(3)) on Lorenz data (dt 0.01), float64: a Ridge fit
+//	      (alpha 1e-6) on 6000 steps, or an online RLS (FORCE, alpha 1) fit on 1000 steps, after
+//	      an untimed 2000-step warm-up; one "epoch" = one fit (esn.go).
+//	eirnn: seed 003's E/I RNN on RatePerceptualDecisionMaking(dt 20), one epoch = 64 batches of
+//	      16 trials × 110 steps, Adam(1e-3), float32, as notebook 04 trains it (eirnn.go).
 //
 // It prints one JSON line per measurement on stdout.
 package main
@@ -42,8 +48,8 @@ import (
 )
 
 func main() {
-	workload := flag.String("workload", "rnn", "rnn, alif, eprop or snn")
-	epochs := flag.Int("epochs", 4, "timed epochs (rnn) or steps (alif), after one warm-up")
+	workload := flag.String("workload", "rnn", "rnn, alif, eprop, snn, esn-ridge, esn-rls or eirnn")
+	epochs := flag.Int("epochs", 4, "timed epochs (rnn, eirnn), steps (alif, eprop), units of 100 steps (snn) or fits (esn-*), after one warm-up")
 	batches := flag.Int("batches", 100, "batches per epoch (rnn)")
 	steps := flag.Int("T", 2250, "sequence length (alif)")
 	batch := flag.Int("batch", 128, "batch size")
@@ -84,6 +90,12 @@ func main() {
 		err = snn(*epochs, *chunk)
 	case "eprop":
 		err = eprop(*epochs, *steps, *batch, *chunk)
+	case "esn-ridge":
+		err = esn("ridge", *epochs)
+	case "esn-rls":
+		err = esn("rls", *epochs)
+	case "eirnn":
+		err = eirnn(*epochs, *chunk)
 	default:
 		err = fmt.Errorf("unknown -workload %q", *workload)
 	}
