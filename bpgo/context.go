@@ -26,6 +26,7 @@ type Context struct {
 	tree    *Tree // for error messages
 	// setParams lets Set change parameters: true only while a StepHook builds its update.
 	setParams bool
+	once      map[any]*graph.Node // Once's nodes, for this graph
 }
 
 func newContext(g *graph.Graph, dt dtypes.DType, stepDt float64, fitting bool, values map[*Variable]*graph.Node, clock0 *graph.Node) *Context {
@@ -110,6 +111,24 @@ func (c *Context) Record(key any, n *graph.Node) {
 func (c *Context) Recorded(key any) (*graph.Node, bool) {
 	n, ok := c.records[key]
 	return n, ok
+}
+
+// Once returns the node that build made the first time Once was called with key while this
+// graph was built, and calls build only then. Modules use it for values derived from
+// parameters only (a masked or transposed weight matrix), which would otherwise be recomputed
+// at every unrolled step, forward and backward. Put the nodes build reads in the key (for
+// example struct{ w, mask *graph.Node }{ctx.Value(W), ctx.Value(Mask)}): a parameter changed by
+// a StepHook gets a new node, so the key then misses and the value is derived again.
+func (c *Context) Once(key any, build func() *graph.Node) *graph.Node {
+	if n, ok := c.once[key]; ok {
+		return n
+	}
+	n := build()
+	if c.once == nil {
+		c.once = map[any]*graph.Node{}
+	}
+	c.once[key] = n
+	return n
 }
 
 // Const returns a scalar constant of the model's float type.

@@ -227,6 +227,9 @@ func SetWeights(v *bpgo.Variable, values []float64) error {
 	return nil
 }
 
+// eirnnWeights keys the effective recurrent weights in Context.Once.
+type eirnnWeights struct{ w, mask *graph.Node }
+
 // Update advances the rates by one step for u of shape (batch, num_in) and returns the
 // readout (batch, num_out).
 func (m *EIRNN) Update(ctx *bpgo.Context, u *graph.Node) *graph.Node {
@@ -238,7 +241,9 @@ func (m *EIRNN) Update(ctx *bpgo.Context, u *graph.Node) *graph.Node {
 	if hb := h.Shape().Dimensions[0]; hb != batch {
 		panic(fmt.Sprintf("models.EIRNN: input batch size %d but the state has batch size %d: reset the state for this batch (bpgo.ResetState(model, %d))", batch, hb, batch))
 	}
-	wrr := graph.Mul(graph.Abs(ctx.Value(m.WRr)), ctx.Value(m.Mask))
+	// |WRr| ∘ Mask once per graph, not at every unrolled step (and its backward).
+	wv, mv := ctx.Value(m.WRr), ctx.Value(m.Mask)
+	wrr := ctx.Once(eirnnWeights{wv, mv}, func() *graph.Node { return graph.Mul(graph.Abs(wv), mv) })
 	pre := graph.Add(graph.MatMul(u, ctx.Value(m.WIr)), graph.MatMul(h, wrr))
 	pre = graph.Add(pre, graph.InsertAxes(ctx.Value(m.BRr), 0))
 	x := graph.Add(graph.MulScalar(h, 1-m.alpha), graph.MulScalar(pre, m.alpha))

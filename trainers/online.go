@@ -108,10 +108,13 @@ func (r *RLS) OnStep(sc *bpgo.StepContext) {
 	}
 	y := graph.MatMul(xf, full) // the node's output with this step's weights
 	p := sc.Value(r.P)
-	k := graph.MatMul(p, graph.Transpose(xf, 0, 1))                                    // (F', B)
-	c := graph.ReduceAllSum(graph.Inverse(graph.AddScalar(graph.MatMul(xf, k), 1)))    // scalar
-	sc.Set(r.P, graph.Sub(p, graph.Mul(c, graph.MatMul(k, graph.Transpose(k, 0, 1))))) // P − c k kᵀ
-	dw := graph.Neg(graph.Mul(c, graph.MatMul(k, graph.Sub(y, sc.Target))))            // (F', out)
+	k := graph.MatMul(p, graph.Transpose(xf, 0, 1))                                 // (F', B)
+	c := graph.ReduceAllSum(graph.Inverse(graph.AddScalar(graph.MatMul(xf, k), 1))) // scalar
+	// c scales the (F', B) vector, not the (F', F') product: P is the big operand, and every
+	// elementwise pass over it costs as much as the k kᵀ product itself.
+	ck := graph.Mul(c, k)
+	sc.Set(r.P, graph.Sub(p, graph.MatMul(ck, graph.Transpose(k, 0, 1)))) // P − c k kᵀ
+	dw := graph.Neg(graph.MatMul(ck, graph.Sub(y, sc.Target)))            // (F', out)
 	full = graph.Add(full, dw)
 	if r.withBias {
 		sc.Set(bv, graph.Squeeze(graph.Slice(full, graph.AxisRange(0, 1)), 0))

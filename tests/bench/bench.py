@@ -14,7 +14,10 @@ Steps (stdlib only; run it with any python3):
   4. Rows: "rnn" (seed 000's RNN, one epoch = 100 BPTT steps of 128 x 25, float64), "bptt-T2250"
      (one BPTT training step, T=2250, batch 128, 40 -> 100 tanh RNN -> 2, float32), "snn" (seed 000's
      SNN, one unit = 100 training steps on 256 samples x 100 steps, float64) and "eprop-alif-T2250"
-     (one BPTT step of seed 002's ALIF e-prop network, T=2250, batch 128, float32). For each row: BrainPy
+     (one BPTT step of seed 002's ALIF e-prop network, T=2250, batch 128, float32), "esn" (notebook 02's
+     400-unit echo state network on Lorenz data, float64, as two rows: "esn-ridge" = one Ridge fit on 6000
+     steps, "esn-rls" = one online RLS/FORCE fit on 1000 steps) and "eirnn" (one epoch of seed 003's E/I
+     RNN, 64 batches x 16 trials x 110 steps, float32). For each row: BrainPy
      (tests/bench/brainpy_bench.py), then bpgo with BPGO_BACKEND=go on the SIMD build (bpgo's default),
      on the plain build, and BPGO_BACKEND=xla (XLA CPU PJRT plugin in .bpgo/pjrt, from `make setup`).
      Fashion-MNIST rows (notebook 05 = seed 004, float32, dt 0.1, the IDX files of `make testdata`):
@@ -61,9 +64,13 @@ RNN = dict(n_in=1, hidden=100, n_out=1, batch=128, T=25)
 BPTT = dict(n_in=40, hidden=100, n_out=2, batch=128)  # also the e-prop ALIF network's sizes
 SNN = dict(n_in=100, hidden=10, n_out=2, batch=256, T=100, steps_per_unit=100)
 FMNIST = dict(images=60000, rows=28, cols=28, hidden=100, classes=10, batch=256, steps=100, loop_steps=100)
-
 FMNIST_ROWS = ('lstm-fmnist', 'snn-fmnist', 'loop-fmnist')
-WORKLOADS = ('rnn', 'bptt', 'snn', 'eprop') + FMNIST_ROWS
+ESN = dict(n_in=3, hidden=400, n_out=3, ridge_steps=6000, rls_steps=1000)
+EIRNN = dict(n_in=3, hidden=50, n_e=40, n_out=3, batch=16, T=110, batches=64)
+
+# --workloads names; "esn" runs as two rows (esn-ridge, esn-rls), each in its own processes.
+WORKLOADS = ('rnn', 'bptt', 'snn', 'eprop', 'esn', 'eirnn') + FMNIST_ROWS
+ROWS_OF = {'esn': ('esn-ridge', 'esn-rls')}
 
 # bpgo backends: name -> (binary, BPGO_BACKEND, label)
 BACKENDS = {
@@ -301,7 +308,32 @@ def fmnist_snn_flops(n_in, hidden, n_out):
     return snn_flops(n_in, hidden, n_out)
 
 
+def esn_fwd_flops():
+    """Matmul FLOPs of one ESN step (batch 1): x@Win (3x400), h@Wrec (400x400), readout (400x3)."""
+    return 2 * (ESN['n_in'] * ESN['hidden'] + ESN['hidden'] ** 2 + ESN['hidden'] * ESN['n_out'])
+
+
+def eirnn_flops():
+    """Matmul FLOPs of one E/I RNN sample-step, forward + backward: x@Wir (3x50), h@W (50x50),
+    h[:, :40]@Wro (40x3); backward dWir only, dW and dh for the recurrence and the readout."""
+    e = EIRNN
+    fwd = 2 * (e['n_in'] * e['hidden'] + e['hidden'] ** 2 + e['n_e'] * e['n_out'])
+    bwd = 2 * (e['n_in'] * e['hidden'] + 2 * e['hidden'] ** 2 + 2 * e['n_e'] * e['n_out'])
+    return fwd + bwd
+
+
 def workload_flops(row, p):
+    if row == 'esn-ridge':
+        # forward steps + the Gram matrix [1|X]^T [1|X] and [1|X]^T Y (BrainPy's normal equations; bpgo's
+        # streamed QR of [1|X|Y] costs about the same, 2 n f^2).
+        f = ESN['hidden'] + 1
+        return ESN['ridge_steps'] * (esn_fwd_flops() + 2 * f * (f + ESN['n_out']))
+    if row == 'esn-rls':
+        # forward + RLS: k = P x' and P -= c k k^T, each 2 f^2 per step (the rest is O(f)).
+        f = ESN['hidden'] + 1
+        return ESN['rls_steps'] * (esn_fwd_flops() + 4 * f * f)
+    if row == 'eirnn':
+        return eirnn_flops() * EIRNN['batch'] * EIRNN['T'] * EIRNN['batches']
     f = FMNIST
     if row == 'lstm-fmnist':
         return lstm_flops(f['cols'], f['hidden'], f['classes']) * f['rows'] * p['images']
@@ -506,6 +538,23 @@ def write_markdown(path, ctx, rows):
                  'steps of the hand-written loop (the LSTM, grad with aux, Adam(1e-3), batch 256). "first s" = the first '
                  'epoch/unit (compilation included), then %d epochs/units timed.'
                  % (p['images'], ctx.get('data_dir', '?'), FMNIST['loop_steps'], p['fm_epochs']))
+    extra = []
+    labels = [r['workload'] for r in ctx['rows_meta']]
+    if 'esn-ridge' in labels or 'esn-rls' in labels:
+        extra.append('**esn-ridge** / **esn-rls** = notebook 02\'s echo state network (Reservoir(3->400, spectral radius '
+                     '1.4, leaky rate 0.3, tanh, 10%% connectivity) -> trainable linear readout 400->3), float64, Lorenz '
+                     'data at dt 0.01 (one-step-ahead targets), after an untimed 2000-step warm-up: one Ridge fit (alpha '
+                     '1e-6) on %d steps / one online RLS fit (alpha 1, FORCE) on %d steps, batch 1; "first s" = first fit '
+                     '(compilation included), then %d fits of the same window timed (state continues).'
+                     % (ESN['ridge_steps'], ESN['rls_steps'], p['epochs']))
+    if 'eirnn' in labels:
+        extra.append('**eirnn** = one epoch of seed 003\'s E/I RNN training loop (RatePerceptualDecisionMaking(dt=20): '
+                     '%d batches x %d trials x %d steps drawn fresh each epoch; 50 hidden, 40 E / 10 I, recurrent noise '
+                     'per step; cross-entropy over all T*B outputs; Adam(1e-3)), float32, data generation included; '
+                     '"first s" = first epoch (compilation included), then %d epochs timed.'
+                     % (EIRNN['batches'], EIRNN['batch'], EIRNN['T'], p['epochs']))
+    for e in extra:
+        L.append('- ' + e)
     L.append('- Columns: median and spread (min-max, ± half-range/median) of the timed epochs/steps; bpgo/BrainPy = '
              'ratio of medians (< 1: bpgo faster); % of peak = workload matmul FLOPs / median time / measured peak; '
              'peak MiB = the process\'s peak resident set (VmHWM), the larger of the first unit\'s and the others\'.')
@@ -527,6 +576,14 @@ def write_markdown(path, ctx, rows):
                          'the rest is (256,100)@(100,10); elementwise work over the (256,100) states is not counted).')
             else:
                 line += ' (matmuls (256,28)@(28,400) and (256,100)@(100,400) per step; the recurrence is sequential).'
+        elif pk and row['workload'] in ('esn-ridge', 'esn-rls', 'eirnn'):
+            big = pk['big_' + dt]
+            line += ('; at the large-matmul peak %.1f GFLOP/s that is %s s. %s'
+                     % (big, fmt_s(row['flops'] / 1e9 / big),
+                        'Batch 1: every step is a (1,400)@(400,400) matrix-vector product, bound by memory bandwidth, '
+                        'not by the FLOP peak.' if row['workload'] != 'eirnn' else
+                        'Its matmuls ((16,50)@(50,50) per step) are far too small to approach the peak: per-op '
+                        'overhead and elementwise work dominate.'))
         elif pk and row['workload'] == 'snn':
             big = pk['big_' + dt]
             line += ('; at the large-matmul peak %.1f GFLOP/s that is %s s (its matmuls, (256,100)@(100,10) and '
@@ -590,15 +647,16 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--quick', action='store_true',
                     help='reduced smoke run: rnn 2 epochs x 10 batches, bptt and eprop T=200 x 2 steps, snn 2 '
-                         'units, the Fashion-MNIST rows on 1024 images x (1 + 1) epochs/units; writes '
+                         'units, esn 2 fits, eirnn 2 epochs, the Fashion-MNIST rows on 1024 images x (1 + 1) epochs/units; writes '
                          '.bpgo/bench/RESULTS-quick.md unless --results is given')
     ap.add_argument('--brainpy', choices=['yes', 'auto', 'no'], default='yes',
                     help='yes: build the venv if needed and run BrainPy; auto: only if .bpgo/bench-venv exists; no: skip')
     ap.add_argument('--backends', default='go-simd,go,xla', help='bpgo backends, comma-separated: go-simd, go, xla')
     ap.add_argument('--workloads', default=','.join(WORKLOADS),
-                    help='rows, comma-separated: %s (default: all)' % ', '.join(WORKLOADS))
+                    help='rows, comma-separated: %s (esn runs two rows, esn-ridge and esn-rls; default: all)' % ', '.join(WORKLOADS))
     ap.add_argument('--epochs', type=int,
-                    help='timed rnn epochs / snn units of 100 steps after the first (default 10; quick 2)')
+                    help='timed rnn and eirnn epochs / snn units of 100 steps / esn fits after the first (default 10; '
+                         'quick 2)')
     ap.add_argument('--batches', type=int, help='batches per rnn epoch (default 100; quick 10)')
     ap.add_argument('--steps', type=int, help='timed bptt and eprop steps after the first (default 5; quick 2)')
     ap.add_argument('--T', type=int, help='bptt and eprop sequence length (default 2250; quick 200; eprop needs >= 150)')
@@ -708,8 +766,16 @@ def main():
 
     # 4. rows
     results, rows_meta, bp_versions, bp25_versions, backends_seen = [], [], None, None, []
-    for w in workloads:
-        if w == 'rnn':
+    for w in [r for w in workloads for r in ROWS_OF.get(w, (w,))]:
+        if w in ('esn-ridge', 'esn-rls'):
+            meta = dict(workload=w, label=w, dtype='float64', unit='fit', flops=workload_flops(w, params))
+            bp_args = ['--workload', w, '--epochs', str(params['epochs'])]
+            go_args = ['-workload', w, '-epochs', str(params['epochs'])]
+        elif w == 'eirnn':
+            meta = dict(workload=w, label=w, dtype='float32', unit='epoch', flops=workload_flops(w, params))
+            bp_args = ['--workload', w, '--epochs', str(params['epochs'])]
+            go_args = ['-workload', w, '-epochs', str(params['epochs'])]
+        elif w == 'rnn':
             meta = dict(workload='rnn', label='rnn', dtype='float64', unit='epoch', flops=workload_flops('rnn', params))
             bp_args = ['--workload', 'rnn', '--epochs', str(params['epochs']), '--batches', str(params['batches'])]
             go_args = ['-workload', 'rnn', '-epochs', str(params['epochs']), '-batches', str(params['batches'])]

@@ -27,6 +27,19 @@ BrainPy's own "Train ... epoch" reports go to stderr.
          (cross-entropy of out[:, -150:] against the tiled label + firing-rate regulariser on the
          monitored r.spike); one step = bm.grad + Adam(0.01) under bm.cls_jit, with r.spike
          monitored in the scan as bp.BPTT(monitors={'r.spike': net.r.spike}) does.
+  esn-ridge, esn-rls: notebook 02's echo state network (seed 001's bp.nn 2.1.12 ESN) in 2.4.3's API
+         (rnnbench -workload esn-ridge / esn-rls): x64, a bp.DynamicalSystem of bp.layers.Reservoir(3, 400,
+         spectral_radius=1.4) (2.4.3 has no bp.dyn.Reservoir; bp.layers = bp.dnn) and a trainable
+         bp.layers.Dense(400, 3) readout in place of 2.1.12's bp.nn.LinearReadout, built in batching mode;
+         brainpy_datasets.chaos.LorenzEq(100, dt=0.01), one-step-ahead targets, an untimed 2000-step
+         warm-up predict, then one timed unit = one fit: bp.RidgeTrainer(alpha=1e-6) on 6000 steps (2.1.12:
+         bp.nn.RidgeTrainer(beta=1e-6), same normal equations) or bp.OnlineTrainer(fit_method=RLS(alpha=1.))
+         (FORCE, = bp.ForceTrainer(alpha=1.)) on 1000 steps; every unit fits the same window again.
+  eirnn: seed 003's E/I RNN verbatim (rnnbench -workload eirnn): float32, bd.cognitive.
+         RatePerceptualDecisionMaking(dt=20.) through TaskLoader(batch_size=16), the seed's RNN class
+         (50 hidden, 40 E / 10 I, sigma_rec 0.15, one noise vector per step), bm.grad + Adam(1e-3) under
+         bm.jit; one timed unit = one epoch of the seed's loop (64 batches of 16 x 110 steps, data
+         generation included).
 """
 
 import argparse
@@ -34,6 +47,7 @@ import contextlib
 import json
 import os
 import platform
+import resource
 import sys
 import time
 
@@ -65,6 +79,7 @@ def emit(workload, dtype, first, times, loss, extra=None):
         'final_loss': float(loss),
         'versions': versions(),
         'jax_devices': len(jax.devices()),
+        'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # KiB on Linux
     }
     if extra:
         rec.update(extra)
@@ -430,11 +445,191 @@ def eprop(steps, T, B):
     emit('eprop-alif-T%d' % T, 'float32', first, times, loss)
 
 
+def esn(part, units):
+    import brainpy as bp
+    import brainpy.math as bm
+    import brainpy_datasets as bd
+    import jax
+
+    bm.enable_x64()
+    bm.set_platform('cpu')
+    bm.random.seed(1)
+
+    # Lorenz at dt 0.01 over 100 time units (10000 points), (1, T, 3) windows as notebook 02's get_subset.
+    data = bd.chaos.LorenzEq(100, dt=0.01)
+
+    def get_subset(start, end):
+        return bm.hstack([data.xs[start:end], data.ys[start:end], data.zs[start:end]]).reshape((1, -1, 3))
+
+    # Seed 001's ESN (bp.nn 2.1.12: Input(3) >> Reservoir(400, spectral_radius=1.4) >> LinearReadout(3))
+    # in 2.4.3's API: bp.layers.Reservoir (2.4.3 has no bp.dyn.Reservoir) followed by a trainable
+    # bp.layers.Dense readout, built in batching mode as DSTrainers require.
+    class ESN(bp.DynamicalSystem):
+        def __init__(self, num_in, num_hidden, num_out):
+            super().__init__()
+            self.r = bp.layers.Reservoir(num_in, num_hidden, spectral_radius=1.4)
+            self.o = bp.layers.Dense(num_hidden, num_out, mode=bm.training_mode)
+
+        def update(self, x):
+            return self.o(self.r(x))
+
+    with bm.environment(mode=bm.batching_mode):
+        model = ESN(3, 400, 3)
+
+    warm, n = 2000, (6000 if part == 'ridge' else 1000)
+    x, y = get_subset(warm, warm + n), get_subset(warm + 1, warm + n + 1)
+    if part == 'ridge':
+        trainer = bp.RidgeTrainer(model, alpha=1e-6, progress_bar=False)
+    else:
+        # notebook 02's FORCE trainer: OnlineTrainer with RLS(alpha=1) (= bp.ForceTrainer(model, alpha=1.))
+        trainer = bp.OnlineTrainer(model, fit_method=bp.algorithms.RLS(alpha=1.), progress_bar=False)
+    trainer.predict(get_subset(0, warm))  # warm-up, untimed
+
+    first, times, loss = None, [], None
+    for u in range(units + 1):
+        t0 = time.perf_counter()
+        out = trainer.fit([x, y])
+        jax.block_until_ready((out, model.o.W.value, model.o.b.value))
+        d = time.perf_counter() - t0
+        loss = float(bm.mean(bm.square(out - y)))  # outputs of the fit's forward pass
+        print('fit %d: mse %s' % (u + 1, loss), file=sys.stderr, flush=True)
+        if u == 0:
+            first = d
+        else:
+            times.append(d)
+    emit('esn-' + part, 'float64', first, times, loss)
+
+
+def eirnn(epochs):
+    import brainpy as bp
+    import brainpy.math as bm
+    import brainpy_datasets as bd
+
+    bm.disable_x64()
+    bm.set_platform('cpu')
+    bm.random.seed(2016)
+
+    # --- seed 003, "(Song, et al., 2016): Training excitatory-inhibitory recurrent network" ---
+    dataset = bd.cognitive.RatePerceptualDecisionMaking(dt=20.)
+    task = bd.cognitive.TaskLoader(dataset, batch_size=16)
+
+    class RNN(bp.DynamicalSystem):
+        def __init__(self, num_input, num_hidden, num_output, num_batch,
+                     dt=None, e_ratio=0.8, sigma_rec=0., seed=None,
+                     w_ir=bp.init.KaimingUniform(scale=1.),
+                     w_rr=bp.init.KaimingUniform(scale=1.),
+                     w_ro=bp.init.KaimingUniform(scale=1.)):
+            super().__init__()
+
+            # parameters
+            self.tau = 100
+            self.num_batch = num_batch
+            self.num_input = num_input
+            self.num_hidden = num_hidden
+            self.num_output = num_output
+            self.e_size = int(num_hidden * e_ratio)
+            self.i_size = num_hidden - self.e_size
+            if dt is None:
+                self.alpha = 1
+            else:
+                self.alpha = dt / self.tau
+            self.sigma_rec = (2 * self.alpha) ** 0.5 * sigma_rec  # Recurrent noise
+            self.rng = bm.random.RandomState(seed=seed)
+
+            # hidden mask
+            mask = np.tile([1] * self.e_size + [-1] * self.i_size, (num_hidden, 1))
+            np.fill_diagonal(mask, 0)
+            self.mask = bm.asarray(mask, dtype=bm.float_)
+
+            # input weight
+            self.w_ir = bm.TrainVar(bp.init.parameter(w_ir, (num_input, num_hidden)))
+
+            # recurrent weight
+            bound = 1 / num_hidden ** 0.5
+            self.w_rr = bm.TrainVar(bp.init.parameter(w_rr, (num_hidden, num_hidden)))
+            self.w_rr[:, :self.e_size] /= (self.e_size / self.i_size)
+            self.b_rr = bm.TrainVar(self.rng.uniform(-bound, bound, num_hidden))
+
+            # readout weight
+            bound = 1 / self.e_size ** 0.5
+            self.w_ro = bm.TrainVar(bp.init.parameter(w_ro, (self.e_size, num_output)))
+            self.b_ro = bm.TrainVar(self.rng.uniform(-bound, bound, num_output))
+
+            self.reset_state(self.mode)
+
+        def reset_state(self, batch_size):
+            # variables
+            self.h = bp.init.variable_(bm.zeros, self.num_hidden, batch_size)
+            self.o = bp.init.variable_(bm.zeros, self.num_output, batch_size)
+
+        def cell(self, x, h):
+            ins = x @ self.w_ir + h @ (bm.abs(self.w_rr) * self.mask) + self.b_rr
+            state = h * (1 - self.alpha) + ins * self.alpha
+            state += self.sigma_rec * self.rng.randn(self.num_hidden)
+            return bm.relu(state)
+
+        def readout(self, h):
+            return h @ self.w_ro + self.b_ro
+
+        def update(self, x):
+            self.h.value = self.cell(x, self.h)
+            self.o.value = self.readout(self.h[:, :self.e_size])
+            return self.h.value, self.o.value
+
+        @bm.cls_jit
+        def predict(self, xs):
+            self.h[:] = 0.
+            return bm.for_loop(self.update, xs)
+
+        def loss(self, xs, ys):
+            hs, os = self.predict(xs)
+            os = os.reshape((-1, os.shape[-1]))
+            return bp.losses.cross_entropy_loss(os, ys.flatten())
+
+    hidden_size = 50
+    with bm.environment(mode=bm.TrainingMode(batch_size=16)):
+        net = RNN(num_input=dataset.num_inputs,
+                  num_hidden=hidden_size,
+                  num_output=dataset.num_outputs,
+                  num_batch=task.batch_size,
+                  dt=dataset.dt,
+                  sigma_rec=0.15)
+
+    opt = bp.optim.Adam(lr=0.001, train_vars=net.train_vars().unique())
+    grad_f = bm.grad(net.loss,
+                     grad_vars=net.train_vars().unique(),
+                     return_value=True)
+
+    @bm.jit
+    def train(xs, ys):
+        grads, loss = grad_f(xs, ys)
+        opt.update(grads)
+        return loss
+    # --- end of the seed's model; its epoch loop, timed: ---
+
+    first, times, loss = None, [], None
+    for i_batch in range(epochs + 1):
+        t0 = time.perf_counter()
+        running_loss = []
+        for inputs, labels in task:
+            loss = train(inputs, labels)
+            running_loss.append(loss)
+        loss = float(np.mean(running_loss))  # waits for the last step
+        d = time.perf_counter() - t0
+        print(f'Batch {i_batch}, Loss {loss:0.4f}', file=sys.stderr, flush=True)
+        if i_batch == 0:
+            first = d
+        else:
+            times.append(d)
+    emit('eirnn', 'float32', first, times, loss)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--workload', choices=['rnn', 'bptt', 'snn', 'eprop'], required=True)
+    ap.add_argument('--workload', choices=['rnn', 'bptt', 'snn', 'eprop', 'esn-ridge', 'esn-rls', 'eirnn'], required=True)
     ap.add_argument('--epochs', type=int, default=4,
-                    help='timed epochs (rnn), steps (bptt, eprop) or units of 100 steps (snn), after one warm-up')
+                    help='timed epochs (rnn, eirnn), steps (bptt, eprop), units of 100 steps (snn) or fits (esn-*), '
+                         'after one warm-up')
     ap.add_argument('--batches', type=int, default=100, help='batches per epoch (rnn)')
     ap.add_argument('--T', type=int, default=2250, help='sequence length (bptt, eprop)')
     ap.add_argument('--batch', type=int, default=128, help='batch size')
@@ -445,8 +640,12 @@ def main():
         bptt(args.epochs, args.T, args.batch)
     elif args.workload == 'snn':
         snn(args.epochs)
-    else:
+    elif args.workload == 'eprop':
         eprop(args.epochs, args.T, args.batch)
+    elif args.workload.startswith('esn-'):
+        esn(args.workload[len('esn-'):], args.epochs)
+    else:
+        eirnn(args.epochs)
 
 
 if __name__ == '__main__':

@@ -15,6 +15,12 @@
 //	      KaimingNormal scale 20), 256 samples × 100 steps of 10 Hz random spikes, float64,
 //	      hand-written Adam(4e-3) loop; one "epoch" = 100 training steps.
 //	lstm-fmnist, snn-fmnist, loop-fmnist: notebook 05's Fashion-MNIST training (fmnist.go).
+//	esn-ridge, esn-rls: notebook 02's echo state network (Input(3) >> Reservoir(400, spectral
+//	      radius 1.4) >> LinearReadout(3)) on Lorenz data (dt 0.01), float64: a Ridge fit
+//	      (alpha 1e-6) on 6000 steps, or an online RLS (FORCE, alpha 1) fit on 1000 steps, after
+//	      an untimed 2000-step warm-up; one "epoch" = one fit (esn.go).
+//	eirnn: seed 003's E/I RNN on RatePerceptualDecisionMaking(dt 20), one epoch = 64 batches of
+//	      16 trials × 110 steps, Adam(1e-3), float32, as notebook 04 trains it (eirnn.go).
 //
 // It prints one JSON line per measurement on stdout.
 package main
@@ -43,8 +49,8 @@ import (
 )
 
 func main() {
-	workload := flag.String("workload", "rnn", "rnn, alif, eprop, snn, lstm-fmnist, snn-fmnist or loop-fmnist")
-	epochs := flag.Int("epochs", 4, "timed epochs (rnn, *-fmnist), steps (alif) or units of 100 steps (snn, loop-fmnist), after one warm-up")
+	workload := flag.String("workload", "rnn", "rnn, alif, eprop, snn, esn-ridge, esn-rls, eirnn, lstm-fmnist, snn-fmnist or loop-fmnist")
+	epochs := flag.Int("epochs", 4, "timed epochs (rnn, eirnn, *-fmnist), steps (alif, eprop), units of 100 steps (snn, loop-fmnist) or fits (esn-*), after one warm-up")
 	batches := flag.Int("batches", 100, "batches per epoch (rnn)")
 	steps := flag.Int("T", 2250, "sequence length (alif)")
 	batch := flag.Int("batch", 128, "batch size")
@@ -86,6 +92,12 @@ func main() {
 		err = snn(*epochs, *chunk)
 	case "eprop":
 		err = eprop(*epochs, *steps, *batch, *chunk)
+	case "esn-ridge":
+		err = esn("ridge", *epochs)
+	case "esn-rls":
+		err = esn("rls", *epochs)
+	case "eirnn":
+		err = eirnn(*epochs, *chunk)
 	default:
 		if run, ok := fmnistWorkloads[*workload]; ok { // fmnist.go
 			err = run(*epochs)
