@@ -99,7 +99,8 @@ browser-test: setup
 	bash tests/browser/install.sh
 	cd tests/browser && node --test classroom.test.mjs
 
-# tests/bench: BrainPy (own pinned venv .bpgo/bench-venv) vs bpgo on each backend; writes tests/bench/RESULTS.md.
+# tests/bench: BrainPy (own pinned venvs: 2.4.3 in .bpgo/bench-venv, 2.5.0 in .bpgo/bench-venv-2.5 for the
+# Fashion-MNIST rows) vs bpgo on each backend; writes tests/bench/RESULTS.md. GPU: tests/bench/gpu.sh.
 # Not part of `make test`. make bench BENCH_ARGS="--quick" for a reduced run (see tests/bench/README.md).
 BENCH_ARGS ?=
 .PHONY: bench bench-smoke
