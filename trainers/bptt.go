@@ -92,7 +92,7 @@ func BPTTDefaults() BPTTOptions { return BPTTOptions{Chunk: bpgo.DefaultChunk, O
 // FitOptions configure one call of Fit.
 type FitOptions struct {
 	// NumReport > 0 reports every NumReport training steps (counted across epochs), with the
-	// means since the last report; otherwise once per epoch (BrainPy's num_report=-1).
+	// means since the last report; otherwise (0, or BrainPy's num_report=-1) once per epoch.
 	NumReport int
 	// Style is the format of the report lines: ReportMeans (the zero value, BrainPy 2.3 and
 	// later) or ReportLastBatch (BrainPy 2.1.12's bp.nn trainers).
@@ -203,9 +203,6 @@ func (t *BPTT) Fit(train, test Data, epochs int, opts FitOptions) error {
 	}
 	if err := opts.check("trainers.BPTT.Fit"); err != nil {
 		return err
-	}
-	if opts.NumReport < 0 {
-		opts.NumReport = 0 // BrainPy's num_report=-1: per epoch
 	}
 	l := fitLoop(t.loop, t.hist, t.out, t.prog, t.opt, opts)
 	if test != nil {

@@ -302,9 +302,6 @@ func (e *EProp) Fit(train Data, epochs int, opts FitOptions) error {
 	if err := opts.check("trainers.EProp.Fit"); err != nil {
 		return err
 	}
-	if opts.NumReport < 0 {
-		opts.NumReport = 0 // BrainPy's num_report=-1: per epoch
-	}
 	l := fitLoop(e.loop, e.hist, e.out, e.opts.Progress, e.opt, opts)
 	err := l.Run(train, epochs, func(_ *LoopState, b Batch) (*Metrics, error) {
 		res, err := e.Step(b.X, b.Y)

@@ -67,8 +67,8 @@ func tutorialSNNLoss(lc *bpgo.LossContext, predicts, targets *graph.Node) *graph
 	return graph.Add(graph.Add(losses.CrossEntropy(predicts, targets), l2), l1)
 }
 
-// closeTo reports whether got matches want to float32 precision, relative to the largest
-// reference value (gradients span many orders of magnitude).
+// closeTo fails unless got matches want within rel times the largest reference value (gradients
+// span many orders of magnitude), and logs how close the match is (go test -v).
 func closeTo(t *testing.T, what string, got []float64, want []float64, rel float64) {
 	t.Helper()
 	if len(got) != len(want) {
@@ -78,6 +78,7 @@ func closeTo(t *testing.T, what string, got []float64, want []float64, rel float
 	for _, w := range want {
 		scale = max(scale, math.Abs(w))
 	}
+	t.Logf("%s: max |diff| / max |want| = %.3g (max |want| %.3g)", what, maxAbsDiff(got, want)/scale, scale)
 	for i := range want {
 		if d := math.Abs(got[i] - want[i]); d > rel*scale || math.IsNaN(got[i]) {
 			t.Fatalf("%s[%d] = %v, want %v (|diff| %.3g > %.3g)", what, i, got[i], want[i], d, rel*scale)
