@@ -122,6 +122,8 @@ func esn(part string, units int) error {
 	return fmt.Errorf("esn: unknown part %q (ridge, rls)", part)
 }
 
+// mseOf is the MSE on the host: losses.MeanSquaredError would build and compile a graph inside
+// the timed unit (tens of ms on XLA).
 func mseOf(a, b *tensors.Tensor) (float64, error) {
 	av, bv := bpgo.ToFloat64s(a), bpgo.ToFloat64s(b)
 	if len(av) != len(bv) || len(av) == 0 {
