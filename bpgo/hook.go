@@ -23,10 +23,14 @@ type StepHook interface {
 
 // StepContext is what a StepHook sees at one step: the model's Context (Value, Set, Index,
 // T, Dt) with parameter updates allowed, the step's input X (B, F), the model's output Y and
-// the step's Target (nil when the run has no targets).
+// the step's Target (nil when the run has no targets). Last is true at the last step of the
+// compiled graph, after which the hook's variables are written back: a hook that gathers
+// several steps' nodes before updating its variables (e-prop's traces) must do so by then.
+// The scan engine builds one step per loop body, so there every step is Last.
 type StepContext struct {
 	*Context
 	X, Y, Target *graph.Node
+	Last         bool
 }
 
 // callHook runs a hook's OnStep with parameter updates allowed.

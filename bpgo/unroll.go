@@ -124,7 +124,7 @@ func unroll(ctx *Context, model Stepper, u unrollSpec) unrolled {
 			panic("bpgo: the model's Update returned nil")
 		}
 		if u.hook != nil {
-			sc := &StepContext{Context: ctx, X: x, Y: steps[t]}
+			sc := &StepContext{Context: ctx, X: x, Y: steps[t], Last: t == k-1}
 			if u.targets != nil {
 				sc.Target = graph.Squeeze(graph.SliceAxis(u.targets, 1, graph.AxisElem(t)), 1)
 			}

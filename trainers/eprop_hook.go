@@ -43,6 +43,9 @@ type epropHook struct {
 	epsV, epsA, eBar *bpgo.Variable
 	// zBar (B, N): the κ-filtered spikes, Out.W's eligibility.
 	zBar *bpgo.Variable
+	// The steps of the compiled graph whose traces are not yet advanced (see advance).
+	block []epropStep
+
 	// Accumulators over the trial: gRec (N, P) Σ L·ē, eSum (N, P) Σ e, gOut (N, K) Σ z̄·δ,
 	// spikes (N) Σ z, count () the number of target rows, ce () Σ cross-entropy,
 	// ySum, tSum (B, K) the readout and the targets summed over the target steps.
@@ -111,26 +114,16 @@ func (h *epropHook) OnStep(sc *bpgo.StepContext) {
 		dI = graph.Where(refr, graph.ZerosLike(dI), dI)
 	}
 	rho := 1 - models.ExpEulerFactor(dt, p.TauA, h.dtype)/p.TauA
+
 	kappa := 1 - models.ExpEulerFactor(dt, h.net.Readout.Tau, h.dtype)/h.net.Readout.Tau
 
-	col := func(x *graph.Node) *graph.Node { return graph.InsertAxes(x, 2) }       // (B, N) → (B, N, 1)
-	pre := graph.InsertAxes(graph.Concatenate([]*graph.Node{sc.X, h.zPrev}, 1), 1) // (B, 1, P)
-	epsA := sc.Value(h.epsA)
-	epsV := graph.Add(graph.Mul(col(cV), sc.Value(h.epsV)), graph.Mul(col(dI), pre))
-	psiC := col(psi)
-	betaC := beta
-	if beta.Rank() == 2 {
-		betaC = graph.InsertAxes(beta, 2)
+	pre := graph.Concatenate([]*graph.Node{sc.X, h.zPrev}, 1) // (B, P)
+	if len(h.block) > 0 && h.block[0].psi.Graph() != g {
+		h.block = h.block[:0] // left over from a graph whose build failed
 	}
-	e := graph.Mul(psiC, graph.Sub(epsV, graph.Mul(betaC, epsA)))
-	epsA = graph.Add(graph.Mul(psiC, epsV), graph.Mul(graph.Sub(c(rho), graph.Mul(betaC, psiC)), epsA))
-	eBar := graph.Add(graph.MulScalar(sc.Value(h.eBar), kappa), e)
+	bq := epropStep{cV: cV, dI: dI, psi: psi, pre: pre}
 	zBar := graph.Add(graph.MulScalar(sc.Value(h.zBar), kappa), z)
-	sc.Set(h.epsV, epsV)
-	sc.Set(h.epsA, epsA)
-	sc.Set(h.eBar, eBar)
 	sc.Set(h.zBar, zBar)
-	sc.Set(h.eSum, graph.Add(sc.Value(h.eSum), graph.ReduceSum(e, 0)))
 	sc.Set(h.spikes, graph.Add(sc.Value(h.spikes), graph.ReduceSum(z, 0)))
 
 	// Readout error at this step: δ = softmax(y)·m − target, m = Σ target (0: no loss here).
@@ -144,8 +137,11 @@ func (h *epropHook) OnStep(sc *bpgo.StepContext) {
 	} else {
 		fb = sc.Value(h.net.Out.W)
 	}
-	l := graph.Einsum("bk,jk->bj", delta, fb) // learning signals (B, N)
-	sc.Set(h.gRec, graph.Add(sc.Value(h.gRec), graph.ReduceSum(graph.Mul(col(l), eBar), 0)))
+	bq.l = graph.Einsum("bk,jk->bj", delta, fb) // learning signals (B, N)
+	h.block = append(h.block, bq)
+	if sc.Last {
+		h.advance(sc, beta, rho, kappa)
+	}
 	sc.Set(h.gOut, graph.Add(sc.Value(h.gOut), graph.Einsum("bj,bk->jk", zBar, delta)))
 	sc.Set(h.count, graph.Add(sc.Value(h.count), graph.ReduceAllSum(m)))
 	sc.Set(h.ce, graph.Sub(sc.Value(h.ce), graph.ReduceAllSum(graph.Mul(tg, logp))))

@@ -1,6 +1,7 @@
 package trainers_test
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"regexp"
@@ -127,19 +128,6 @@ func TestEPropMatchesTruncatedBPTT(t *testing.T) {
 	net := newEligSNN(t, nIn, n, k, betas, true)
 	g := bpgo.Must1(bpgo.NewGrad(net, seedLoss(window, 1, 0.01), bpgo.GradOptions{Monitors: []string{"R.Spike"}, Chunk: 25, Dt: 1}))
 	want := bpgo.Must1(g.Compute(xs, labelTensor(labels)))
-
-	o := trainers.EPropDefaults()
-	o.Chunk, o.Dt = 25, 1
-	ep := bpgo.Must1(trainers.NewEProp(net, net.network(), o))
-	ys := bpgo.Must1(trainers.EvidenceTargets(labels, steps, window, k))
-	got := bpgo.Must1(ep.Compute(xs, ys))
-
-	if math.Abs(got.Loss-want.Loss) > 1e-12*math.Abs(want.Loss) {
-		t.Errorf("loss: e-prop %v, BPTT %v", got.Loss, want.Loss)
-	}
-	if math.Abs(got.Reg-want.Aux["loss reg"]) > 1e-12 {
-		t.Errorf("loss reg: e-prop %v, BPTT %v", got.Reg, want.Aux["loss reg"])
-	}
 	spikes := 0.0
 	r := bpgo.Must1(bpgo.NewRunner(net, bpgo.RunnerOptions{Monitors: []string{"R.Spike"}, Dt: 1}))
 	bpgo.Must1(r.Run(xs, bpgo.RunOptions{ResetState: true}))
@@ -149,21 +137,17 @@ func TestEPropMatchesTruncatedBPTT(t *testing.T) {
 	if spikes < 30 {
 		t.Fatalf("only %v spikes: the test network is too quiet to exercise the traces", spikes)
 	}
-	for name, v := range map[string]*bpgo.Variable{"I2R.W": net.I2R.W, "R2R.W": net.R2R.W, "R2O.W": net.R2O.W} {
-		gw, ww := bpgo.ToFloat64s(got.Grads[v]), bpgo.ToFloat64s(want.Grads[v])
-		num, den := 0.0, 0.0
-		for i := range ww {
-			num += (gw[i] - ww[i]) * (gw[i] - ww[i])
-			den += ww[i] * ww[i]
-		}
-		if den == 0 {
-			t.Fatalf("%s: the BPTT gradient is zero", name)
-		}
-		rel := math.Sqrt(num / den)
-		t.Logf("%s: relative difference %.3g (spikes %v)", name, rel, spikes)
-		if rel > 1e-8 {
-			t.Errorf("%s: relative difference %.3g between e-prop and truncated BPTT\n e-prop %v\n BPTT   %v", name, rel, gw, ww)
-		}
+
+	ys := bpgo.Must1(trainers.EvidenceTargets(labels, steps, window, k))
+	// The traces advance a compiled chunk at a time (blocks of 1, 7 with a short last one, 25
+	// and the whole trial); every block size must give BPTT's gradient.
+	var got *trainers.EPropResult
+	for _, chunk := range []int{1, 7, 25, steps} {
+		o := trainers.EPropDefaults()
+		o.Chunk, o.Dt = chunk, 1
+		ep := bpgo.Must1(trainers.NewEProp(net, net.network(), o))
+		got = bpgo.Must1(ep.Compute(xs, ys))
+		checkEPropAgainst(t, fmt.Sprintf("chunk %d", chunk), net, got, want)
 	}
 
 	// Full BPTT (no cuts) differs: e-prop is an approximation of it.
@@ -296,4 +280,32 @@ func TestEPropFit(t *testing.T) {
 	if !moved {
 		t.Error("Fit did not change the recurrent weights")
 	}
+}
+
+// checkEPropAgainst compares e-prop's loss and gradients with the truncated BPTT result.
+func checkEPropAgainst(t *testing.T, what string, net *eligSNN, got *trainers.EPropResult, want *bpgo.GradResult) {
+	t.Helper()
+	if math.Abs(got.Loss-want.Loss) > 1e-12*math.Abs(want.Loss) {
+		t.Errorf("%s: loss: e-prop %v, BPTT %v", what, got.Loss, want.Loss)
+	}
+	if math.Abs(got.Reg-want.Aux["loss reg"]) > 1e-12 {
+		t.Errorf("%s: loss reg: e-prop %v, BPTT %v", what, got.Reg, want.Aux["loss reg"])
+	}
+	for name, v := range map[string]*bpgo.Variable{"I2R.W": net.I2R.W, "R2R.W": net.R2R.W, "R2O.W": net.R2O.W} {
+		gw, ww := bpgo.ToFloat64s(got.Grads[v]), bpgo.ToFloat64s(want.Grads[v])
+		num, den := 0.0, 0.0
+		for i := range ww {
+			num += (gw[i] - ww[i]) * (gw[i] - ww[i])
+			den += ww[i] * ww[i]
+		}
+		if den == 0 {
+			t.Fatalf("%s: %s: the BPTT gradient is zero", what, name)
+		}
+		rel := math.Sqrt(num / den)
+		t.Logf("%s: %s: relative difference %.3g", what, name, rel)
+		if rel > 1e-8 {
+			t.Errorf("%s: %s: relative difference %.3g between e-prop and truncated BPTT\n e-prop %v\n BPTT   %v", what, name, rel, gw, ww)
+		}
+	}
+
 }

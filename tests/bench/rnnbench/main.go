@@ -49,7 +49,7 @@ import (
 )
 
 func main() {
-	workload := flag.String("workload", "rnn", "rnn, alif, eprop, snn, esn-ridge, esn-rls, eirnn, lstm-fmnist, snn-fmnist or loop-fmnist")
+	workload := flag.String("workload", "rnn", "rnn, alif, eprop, eprop-online, snn, esn-ridge, esn-rls, eirnn, lstm-fmnist, snn-fmnist or loop-fmnist")
 	epochs := flag.Int("epochs", 4, "timed epochs (rnn, eirnn, *-fmnist), steps (alif, eprop), units of 100 steps (snn, loop-fmnist) or fits (esn-*), after one warm-up")
 	batches := flag.Int("batches", 100, "batches per epoch (rnn)")
 	steps := flag.Int("T", 2250, "sequence length (alif)")
@@ -92,6 +92,8 @@ func main() {
 		err = snn(*epochs, *chunk)
 	case "eprop":
 		err = eprop(*epochs, *steps, *batch, *chunk)
+	case "eprop-online":
+		err = epropOnline(*epochs, *steps, *batch, *chunk)
 	case "esn-ridge":
 		err = esn("ridge", *epochs)
 	case "esn-rls":
@@ -517,6 +519,45 @@ func eprop(steps, T, batch, chunk int) error {
 	r := result{Workload: fmt.Sprintf("eprop-alif-T%d", T), Backend: bpgo.BackendName(bpgo.Must1(bpgo.Backend())), DType: "float32", Engine: engine.String()}
 	return measure(r, steps, func() (float64, error) {
 		res, err := g.Step(x, y, opt)
+		if err != nil {
+			return 0, err
+		}
+		return res.Loss, nil
+	})
+}
+
+// epropOnline times one online e-prop step (symmetric feedback, the rate regulariser, Adam) on
+// the eprop workload's network, inputs and labels: the traces run forward next to the network.
+func epropOnline(steps, T, batch, chunk int) error {
+	bpgo.DisableX64()
+	bpgo.SetDt(1.0)
+	bpgo.SetSeed(3)
+	net, err := newEligSNN()
+	if err != nil {
+		return err
+	}
+	rng := bpgo.NewRNG()
+	x := randTensor(rng, 0.04, batch, T, 40)
+	lab := make([]int, batch)
+	for i := range lab {
+		lab[i] = rng.IntN(2)
+	}
+	y, err := trainers.EvidenceTargets(lab, T, 150, 2)
+	if err != nil {
+		return err
+	}
+	o := trainers.EPropDefaults()
+	o.Chunk, o.RegRate = chunk, 0.01
+	if chunk == 0 {
+		o.Chunk = bpgo.DefaultChunk
+	}
+	ep, err := trainers.NewEProp(net, trainers.EPropNetwork{Neurons: net.R, In: net.I2R, Rec: net.R2R, Out: net.R2O, Readout: net.O}, o)
+	if err != nil {
+		return err
+	}
+	r := result{Workload: fmt.Sprintf("eprop-online-T%d", T), Backend: bpgo.BackendName(bpgo.Must1(bpgo.Backend())), DType: "float32", Engine: "online"}
+	return measure(r, steps, func() (float64, error) {
+		res, err := ep.Step(x, y)
 		if err != nil {
 			return 0, err
 		}

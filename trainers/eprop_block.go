@@ -1,0 +1,101 @@
+package trainers
+
+import (
+	"github.com/bpgo/bpgo/bpgo"
+	"github.com/gomlx/gomlx/core/graph"
+)
+
+// epropStep is what one step leaves for advance: the postsynaptic factors (B, N) of the
+// trace recurrence, the learning signals L (B, N) and the presynaptic activity pre (B, P).
+type epropStep struct {
+	cV, dI, psi, l, pre *graph.Node
+}
+
+// advance moves the traces over the buffered steps of the graph at once. Per synapse the
+// state S = (ε^V, ε^a, ē) follows a linear recurrence whose coefficients depend only on the
+// postsynaptic neuron and whose drive is the presynaptic activity:
+//
+//	S_t = A_t·S_{t−1} + u_t·pre_t
+//	A_t = [[c, 0, 0], [ψc, r, 0], [ψc, −ψβ, κ]],  u_t = d·(1, ψ, ψ),  r = ρ − ψβ
+//	e_t = h_t·S_{t−1} + ψd·pre_t,  h_t = (ψc, −ψβ, 0)
+//
+// so over a block of K steps S_K = Φ_{K,0}·S_0 + Σ_s Φ_{K,s}·u_s·pre_s (Φ: products of the A's,
+// 3×3 lower-triangular per trial and neuron), and the sums Σ_t L_t·ē_t and Σ_t e_t that the
+// update needs split the same way. The (B, N)-sized factors come from short recursions over
+// the block's steps; what touches every synapse is three elementwise passes over S_0 and three
+// matrix products over the block's steps, instead of ~15 elementwise passes per step. The
+// result is the step-by-step recurrence of EProp's documentation, reassociated (a block of one
+// step is exactly it); memory is the block's (B, N) and (B, P) values, whatever T is.
+func (h *epropHook) advance(sc *bpgo.StepContext, beta *graph.Node, rho, kappa float64) {
+	blk := h.block
+	h.block = nil
+	k := len(blk)
+	g := sc.Graph()
+	one := graph.Scalar(g, h.dtype, 1)
+	zero := graph.Scalar(g, h.dtype, 0)
+	mul, add, sub := graph.Mul, graph.Add, graph.Sub
+	// Walked from s = K down to 1: M = Φ_{K,s} (lower-triangular: m00, m10, m11, m20, m21,
+	// m22), λ (entering step s: λ_{s+1}·A_{s+1}; λ_s = Σ_{t≥s} L_t·Φ_{t,s}[ē,·]) and ν_s =
+	// Σ_{t>s} h_t·Φ_{t−1,s} (its ē component stays 0).
+	m00, m10, m11, m20, m21, m22 := one, zero, one, zero, zero, one
+	lam := [3]*graph.Node{zero, zero, zero}
+	nu0, nu1 := zero, zero
+	wV, wA, wE := make([]*graph.Node, k), make([]*graph.Node, k), make([]*graph.Node, k)
+	cL, cE := make([]*graph.Node, k), make([]*graph.Node, k)
+	for i := k - 1; i >= 0; i-- {
+		s := blk[i]
+		pb := mul(s.psi, beta)
+		// x·A_s for a row vector x = (x0, x1, x2); x12 = x1 + x2.
+		c0 := func(x0, x12 *graph.Node) *graph.Node { return mul(add(x0, mul(x12, s.psi)), s.cV) }
+		c1 := func(x1, x12 *graph.Node) *graph.Node { return sub(graph.MulScalar(x1, rho), mul(x12, pb)) }
+		// The block-end weight of pre_s, Φ_{K,s}·u_s with u_s = d·(1, ψ, ψ).
+		wV[i] = mul(m00, s.dI)
+		wA[i] = mul(add(m10, mul(m11, s.psi)), s.dI)
+		m2 := add(m21, m22)
+		wE[i] = mul(add(m20, mul(m2, s.psi)), s.dI)
+		lam[2] = add(lam[2], s.l)
+		l12 := add(lam[1], lam[2])
+		cL[i] = mul(add(lam[0], mul(l12, s.psi)), s.dI)
+		cE[i] = mul(add(add(nu0, mul(nu1, s.psi)), s.psi), s.dI)
+		// Step back through A_s.
+		m00 = mul(m00, s.cV)
+		m10, m11 = c0(m10, m11), c1(m11, m11)
+		m20, m21, m22 = c0(m20, m2), c1(m21, m2), graph.MulScalar(m22, kappa)
+		lam = [3]*graph.Node{c0(lam[0], l12), c1(lam[1], l12), graph.MulScalar(lam[2], kappa)}
+		nu0, nu1 = add(c0(nu0, nu1), mul(s.psi, s.cV)), sub(c1(nu1, nu1), pb)
+	}
+	col := func(x *graph.Node) *graph.Node { // (B, N) → (B, N, 1); m22 = κ^K stays a scalar
+		if x.Rank() == 0 {
+			return x
+		}
+		return graph.InsertAxes(x, 2)
+	}
+	epsV0, epsA0, eBar0 := sc.Value(h.epsV), sc.Value(h.epsA), sc.Value(h.eBar)
+	pres := make([]*graph.Node, k)
+	for i, s := range blk {
+		pres[i] = s.pre
+	}
+	// The backend's matrix products want the contracted axis last on the left operand and
+	// first (after the batch axis) on the right one: stack the steps into those places rather
+	// than transposing the stacks.
+	pre := graph.Stack(pres, 1) // (B, K, P)
+	drive := func(w []*graph.Node) *graph.Node { // Σ_s w_s·pre_s per trial: (B, N, K)·(B, K, P)
+		return graph.DotGeneral(graph.Stack(w, 2), []int{2}, []int{0}, pre, []int{1}, []int{0})
+	}
+	sc.Set(h.epsV, add(mul(col(m00), epsV0), drive(wV)))
+	sc.Set(h.epsA, add(add(mul(col(m10), epsV0), mul(col(m11), epsA0)), drive(wA)))
+	sc.Set(h.eBar, add(add(add(mul(col(m20), epsV0), mul(col(m21), epsA0)), mul(col(m22), eBar0)), drive(wE)))
+	total := func(w []*graph.Node) *graph.Node { // Σ_{b,s} w_s·pre_s: (N, B, K)·(B, K, P)
+		wt := make([]*graph.Node, k)
+		for i, x := range w {
+			wt[i] = graph.Transpose(x, 0, 1)
+		}
+		return graph.DotGeneral(graph.Stack(wt, 2), []int{1, 2}, nil, pre, []int{0, 1}, nil)
+	}
+	fromS0 := func(q [3]*graph.Node) *graph.Node {
+		return graph.ReduceSum(add(add(mul(col(q[0]), epsV0), mul(col(q[1]), epsA0)), mul(col(q[2]), eBar0)), 0)
+	}
+	// λ = λ_1·A_1 and ν = ν_0 are now the sums' weights on S_0.
+	sc.Set(h.gRec, add(add(sc.Value(h.gRec), fromS0(lam)), total(cL)))
+	sc.Set(h.eSum, add(add(sc.Value(h.eSum), fromS0([3]*graph.Node{nu0, nu1, zero})), total(cE)))
+}
