@@ -23,14 +23,13 @@ type (
 func (g *Grad) runChunked(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*GradResult, error) {
 	dims := xs.Shape().Dimensions
 	batch, steps := dims[0], dims[1]
-	host := ToFloat64s(xs)
 	type span struct{ start, k int }
 	var spans []span
 	for s := 0; s < steps; s += g.chunk {
 		spans = append(spans, span{s, min(g.chunk, steps-s)})
 	}
 	chunkIn := func(sp span) (*tensors.Tensor, error) {
-		return FromFloat64s(g.dtype, TimeSlice(host, dims, sp.start, sp.k), append([]int{batch, sp.k}, dims[2:]...)...)
+		return timeChunk(xs, g.dtype, sp.start, sp.k)
 	}
 	states := g.tree.States()
 

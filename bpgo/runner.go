@@ -266,25 +266,19 @@ func (r *Runner) run(inputs *tensors.Tensor, opts RunOptions) (*tensors.Tensor, 
 		return r.runScan(inputs, targets, opts)
 	}
 	ex := r.exec(runKey{opts.Fit, targets != nil})
-	hostIn := ToFloat64s(inputs)
-	var hostTg []float64
-	if targets != nil {
-		hostTg = ToFloat64s(targets)
-	}
 	var outs []*tensors.Tensor
 	monParts := make([][]*tensors.Tensor, len(r.mons))
 	states, params := r.tree.States(), r.tree.Params(false)
 	for start := 0; start < steps; start += r.chunk {
 		k := min(r.chunk, steps-start)
-		xs, err := FromFloat64s(r.dtype, TimeSlice(hostIn, dims, start, k), append([]int{batch, k}, dims[2:]...)...)
+		xs, err := timeChunk(inputs, r.dtype, start, k)
 		if err != nil {
 			return nil, err
 		}
 		in := map[string][]any{"vars": varValues(r.tree.Vars), "hook": varValues(r.hookVars),
 			"clock": {clockArg(r.i0 + start)}, "xs": {xs}, "targets": nil}
 		if targets != nil {
-			td := targets.Shape().Dimensions
-			tg, err := FromFloat64s(targets.DType(), TimeSlice(hostTg, td, start, k), append([]int{batch, k}, td[2:]...)...)
+			tg, err := timeChunk(targets, targets.DType(), start, k)
 			if err != nil {
 				return nil, err
 			}

@@ -6,6 +6,7 @@ package bpgo
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -258,4 +259,55 @@ func joinMonitor(parts []*tensors.Tensor) (*tensors.Tensor, error) {
 		all = append(all, ToFloat64s(p)...)
 	}
 	return FromFloat64s(parts[0].DType(), all, len(all))
+}
+
+// timeChunk returns steps [start, start+k) of a (B, T, ...) float tensor as a new tensor of
+// dtype dt, read straight from t's data: no float64 copy of the whole sequence is made, so a
+// run's host memory beyond its input is one chunk whatever T is.
+func timeChunk(t *tensors.Tensor, dt dtypes.DType, start, k int) (*tensors.Tensor, error) {
+	dims := t.Shape().Dimensions
+	out := slices.Clone(dims)
+	out[1] = k
+	var res *tensors.Tensor
+	err := t.ConstFlatData(func(flat any) {
+		switch src := flat.(type) {
+		case []float32:
+			res = chunkAs(src, dims, start, k, dt, out)
+		case []float64:
+			res = chunkAs(src, dims, start, k, dt, out)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if res == nil {
+		return nil, fmt.Errorf("dtype %s or %s is not a float type (want Float32 or Float64)", t.DType(), dt)
+	}
+	return res, nil
+}
+
+func chunkAs[S float32 | float64](src []S, dims []int, start, k int, dt dtypes.DType, out []int) *tensors.Tensor {
+	switch dt {
+	case dtypes.Float32:
+		return tensors.FromFlatDataAndDimensions(timeSliceAs[S, float32](src, dims, start, k), out...)
+	case dtypes.Float64:
+		return tensors.FromFlatDataAndDimensions(timeSliceAs[S, float64](src, dims, start, k), out...)
+	}
+	return nil
+}
+
+func timeSliceAs[S, D float32 | float64](src []S, dims []int, start, k int) []D {
+	b, t := dims[0], dims[1]
+	inner := 1
+	for _, d := range dims[2:] {
+		inner *= d
+	}
+	out := make([]D, 0, b*k*inner)
+	for i := range b {
+		base := (i*t + start) * inner
+		for _, x := range src[base : base+k*inner] {
+			out = append(out, D(x))
+		}
+	}
+	return out
 }

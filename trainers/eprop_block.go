@@ -78,7 +78,7 @@ func (h *epropHook) advance(sc *bpgo.StepContext, beta *graph.Node, rho, kappa f
 	// The backend's matrix products want the contracted axis last on the left operand and
 	// first (after the batch axis) on the right one: stack the steps into those places rather
 	// than transposing the stacks.
-	pre := graph.Stack(pres, 1) // (B, K, P)
+	pre := graph.Stack(pres, 1)                  // (B, K, P)
 	drive := func(w []*graph.Node) *graph.Node { // Σ_s w_s·pre_s per trial: (B, N, K)·(B, K, P)
 		return graph.DotGeneral(graph.Stack(w, 2), []int{2}, []int{0}, pre, []int{1}, []int{0})
 	}

@@ -32,6 +32,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"sort"
 	"strconv"
@@ -44,6 +45,7 @@ import (
 	"github.com/bpgo/bpgo/bpgo/optim"
 	"github.com/bpgo/bpgo/models"
 	"github.com/bpgo/bpgo/trainers"
+	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 )
@@ -160,8 +162,11 @@ func measure(r result, units int, unit func() (loss float64, err error)) error {
 		d := time.Since(t0).Seconds()
 		if u == 0 {
 			r.First = d
-			// The compile's peak, then a fresh high-water mark for the steady steps.
+			// The compile's peak, then a fresh high-water mark for the steady steps, from
+			// what is live now (freed pages handed back, so garbage from building the
+			// inputs does not count).
 			r.PeakRSSFirst = peakRSS()
+			debug.FreeOSMemory()
 			_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
 		} else {
 			r.Times = append(r.Times, d)
@@ -276,6 +281,15 @@ func randTensor(rng interface{ Float64() float64 }, p float64, dims ...int) *ten
 	n := 1
 	for _, d := range dims {
 		n *= d
+	}
+	if bpgo.FloatDType() == dtypes.Float32 { // no float64 copy of a long input in the peak memory
+		v := make([]float32, n)
+		for i := range v {
+			if rng.Float64() < p {
+				v[i] = 1
+			}
+		}
+		return tensors.FromFlatDataAndDimensions(v, dims...)
 	}
 	v := make([]float64, n)
 	for i := range v {
