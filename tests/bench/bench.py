@@ -14,7 +14,8 @@ Steps (stdlib only; run it with any python3):
   4. Rows: "rnn" (seed 000's RNN, one epoch = 100 BPTT steps of 128 x 25, float64), "bptt-T2250"
      (one BPTT training step, T=2250, batch 128, 40 -> 100 tanh RNN -> 2, float32), "snn" (seed 000's
      SNN, one unit = 100 training steps on 256 samples x 100 steps, float64) and "eprop-alif-T2250"
-     (one BPTT step of seed 002's ALIF e-prop network, T=2250, batch 128, float32), "esn" (notebook 02's
+     (one BPTT step of seed 002's ALIF e-prop network, T=2250, batch 128, float32) with "eprop-online" (bpgo's
+     online e-prop step on the same network and data, against BrainPy's BPTT step), "esn" (notebook 02's
      400-unit echo state network on Lorenz data, float64, as two rows: "esn-ridge" = one Ridge fit on 6000
      steps, "esn-rls" = one online RLS/FORCE fit on 1000 steps) and "eirnn" (one epoch of seed 003's E/I
      RNN, 64 batches x 16 trials x 110 steps, float32). For each row: BrainPy
@@ -68,9 +69,10 @@ FMNIST_ROWS = ('lstm-fmnist', 'snn-fmnist', 'loop-fmnist')
 ESN = dict(n_in=3, hidden=400, n_out=3, ridge_steps=6000, rls_steps=1000)
 EIRNN = dict(n_in=3, hidden=50, n_e=40, n_out=3, batch=16, T=110, batches=64)
 
-# --workloads names; "esn" runs as two rows (esn-ridge, esn-rls), each in its own processes.
+# --workloads names; "esn" runs as two rows (esn-ridge, esn-rls), each in its own processes; "eprop" as the BPTT
+# step and bpgo's online e-prop step (trainers.EProp), both against BrainPy's BPTT step (BrainPy has no online e-prop).
 WORKLOADS = ('rnn', 'bptt', 'snn', 'eprop', 'esn', 'eirnn') + FMNIST_ROWS
-ROWS_OF = {'esn': ('esn-ridge', 'esn-rls')}
+ROWS_OF = {'esn': ('esn-ridge', 'esn-rls'), 'eprop': ('eprop', 'eprop-online')}
 
 # bpgo backends: name -> (binary, BPGO_BACKEND, label)
 BACKENDS = {
@@ -523,7 +525,10 @@ def write_markdown(path, ctx, rows):
                  '**%s** = one BPTT training step of seed 002\'s EligSNN (40 Bernoulli(0.04) inputs -> 100 ALIFBellec2020, '
                  'half adaptive, recurrent Dense(100,100) on the previous spikes -> Dense(100,2) -> Leaky(2)), T=%d, batch %d, '
                  'float32, a random label per sample, loss = cross-entropy of the last 150 steps + firing-rate regulariser '
-                 'on the monitored r.spike, Adam(0.01); "first s" = first step (compilation included), then %d steps timed.'
+                 'on the monitored r.spike, Adam(0.01); "first s" = first step (compilation included), then %d steps timed. '
+                 '**eprop-online** = one step of bpgo\'s online e-prop (trainers.EProp, symmetric feedback, the same '
+                 'network, inputs, loss terms and Adam) against the same BrainPy BPTT step: BrainPy has no online e-prop, '
+                 'and the target is an online step no slower than the BPTT step.'
                  % (p['batches'], RNN['batch'], RNN['T'], p['epochs'], ctx['bptt_label'], p['T'], BPTT['batch'], p['steps'],
                     SNN['batch'], SNN['T'], SNN['steps_per_unit'], p['epochs'], ctx['eprop_label'], p['T'], BPTT['batch'],
                     p['steps']))
@@ -784,11 +789,11 @@ def main():
                         flops=workload_flops('snn', params))
             bp_args = ['--workload', 'snn', '--epochs', str(params['epochs'])]
             go_args = ['-workload', 'snn', '-epochs', str(params['epochs'])]
-        elif w == 'eprop':
-            meta = dict(workload='eprop', label='eprop-alif-T%d' % params['T'], dtype='float32',
-                        unit='step', flops=workload_flops('eprop', params))
+        elif w in ('eprop', 'eprop-online'):
+            label = 'eprop-alif-T%d' % params['T'] if w == 'eprop' else 'eprop-online-T%d (vs BrainPy BPTT)' % params['T']
+            meta = dict(workload=w, label=label, dtype='float32', unit='step', flops=workload_flops('eprop', params))
             bp_args = ['--workload', 'eprop', '--epochs', str(params['steps']), '--T', str(params['T'])]
-            go_args = ['-workload', 'eprop', '-epochs', str(params['steps']), '-T', str(params['T'])]
+            go_args = ['-workload', w, '-epochs', str(params['steps']), '-T', str(params['T'])]
         elif w in FMNIST_ROWS:
             meta = dict(workload=w, label=w, dtype='float32', unit='100 training steps' if w == 'loop-fmnist' else 'epoch',
                         flops=workload_flops(w, params))
