@@ -22,7 +22,7 @@ type (
 // cotangents (see Grad).
 func (g *Grad) runChunked(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*GradResult, error) {
 	dims := xs.Shape().Dimensions
-	batch, steps := dims[0], dims[1]
+	steps := dims[1]
 	type span struct{ start, k int }
 	var spans []span
 	for s := 0; s < steps; s += g.chunk {
@@ -93,19 +93,11 @@ func (g *Grad) runChunked(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) 
 
 	// Backward, last chunk first.
 	bwd := g.backwardExec()
-	gOutHost := ToFloat64s(gOut)
-	gMonHost := make([][]float64, len(gMons))
-	for i, m := range gMons {
-		if m != nil && m.DType().IsFloat() {
-			gMonHost[i] = ToFloat64s(m)
-		}
-	}
 	floatStates := floatStateIdx(states)
 	lambda := make([]*tensors.Tensor, len(floatStates)) // dL/d(state at the chunk's end)
 	for i, si := range floatStates {
 		lambda[i] = tensors.FromShape(states[si].value.Shape())
 	}
-	outDims := gOut.Shape().Dimensions
 	for c := len(spans) - 1; c >= 0; c-- {
 		sp := spans[c]
 		vals := make([]any, 0, len(g.tree.Vars))
@@ -122,13 +114,15 @@ func (g *Grad) runChunked(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) 
 		if err != nil {
 			return nil, err
 		}
-		gy, err := FromFloat64s(g.dtype, TimeSlice(gOutHost, outDims, sp.start, sp.k), append([]int{batch, sp.k}, outDims[2:]...)...)
+		gy, err := timeChunk(gOut, g.dtype, sp.start, sp.k)
 		if err != nil {
 			return nil, err
 		}
 		gm := make([]any, len(g.mons))
 		for i := range g.mons {
-			gm[i] = monitorSlice(gMons[i], gMonHost[i], sp.start, sp.k)
+			if gm[i], err = monitorSlice(gMons[i], sp.start, sp.k); err != nil {
+				return nil, err
+			}
 		}
 		res, err := callExec(bwd.exec, packArgs(&bwd.ins, map[string][]any{"vars": vals, "clock": {clockArg(sp.start)},
 			"xs": {in}, "gOut": {gy}, "gMons": gm, "lambda": anys(lambda), "acc": anys(acc)}))
@@ -163,23 +157,31 @@ func floatStateIdx(states []*Variable) []int {
 	return out
 }
 
-// monitorSlice cuts steps [start, start+k) out of a monitor's cotangent (zeros for monitors
-// without one).
-func monitorSlice(full *tensors.Tensor, host []float64, start, k int) *tensors.Tensor {
+// monitorSlice cuts steps [start, start+k) out of a monitor's cotangent, in its dtype (zeros
+// for monitors without a float cotangent).
+func monitorSlice(full *tensors.Tensor, start, k int) (*tensors.Tensor, error) {
 	dims := full.Shape().Dimensions
-	if host == nil {
+	if !full.DType().IsFloat() {
 		nd := slices.Clone(dims)
 		if len(nd) >= 2 {
 			nd[1] = k
 		} else {
 			nd[0] = k
 		}
-		return tensors.FromShape(shapes.Make(full.DType(), nd...))
+		return tensors.FromShape(shapes.Make(full.DType(), nd...)), nil
 	}
-	if len(dims) == 1 {
-		return Must1(FromFloat64s(full.DType(), host[start:start+k], k))
+	if len(dims) == 1 { // per-step scalars (T,)
+		row, err := reshaped(full, 1, dims[0])
+		if err != nil {
+			return nil, err
+		}
+		part, err := timeChunk(row, full.DType(), start, k)
+		if err != nil {
+			return nil, err
+		}
+		return reshaped(part, k)
 	}
-	return Must1(FromFloat64s(full.DType(), TimeSlice(host, dims, start, k), append([]int{dims[0], k}, dims[2:]...)...))
+	return timeChunk(full, full.DType(), start, k)
 }
 
 // forwardExec runs one chunk: outputs, monitors and the final states.

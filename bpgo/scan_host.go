@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/shapes"
@@ -237,43 +238,46 @@ func varValuesT(vs []*Variable) []*tensors.Tensor {
 	return out
 }
 
-// timeWindow copies steps [start, start+k) of a float sequence ((B, T, ...) or (T,); host is
-// its data) into a sequence of capacity steps, zero after k.
-func timeWindow(full *tensors.Tensor, host []float64, start, k, capacity int) (*tensors.Tensor, error) {
-	dims := full.Shape().Dimensions
-	if len(dims) == 1 {
-		data := make([]float64, capacity)
-		copy(data, host[start:start+k])
-		return FromFloat64s(full.DType(), data, capacity)
-	}
-	part := TimeSlice(host, dims, start, k)
-	if k == capacity {
-		return FromFloat64s(full.DType(), part, append([]int{dims[0], k}, dims[2:]...)...)
-	}
-	inner := len(part) / (dims[0] * k)
-	data := make([]float64, dims[0]*capacity*inner)
-	for b := range dims[0] {
-		copy(data[b*capacity*inner:], part[b*k*inner:(b+1)*k*inner])
-	}
-	return FromFloat64s(full.DType(), data, append([]int{dims[0], capacity}, dims[2:]...)...)
+// timeWindow copies steps [start, start+k) of a sequence ((B, T, ...) or (T,)) into a new
+// sequence of capacity steps, zero after k, in its own dtype.
+func timeWindow(full *tensors.Tensor, start, k, capacity int) (*tensors.Tensor, error) {
+	return stepCopy(full, start, k, capacity)
 }
 
 // trimSteps keeps the first k steps of a loop's (B, K, ...) or (K,) result.
 func trimSteps(t *tensors.Tensor, k int) *tensors.Tensor {
-	dims := t.Shape().Dimensions
-	axis := timeAxis(len(dims))
-	if dims[axis] == k {
+	if t.Shape().Dimensions[timeAxis(t.Rank())] == k {
 		return t
 	}
-	if !t.DType().IsFloat() {
-		panic(fmt.Sprintf("bpgo: a loop result of dtype %s cannot be trimmed on the host", t.DType()))
+	return Must1(stepCopy(t, 0, k, k))
+}
+
+// stepCopy copies steps [start, start+k) of t (time on axis 1, or axis 0 for rank 1) into a
+// tensor of the same dtype with capacity steps, the rest zero.
+func stepCopy(t *tensors.Tensor, start, k, capacity int) (*tensors.Tensor, error) {
+	dims := t.Shape().Dimensions
+	axis := timeAxis(len(dims))
+	outer, steps, row := 1, dims[axis], t.DType().Size()
+	if axis == 1 {
+		outer = dims[0]
 	}
-	host := ToFloat64s(t)
-	if axis == 0 {
-		return Must1(FromFloat64s(t.DType(), host[:k], k))
+	for _, d := range dims[axis+1:] {
+		row *= d
 	}
-	nd := append([]int{dims[0], k}, dims[2:]...)
-	return Must1(FromFloat64s(t.DType(), TimeSlice(host, dims, 0, k), nd...))
+	nd := slices.Clone(dims)
+	nd[axis] = capacity
+	out := tensors.FromShape(shapes.Make(t.DType(), nd...))
+	var err error
+	if e := out.MutableBytes(func(dst []byte) {
+		err = t.ConstBytes(func(src []byte) {
+			for b := range outer {
+				copy(dst[b*capacity*row:(b*capacity+k)*row], src[(b*steps+start)*row:(b*steps+start+k)*row])
+			}
+		})
+	}); e != nil {
+		return nil, e
+	}
+	return out, err
 }
 
 // donate hands the stored states to the backward loop, which is their last user, so that XLA

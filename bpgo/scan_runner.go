@@ -33,31 +33,24 @@ func (r *Runner) runScan(inputs, targets *tensors.Tensor, opts RunOptions) (*ten
 	k := min(r.scanSeg, steps)
 	spans := segments(steps, k)
 	ex := r.scanExec(runKey{opts.Fit, targets != nil})
-	var hostIn, hostTg []float64
-	if len(spans) > 1 {
-		hostIn = ToFloat64s(inputs)
-		if targets != nil {
-			hostTg = ToFloat64s(targets)
-		}
-	}
-	window := func(t *tensors.Tensor, host []float64, sp span) (*tensors.Tensor, error) {
+	window := func(t *tensors.Tensor, sp span) (*tensors.Tensor, error) {
 		if len(spans) == 1 {
 			return t, nil
 		}
-		return timeWindow(t, host, sp.start, sp.k, k)
+		return timeWindow(t, sp.start, sp.k, k)
 	}
 	states, params := r.tree.States(), r.tree.Params(false)
 	var outs []*tensors.Tensor
 	monParts := make([][]*tensors.Tensor, len(r.mons))
 	for _, sp := range spans {
-		xs, err := window(inputs, hostIn, sp)
+		xs, err := window(inputs, sp)
 		if err != nil {
 			return nil, err
 		}
 		in := map[string][]any{"vars": varValues(r.tree.Vars), "hook": varValues(r.hookVars),
 			"clock": {clockArg(r.i0 + sp.start)}, "start": {clockArg(0)}, "n": {clockArg(sp.k)}, "xs": {xs}, "targets": nil}
 		if targets != nil {
-			tg, err := window(targets, hostTg, sp)
+			tg, err := window(targets, sp)
 			if err != nil {
 				return nil, err
 			}

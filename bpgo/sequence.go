@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/tensors"
 )
 
@@ -219,31 +220,44 @@ func TimeSlice(data []float64, dims []int, start, k int) []float64 {
 	return out
 }
 
-// concatTime joins (B, K_i, ...) tensors along axis 1 on the host.
+// concatTime joins (B, K_i, ...) tensors of one dtype along axis 1 on the host, copying their
+// bytes (no conversion).
 func concatTime(parts []*tensors.Tensor) (*tensors.Tensor, error) {
 	if len(parts) == 0 {
 		return nil, fmt.Errorf("no time steps")
 	}
 	d0 := parts[0].Shape().Dimensions
 	b := d0[0]
-	inner := 1
+	row := parts[0].DType().Size() // bytes per step of one trial
 	for _, d := range d0[2:] {
-		inner *= d
+		row *= d
 	}
 	total := 0
-	flats := make([][]float64, len(parts))
-	for i, p := range parts {
-		total += p.Shape().Dimensions[1]
-		flats[i] = ToFloat64s(p)
-	}
-	out := make([]float64, 0, b*total*inner)
-	for bi := range b {
-		for i, p := range parts {
-			k := p.Shape().Dimensions[1]
-			out = append(out, flats[i][bi*k*inner:(bi+1)*k*inner]...)
+	for _, p := range parts {
+		if p.DType() != parts[0].DType() {
+			return nil, fmt.Errorf("chunks of dtypes %s and %s", parts[0].DType(), p.DType())
 		}
+		total += p.Shape().Dimensions[1]
 	}
-	return FromFloat64s(parts[0].DType(), out, append([]int{b, total}, d0[2:]...)...)
+	out := tensors.FromShape(shapes.Make(parts[0].DType(), append([]int{b, total}, d0[2:]...)...))
+	var err error
+	if e := out.MutableBytes(func(dst []byte) {
+		off := 0
+		for _, p := range parts {
+			k := p.Shape().Dimensions[1]
+			if err = p.ConstBytes(func(src []byte) {
+				for bi := range b {
+					copy(dst[(bi*total+off)*row:(bi*total+off+k)*row], src[bi*k*row:(bi+1)*k*row])
+				}
+			}); err != nil {
+				return
+			}
+			off += k
+		}
+	}); e != nil {
+		return nil, e
+	}
+	return out, err
 }
 
 // joinMonitor joins a monitor's chunks along time (axis 1, or axis 0 for per-step scalars).
@@ -254,11 +268,31 @@ func joinMonitor(parts []*tensors.Tensor) (*tensors.Tensor, error) {
 	if parts[0].Rank() >= 2 {
 		return concatTime(parts)
 	}
-	var all []float64
-	for _, p := range parts {
-		all = append(all, ToFloat64s(p)...)
+	// (K_i,) per-step scalars: as (1, K_i) chunks.
+	rows := make([]*tensors.Tensor, len(parts))
+	for i, p := range parts {
+		var err error
+		if rows[i], err = reshaped(p, 1, p.Shape().Dimensions[0]); err != nil {
+			return nil, err
+		}
 	}
-	return FromFloat64s(parts[0].DType(), all, len(all))
+	out, err := concatTime(rows)
+	if err != nil {
+		return nil, err
+	}
+	return reshaped(out, out.Shape().Dimensions[1])
+}
+
+// reshaped is a copy of t with new dimensions (same size and dtype).
+func reshaped(t *tensors.Tensor, dims ...int) (*tensors.Tensor, error) {
+	out := tensors.FromShape(shapes.Make(t.DType(), dims...))
+	var err error
+	if e := out.MutableBytes(func(dst []byte) {
+		err = t.ConstBytes(func(src []byte) { copy(dst, src) })
+	}); e != nil {
+		return nil, e
+	}
+	return out, err
 }
 
 // timeChunk returns steps [start, start+k) of a (B, T, ...) float tensor as a new tensor of
