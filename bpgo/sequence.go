@@ -295,6 +295,18 @@ func reshaped(t *tensors.Tensor, dims ...int) (*tensors.Tensor, error) {
 	return out, err
 }
 
+// SliceTime returns steps [start, start+k) of a batch-first (B, T, ...) float tensor, in its
+// dtype.
+func SliceTime(t *tensors.Tensor, start, k int) (*tensors.Tensor, error) {
+	if t.Rank() < 2 {
+		return nil, fmt.Errorf("bpgo.SliceTime: shape %v, want (batch, steps, ...)", t.Shape().Dimensions)
+	}
+	if steps := t.Shape().Dimensions[1]; start < 0 || k < 0 || start+k > steps {
+		return nil, fmt.Errorf("bpgo.SliceTime: steps [%d, %d) out of a sequence of %d", start, start+k, steps)
+	}
+	return timeChunk(t, t.DType(), start, k)
+}
+
 // timeChunk returns steps [start, start+k) of a (B, T, ...) float tensor as a new tensor of
 // dtype dt, read straight from t's data: no float64 copy of the whole sequence is made, so a
 // run's host memory beyond its input is one chunk whatever T is.

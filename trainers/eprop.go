@@ -70,6 +70,12 @@ type EPropOptions struct {
 	RegRate float64
 	// Chunk is the number of steps per compiled graph; 0 means bpgo.DefaultChunk.
 	Chunk int
+	// UpdateEvery, if > 0, makes Step (and Fit) apply the update every UpdateEvery steps
+	// during the trial instead of once after it: online weight updates. The traces run on
+	// across the updates, symmetric feedback reads the updated readout weights, and the
+	// regulariser's term uses each neuron's rate so far. 0 (the default, the seed's and the
+	// paper's setting) or a value >= T updates once per trial. Compute ignores it.
+	UpdateEvery int
 	// Dt is the integration step (ms); 0 means the global bpgo.Dt().
 	Dt float64
 	// Out receives the report lines; nil means os.Stdout.
@@ -179,6 +185,9 @@ func NewEProp(model bpgo.Stepper, net EPropNetwork, opts EPropOptions) (*EProp, 
 	if math.IsNaN(opts.RegWeight) || opts.RegWeight < 0 || math.IsInf(opts.RegWeight, 0) {
 		return nil, fmt.Errorf("%s: EPropOptions.RegWeight: want a finite value >= 0, got %v", fn, opts.RegWeight)
 	}
+	if opts.UpdateEvery < 0 {
+		return nil, fmt.Errorf("%s: EPropOptions.UpdateEvery: want 0 (once per trial) or a number of steps > 0, got %d", fn, opts.UpdateEvery)
+	}
 	if math.IsNaN(opts.RegRate) || opts.RegRate < 0 || math.IsInf(opts.RegRate, 0) {
 		return nil, fmt.Errorf("%s: EPropOptions.RegRate: want a finite rate >= 0 (spikes per ms), got %v", fn, opts.RegRate)
 	}
@@ -262,26 +271,25 @@ type EPropResult struct {
 // Compute runs one trial of inputs xs (B, T, num_in) with per-step targets ys (B, T, K) from
 // a reset state and returns the e-prop gradients without applying them.
 func (e *EProp) Compute(xs, ys *tensors.Tensor) (*EPropResult, error) {
-	res, err := e.trial(xs, ys)
+	res, err := e.trial(xs, ys, false)
 	if err != nil {
 		return nil, fmt.Errorf("trainers.EProp.Compute: %w", err)
 	}
 	return res, nil
 }
 
-// Step runs one trial and applies the update with the optimizer.
+// Step runs one trial and applies the update with the optimizer: once after the trial, or
+// every EPropOptions.UpdateEvery steps during it (the result's Grads are then the sum of the
+// updates applied).
 func (e *EProp) Step(xs, ys *tensors.Tensor) (*EPropResult, error) {
-	res, err := e.trial(xs, ys)
-	if err == nil {
-		err = bpgo.ApplyGradients(e.opt, res.Grads)
-	}
+	res, err := e.trial(xs, ys, true)
 	if err != nil {
 		return nil, fmt.Errorf("trainers.EProp.Step: %w", err)
 	}
 	return res, nil
 }
 
-func (e *EProp) trial(xs, ys *tensors.Tensor) (*EPropResult, error) {
+func (e *EProp) trial(xs, ys *tensors.Tensor, apply bool) (*EPropResult, error) {
 	if xs == nil || ys == nil {
 		return nil, fmt.Errorf("inputs and targets are required")
 	}
@@ -295,12 +303,75 @@ func (e *EProp) trial(xs, ys *tensors.Tensor) (*EPropResult, error) {
 	if ys.DType() != bpgo.FloatDType() {
 		ys = bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), bpgo.ToFloat64s(ys), yd...))
 	}
-	batch, steps := xd[0], xd[1]
-	e.hook.reset(batch)
-	if _, err := e.runner.Run(xs, bpgo.RunOptions{ResetState: true, Targets: ys, DiscardOutputs: true}); err != nil {
-		return nil, err
+	count := 0.0 // target rows in the trial: the cross-entropy's denominator
+	for _, v := range bpgo.ToFloat64s(ys) {
+		count += v
 	}
-	return e.hook.result(batch, steps, e.runner.Dt(), e.opts.RegWeight, e.opts.RegRate)
+	if count == 0 {
+		return nil, fmt.Errorf("targets: every row is zero: no step has a target")
+	}
+	batch, steps := xd[0], xd[1]
+	every := steps
+	if apply && e.opts.UpdateEvery > 0 {
+		every = min(e.opts.UpdateEvery, steps)
+	}
+	dt := e.runner.Dt()
+	e.hook.reset(batch)
+	var total bpgo.Grads
+	for start := 0; start < steps; start += every {
+		k := min(every, steps-start)
+		xw, yw := xs, ys
+		if k != steps {
+			var err error
+			if xw, err = bpgo.SliceTime(xs, start, k); err != nil {
+				return nil, err
+			}
+			if yw, err = bpgo.SliceTime(ys, start, k); err != nil {
+				return nil, err
+			}
+		}
+		if _, err := e.runner.Run(xw, bpgo.RunOptions{ResetState: start == 0, Targets: yw, DiscardOutputs: true}); err != nil {
+			return nil, err
+		}
+		g, err := e.hook.update(batch, start+k, steps, count, dt, e.opts.RegWeight, e.opts.RegRate)
+		if err != nil {
+			return nil, err
+		}
+		if apply {
+			if err := bpgo.ApplyGradients(e.opt, g); err != nil {
+				return nil, err
+			}
+		}
+		if total, err = addGrads(total, g); err != nil {
+			return nil, err
+		}
+		if start+k < steps {
+			e.hook.resetUpdate()
+		}
+	}
+	res := e.hook.metrics(batch, steps, dt, e.opts.RegWeight, e.opts.RegRate)
+	res.Grads = total
+	return res, nil
+}
+
+// addGrads returns a + b (b when a is nil).
+func addGrads(a, b bpgo.Grads) (bpgo.Grads, error) {
+	if a == nil {
+		return b, nil
+	}
+	out := bpgo.Grads{}
+	for v, t := range a {
+		x, y := bpgo.ToFloat64s(t), bpgo.ToFloat64s(b[v])
+		for i := range x {
+			x[i] += y[i]
+		}
+		s, err := bpgo.FromFloat64s(t.DType(), x, t.Shape().Dimensions...)
+		if err != nil {
+			return nil, err
+		}
+		out[v] = s
+	}
+	return out, nil
 }
 
 // Fit trains for epochs passes over train, one update per batch, printing BrainPy's report

@@ -1,7 +1,6 @@
 package trainers
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/bpgo/bpgo/bpgo"
@@ -85,6 +84,14 @@ func (h *epropHook) reset(batch int) {
 	}
 }
 
+// resetUpdate zeroes the accumulated update (Σ L·ē, Σ e, Σ z̄·δ) and keeps the traces and the
+// trial's metrics: EPropOptions.UpdateEvery applies the update several times per trial.
+func (h *epropHook) resetUpdate() {
+	for _, v := range []*bpgo.Variable{h.gRec, h.eSum, h.gOut} {
+		v.Reset(zerosOf(h.dtype, v.Shape().Dimensions...))
+	}
+}
+
 // OnStep advances the traces by one step and accumulates the update (see EProp).
 func (h *epropHook) OnStep(sc *bpgo.StepContext) {
 	nr := h.net.Neurons
@@ -150,21 +157,16 @@ func (h *epropHook) OnStep(sc *bpgo.StepContext) {
 	sc.Set(h.tSum, graph.Add(sc.Value(h.tSum), tg))
 }
 
-// result turns the accumulators into the gradients and metrics of the trial.
-func (h *epropHook) result(batch, steps int, dt, regW, regRate float64) (*EPropResult, error) {
-	count := h.count.Float64s()[0]
-	if count == 0 {
-		return nil, fmt.Errorf("targets: every row is zero: no step has a target")
-	}
+// update turns the accumulated sums into the gradients of In.W, Rec.W and Out.W after steps
+// of the trial's total steps: the cross-entropy part divided by count, the trial's number of
+// target rows, and the regulariser's local term with each neuron's rate so far.
+func (h *epropHook) update(batch, steps, total int, count, dt, regW, regRate float64) (bpgo.Grads, error) {
 	n, p, nIn, k := h.n, h.p, h.nIn, h.k
 	gRec, eSum, gOut, spikes := h.gRec.Float64s(), h.eSum.Float64s(), h.gOut.Float64s(), h.spikes.Float64s()
-	bt := float64(batch * steps)
-	reg := 0.0
 	coef := make([]float64, n)
 	for j := range n {
-		r := spikes[j] / bt / dt
-		reg += regW * (r - regRate) * (r - regRate)
-		coef[j] = regW * 2 * (r - regRate) / (dt * bt)
+		r := spikes[j] / float64(batch*steps) / dt
+		coef[j] = regW * 2 * (r - regRate) / (dt * float64(batch*total))
 	}
 	wIn := make([]float64, nIn*n)
 	wRec := make([]float64, n*n)
@@ -182,6 +184,29 @@ func (h *epropHook) result(batch, steps int, dt, regW, regRate float64) (*EPropR
 	for i := range gOut {
 		wOut[i] = gOut[i] / count
 	}
+	grads := bpgo.Grads{}
+	for _, g := range []struct {
+		v *bpgo.Variable
+		d []float64
+	}{{h.net.In.W, wIn}, {h.net.Rec.W, wRec}, {h.net.Out.W, wOut}} {
+		t, err := bpgo.FromFloat64s(g.v.Value().DType(), g.d, g.v.Shape().Dimensions...)
+		if err != nil {
+			return nil, err
+		}
+		grads[g.v] = t
+	}
+	return grads, nil
+}
+
+// metrics are the trial's loss terms and accuracy from the accumulators.
+func (h *epropHook) metrics(batch, steps int, dt, regW, regRate float64) *EPropResult {
+	k := h.k
+	spikes := h.spikes.Float64s()
+	reg := 0.0
+	for j := range h.n {
+		r := spikes[j] / float64(batch*steps) / dt
+		reg += regW * (r - regRate) * (r - regRate)
+	}
 	ys, ts := h.ySum.Float64s(), h.tSum.Float64s()
 	correct, trials := 0, 0
 	for b := range batch {
@@ -193,20 +218,8 @@ func (h *epropHook) result(batch, steps int, dt, regW, regRate float64) (*EPropR
 			correct++
 		}
 	}
-	ce := h.ce.Float64s()[0] / count
-	res := &EPropResult{CrossEntropy: ce, Reg: reg, Loss: ce + reg, Accuracy: float64(correct) / float64(max(trials, 1))}
-	res.Grads = bpgo.Grads{}
-	for _, g := range []struct {
-		v *bpgo.Variable
-		d []float64
-	}{{h.net.In.W, wIn}, {h.net.Rec.W, wRec}, {h.net.Out.W, wOut}} {
-		t, err := bpgo.FromFloat64s(g.v.Value().DType(), g.d, g.v.Shape().Dimensions...)
-		if err != nil {
-			return nil, err
-		}
-		res.Grads[g.v] = t
-	}
-	return res, nil
+	ce := h.ce.Float64s()[0] / h.count.Float64s()[0]
+	return &EPropResult{CrossEntropy: ce, Reg: reg, Loss: ce + reg, Accuracy: float64(correct) / float64(max(trials, 1))}
 }
 
 // argmax returns the index of the first largest value.

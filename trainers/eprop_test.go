@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/bpgo/bpgo/bpgo"
 	"github.com/bpgo/bpgo/bpgo/initializers"
 	"github.com/bpgo/bpgo/bpgo/losses"
+	"github.com/bpgo/bpgo/bpgo/optim"
 	"github.com/bpgo/bpgo/models"
 	"github.com/bpgo/bpgo/trainers"
 	"github.com/gomlx/compute/dtypes"
@@ -218,6 +220,10 @@ func TestEPropErrors(t *testing.T) {
 	o.RegWeight = -1
 	_, err = trainers.NewEProp(net, net.network(), o)
 	check("reg weight", err, "EPropOptions.RegWeight")
+	o = trainers.EPropDefaults()
+	o.UpdateEvery = -5
+	_, err = trainers.NewEProp(net, net.network(), o)
+	check("update every", err, "EPropOptions.UpdateEvery: want 0 (once per trial) or a number of steps > 0, got -5")
 	bad := net.network()
 	bad.Rec = net.I2R
 	_, err = trainers.NewEProp(net, bad, trainers.EPropDefaults())
@@ -308,4 +314,66 @@ func checkEPropAgainst(t *testing.T, what string, net *eligSNN, got *trainers.EP
 		}
 	}
 
+}
+
+// TestEPropUpdateEvery: with online updates the traces run on across the updates, so with a
+// learning rate too small to move any weight (1e-300, far below their last digit; the
+// optimizers refuse 0) the updates add up to the once-per-trial gradient; an UpdateEvery of T or
+// more is the once-per-trial step; a real learning rate makes the two differ.
+func TestEPropUpdateEvery(t *testing.T) {
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	const b, steps, nIn, n, k, window = 2, 30, 3, 5, 2, 20
+	xs, labels := spikeTrains(b, steps, nIn, 0.5, k, 11)
+	ys := bpgo.Must1(trainers.EvidenceTargets(labels, steps, window, k))
+	run := func(lr float64, every int, compute bool) (*trainers.EPropResult, []float64) {
+		net := newEligSNN(t, nIn, n, k, []float64{0, 0, 1, 1, 0.5}, true)
+		o := trainers.EPropDefaults()
+		o.Dt, o.Chunk, o.RegWeight, o.UpdateEvery = 1, 8, 0, every
+		o.Optimizer = bpgo.Must1(optim.NewSGD(optim.Constant(lr), optim.SGDDefaults()))
+		ep := bpgo.Must1(trainers.NewEProp(net, net.network(), o))
+		if compute {
+			return bpgo.Must1(ep.Compute(xs, ys)), net.R2R.W.Float64s()
+		}
+		return bpgo.Must1(ep.Step(xs, ys)), net.R2R.W.Float64s()
+	}
+	const still = 1e-300
+	want, w0 := run(still, 0, true)
+	for _, every := range []int{7, 13} {
+		got, w := run(still, every, false)
+		if !slices.Equal(w, w0) {
+			t.Fatalf("UpdateEvery %d with lr %g changed the weights", every, still)
+		}
+		byName := map[string][]float64{} // each run builds its own network
+		for v, g := range got.Grads {
+			byName[v.Name()] = bpgo.ToFloat64s(g)
+		}
+		for v, g := range want.Grads {
+			if d := maxRelDiff(byName[v.Name()], bpgo.ToFloat64s(g)); d > 1e-12 {
+				t.Errorf("UpdateEvery %d, tiny lr: %s: summed updates differ from the trial's gradient by %.3g", every, v.Name(), d)
+			}
+		}
+		if got.Loss != want.Loss || got.Accuracy != want.Accuracy {
+			t.Errorf("UpdateEvery %d, tiny lr: loss %v accuracy %v, want %v %v", every, got.Loss, got.Accuracy, want.Loss, want.Accuracy)
+		}
+	}
+	_, once := run(0.5, 0, false)
+	_, whole := run(0.5, steps, false)
+	if !slices.Equal(once, whole) {
+		t.Error("UpdateEvery = T differs from once per trial")
+	}
+	res, online := run(0.5, 7, false)
+	if slices.Equal(once, online) || math.IsNaN(res.Loss) {
+		t.Errorf("UpdateEvery 7 with lr 0.5 gave the once-per-trial weights (or a NaN loss %v)", res.Loss)
+	}
+}
+
+// maxRelDiff is max |a−b| / (max |b| + tiny).
+func maxRelDiff(a, b []float64) float64 {
+	d, s := 0.0, 1e-300
+	for i := range b {
+		d = math.Max(d, math.Abs(a[i]-b[i]))
+		s = math.Max(s, math.Abs(b[i]))
+	}
+	return d / s
 }
