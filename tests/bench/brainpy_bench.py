@@ -22,8 +22,9 @@ BrainPy's own "Train ... epoch" reports go to stderr.
          cross-entropy of the max over time). One timed unit = 100 training steps.
   eprop: seed 002's EligSNN (eprop=False) as the seed writes it (rnnbench -workload eprop):
          bm.set_environment(training_mode, dt=1.), float32, 40 -> 100 ALIFBellec2020 (half adaptive,
-         r2r recurrence through the previous step's spikes) -> Dense(100, 2) -> Leaky(2); T steps of
-         Bernoulli(0.04) inputs, a random integer label per sample; loss = the seed's loss_fun
+         r2r recurrence through the previous step's spikes) -> Dense(100, 2) -> Leaky(2); one batch
+         of the seed's click task (its generate_click_task_data, seq_len T, np seed 3) when T >= 1200,
+         else T steps of Bernoulli(0.04) inputs with a random integer label per sample; loss = the seed's loss_fun
          (cross-entropy of out[:, -150:] against the tiled label + firing-rate regulariser on the
          monitored r.spike); one step = bm.grad + Adam(0.01) under bm.cls_jit, with r.spike
          monitored in the scan as bp.BPTT(monitors={'r.spike': net.r.spike}) does.
@@ -297,6 +298,46 @@ def snn(epochs):
     emit('snn', 'float64', first, times, l)
 
 
+# seed 002's data generator, as the seed writes it.
+def generate_click_task_data(batch_size, seq_len, n_neuron, recall_duration, prob, f0=0.5,
+                             n_cues=7, t_cue=100, t_interval=150, n_input_symbols=4):
+  n_channel = n_neuron // n_input_symbols
+
+  # assign input spike probabilities
+  probs = np.where(np.random.random((batch_size, 1)) < 0.5, prob, 1 - prob)
+
+  # for each example in batch, draw which cues are going to be active (left or right)
+  cue_assignments = np.asarray(np.random.random(n_cues) > probs, dtype=np.int_)
+
+  # generate input nums - 0: left, 1: right, 2:recall, 3:background noise
+  input_nums = 3 * np.ones((batch_size, seq_len), dtype=np.int_)
+  input_nums[:, :n_cues] = cue_assignments
+  input_nums[:, -1] = 2
+
+  # generate input spikes
+  input_spike_prob = np.zeros((batch_size, seq_len, n_neuron))
+  d_silence = t_interval - t_cue
+  for b in range(batch_size):
+    for k in range(n_cues):
+      # input channels only fire when they are selected (left or right)
+      c = cue_assignments[b, k]
+      # reverse order of cues
+      i_seq = d_silence + k * t_interval
+      i_neu = c * n_channel
+      input_spike_prob[b, i_seq:i_seq + t_cue, i_neu:i_neu + n_channel] = f0
+  # recall cue
+  input_spike_prob[:, -recall_duration:, 2 * n_channel:3 * n_channel] = f0
+  # background noise
+  input_spike_prob[:, :, 3 * n_channel:] = f0 / 4.
+  input_spikes = input_spike_prob > np.random.rand(*input_spike_prob.shape)
+
+  # generate targets
+  target_mask = np.zeros((batch_size, seq_len), dtype=np.bool_)
+  target_mask[:, -1] = True
+  target_nums = (np.sum(cue_assignments, axis=1) > n_cues / 2).astype(np.int_)
+  return input_spikes, input_nums, target_nums, target_mask
+
+
 def eprop(steps, T, B):
     import brainpy as bp
     import brainpy.math as bm
@@ -396,9 +437,18 @@ def eprop(steps, T, B):
         return bm.as_jax(loss), loss_res
     # --- end of the seed's code ---
 
-    # Data as rnnbench makes it: Bernoulli(input_f0) spikes (B, T, 40), a random label per sample.
-    x = bm.asarray(bm.random.rand(B, T, 40) < input_f0, dtype=bm.float_)
-    y = bm.random.randint(0, 2, (B,), dtype=bm.int32)
+    # Data as rnnbench makes it: one batch of the seed's click task when T holds its cues and recall period
+    # (T >= 1200; the seed's T is 2250), else Bernoulli(input_f0) spikes with a random label per sample.
+    if T >= 1200:
+        np.random.seed(3)
+        spk, _, tgt, _ = generate_click_task_data(batch_size=B, seq_len=T, n_neuron=40, recall_duration=150,
+                                                  prob=0.3, t_cue=100, n_cues=7, t_interval=t_cue_spacing,
+                                                  f0=input_f0, n_input_symbols=4)
+        x = bm.asarray(spk, dtype=bm.float_)
+        y = bm.asarray(tgt, dtype=bm.int32)
+    else:
+        x = bm.asarray(bm.random.rand(B, T, 40) < input_f0, dtype=bm.float_)
+        y = bm.random.randint(0, 2, (B,), dtype=bm.int32)
     indices = bm.arange(T)
 
     # One BPTT step as bp.BPTT(net, loss_fun, loss_has_aux=True, optimizer=Adam(0.01),

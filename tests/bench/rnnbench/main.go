@@ -43,6 +43,7 @@ import (
 	"github.com/bpgo/bpgo/bpgo/initializers"
 	"github.com/bpgo/bpgo/bpgo/losses"
 	"github.com/bpgo/bpgo/bpgo/optim"
+	"github.com/bpgo/bpgo/datasets"
 	"github.com/bpgo/bpgo/models"
 	"github.com/bpgo/bpgo/trainers"
 	"github.com/gomlx/compute/dtypes"
@@ -505,11 +506,13 @@ func eprop(steps, T, batch, chunk int) error {
 	if err != nil {
 		return err
 	}
-	rng := bpgo.NewRNG()
-	x := randTensor(rng, 0.04, batch, T, 40)
+	x, labels, err := epropData(batch, T)
+	if err != nil {
+		return err
+	}
 	lab := make([]float64, batch)
-	for i := range lab {
-		lab[i] = float64(rng.IntN(2))
+	for i, l := range labels {
+		lab[i] = float64(l)
 	}
 	y := bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), lab, batch))
 	loss := func(lc *bpgo.LossContext, outs, labels *graph.Node) *graph.Node {
@@ -540,6 +543,30 @@ func eprop(steps, T, batch, chunk int) error {
 	})
 }
 
+// epropData is one batch of seed 002's click task (datasets.EvidenceAccumulation with the
+// seed's parameters and SeqLen T, seed 3) when T is long enough for its seven cues and the
+// recall period (T >= 1200, the quick mode's T = 200 is not), else Bernoulli(0.04) spikes with
+// random labels.
+func epropData(batch, T int) (*tensors.Tensor, []int, error) {
+	if T >= 1200 {
+		o := datasets.EvidenceDefaults()
+		o.Batch, o.BatchesPerEpoch, o.SeqLen, o.Seed = batch, 1, T, 3
+		task, err := datasets.NewEvidenceAccumulation(o)
+		if err != nil {
+			return nil, nil, err
+		}
+		b := task.Batch(0, 0)
+		return tensors.FromFlatDataAndDimensions(b.Float32, b.Dims[:]...), b.Labels, nil
+	}
+	rng := bpgo.NewRNG()
+	x := randTensor(rng, 0.04, batch, T, 40)
+	lab := make([]int, batch)
+	for i := range lab {
+		lab[i] = rng.IntN(2)
+	}
+	return x, lab, nil
+}
+
 // epropOnline times one online e-prop step (symmetric feedback, the rate regulariser, Adam) on
 // the eprop workload's network, inputs and labels: the traces run forward next to the network.
 func epropOnline(steps, T, batch, chunk int) error {
@@ -550,11 +577,9 @@ func epropOnline(steps, T, batch, chunk int) error {
 	if err != nil {
 		return err
 	}
-	rng := bpgo.NewRNG()
-	x := randTensor(rng, 0.04, batch, T, 40)
-	lab := make([]int, batch)
-	for i := range lab {
-		lab[i] = rng.IntN(2)
+	x, lab, err := epropData(batch, T)
+	if err != nil {
+		return err
 	}
 	y, err := trainers.EvidenceTargets(lab, T, 150, 2)
 	if err != nil {
