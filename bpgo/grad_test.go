@@ -126,6 +126,28 @@ func TestChunkedEqualsUnrolled(t *testing.T) {
 	}
 }
 
+// TestAutoChunk: with Chunk 0 a sequence a little longer than DefaultChunk (up to
+// AutoFusedSteps) runs as one fused graph and a longer one in chunks; both give the gradient of
+// explicit small chunks.
+func TestAutoChunk(t *testing.T) {
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	for _, T := range []int{bpgo.AutoFusedSteps, bpgo.AutoFusedSteps + 1} {
+		xs := randTensor(7, 1, 2, T, 2)
+		ys := randTensor(8, 1, 2, T, 1)
+		auto, autoVars := gradsOf(t, 0, xs, ys)
+		ref, refVars := gradsOf(t, 7, xs, ys)
+		if d := math.Abs(auto.Loss - ref.Loss); d > 1e-12*math.Abs(ref.Loss) {
+			t.Errorf("T %d: loss %v with Chunk 0, %v with Chunk 7", T, auto.Loss, ref.Loss)
+		}
+		for i, v := range autoVars {
+			if e := relErr(bpgo.ToFloat64s(auto.Grads[v]), bpgo.ToFloat64s(ref.Grads[refVars[i]])); e > 1e-10 {
+				t.Errorf("T %d: gradient of %s with Chunk 0 differs from Chunk 7's: relative error %g", T, v.Name(), e)
+			}
+		}
+	}
+}
+
 func relErr(a, b []float64) float64 {
 	num, den := 0.0, 0.0
 	for i := range a {
