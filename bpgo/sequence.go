@@ -207,17 +207,7 @@ func Cube(t *tensors.Tensor) ([][][]float64, error) {
 // TimeSlice copies steps [start, start+k) of a row-major, batch-first (B, T, ...) array:
 // the result is the row-major data of a (B, k, ...) array.
 func TimeSlice(data []float64, dims []int, start, k int) []float64 {
-	b, t := dims[0], dims[1]
-	inner := 1
-	for _, d := range dims[2:] {
-		inner *= d
-	}
-	out := make([]float64, 0, b*k*inner)
-	for i := range b {
-		base := (i*t + start) * inner
-		out = append(out, data[base:base+k*inner]...)
-	}
-	return out
+	return timeSliceAs[float64, float64](data, dims, start, k)
 }
 
 // concatTime joins (B, K_i, ...) tensors of one dtype along axis 1 on the host, copying their

@@ -499,14 +499,7 @@ func newEligSNN() (*eligSNN, error) {
 }
 
 func eprop(steps, T, batch, chunk int) error {
-	bpgo.DisableX64()
-	bpgo.SetDt(1.0)
-	bpgo.SetSeed(3)
-	net, err := newEligSNN()
-	if err != nil {
-		return err
-	}
-	x, labels, err := epropData(batch, T)
+	net, x, labels, err := epropSetup(batch, T)
 	if err != nil {
 		return err
 	}
@@ -543,6 +536,20 @@ func eprop(steps, T, batch, chunk int) error {
 	})
 }
 
+// epropSetup is what both e-prop rows start from: float32, dt = 1, seed 3, the network and
+// one batch of data.
+func epropSetup(batch, T int) (*eligSNN, *tensors.Tensor, []int, error) {
+	bpgo.DisableX64()
+	bpgo.SetDt(1.0)
+	bpgo.SetSeed(3)
+	net, err := newEligSNN()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	x, labels, err := epropData(batch, T)
+	return net, x, labels, err
+}
+
 // epropData is one batch of seed 002's click task (datasets.EvidenceAccumulation with the
 // seed's parameters and SeqLen T, seed 3) when T is long enough for its seven cues and the
 // recall period (T >= 1200, the quick mode's T = 200 is not), else Bernoulli(0.04) spikes with
@@ -570,14 +577,7 @@ func epropData(batch, T int) (*tensors.Tensor, []int, error) {
 // epropOnline times one online e-prop step (symmetric feedback, the rate regulariser, Adam) on
 // the eprop workload's network, inputs and labels: the traces run forward next to the network.
 func epropOnline(steps, T, batch, chunk int) error {
-	bpgo.DisableX64()
-	bpgo.SetDt(1.0)
-	bpgo.SetSeed(3)
-	net, err := newEligSNN()
-	if err != nil {
-		return err
-	}
-	x, lab, err := epropData(batch, T)
+	net, x, lab, err := epropSetup(batch, T)
 	if err != nil {
 		return err
 	}
