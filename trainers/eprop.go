@@ -131,7 +131,9 @@ func EPropDefaults() EPropOptions {
 // synapse at every step (about 15 elementwise passes over (B, N, num_in+N) per step). The
 // result is the same recurrence reassociated (tests check Chunk 1, 7, 25 and T against BPTT to
 // 1e-8); what it buys is speed: one trial of the seed's size (B = 128, T = 2250) takes about
-// 2 s on the Go backend instead of minutes. On the XLA scan engine every step is a chunk of one.
+// 2 s on the Go backend instead of minutes. On the XLA scan engine every step is a chunk of one,
+// which at that size is about 6 times slower (tests/bench/RESULTS.md): train e-prop on the Go
+// backend.
 //
 // Targets are per step: Batch.Y is (B, T, K), a one-hot (or probability) row at the steps that
 // count and all-zero rows elsewhere (EvidenceTargets builds them from labels). Fit reports
