@@ -92,7 +92,9 @@ func (h *epropHook) resetUpdate() {
 	}
 }
 
-// OnStep advances the traces by one step and accumulates the update (see EProp).
+// OnStep computes the step's factors of the trace recurrence, the readout's error and the
+// readout's update; at the graph's last step it advances the traces over all the graph's
+// steps at once (see advance).
 func (h *epropHook) OnStep(sc *bpgo.StepContext) {
 	nr := h.net.Neurons
 	p := nr.Params()
@@ -121,7 +123,6 @@ func (h *epropHook) OnStep(sc *bpgo.StepContext) {
 		dI = graph.Where(refr, graph.ZerosLike(dI), dI)
 	}
 	rho := 1 - models.ExpEulerFactor(dt, p.TauA, h.dtype)/p.TauA
-
 	kappa := 1 - models.ExpEulerFactor(dt, h.net.Readout.Tau, h.dtype)/h.net.Readout.Tau
 
 	pre := graph.Concatenate([]*graph.Node{sc.X, h.zPrev}, 1) // (B, P)
