@@ -45,25 +45,29 @@ func (h *epropHook) advance(sc *bpgo.StepContext, beta *graph.Node, rho, kappa f
 	for i := k - 1; i >= 0; i-- {
 		s := blk[i]
 		pb := mul(s.psi, beta)
-		// x·A_s for a row vector x = (x0, x1, x2); x12 = x1 + x2.
-		c0 := func(x0, x12 *graph.Node) *graph.Node { return mul(add(x0, mul(x12, s.psi)), s.cV) }
-		c1 := func(x1, x12 *graph.Node) *graph.Node { return sub(graph.MulScalar(x1, rho), mul(x12, pb)) }
-		// The block-end weight of pre_s, Φ_{K,s}·u_s with u_s = d·(1, ψ, ψ).
-		wV[i] = mul(m00, s.dI)
-		wA[i] = mul(add(m10, mul(m11, s.psi)), s.dI)
+		r := graph.AddScalar(graph.Neg(pb), rho) // ρ − ψβ
+		// x·A_s for a row vector x = (x0, x1, x2) is (c·(x0 + ψ·x12), ρ·x1 − ψβ·x12, κ·x2) with
+		// x12 = x1 + x2; for x2 = 0 the middle one is r·x1. The block-end weight of pre_s,
+		// Φ_{K,s}·u_s with u_s = d·(1, ψ, ψ), is d·(x0 + ψ·x12) for each row of M, the same
+		// inner term as the step back's first component.
+		t1 := add(m10, mul(m11, s.psi))
 		m2 := add(m21, m22)
-		wE[i] = mul(add(m20, mul(m2, s.psi)), s.dI)
+		t2 := add(m20, mul(m2, s.psi))
 		lam[2] = add(lam[2], s.l)
 		l12 := add(lam[1], lam[2])
-		cL[i] = mul(add(lam[0], mul(l12, s.psi)), s.dI)
-		cE[i] = mul(add(add(nu0, mul(nu1, s.psi)), s.psi), s.dI)
+		tl := add(lam[0], mul(l12, s.psi))
+		tn := add(nu0, mul(nu1, s.psi))
+		wV[i], wA[i], wE[i] = mul(m00, s.dI), mul(t1, s.dI), mul(t2, s.dI)
+		cL[i] = mul(tl, s.dI)
+		cE[i] = mul(add(tn, s.psi), s.dI)
 		// Step back through A_s.
 		m00 = mul(m00, s.cV)
-		m10, m11 = c0(m10, m11), c1(m11, m11)
-		m20, m21, m22 = c0(m20, m2), c1(m21, m2), graph.MulScalar(m22, kappa)
-		lam = [3]*graph.Node{c0(lam[0], l12), c1(lam[1], l12), graph.MulScalar(lam[2], kappa)}
-		nu0, nu1 = add(c0(nu0, nu1), mul(s.psi, s.cV)), sub(c1(nu1, nu1), pb)
+		m10, m11 = mul(t1, s.cV), mul(m11, r)
+		m20, m21, m22 = mul(t2, s.cV), sub(graph.MulScalar(m21, rho), mul(m2, pb)), graph.MulScalar(m22, kappa)
+		lam = [3]*graph.Node{mul(tl, s.cV), sub(graph.MulScalar(lam[1], rho), mul(l12, pb)), graph.MulScalar(lam[2], kappa)}
+		nu0, nu1 = mul(add(tn, s.psi), s.cV), sub(mul(nu1, r), pb)
 	}
+
 	col := func(x *graph.Node) *graph.Node { // (B, N) → (B, N, 1); m22 = κ^K stays a scalar
 		if x.Rank() == 0 {
 			return x
