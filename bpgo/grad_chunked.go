@@ -160,28 +160,12 @@ func floatStateIdx(states []*Variable) []int {
 // monitorSlice cuts steps [start, start+k) out of a monitor's cotangent, in its dtype (zeros
 // for monitors without a float cotangent).
 func monitorSlice(full *tensors.Tensor, start, k int) (*tensors.Tensor, error) {
-	dims := full.Shape().Dimensions
 	if !full.DType().IsFloat() {
-		nd := slices.Clone(dims)
-		if len(nd) >= 2 {
-			nd[1] = k
-		} else {
-			nd[0] = k
-		}
+		nd := slices.Clone(full.Shape().Dimensions)
+		nd[timeAxis(len(nd))] = k
 		return tensors.FromShape(shapes.Make(full.DType(), nd...)), nil
 	}
-	if len(dims) == 1 { // per-step scalars (T,)
-		row, err := reshaped(full, 1, dims[0])
-		if err != nil {
-			return nil, err
-		}
-		part, err := timeChunk(row, full.DType(), start, k)
-		if err != nil {
-			return nil, err
-		}
-		return reshaped(part, k)
-	}
-	return timeChunk(full, full.DType(), start, k)
+	return stepCopy(full, start, k, k)
 }
 
 // forwardExec runs one chunk: outputs, monitors and the final states.

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/shapes"
@@ -238,46 +237,12 @@ func varValuesT(vs []*Variable) []*tensors.Tensor {
 	return out
 }
 
-// timeWindow copies steps [start, start+k) of a sequence ((B, T, ...) or (T,)) into a new
-// sequence of capacity steps, zero after k, in its own dtype.
-func timeWindow(full *tensors.Tensor, start, k, capacity int) (*tensors.Tensor, error) {
-	return stepCopy(full, start, k, capacity)
-}
-
 // trimSteps keeps the first k steps of a loop's (B, K, ...) or (K,) result.
 func trimSteps(t *tensors.Tensor, k int) *tensors.Tensor {
 	if t.Shape().Dimensions[timeAxis(t.Rank())] == k {
 		return t
 	}
 	return Must1(stepCopy(t, 0, k, k))
-}
-
-// stepCopy copies steps [start, start+k) of t (time on axis 1, or axis 0 for rank 1) into a
-// tensor of the same dtype with capacity steps, the rest zero.
-func stepCopy(t *tensors.Tensor, start, k, capacity int) (*tensors.Tensor, error) {
-	dims := t.Shape().Dimensions
-	axis := timeAxis(len(dims))
-	outer, steps, row := 1, dims[axis], t.DType().Size()
-	if axis == 1 {
-		outer = dims[0]
-	}
-	for _, d := range dims[axis+1:] {
-		row *= d
-	}
-	nd := slices.Clone(dims)
-	nd[axis] = capacity
-	out := tensors.FromShape(shapes.Make(t.DType(), nd...))
-	var err error
-	if e := out.MutableBytes(func(dst []byte) {
-		err = t.ConstBytes(func(src []byte) {
-			for b := range outer {
-				copy(dst[b*capacity*row:(b*capacity+k)*row], src[(b*steps+start)*row:(b*steps+start+k)*row])
-			}
-		})
-	}); e != nil {
-		return nil, e
-	}
-	return out, err
 }
 
 // donate hands the stored states to the backward loop, which is their last user, so that XLA

@@ -37,7 +37,7 @@ func (r *Runner) runScan(inputs, targets *tensors.Tensor, opts RunOptions) (*ten
 		if len(spans) == 1 {
 			return t, nil
 		}
-		return timeWindow(t, sp.start, sp.k, k)
+		return stepCopy(t, sp.start, sp.k, k) // zero after sp.k
 	}
 	states, params := r.tree.States(), r.tree.Params(false)
 	var outs []*tensors.Tensor

@@ -210,16 +210,19 @@ func TimeSlice(data []float64, dims []int, start, k int) []float64 {
 	return timeSliceAs[float64, float64](data, dims, start, k)
 }
 
-// concatTime joins (B, K_i, ...) tensors of one dtype along axis 1 on the host, copying their
-// bytes (no conversion).
+// concatTime joins chunks of one dtype along time (axis 1 of (B, K_i, ...), axis 0 of (K_i,))
+// on the host, copying their bytes (no conversion).
 func concatTime(parts []*tensors.Tensor) (*tensors.Tensor, error) {
 	if len(parts) == 0 {
 		return nil, fmt.Errorf("no time steps")
 	}
 	d0 := parts[0].Shape().Dimensions
-	b := d0[0]
-	row := parts[0].DType().Size() // bytes per step of one trial
-	for _, d := range d0[2:] {
+	axis := timeAxis(len(d0))
+	outer, row := 1, parts[0].DType().Size() // row: bytes per step of one trial
+	if axis == 1 {
+		outer = d0[0]
+	}
+	for _, d := range d0[axis+1:] {
 		row *= d
 	}
 	total := 0
@@ -227,17 +230,19 @@ func concatTime(parts []*tensors.Tensor) (*tensors.Tensor, error) {
 		if p.DType() != parts[0].DType() {
 			return nil, fmt.Errorf("chunks of dtypes %s and %s", parts[0].DType(), p.DType())
 		}
-		total += p.Shape().Dimensions[1]
+		total += p.Shape().Dimensions[axis]
 	}
-	out := tensors.FromShape(shapes.Make(parts[0].DType(), append([]int{b, total}, d0[2:]...)...))
+	nd := slices.Clone(d0)
+	nd[axis] = total
+	out := tensors.FromShape(shapes.Make(parts[0].DType(), nd...))
 	var err error
 	if e := out.MutableBytes(func(dst []byte) {
 		off := 0
 		for _, p := range parts {
-			k := p.Shape().Dimensions[1]
+			k := p.Shape().Dimensions[axis]
 			if err = p.ConstBytes(func(src []byte) {
-				for bi := range b {
-					copy(dst[(bi*total+off)*row:(bi*total+off+k)*row], src[bi*k*row:(bi+1)*k*row])
+				for b := range outer {
+					copy(dst[(b*total+off)*row:(b*total+off+k)*row], src[b*k*row:(b+1)*k*row])
 				}
 			}); err != nil {
 				return
@@ -255,38 +260,38 @@ func joinMonitor(parts []*tensors.Tensor) (*tensors.Tensor, error) {
 	if len(parts) == 1 {
 		return parts[0], nil
 	}
-	if parts[0].Rank() >= 2 {
-		return concatTime(parts)
-	}
-	// (K_i,) per-step scalars: as (1, K_i) chunks.
-	rows := make([]*tensors.Tensor, len(parts))
-	for i, p := range parts {
-		var err error
-		if rows[i], err = reshaped(p, 1, p.Shape().Dimensions[0]); err != nil {
-			return nil, err
-		}
-	}
-	out, err := concatTime(rows)
-	if err != nil {
-		return nil, err
-	}
-	return reshaped(out, out.Shape().Dimensions[1])
+	return concatTime(parts)
 }
 
-// reshaped is a copy of t with new dimensions (same size and dtype).
-func reshaped(t *tensors.Tensor, dims ...int) (*tensors.Tensor, error) {
-	out := tensors.FromShape(shapes.Make(t.DType(), dims...))
+// stepCopy copies steps [start, start+k) of t (time on axis 1, or axis 0 for rank 1) into a
+// tensor of the same dtype with capacity steps, the rest zero.
+func stepCopy(t *tensors.Tensor, start, k, capacity int) (*tensors.Tensor, error) {
+	dims := t.Shape().Dimensions
+	axis := timeAxis(len(dims))
+	outer, steps, row := 1, dims[axis], t.DType().Size()
+	if axis == 1 {
+		outer = dims[0]
+	}
+	for _, d := range dims[axis+1:] {
+		row *= d
+	}
+	nd := slices.Clone(dims)
+	nd[axis] = capacity
+	out := tensors.FromShape(shapes.Make(t.DType(), nd...))
 	var err error
 	if e := out.MutableBytes(func(dst []byte) {
-		err = t.ConstBytes(func(src []byte) { copy(dst, src) })
+		err = t.ConstBytes(func(src []byte) {
+			for b := range outer {
+				copy(dst[b*capacity*row:(b*capacity+k)*row], src[(b*steps+start)*row:(b*steps+start+k)*row])
+			}
+		})
 	}); e != nil {
 		return nil, e
 	}
 	return out, err
 }
 
-// SliceTime returns steps [start, start+k) of a batch-first (B, T, ...) float tensor, in its
-// dtype.
+// SliceTime returns steps [start, start+k) of a batch-first (B, T, ...) tensor, in its dtype.
 func SliceTime(t *tensors.Tensor, start, k int) (*tensors.Tensor, error) {
 	if t.Rank() < 2 {
 		return nil, fmt.Errorf("bpgo.SliceTime: shape %v, want (batch, steps, ...)", t.Shape().Dimensions)
@@ -294,13 +299,16 @@ func SliceTime(t *tensors.Tensor, start, k int) (*tensors.Tensor, error) {
 	if steps := t.Shape().Dimensions[1]; start < 0 || k < 0 || start+k > steps {
 		return nil, fmt.Errorf("bpgo.SliceTime: steps [%d, %d) out of a sequence of %d", start, start+k, steps)
 	}
-	return timeChunk(t, t.DType(), start, k)
+	return stepCopy(t, start, k, k)
 }
 
 // timeChunk returns steps [start, start+k) of a (B, T, ...) float tensor as a new tensor of
 // dtype dt, read straight from t's data: no float64 copy of the whole sequence is made, so a
 // run's host memory beyond its input is one chunk whatever T is.
 func timeChunk(t *tensors.Tensor, dt dtypes.DType, start, k int) (*tensors.Tensor, error) {
+	if t.DType() == dt {
+		return stepCopy(t, start, k, k)
+	}
 	dims := t.Shape().Dimensions
 	out := slices.Clone(dims)
 	out[1] = k

@@ -54,7 +54,7 @@ func TestStepHelpers(t *testing.T) {
 		}
 
 		// stepCopy pads with zeros after k steps; trimSteps keeps the first k.
-		w := Must1(timeWindow(x, 3, 2, 4))
+		w := Must1(stepCopy(x, 3, 2, 4))
 		gw := ToFloat64s(w)
 		for bi := range 2 {
 			for s := range 4 {
@@ -64,7 +64,7 @@ func TestStepHelpers(t *testing.T) {
 						exp = want(bi, s+3, f)
 					}
 					if g := gw[(bi*4+s)*3+f]; g != exp {
-						t.Fatalf("timeWindow(%s)[%d,%d,%d] = %v, want %v", dt, bi, s, f, g, exp)
+						t.Fatalf("stepCopy(%s)[%d,%d,%d] = %v, want %v", dt, bi, s, f, g, exp)
 					}
 				}
 			}
