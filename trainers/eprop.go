@@ -351,7 +351,7 @@ func (e *EProp) trial(xs, ys *tensors.Tensor, apply bool) (*EPropResult, error) 
 			e.hook.resetUpdate()
 		}
 	}
-	res := e.hook.metrics(batch, steps, dt, e.opts.RegWeight, e.opts.RegRate)
+	res := e.hook.metrics(batch, steps, count, dt, e.opts.RegWeight, e.opts.RegRate)
 	res.Grads = total
 	return res, nil
 }

@@ -96,10 +96,9 @@ func (h *epropHook) advance(sc *bpgo.StepContext, beta *graph.Node, rho, kappa f
 		}
 		return graph.DotGeneral(graph.Stack(wt, 2), []int{1, 2}, nil, pre, []int{0, 1}, nil)
 	}
-	fromS0 := func(q [3]*graph.Node) *graph.Node {
-		return graph.ReduceSum(add(add(mul(col(q[0]), epsV0), mul(col(q[1]), epsA0)), mul(col(q[2]), eBar0)), 0)
-	}
-	// λ = λ_1·A_1 and ν = ν_0 are now the sums' weights on S_0.
-	sc.Set(h.gRec, add(add(sc.Value(h.gRec), fromS0(lam)), total(cL)))
-	sc.Set(h.eSum, add(add(sc.Value(h.eSum), fromS0([3]*graph.Node{nu0, nu1, zero})), total(cE)))
+	// λ = λ_1·A_1 and ν = ν_0 are now the sums' weights on S_0 (ν has no ē component).
+	fromS0 := add(add(mul(col(lam[0]), epsV0), mul(col(lam[1]), epsA0)), mul(col(lam[2]), eBar0))
+	sc.Set(h.gRec, add(add(sc.Value(h.gRec), graph.ReduceSum(fromS0, 0)), total(cL)))
+	fromS0 = add(mul(col(nu0), epsV0), mul(col(nu1), epsA0))
+	sc.Set(h.eSum, add(add(sc.Value(h.eSum), graph.ReduceSum(fromS0, 0)), total(cE)))
 }

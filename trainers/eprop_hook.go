@@ -46,9 +46,9 @@ type epropHook struct {
 	block []epropStep
 
 	// Accumulators over the trial: gRec (N, P) Σ L·ē, eSum (N, P) Σ e, gOut (N, K) Σ z̄·δ,
-	// spikes (N) Σ z, count () the number of target rows, ce () Σ cross-entropy,
+	// spikes (N) Σ z, ce () Σ cross-entropy,
 	// ySum, tSum (B, K) the readout and the targets summed over the target steps.
-	gRec, eSum, gOut, spikes, count, ce, ySum, tSum *bpgo.Variable
+	gRec, eSum, gOut, spikes, ce, ySum, tSum *bpgo.Variable
 }
 
 func newEPropHook(net EPropNetwork, nIn, k int, fb *tensors.Tensor, dtype dtypes.DType) *epropHook {
@@ -58,7 +58,7 @@ func newEPropHook(net EPropNetwork, nIn, k int, fb *tensors.Tensor, dtype dtypes
 	return &epropHook{net: net, nIn: nIn, k: k, fb: fb, dtype: dtype, n: n, p: p,
 		epsV: st(0, 1, n, p), epsA: st(0, 1, n, p), eBar: st(0, 1, n, p), zBar: st(0, 1, n),
 		gRec: st(-1, n, p), eSum: st(-1, n, p), gOut: st(-1, n, k), spikes: st(-1, n),
-		count: st(-1), ce: st(-1), ySum: st(0, 1, k), tSum: st(0, 1, k)}
+		ce: st(-1), ySum: st(0, 1, k), tSum: st(0, 1, k)}
 }
 
 func zerosOf(dt dtypes.DType, dims ...int) *tensors.Tensor {
@@ -70,7 +70,7 @@ func zerosOf(dt dtypes.DType, dims ...int) *tensors.Tensor {
 }
 
 func (h *epropHook) HookVars() []*bpgo.Variable {
-	return []*bpgo.Variable{h.epsV, h.epsA, h.eBar, h.zBar, h.gRec, h.eSum, h.gOut, h.spikes, h.count, h.ce, h.ySum, h.tSum}
+	return []*bpgo.Variable{h.epsV, h.epsA, h.eBar, h.zBar, h.gRec, h.eSum, h.gOut, h.spikes, h.ce, h.ySum, h.tSum}
 }
 
 // reset zeroes the traces and accumulators for a trial of the given batch size.
@@ -151,7 +151,6 @@ func (h *epropHook) OnStep(sc *bpgo.StepContext) {
 		h.advance(sc, beta, rho, kappa)
 	}
 	sc.Set(h.gOut, graph.Add(sc.Value(h.gOut), graph.Einsum("bj,bk->jk", zBar, delta)))
-	sc.Set(h.count, graph.Add(sc.Value(h.count), graph.ReduceAllSum(m)))
 	sc.Set(h.ce, graph.Sub(sc.Value(h.ce), graph.ReduceAllSum(graph.Mul(tg, logp))))
 	mC := graph.InsertAxes(m, 1)
 	sc.Set(h.ySum, graph.Add(sc.Value(h.ySum), graph.Mul(y, graph.ConvertDType(graph.GreaterThan(mC, graph.ZerosLike(mC)), h.dtype))))
@@ -199,8 +198,9 @@ func (h *epropHook) update(batch, steps, total int, count, dt, regW, regRate flo
 	return grads, nil
 }
 
-// metrics are the trial's loss terms and accuracy from the accumulators.
-func (h *epropHook) metrics(batch, steps int, dt, regW, regRate float64) *EPropResult {
+// metrics are the trial's loss terms and accuracy from the accumulators; count is the trial's
+// number of target rows.
+func (h *epropHook) metrics(batch, steps int, count, dt, regW, regRate float64) *EPropResult {
 	k := h.k
 	spikes := h.spikes.Float64s()
 	reg := 0.0
@@ -219,7 +219,7 @@ func (h *epropHook) metrics(batch, steps int, dt, regW, regRate float64) *EPropR
 			correct++
 		}
 	}
-	ce := h.ce.Float64s()[0] / h.count.Float64s()[0]
+	ce := h.ce.Float64s()[0] / count
 	return &EPropResult{CrossEntropy: ce, Reg: reg, Loss: ce + reg, Accuracy: float64(correct) / float64(max(trials, 1))}
 }
 

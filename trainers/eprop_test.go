@@ -313,7 +313,6 @@ func checkEPropAgainst(t *testing.T, what string, net *eligSNN, got *trainers.EP
 			t.Errorf("%s: %s: relative difference %.3g between e-prop and truncated BPTT\n e-prop %v\n BPTT   %v", what, name, rel, gw, ww)
 		}
 	}
-
 }
 
 // TestEPropUpdateEvery: with online updates the traces run on across the updates, so with a
