@@ -49,6 +49,21 @@ var fmnistWorkloads = map[string]func(units int) error{
 	"loop-fmnist": loopFMNIST,
 }
 
+// fmnistStart is what the three rows start from, as the notebook: float32, training mode, the
+// training images, seed 2024.
+func fmnistStart() (*vision.Dataset, error) {
+	bpgo.DisableX64()
+	if err := bpgo.SetMode(bpgo.TrainingMode); err != nil {
+		return nil, err
+	}
+	d, err := loadTrain()
+	if err != nil {
+		return nil, err
+	}
+	bpgo.SetSeed(2024)
+	return d, nil
+}
+
 // loadTrain is the notebook's loadFashionMNIST(vision.Train), cut to -images images.
 func loadTrain() (*vision.Dataset, error) {
 	root := *fmnistData
@@ -222,15 +237,10 @@ func fitEpochs(r result, units int, tr *trainers.BPTT, data trainers.Data, bt *b
 var encodeTimes []float64
 
 func lstmFMNIST(units int) error {
-	bpgo.DisableX64()
-	if err := bpgo.SetMode(bpgo.TrainingMode); err != nil {
-		return err
-	}
-	d, err := loadTrain()
+	d, err := fmnistStart()
 	if err != nil {
 		return err
 	}
-	bpgo.SetSeed(2024)
 	model, err := newANNModel(28, 100, 10)
 	if err != nil {
 		return err
@@ -255,15 +265,10 @@ func lstmFMNIST(units int) error {
 }
 
 func snnFMNIST(units int) error {
-	bpgo.DisableX64()
-	if err := bpgo.SetMode(bpgo.TrainingMode); err != nil {
-		return err
-	}
-	d, err := loadTrain()
+	d, err := fmnistStart()
 	if err != nil {
 		return err
 	}
-	bpgo.SetSeed(2024)
 	model, err := newSNNModel(28*28, 100, 10)
 	if err != nil {
 		return err
@@ -294,15 +299,10 @@ func snnFMNIST(units int) error {
 }
 
 func loopFMNIST(units int) error {
-	bpgo.DisableX64()
-	if err := bpgo.SetMode(bpgo.TrainingMode); err != nil {
-		return err
-	}
-	d, err := loadTrain()
+	d, err := fmnistStart()
 	if err != nil {
 		return err
 	}
-	bpgo.SetSeed(2024)
 	model, err := newANNModel(28, 100, 10)
 	if err != nil {
 		return err
