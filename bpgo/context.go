@@ -27,6 +27,13 @@ type Context struct {
 	// setParams lets Set change parameters: true only while a StepHook builds its update.
 	setParams bool
 	once      map[any]*graph.Node // Once's nodes, for this graph
+	// steps is how many steps this graph unrolls (1 for a scan body); draws holds the noise
+	// drawn for all of them, drawN counts each random state's draws in the current step and
+	// drawBase is each random state as the graph received it.
+	steps    int
+	draws    map[drawKey]*graph.Node
+	drawN    map[*Variable]int
+	drawBase map[*Variable]*graph.Node
 }
 
 func newContext(g *graph.Graph, dt dtypes.DType, stepDt float64, fitting bool, values map[*Variable]*graph.Node, clock0 *graph.Node) *Context {

@@ -115,8 +115,10 @@ func unroll(ctx *Context, model Stepper, u unrollSpec) unrolled {
 	steps := make([]*graph.Node, k)
 	monSteps := make([][]*graph.Node, len(u.mons))
 	recs := map[any][]*graph.Node{}
+	ctx.steps = k
 	for t := range k {
 		ctx.step, ctx.index = t, nil
+		clear(ctx.drawN)
 		clear(ctx.records)
 		x := graph.Squeeze(graph.SliceAxis(u.xs, 1, graph.AxisElem(t)), 1)
 		steps[t] = model.Update(ctx, x)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/bpgo/bpgo/bpgo"
 	"github.com/bpgo/bpgo/bpgo/initializers"
+	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 )
 
@@ -227,8 +228,11 @@ func SetWeights(v *bpgo.Variable, values []float64) error {
 	return nil
 }
 
-// eirnnWeights keys the effective recurrent weights in Context.Once.
-type eirnnWeights struct{ w, mask *graph.Node }
+// eirnnFold keys one of the step's fixed matrices in Context.Once by what it is derived from.
+type eirnnFold struct {
+	what string
+	a, b *graph.Node
+}
 
 // Update advances the rates by one step for u of shape (batch, num_in) and returns the
 // readout (batch, num_out).
@@ -241,26 +245,48 @@ func (m *EIRNN) Update(ctx *bpgo.Context, u *graph.Node) *graph.Node {
 	if hb := h.Shape().Dimensions[0]; hb != batch {
 		panic(fmt.Sprintf("models.EIRNN: input batch size %d but the state has batch size %d: reset the state for this batch (bpgo.ResetState(model, %d))", batch, hb, batch))
 	}
-	// |WRr| ∘ Mask once per graph, not at every unrolled step (and its backward).
-	wv, mv := ctx.Value(m.WRr), ctx.Value(m.Mask)
-	wrr := ctx.Once(eirnnWeights{wv, mv}, func() *graph.Node { return graph.Mul(graph.Abs(wv), mv) })
-	pre := graph.Add(graph.MatMul(u, ctx.Value(m.WIr)), graph.MatMul(h, wrr))
-	pre = graph.Add(pre, graph.InsertAxes(ctx.Value(m.BRr), 0))
-	x := graph.Add(graph.MulScalar(h, 1-m.alpha), graph.MulScalar(pre, m.alpha))
+	// (1−alpha)·h + alpha·(u@WIr + h@(|WRr|∘Mask) + BRr) is computed as u@WIn + h@WRec + bias
+	// with WIn = alpha·WIr, WRec = (1−alpha)·I + alpha·|WRr|∘Mask and bias = alpha·BRr, derived
+	// once per graph (the same map; per-op overhead dominates steps this small on the Go
+	// backend). The matrices are kept transposed, (out, in): GoMLX's matmul gradient would
+	// otherwise transpose every step's weight gradient.
+	a := m.alpha
+	wir, wrr, mask := ctx.Value(m.WIr), ctx.Value(m.WRr), ctx.Value(m.Mask)
+	inT := ctx.Once(eirnnFold{"in", wir, nil}, func() *graph.Node {
+		return graph.Transpose(graph.MulScalar(wir, a), 0, 1)
+	})
+	recT := ctx.Once(eirnnFold{"rec", wrr, mask}, func() *graph.Node {
+		w := graph.MulScalar(graph.Mul(graph.Abs(wrr), mask), a)
+		w = graph.Add(w, graph.DiagonalWithValue(graph.Scalar(wrr.Graph(), wrr.DType(), 1-a), m.NumHidden))
+		return graph.Transpose(w, 0, 1)
+	})
+	brr := ctx.Value(m.BRr)
+	bias := ctx.Once(eirnnFold{"bias", brr, nil}, func() *graph.Node { return graph.InsertAxes(graph.MulScalar(brr, a), 0) })
+	// The readout reads the E units only: its transposed weights get zero columns for the I
+	// units, which spares every step a slice of h (and its gradient a padded copy).
+	wro := ctx.Value(m.WRo)
+	roT := ctx.Once(eirnnFold{"out", wro, nil}, func() *graph.Node {
+		w := graph.Transpose(wro, 0, 1)
+		return graph.Concatenate([]*graph.Node{w, graph.Zeros(w.Graph(), shapes.Make(w.DType(), m.NumOut, m.NumI))}, 1)
+	})
+	bro := ctx.Value(m.BRo)
+	outBias := ctx.Once(eirnnFold{"outBias", bro, nil}, func() *graph.Node { return graph.InsertAxes(bro, 0) })
+
 	if m.Noise != nil {
-		var xi *graph.Node
+		rows := 1
 		if m.perSample {
-			xi = ctx.Normal(m.Noise, batch, m.NumHidden)
-		} else {
-			xi = graph.InsertAxes(ctx.Normal(m.Noise, m.NumHidden), 0)
+			rows = batch
 		}
-		x = graph.Add(x, graph.MulScalar(xi, m.sigma))
+		bias = graph.Add(graph.MulScalar(ctx.Normal(m.Noise, rows, m.NumHidden), m.sigma), bias)
 	}
-	h = relu(x)
+	h = relu(graph.Add(graph.Add(matMulT(u, inT), matMulT(h, recT)), bias))
 	ctx.Set(m.H, h)
-	e := graph.Slice(h, graph.AxisRange(), graph.AxisRange(0, m.NumE))
-	out := graph.MatMul(e, ctx.Value(m.WRo))
-	return graph.Add(out, graph.InsertAxes(ctx.Value(m.BRo), 0))
+	return graph.Add(matMulT(h, roT), outBias)
+}
+
+// matMulT is x @ wtᵀ for x (batch, in) and wt (out, in).
+func matMulT(x, wt *graph.Node) *graph.Node {
+	return graph.DotGeneral(x, []int{1}, nil, wt, []int{1}, nil)
 }
 
 // EIRNN resets with the engine.
