@@ -66,7 +66,7 @@ type drawKey struct {
 
 // draw returns this step's noise of shape dims. In a graph of K unrolled steps the first step
 // that draws makes the draw for all K, (K, n), and every step takes its row: one draw is
-// about 40 small ops, which per step would cost more than a small rate network's step itself
+// about 50 small ops, which per step would cost more than a small rate network's step itself
 // on the Go backend. The state's counter advances by K once per graph.
 func (c *Context) draw(state *Variable, kind string, dims []int) *graph.Node {
 	rng := c.randomState(state, kind)
