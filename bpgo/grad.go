@@ -276,41 +276,46 @@ func varNames(vs []*Variable) []string {
 // type, finite, and ys with the same batch size on its batch axis (axis 0, or axis 1 for
 // time-first targets).
 func (g *Grad) CheckBatch(xs, ys *tensors.Tensor) error {
+	_, err := g.checkBatch(xs, ys)
+	return err
+}
+
+// checkBatch is CheckBatch, returning xs batch-first. The inputs are scanned for non-finite
+// values once (CheckSequence): on seed 000's SNN a second scan of the same data took 4% of a
+// training step.
+func (g *Grad) checkBatch(xs, ys *tensors.Tensor) (*tensors.Tensor, error) {
 	bxs, err := g.layout.toBatchFirst("xs", xs)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := CheckSequence("xs", bxs, g.dtype, -1); err != nil {
-		return err
-	}
-	if err := CheckFinite("xs", xs); err != nil {
-		return err
+		return nil, err
 	}
 	if ys == nil {
-		return fmt.Errorf("ys: targets are nil")
+		return nil, fmt.Errorf("ys: targets are nil")
 	}
 	batch := bxs.Shape().Dimensions[0]
 	if g.layout == TimeFirst {
 		// Time-first targets (T, B, ...), or one target per sample (B,).
 		if !(ys.Rank() >= 2 && ys.Shape().Dimensions[1] == batch) && !(ys.Rank() == 1 && ys.Shape().Dimensions[0] == batch) {
-			return fmt.Errorf("ys: targets have shape %s but xs has batch size %d: with TimeFirst, ys must be time-first (T, %d, ...) or per sample (%d,)", ys.Shape(), batch, batch, batch)
+			return nil, fmt.Errorf("ys: targets have shape %s but xs has batch size %d: with TimeFirst, ys must be time-first (T, %d, ...) or per sample (%d,)", ys.Shape(), batch, batch, batch)
 		}
 	} else if ys.Rank() == 0 || ys.Shape().Dimensions[0] != batch {
-		return fmt.Errorf("ys: targets have shape %s but xs has batch size %d: ys must be batch-first with the same batch size", ys.Shape(), batch)
+		return nil, fmt.Errorf("ys: targets have shape %s but xs has batch size %d: ys must be batch-first with the same batch size", ys.Shape(), batch)
 	}
 	if ys.DType().IsFloat() {
 		if err := CheckFinite("ys", ys); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return bxs, nil
 }
 
 func (g *Grad) run(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*GradResult, error) {
-	if err := g.CheckBatch(xs, ys); err != nil {
+	xs, err := g.checkBatch(xs, ys)
+	if err != nil {
 		return nil, err
 	}
-	xs, _ = g.layout.toBatchFirst("xs", xs)
 	batch, steps := xs.Shape().Dimensions[0], xs.Shape().Dimensions[1]
 	if g.reset {
 		if err := ResetState(g.model, batch); err != nil {

@@ -511,27 +511,37 @@ def write_markdown(path, ctx, rows):
     if 'brainpy25' in v:
         ver.append('Fashion-MNIST rows: ' + v['brainpy25'])
     L.append('- Versions: ' + ', '.join(ver) + '.')
-    if any(r['workload'] not in FMNIST_ROWS for r in ctx['rows_meta']):
-        L.append('- Rows: **rnn** = seed 000 RNN (RNNCell(1,100,train_state) >> Dense(100,1)), float64, one epoch = '
-                 '%d BPTT steps on batches of %d x %d steps (data generation included), Adam(ExponentialDecay(0.025,1,0.99975), '
-                 'eps=0.1), loss MSE + 2e-4 L2^2; "first s" = first epoch (compilation included), then %d epochs timed. '
-                 '**%s** = one BPTT training step, T=%d, batch %d, 40 Bernoulli(0.05) inputs -> RNNCell(40,100,tanh) -> '
-                 'Dense(100,2), cross-entropy on logits, Adam(0.01), float32 (an RNN stand-in of the e-prop size, kept as a '
-                 'plain-RNN baseline); "first s" = first step (compilation included), then %d steps timed. '
-                 '**snn** = seed 000 SNN (Linear(100,10)+Expon -> Lif(10) -> Linear(10,2)+Expon -> Integrator(2), '
-                 'KaimingNormal(scale=20), dt=1), float64, %d samples x %d steps of 10 Hz input spikes, the seed\'s '
-                 'hand-written Trainer (bm.grad + Adam(4e-3), cross-entropy of the max over time); one unit = %d training '
-                 'steps; "first s" = first unit (compilation included), then %d units timed. '
-                 '**%s** = one BPTT training step of seed 002\'s EligSNN (40 Bernoulli(0.04) inputs -> 100 ALIFBellec2020, '
-                 'half adaptive, recurrent Dense(100,100) on the previous spikes -> Dense(100,2) -> Leaky(2)), T=%d, batch %d, '
-                 'float32, a random label per sample, loss = cross-entropy of the last 150 steps + firing-rate regulariser '
-                 'on the monitored r.spike, Adam(0.01); "first s" = first step (compilation included), then %d steps timed. '
-                 '**eprop-online** = one step of bpgo\'s online e-prop (trainers.EProp, symmetric feedback, the same '
-                 'network, inputs, loss terms and Adam) against the same BrainPy BPTT step: BrainPy has no online e-prop, '
-                 'and the target is an online step no slower than the BPTT step.'
-                 % (p['batches'], RNN['batch'], RNN['T'], p['epochs'], ctx['bptt_label'], p['T'], BPTT['batch'], p['steps'],
-                    SNN['batch'], SNN['T'], SNN['steps_per_unit'], p['epochs'], ctx['eprop_label'], p['T'], BPTT['batch'],
-                    p['steps']))
+    ran = [r['workload'] for r in ctx['rows_meta']]
+    has = lambda prefix: any((w == prefix or w.startswith(prefix + '-')) and w not in FMNIST_ROWS for w in ran)
+    desc = []
+    if has('rnn'):
+        desc.append('**rnn** = seed 000 RNN (RNNCell(1,100,train_state) >> Dense(100,1)), float64, one epoch = '
+                    '%d BPTT steps on batches of %d x %d steps (data generation included), Adam(ExponentialDecay(0.025,1,0.99975), '
+                    'eps=0.1), loss MSE + 2e-4 L2^2; "first s" = first epoch (compilation included), then %d epochs timed.'
+                    % (p['batches'], RNN['batch'], RNN['T'], p['epochs']))
+    if has('bptt'):
+        desc.append('**%s** = one BPTT training step, T=%d, batch %d, 40 Bernoulli(0.05) inputs -> RNNCell(40,100,tanh) -> '
+                    'Dense(100,2), cross-entropy on logits, Adam(0.01), float32 (an RNN stand-in of the e-prop size, kept as a '
+                    'plain-RNN baseline); "first s" = first step (compilation included), then %d steps timed.'
+                    % (ctx['bptt_label'], p['T'], BPTT['batch'], p['steps']))
+    if has('snn'):
+        desc.append('**snn** = seed 000 SNN (Linear(100,10)+Expon -> Lif(10) -> Linear(10,2)+Expon -> Integrator(2), '
+                    'KaimingNormal(scale=20), dt=1), float64, %d samples x %d steps of 10 Hz input spikes, the seed\'s '
+                    'hand-written Trainer (bm.grad + Adam(4e-3), cross-entropy of the max over time); one unit = %d training '
+                    'steps; "first s" = first unit (compilation included), then %d units timed.'
+                    % (SNN['batch'], SNN['T'], SNN['steps_per_unit'], p['epochs']))
+    if has('eprop-alif') or has('eprop-online'):
+        desc.append('**%s** = one BPTT training step of seed 002\'s EligSNN (40 Bernoulli(0.04) inputs -> 100 ALIFBellec2020, '
+                    'half adaptive, recurrent Dense(100,100) on the previous spikes -> Dense(100,2) -> Leaky(2)), T=%d, batch %d, '
+                    'float32, a random label per sample, loss = cross-entropy of the last 150 steps + firing-rate regulariser '
+                    'on the monitored r.spike, Adam(0.01); "first s" = first step (compilation included), then %d steps timed.'
+                    % (ctx['eprop_label'], p['T'], BPTT['batch'], p['steps']))
+    if has('eprop-online'):
+        desc.append('**eprop-online** = one step of bpgo\'s online e-prop (trainers.EProp, symmetric feedback, the same '
+                    'network, inputs, loss terms and Adam) against the same BrainPy BPTT step: BrainPy has no online e-prop, '
+                    'and the target is an online step no slower than the BPTT step.')
+    if desc:
+        L.append('- Rows: ' + ' '.join(desc))
     if any(r['workload'] in FMNIST_ROWS for r in ctx['rows_meta']):
         L.append('- Fashion-MNIST rows (notebook 05 = seed 004; BrainPy **2.5.0** in .bpgo/bench-venv-2.5, the seed\'s '
                  'code in tests/bench/brainpy25_bench.py; bpgo: the notebook\'s Go code in tests/bench/rnnbench/fmnist.go), '
