@@ -74,13 +74,7 @@ func TestKeepWhileOff(t *testing.T) {
 // into the headroom makes the guard map more heap, and the headroom is back afterwards.
 func TestHeapGuardRestoresHeadroom(t *testing.T) {
 	const ballast = 256 << 20
-	if os.Getenv("BPGO_HEAPGUARD_CHILD") != "headroom" {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestHeapGuardRestoresHeadroom$", "-test.v")
-		cmd.Env = append(os.Environ(), "BPGO_HEAPGUARD_CHILD=headroom")
-		out, err := cmd.CombinedOutput()
-		if err != nil || !strings.Contains(string(out), "--- PASS") {
-			t.Fatalf("child: %v\n%s", err, out)
-		}
+	if !inChild(t, "headroom") {
 		return
 	}
 	start(ballast)
@@ -127,4 +121,21 @@ func TestBallastSize(t *testing.T) {
 	if b < ballastMin || b > ballastMax {
 		t.Errorf("ballast %d MiB outside [%d, %d] MiB", b>>20, ballastMin>>20, ballastMax>>20)
 	}
+}
+
+// inChild reports whether this is the child process of a test that must run alone (the guard
+// is process-wide). In the parent it runs the test again in a child with
+// BPGO_HEAPGUARD_CHILD=name, fails unless the child passes, and returns false.
+func inChild(t *testing.T, name string) bool {
+	t.Helper()
+	if os.Getenv("BPGO_HEAPGUARD_CHILD") == name {
+		return true
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^"+t.Name()+"$", "-test.v")
+	cmd.Env = append(os.Environ(), "BPGO_HEAPGUARD_CHILD="+name)
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS") {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	return false
 }

@@ -2,7 +2,6 @@ package heapguard
 
 import (
 	"os"
-	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
@@ -33,13 +32,7 @@ func peakResident(t *testing.T) uint64 {
 // memory jumped by the ballast's size.
 func TestBallastNotResident(t *testing.T) {
 	const ballast = 1 << 30
-	if os.Getenv("BPGO_HEAPGUARD_CHILD") != "resident" {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestBallastNotResident$", "-test.v")
-		cmd.Env = append(os.Environ(), "BPGO_HEAPGUARD_CHILD=resident")
-		out, err := cmd.CombinedOutput()
-		if err != nil || !strings.Contains(string(out), "--- PASS") {
-			t.Fatalf("child: %v\n%s", err, out)
-		}
+	if !inChild(t, "resident") {
 		return
 	}
 	// Written pages, then freed: the top of the heap is used memory that Go must zero when
