@@ -95,9 +95,14 @@ func (c *Context) draw(state *Variable, kind string, dims []int) *graph.Node {
 	key := drawKey{state: state, kind: kind, n: j, dims: fmt.Sprint(dims)}
 	all, ok := c.draws[key]
 	if !ok {
-		// The draw's place in the step salts its stream, so two draws of a step differ.
-		salt := uint64(j)<<2 | uint64(len(kind)&3)
-		all = counterNoise(base, salt, steps, n, kind == "Normal", c.dtype)
+		// The draw's place in the step and its kind (the two low bits: 2 normal, 3 uniform)
+		// salt its stream, so two draws of a step differ.
+		normal := kind == "Normal"
+		salt := uint64(j)<<2 | 3
+		if normal {
+			salt = uint64(j)<<2 | 2
+		}
+		all = counterNoise(base, salt, steps, n, normal, c.dtype)
 		c.draws[key] = all
 	}
 	v := all
