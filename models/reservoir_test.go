@@ -1,6 +1,7 @@
 package models_test
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -50,15 +51,23 @@ func TestReservoirOneUnit(t *testing.T) {
 	}
 }
 
-// TestReservoirHandComputed: 2 inputs, 3 units, batch 2, 3 steps against a plain-Go loop,
-// for both activation types and two leak rates; the unused bias must not matter.
+// TestReservoirHandComputed: 2 inputs, 3 units, batch 2 and batch 1 (which takes the
+// transposed recurrent product), 3 steps against a plain-Go loop, for both activation types
+// and two leak rates; the unused bias must not matter.
 func TestReservoirHandComputed(t *testing.T) {
 	x64(t)
 	win, wrec := vals(cNI*cH, 1), vals(cH*cH, 2)
 	for i := range wrec {
 		wrec[i] *= 0.5
 	}
-	xs := vals(cB*cT*cNI, 3)
+	for _, batch := range []int{cB, 1} {
+		testReservoirHandComputed(t, batch, win, wrec)
+	}
+}
+
+func testReservoirHandComputed(t *testing.T, batch int, win, wrec []float64) {
+	all := vals(cB*cT*cNI, 3)
+	xs := all[:batch*cT*cNI]
 	for _, typ := range []string{models.ReservoirInternal, models.ReservoirExternal} {
 		for _, a := range []float64{0.3, 1} {
 			o := models.ReservoirDefaults()
@@ -66,8 +75,8 @@ func TestReservoirHandComputed(t *testing.T) {
 			r := newReservoir(t, cNI, cH, o)
 			setVar(t, r.Win, win)
 			setVar(t, r.Wrec, wrec)
-			got := runReset(t, &reservoirOnly{r}, tensorOf(t, xs, cB, cT, cNI), 2)
-			want := refRun(xs, zeroRows(cH), func(x, h []float64) ([]float64, []float64) {
+			got := runReset(t, &reservoirOnly{r}, tensorOf(t, xs, batch, cT, cNI), 2)
+			want := refRun(all, zeroRows(cH), func(x, h []float64) ([]float64, []float64) {
 				u, rec := vecMat(x, win, cH), vecMat(h, wrec, cH)
 				next := make([]float64, cH)
 				for j := range next {
@@ -80,7 +89,7 @@ func TestReservoirHandComputed(t *testing.T) {
 				}
 				return next, next
 			})
-			closeTo(t, typ, got, want, 1e-14)
+			closeTo(t, fmt.Sprintf("%s, batch %d", typ, batch), got, want[:batch*cT*cH], 1e-14)
 		}
 	}
 }
@@ -273,12 +282,15 @@ func TestReservoirTrainable(t *testing.T) {
 	if n := norm(r.Bias); n != 0 {
 		t.Errorf("gradient into the unused bias %v, want 0", n)
 	}
-	c, err := bpgo.CheckGradients(g, normalTensor(1, 3, 6, 2), normalTensor(2, 3, 6, 2), bpgo.GradCheckOptions{Floor: 1e-6})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.MaxRelErr > 1e-5 {
-		t.Errorf("finite differences: max relative error %g at %s", c.MaxRelErr, c.Worst)
+	// Batch 3 takes h @ Wrec; batch 1 takes (Wrecᵀ @ hᵀ)ᵀ with Wrecᵀ built once per graph.
+	for _, batch := range []int{3, 1} {
+		c, err := bpgo.CheckGradients(g, normalTensor(1, batch, 6, 2), normalTensor(2, batch, 6, 2), bpgo.GradCheckOptions{Floor: 1e-6})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.MaxRelErr > 1e-5 {
+			t.Errorf("batch %d: finite differences: max relative error %g at %s", batch, c.MaxRelErr, c.Worst)
+		}
 	}
 }
 

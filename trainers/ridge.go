@@ -49,8 +49,11 @@ func RidgeDefaults() RidgeOptions { return RidgeOptions{Alpha: 1e-7, Chunk: bpgo
 //
 // with BrainPy's pseudo-inverse cutoff (10·n·eps·λ_max, JAX's pinv default), and assigns
 // b = W[0], W = W[1:]. By default the formula is evaluated from a QR factorisation of [X | Y]
-// streamed chunk by chunk on the host (gonum), which keeps full precision; see
-// RidgeOptions.NormalEquations for BrainPy's own numerics.
+// streamed chunk by chunk on the host (gonum), which keeps full precision; full blocks of rows
+// are folded in by a goroutine while the model runs on. The pseudo-inverse then comes from an
+// SVD of the triangular factor only when the cutoff could drop an eigenvalue; otherwise (α above
+// the cutoff, the usual case) pinv is the plain inverse, computed by one QR of [Rₓ; √α·I] at a
+// fraction of the SVD's cost. See RidgeOptions.NormalEquations for BrainPy's own numerics.
 type Ridge struct {
 	runner *bpgo.Runner
 	node   LinearFittable
@@ -147,6 +150,7 @@ func (r *Ridge) Fit(inputs, targets *tensors.Tensor) (*tensors.Tensor, error) {
 		f++
 	}
 	acc := newQRAccumulator(f, numOut)
+	defer acc.wait()
 	out, err := r.runner.Run(runIn, bpgo.RunOptions{Fit: true, OnChunk: func(c *bpgo.Chunk) error {
 		feats, ok := c.Records[r.node]
 		if !ok {

@@ -58,7 +58,7 @@ func main() {
 	steps := flag.Int("T", 2250, "sequence length (alif)")
 	batch := flag.Int("batch", 128, "batch size")
 	chunk := flag.Int("chunk", 0, "steps per compiled chunk (0: bpgo's default)")
-	engineName := flag.String("engine", "auto", "time-loop engine of the alif and eprop workloads: auto, unrolled or scan")
+	engineName := flag.String("engine", "auto", "time-loop engine of the rnn, snn, alif, eprop and eirnn workloads: auto, unrolled or scan")
 	flag.IntVar(&checkpoint, "checkpoint", 0, "scan engine: steps whose states the backward loop keeps at once (0: automatic)")
 	flag.BoolVar(&float32Rows, "float32", false, "run the float64 rows (rnn, snn) in float32 (the GPU script's agreement check)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
@@ -413,7 +413,7 @@ func snn(epochs, chunk int) error {
 	loss := func(lc *bpgo.LossContext, outs, labels *graph.Node) *graph.Node {
 		return losses.CrossEntropy(graph.ReduceMax(outs, 1), labels)
 	}
-	g, err := bpgo.NewGrad(net, loss, bpgo.GradOptions{Chunk: chunk})
+	g, err := bpgo.NewGrad(net, loss, bpgo.GradOptions{Chunk: chunk, Engine: engine})
 	if err != nil {
 		return err
 	}
@@ -421,7 +421,7 @@ func snn(epochs, chunk int) error {
 	if err != nil {
 		return err
 	}
-	r := result{Workload: "snn", Backend: bpgo.BackendName(bpgo.Must1(bpgo.Backend())), DType: dtype}
+	r := result{Workload: "snn", Backend: bpgo.BackendName(bpgo.Must1(bpgo.Backend())), DType: dtype, Engine: engine.String()}
 	units := 0
 	return measure(r, epochs, func() (loss float64, err error) {
 		units++
