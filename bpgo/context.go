@@ -138,6 +138,13 @@ func (c *Context) Once(key any, build func() *graph.Node) *graph.Node {
 	return n
 }
 
+// StepsPerGraph is how many steps share one build of the step code, and so the values of Once:
+// the chunk length in an unrolled graph, 1 in the body of the XLA scan engine's While loop,
+// which derives Once values again at every step. A module uses it to choose a form that pays
+// for its derived values only where they are shared (models.Reservoir transposes Wrec for a
+// batch of 1 only then).
+func (c *Context) StepsPerGraph() int { return max(c.steps, 1) }
+
 // Const returns a scalar constant of the model's float type.
 func (c *Context) Const(x float64) *graph.Node { return graph.Scalar(c.g, c.dtype, x) }
 

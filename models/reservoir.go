@@ -375,14 +375,15 @@ func (r *Reservoir) UpdateFeedback(ctx *bpgo.Context, x, fb *graph.Node) *graph.
 // reservoirWrecT keys Wrecᵀ in Context.Once.
 type reservoirWrecT struct{ wrec *graph.Node }
 
-// recurrentProduct returns h @ wrec. At batch 1 it computes it as (wrecᵀ @ hᵀ)ᵀ with wrecᵀ built
-// once per graph: the Go backend's matmul kernel takes a single-row left operand one output
-// column at a time (measured 200-270 µs for (1,400)@(400,400) in float64) but a many-row one in
-// blocks of rows (50-80 µs), and both sum over the contracted axis in the same order, so the
-// values are bit-identical. Larger batches already take the blocked path.
+// recurrentProduct returns h @ wrec. At batch 1, in a graph of several steps, it computes it as
+// (wrecᵀ @ hᵀ)ᵀ with wrecᵀ built once per graph: the Go backend's matmul kernel takes a
+// single-row left operand one output column at a time (measured 145-270 µs for
+// (1,400)@(400,400) in float64) but a many-row one in blocks of rows (37-80 µs), and both sum
+// over the contracted axis in the same order, so the values are bit-identical. Larger batches
+// already take the blocked path, and a scan body (XLA) would transpose at every step.
 func recurrentProduct(ctx *bpgo.Context, h, wrec *graph.Node) *graph.Node {
 	n, k := wrec.Shape().Dimensions[1], wrec.Shape().Dimensions[0]
-	if h.Shape().Dimensions[0] != 1 {
+	if h.Shape().Dimensions[0] != 1 || ctx.StepsPerGraph() == 1 {
 		return graph.MatMul(h, wrec)
 	}
 	wt := ctx.Once(reservoirWrecT{wrec}, func() *graph.Node { return graph.Transpose(wrec, 0, 1) })
