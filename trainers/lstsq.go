@@ -142,7 +142,9 @@ func cutoffCannotBite(rx *mat.Dense, alpha float64, dt dtypes.DType) bool {
 // up to rounding, in a fraction of the time (the SVD's bidiagonal iterations dominate a fit).
 func augmentedSolve(rx, qty *mat.Dense, alpha float64) ([]float64, error) {
 	f, out := qty.Dims()
-	a := mat.NewDense(2*f, f+out, nil)
+	// gonum's QR needs at least as many rows as columns: zero rows pad it when there are more
+	// outputs than features, and change neither the factor nor the solution.
+	a := mat.NewDense(max(2*f, f+out), f+out, nil)
 	a.Slice(0, f, 0, f).(*mat.Dense).Copy(rx)
 	a.Slice(0, f, f, f+out).(*mat.Dense).Copy(qty)
 	sq := math.Sqrt(alpha)

@@ -68,6 +68,23 @@ func TestRidgeSolvePaths(t *testing.T) {
 		t.Fatalf("only %d of 60 trials took the fast path: the test no longer exercises it", fast)
 	}
 
+	// More outputs than features (a 2-feature design fitting 5 targets).
+	small := mat.NewDense(2, 2, []float64{3, 1, 0, 2})
+	ys := mat.NewDense(2, 5, []float64{1, 2, 3, 4, 5, -1, 0, 1, 2, 3})
+	got, err := augmentedSolve(small, ys, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := svdSolve(small, ys, 0.5, dtypes.Float64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want {
+		if math.Abs(got[i]-want[i]) > 1e-14*(1+math.Abs(want[i])) {
+			t.Fatalf("2 features, 5 outputs: W[%d] = %v, SVD %v", i, got[i], want[i])
+		}
+	}
+
 	// A repeated feature makes σ_min = 0: with α far under the cutoff, pinv drops it.
 	rx := mat.NewDense(f, f, nil)
 	for i := range f {
