@@ -99,3 +99,27 @@ func TestRidgeSolvePaths(t *testing.T) {
 		t.Fatal("fast path allowed where the pseudo-inverse cutoff applies")
 	}
 }
+
+// TestQRAccumulatorWait: a fit that stops early (an error in the runner) only calls wait, which
+// must stop the folder however many blocks it had, and may be called again.
+func TestQRAccumulatorWait(t *testing.T) {
+	const f, out = 4, 1
+	a := newQRAccumulator(f, out)
+	rows := 3 * foldFactor * (f + out) // three blocks' worth
+	x, y := make([]float64, rows*f), make([]float64, rows*out)
+	for i := range x {
+		x[i] = float64(i%7) - 3
+	}
+	a.add(x, y, rows)
+	if a.blocks == nil {
+		t.Fatal("no folder started after three full blocks")
+	}
+	a.wait()
+	a.wait()
+	if a.blocks != nil {
+		t.Fatal("the folder is still registered after wait")
+	}
+	if r, c := a.r.Dims(); r != f+out || c != f+out {
+		t.Fatalf("R is %d×%d after folding, want %d×%d", r, c, f+out, f+out)
+	}
+}
