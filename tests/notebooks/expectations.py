@@ -24,7 +24,8 @@ EXPECTATIONS: dict[str, dict] = {
         # Reduced mode trains 3 epochs instead of 30.
         "rnn_final_loss": {"reduced": (0.0, 0.15), "full": (0.0, 0.025)},
         "rnn_test_mse": {"reduced": (0.0, 0.15), "full": (0.0, 0.025)},
-        # Spiking network, hand-written Adam loop (seed: accuracy 0.973; issue bound 0.95). Reduced: 200 steps.
+        # Spiking network, hand-written Adam loop (seed: accuracy 0.973; issue bound 0.95). Reduced: 300 steps
+        # (after 200 the accuracy was 0.598-0.605 depending on the build, too close to the bound).
         "snn_accuracy": {"reduced": (0.6, 1.0), "full": (0.80, 1.0)},
     },
     "02_training_recurrent_network.ipynb": {
