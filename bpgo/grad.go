@@ -420,12 +420,17 @@ func (g *Grad) layoutNode(n *graph.Node) *graph.Node {
 	if g.layout != TimeFirst || n.Rank() < 2 {
 		return n
 	}
+	return swapLeadingAxesNode(n)
+}
+
+// swapLeadingAxesNode turns a (A, B, ...) node into (B, A, ...): SwapLeadingAxes in a graph.
+func swapLeadingAxesNode(n *graph.Node) *graph.Node {
 	perm := make([]int, n.Rank())
 	for i := range perm {
 		perm[i] = i
 	}
 	perm[0], perm[1] = 1, 0
-	return graph.TransposeAllDims(n, perm...)
+	return graph.TransposeAllAxes(n, perm...)
 }
 
 // gradExec is a compiled graph of a Grad with the names of its inputs and results.

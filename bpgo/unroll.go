@@ -181,12 +181,7 @@ func stepper(seq *graph.Node, k int) func(t int) *graph.Node {
 	if k == 1 {
 		return func(int) *graph.Node { return graph.Squeeze(seq, 1) }
 	}
-	perm := make([]int, seq.Rank())
-	for i := range perm {
-		perm[i] = i
-	}
-	perm[0], perm[1] = 1, 0
-	timeMajor := graph.TransposeAllAxes(seq, perm...)
+	timeMajor := swapLeadingAxesNode(seq)
 	return func(t int) *graph.Node {
 		return graph.Gather(timeMajor, graph.Const(seq.Graph(), []int32{int32(t)}))
 	}
