@@ -16,6 +16,20 @@ type Stepper interface {
 	Update(ctx *Context, x *graph.Node) *graph.Node
 }
 
+// Readouter is a model whose output at every step is a stateless readout of a per-step hidden
+// value, such as a linear map of its rates: Update(ctx, x) must equal
+// Readout(ctx, UpdateHidden(ctx, x)). Engines that build several steps in one graph (and run no
+// StepHook and record no fit data) call UpdateHidden at every step and Readout once, on all the
+// steps' hidden values with batch and time merged into the leading axis: K small products and
+// their gradients become one large one (seed 003's E/I RNN: a quarter of its per-step ops).
+// Readout maps a batch of hidden values (N, ...) row by row to outputs (N, ...): it must read
+// only parameters (ctx.Value, ctx.Once), never set state, draw noise or record.
+type Readouter interface {
+	Stepper
+	UpdateHidden(ctx *Context, x *graph.Node) *graph.Node
+	Readout(ctx *Context, h *graph.Node) *graph.Node
+}
+
 // Resetter is implemented by modules with state: ResetState reinitialises the state for a
 // batch of the given size, following BrainPy's per-module reset_state rules. It must update the
 // module's variables in place (Variable.Reset), not replace them.

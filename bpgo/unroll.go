@@ -116,6 +116,8 @@ func unroll(ctx *Context, model Stepper, u unrollSpec) unrolled {
 	monSteps := make([][]*graph.Node, len(u.mons))
 	recs := map[any][]*graph.Node{}
 	ctx.steps = k
+	ro, readout := model.(Readouter)
+	readout = readout && k > 1 && u.hook == nil && !ctx.fitting
 	xs, targets := stepper(u.xs, k), (func(int) *graph.Node)(nil)
 	if u.targets != nil {
 		targets = stepper(u.targets, k)
@@ -125,7 +127,11 @@ func unroll(ctx *Context, model Stepper, u unrollSpec) unrolled {
 		clear(ctx.drawN)
 		clear(ctx.records)
 		x := xs(t)
-		steps[t] = model.Update(ctx, x)
+		if readout {
+			steps[t] = ro.UpdateHidden(ctx, x)
+		} else {
+			steps[t] = model.Update(ctx, x)
+		}
 		if steps[t] == nil {
 			panic("bpgo: the model's Update returned nil")
 		}
@@ -159,7 +165,12 @@ func unroll(ctx *Context, model Stepper, u unrollSpec) unrolled {
 			}
 		}
 	}
-	out := unrolled{ys: graph.Stack(steps, 1)}
+	out := unrolled{}
+	if readout {
+		out.ys = readoutAll(ctx, ro, steps)
+	} else {
+		out.ys = graph.Stack(steps, 1)
+	}
 	for i := range u.mons {
 		out.mons = append(out.mons, stackMonitor(monSteps[i]))
 	}
@@ -170,6 +181,34 @@ func unroll(ctx *Context, model Stepper, u unrollSpec) unrolled {
 		}
 	}
 	return out
+}
+
+// readoutAll applies a Readouter's readout once to the hidden values of K steps, each
+// (B, ...), and returns the outputs (B, K, ...). The values are stacked time-major, (K·B, ...),
+// so that every step's share of the gradient is one contiguous block.
+func readoutAll(ctx *Context, ro Readouter, hs []*graph.Node) *graph.Node {
+	k, d := len(hs), hs[0].Shape().Dimensions
+	if len(d) == 0 {
+		panic(fmt.Sprintf("bpgo: the model's UpdateHidden returned a scalar, want (batch, ...)"))
+	}
+	b := d[0]
+	flat := graph.Concatenate(hs, 0) // (K·B, ...)
+	ctx.step, ctx.index = 0, nil
+	y := ro.Readout(ctx, flat)
+	if y == nil || y.Rank() == 0 || y.Shape().Dimensions[0] != k*b {
+		panic(fmt.Sprintf("bpgo: the model's Readout of hidden values %s returned %v, want (%d, ...): Readout maps rows", flat.Shape(), shapeOf(y), k*b))
+	}
+	yd := y.Shape().Dimensions
+	y = graph.Reshape(y, append([]int{k, b}, yd[1:]...)...)
+	return swapLeadingAxesNode(y)
+}
+
+// shapeOf describes a node's shape for error messages (nil gives "nil").
+func shapeOf(n *graph.Node) string {
+	if n == nil {
+		return "nil"
+	}
+	return n.Shape().String()
 }
 
 // stepper returns a function giving step t of a sequence (B, K, ...) as (B, ...). With

@@ -237,6 +237,13 @@ type eirnnFold struct {
 // Update advances the rates by one step for u of shape (batch, num_in) and returns the
 // readout (batch, num_out).
 func (m *EIRNN) Update(ctx *bpgo.Context, u *graph.Node) *graph.Node {
+	return m.Readout(ctx, m.UpdateHidden(ctx, u))
+}
+
+// UpdateHidden advances the rates by one step for u of shape (batch, num_in) and returns them,
+// (batch, num_hidden); engines that unroll several steps apply Readout to all of them at once
+// (bpgo.Readouter).
+func (m *EIRNN) UpdateHidden(ctx *bpgo.Context, u *graph.Node) *graph.Node {
 	if u.Rank() != 2 || u.Shape().Dimensions[1] != m.NumIn {
 		panic(fmt.Sprintf("models.EIRNN: input shape %s, want (batch, %d)", u.Shape(), m.NumIn))
 	}
@@ -262,16 +269,6 @@ func (m *EIRNN) Update(ctx *bpgo.Context, u *graph.Node) *graph.Node {
 	})
 	brr := ctx.Value(m.BRr)
 	bias := ctx.Once(eirnnFold{"bias", brr, nil}, func() *graph.Node { return graph.InsertAxes(graph.MulScalar(brr, a), 0) })
-	// The readout reads the E units only: its transposed weights get zero columns for the I
-	// units, which spares every step a slice of h (and its gradient a padded copy).
-	wro := ctx.Value(m.WRo)
-	roT := ctx.Once(eirnnFold{"out", wro, nil}, func() *graph.Node {
-		w := graph.Transpose(wro, 0, 1)
-		return graph.Concatenate([]*graph.Node{w, graph.Zeros(w.Graph(), shapes.Make(w.DType(), m.NumOut, m.NumI))}, 1)
-	})
-	bro := ctx.Value(m.BRo)
-	outBias := ctx.Once(eirnnFold{"outBias", bro, nil}, func() *graph.Node { return graph.InsertAxes(bro, 0) })
-
 	if m.Noise != nil {
 		rows := 1
 		if m.perSample {
@@ -281,6 +278,23 @@ func (m *EIRNN) Update(ctx *bpgo.Context, u *graph.Node) *graph.Node {
 	}
 	h = relu(graph.Add(graph.Add(matMulT(u, inT), matMulT(h, recT)), bias))
 	ctx.Set(m.H, h)
+	return h
+}
+
+// Readout maps rates (n, num_hidden) to outputs (n, num_out), reading the E units only.
+func (m *EIRNN) Readout(ctx *bpgo.Context, h *graph.Node) *graph.Node {
+	if h.Rank() != 2 || h.Shape().Dimensions[1] != m.NumHidden {
+		panic(fmt.Sprintf("models.EIRNN.Readout: rates of shape %s, want (n, %d)", h.Shape(), m.NumHidden))
+	}
+	// The readout's transposed weights get zero columns for the I units, which spares a slice
+	// of h (and its gradient a padded copy).
+	wro := ctx.Value(m.WRo)
+	roT := ctx.Once(eirnnFold{"out", wro, nil}, func() *graph.Node {
+		w := graph.Transpose(wro, 0, 1)
+		return graph.Concatenate([]*graph.Node{w, graph.Zeros(w.Graph(), shapes.Make(w.DType(), m.NumOut, m.NumI))}, 1)
+	})
+	bro := ctx.Value(m.BRo)
+	outBias := ctx.Once(eirnnFold{"outBias", bro, nil}, func() *graph.Node { return graph.InsertAxes(bro, 0) })
 	return graph.Add(matMulT(h, roT), outBias)
 }
 
@@ -289,5 +303,8 @@ func matMulT(x, wt *graph.Node) *graph.Node {
 	return graph.DotGeneral(x, []int{1}, nil, wt, []int{1}, nil)
 }
 
-// EIRNN resets with the engine.
-var _ bpgo.Resetter = (*EIRNN)(nil)
+// EIRNN resets with the engine and has its readout applied once per unrolled graph.
+var (
+	_ bpgo.Resetter  = (*EIRNN)(nil)
+	_ bpgo.Readouter = (*EIRNN)(nil)
+)
