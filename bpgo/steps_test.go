@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 )
 
@@ -88,5 +89,36 @@ func TestStepHelpers(t *testing.T) {
 	}
 	if _, err := concatTime([]*tensors.Tensor{seq(dtypes.Float32, 1, 2, 1), seq(dtypes.Float64, 1, 2, 1)}); err == nil {
 		t.Fatal("concatTime of float32 and float64 chunks: want an error")
+	}
+}
+
+// stepper gives each step's rows (B, ...) of a batch-first sequence, both by gathering every
+// sample's run straight from it and by one time-major transpose, for rank-3 and rank-4 steps.
+func TestStepper(t *testing.T) {
+	defer func(old int) { gatherRunBytes = old }(gatherRunBytes)
+	b := Must1(Backend())
+	for _, dims := range [][]int{{2, 5, 3}, {3, 4, 2, 3}} {
+		x := seq(dtypes.Float64, dims...)
+		feat := 1
+		for _, d := range dims[2:] {
+			feat *= d
+		}
+		for _, run := range []int{1, 1 << 30} { // gather straight / transpose first
+			gatherRunBytes = run
+			for step := range dims[1] {
+				out := Must1(graph.ExecOnce(b, func(s *graph.Node) *graph.Node { return stepper(s, dims[1])(step) }, x))
+				got := ToFloat64s(out)
+				if want := append([]int{dims[0]}, dims[2:]...); !slices.Equal(out.Shape().Dimensions, want) {
+					t.Fatalf("dims %v, run %d, step %d: shape %v, want %v", dims, run, step, out.Shape().Dimensions, want)
+				}
+				for i := range dims[0] {
+					for f := range feat {
+						if w := float64((i*dims[1]+step)*feat + f); got[i*feat+f] != w {
+							t.Fatalf("dims %v, run %d, step %d: [%d, %d] = %v, want %v", dims, run, step, i, f, got[i*feat+f], w)
+						}
+					}
+				}
+			}
+		}
 	}
 }

@@ -211,20 +211,42 @@ func shapeOf(n *graph.Node) string {
 	return n.Shape().String()
 }
 
-// stepper returns a function giving step t of a sequence (B, K, ...) as (B, ...). With
-// several steps the sequence is transposed once to (K, B, ...), and each step is one
-// contiguous block taken by Gather: the Go backend's Slice copies element by element (2.7 ns
-// each: 14% of seed 000's SNN epoch went to slicing its (256, 100) inputs), its Gather copies
-// contiguous runs of bytes.
+// stepper returns a function giving step t of a sequence (B, K, ...) as (B, ...). The Go
+// backend's Slice copies element by element (2.7 ns each: 14% of seed 000's SNN epoch went to
+// slicing its (256, 100) inputs), its Gather copies contiguous runs of bytes. Where a step's
+// row of one sample is a long run, every step gathers its B runs straight from the sequence;
+// otherwise the sequence is transposed once to (K, B, ...) and each step is one contiguous
+// block.
 func stepper(seq *graph.Node, k int) func(t int) *graph.Node {
 	if k == 1 {
 		return func(int) *graph.Node { return graph.Squeeze(seq, 1) }
+	}
+	d := seq.Shape().Dimensions
+	run := seq.DType().Size()
+	for _, n := range d[2:] {
+		run *= n
+	}
+	if run >= gatherRunBytes {
+		sizes := slices.Clone(d)
+		sizes[1] = 1
+		offsets := make([]int, len(d)-1)
+		for i := range offsets {
+			offsets[i] = i
+		}
+		return func(t int) *graph.Node {
+			at := graph.Const(seq.Graph(), []int32{int32(t)})
+			return graph.BackendGather(seq, at, 0, offsets, []int{1}, []int{1}, sizes, true)
+		}
 	}
 	timeMajor := swapLeadingAxesNode(seq)
 	return func(t int) *graph.Node {
 		return graph.Gather(timeMajor, graph.Const(seq.Graph(), []int32{int32(t)}))
 	}
 }
+
+// gatherRunBytes is the shortest run of bytes per sample that steps gather straight from a
+// batch-first sequence (see stepper).
+var gatherRunBytes = 256
 
 // stackMonitor stacks per-step values with time on axis 1, which is batch-first for values
 // whose batch axis is 0 (BrainPy moves its time-first monitors with moveaxis(0, 1) too);
