@@ -13,7 +13,7 @@ import (
 //
 // Plain matrix products (two rank-2 operands, one contracted axis each, no batch axes) get
 // their own rule, whose terms are arranged for the layouts the Go backend's matmul kernels
-// take. A weight gradient xᵀ·g contracts the leading (batch) axis of both factors; handed over
+// take (see contract). A weight gradient xᵀ·g contracts the leading (batch) axis of both factors; handed over
 // as such, the backend copies BOTH factors into transposed layout first, at every unrolled
 // step. The rule instead transposes only the cheaper side: x, or g and the small result
 // (out = (gᵀ·x)ᵀ), whichever moves fewer elements. For seed 000's SNN, x_t is (256, 100) and g
@@ -74,23 +74,36 @@ func matMulVJP(node, g *graph.Node) []*graph.Node {
 }
 
 // contract returns the (free axis of p, free axis of q) matrix Σ_k p[k on cp]·q[k on cq] for
-// rank-2 p, q, built so that the Go backend's kernels need the fewest copies: they take the
-// left factor with its contracted axis last (the right factor either way). With p's contracted
-// axis first it transposes either p, or q (when needed) and the result, whichever moves fewer
-// elements.
+// rank-2 p, q, always as a product whose left factor has its contracted axis last and whose
+// right factor has it first: the Go backend's kernels copy a left factor into that layout
+// themselves, and take a right factor contracted on its last axis with a transposed kernel of
+// 4×4 tiles that is 1.2-4× slower for these sizes (seed 002's e-prop step spent 38% of its
+// time there). A right factor contracted last is transposed first; it is usually a weight,
+// which the backend then transposes once per graph, as identical nodes are built once. With
+// p's contracted axis first, the product transposes p, or is built the other way round and
+// transposed back, whichever moves fewer elements.
 func contract(p *graph.Node, cp int, q *graph.Node, cq int) *graph.Node {
+	rightFirst := func(q *graph.Node, cq int) *graph.Node {
+		if cq == 1 {
+			return graph.Transpose(q, 0, 1)
+		}
+		return q
+	}
 	if cp == 1 {
-		return graph.DotGeneral(p, []int{1}, nil, q, []int{cq}, nil)
+		return graph.DotGeneral(p, []int{1}, nil, rightFirst(q, cq), []int{0}, nil)
 	}
 	pd, qd := p.Shape().Dimensions, q.Shape().Dimensions
 	k := pd[0]
-	movedP := k * pd[1]
-	movedQ := pd[1] * qd[1-cq] // the result, (p free, q free)
+	movedP := k * pd[1] // pᵀ, and q when it is contracted last
+	if cq == 1 {
+		movedP += k * qd[0]
+	}
+	movedQ := pd[1] * qd[1-cq] // the result, and q when it is contracted first
 	if cq == 0 {
 		movedQ += k * qd[1]
 	}
 	if movedP <= movedQ {
-		return graph.DotGeneral(graph.Transpose(p, 0, 1), []int{1}, nil, q, []int{cq}, nil)
+		return graph.DotGeneral(graph.Transpose(p, 0, 1), []int{1}, nil, rightFirst(q, cq), []int{0}, nil)
 	}
 	qt := q
 	if cq == 0 {

@@ -1,6 +1,7 @@
 package bpgo
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -129,4 +130,39 @@ func randTensor(rng *rand.Rand, dims []int) *tensors.Tensor {
 		v[i] = rng.NormFloat64()
 	}
 	return Must1(FromFloat64s(dtypes.Float64, v, dims...))
+}
+
+// TestContractRightFactorFirst: every product contract builds takes its right factor
+// contracted on its first axis (the Go backend's fast kernels), for every arrangement.
+func TestContractRightFactorFirst(t *testing.T) {
+	g := graph.NewGraph(Must1(Backend()), "contract-layout")
+	for _, dims := range [][2]int{{256, 100}, {3, 200}, {128, 2}} {
+		for cp := range 2 {
+			for cq := range 2 {
+				k, a := dims[0], dims[1]
+				ps, qs := []int{a, k}, []int{k, 7}
+				if cp == 0 {
+					ps = []int{k, a}
+				}
+				if cq == 1 {
+					qs = []int{7, k}
+				}
+				name := fmt.Sprintf("%v-%d-%d", dims, cp, cq)
+				p := graph.Parameter(g, "p"+name, shapes.Make(dtypes.Float64, ps...))
+				q := graph.Parameter(g, "q"+name, shapes.Make(dtypes.Float64, qs...))
+				out := contract(p, cp, q, cq)
+				if want := []int{a, 7}; out.Shape().Dimensions[0] != want[0] || out.Shape().Dimensions[1] != want[1] {
+					t.Fatalf("contract %v cp=%d cq=%d: shape %s, want %v", dims, cp, cq, out.Shape(), want)
+				}
+				dot := out
+				if dot.Type() == graph.NodeTypeTranspose {
+					dot = dot.Inputs()[0]
+				}
+				m := dotGeneralPattern.FindStringSubmatch(dot.String())
+				if m == nil || m[1] != "1" || m[2] != "0" {
+					t.Errorf("contract %v cp=%d cq=%d built %s, want lhs contracted on axis 1 and rhs on axis 0", dims, cp, cq, dot)
+				}
+			}
+		}
+	}
 }

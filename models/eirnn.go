@@ -255,17 +255,13 @@ func (m *EIRNN) UpdateHidden(ctx *bpgo.Context, u *graph.Node) *graph.Node {
 	// (1−alpha)·h + alpha·(u@WIr + h@(|WRr|∘Mask) + BRr) is computed as u@WIn + h@WRec + bias
 	// with WIn = alpha·WIr, WRec = (1−alpha)·I + alpha·|WRr|∘Mask and bias = alpha·BRr, derived
 	// once per graph (the same map; per-op overhead dominates steps this small on the Go
-	// backend). The matrices are kept transposed, (out, in): GoMLX's matmul gradient would
-	// otherwise transpose every step's weight gradient.
+	// backend).
 	a := m.alpha
 	wir, wrr, mask := ctx.Value(m.WIr), ctx.Value(m.WRr), ctx.Value(m.Mask)
-	inT := ctx.Once(eirnnFold{"in", wir, nil}, func() *graph.Node {
-		return graph.Transpose(graph.MulScalar(wir, a), 0, 1)
-	})
-	recT := ctx.Once(eirnnFold{"rec", wrr, mask}, func() *graph.Node {
+	win := ctx.Once(eirnnFold{"in", wir, nil}, func() *graph.Node { return graph.MulScalar(wir, a) })
+	wrec := ctx.Once(eirnnFold{"rec", wrr, mask}, func() *graph.Node {
 		w := graph.MulScalar(graph.Mul(graph.Abs(wrr), mask), a)
-		w = graph.Add(w, graph.DiagonalWithValue(graph.Scalar(wrr.Graph(), wrr.DType(), 1-a), m.NumHidden))
-		return graph.Transpose(w, 0, 1)
+		return graph.Add(w, graph.DiagonalWithValue(graph.Scalar(wrr.Graph(), wrr.DType(), 1-a), m.NumHidden))
 	})
 	brr := ctx.Value(m.BRr)
 	bias := ctx.Once(eirnnFold{"bias", brr, nil}, func() *graph.Node { return graph.InsertAxes(graph.MulScalar(brr, a), 0) })
@@ -276,7 +272,7 @@ func (m *EIRNN) UpdateHidden(ctx *bpgo.Context, u *graph.Node) *graph.Node {
 		}
 		bias = graph.Add(graph.MulScalar(ctx.Normal(m.Noise, rows, m.NumHidden), m.sigma), bias)
 	}
-	h = relu(graph.Add(graph.Add(matMulT(u, inT), matMulT(h, recT)), bias))
+	h = relu(graph.Add(graph.Add(graph.MatMul(u, win), graph.MatMul(h, wrec)), bias))
 	ctx.Set(m.H, h)
 	return h
 }
@@ -286,21 +282,15 @@ func (m *EIRNN) Readout(ctx *bpgo.Context, h *graph.Node) *graph.Node {
 	if h.Rank() != 2 || h.Shape().Dimensions[1] != m.NumHidden {
 		panic(fmt.Sprintf("models.EIRNN.Readout: rates of shape %s, want (n, %d)", h.Shape(), m.NumHidden))
 	}
-	// The readout's transposed weights get zero columns for the I units, which spares a slice
-	// of h (and its gradient a padded copy).
+	// The readout's weights get zero rows for the I units, which spares a slice of h (and its
+	// gradient a padded copy).
 	wro := ctx.Value(m.WRo)
-	roT := ctx.Once(eirnnFold{"out", wro, nil}, func() *graph.Node {
-		w := graph.Transpose(wro, 0, 1)
-		return graph.Concatenate([]*graph.Node{w, graph.Zeros(w.Graph(), shapes.Make(w.DType(), m.NumOut, m.NumI))}, 1)
+	wout := ctx.Once(eirnnFold{"out", wro, nil}, func() *graph.Node {
+		return graph.Concatenate([]*graph.Node{wro, graph.Zeros(wro.Graph(), shapes.Make(wro.DType(), m.NumI, m.NumOut))}, 0)
 	})
 	bro := ctx.Value(m.BRo)
 	outBias := ctx.Once(eirnnFold{"outBias", bro, nil}, func() *graph.Node { return graph.InsertAxes(bro, 0) })
-	return graph.Add(matMulT(h, roT), outBias)
-}
-
-// matMulT is x @ wtᵀ for x (batch, in) and wt (out, in).
-func matMulT(x, wt *graph.Node) *graph.Node {
-	return graph.DotGeneral(x, []int{1}, nil, wt, []int{1}, nil)
+	return graph.Add(graph.MatMul(h, wout), outBias)
 }
 
 // EIRNN resets with the engine and has its readout applied once per unrolled graph.
