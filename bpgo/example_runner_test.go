@@ -64,3 +64,43 @@ func ExampleStepHook() {
 	// outputs: [0 1 1.5 1.75]
 	// w: [1.875]
 }
+
+// leakyReadout is a leaky unit with a linear readout, split for the engine: UpdateHidden
+// advances v ← 0.5·v + x and returns v; Readout maps any number of rows of v to 2·v + 1.
+type leakyReadout struct {
+	V     *bpgo.Variable
+	calls []string
+}
+
+func (m *leakyReadout) ResetState(batch int) { m.V.Reset(bpgo.Zeros(batch, 1)) }
+
+func (m *leakyReadout) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
+	return m.Readout(ctx, m.UpdateHidden(ctx, x))
+}
+
+func (m *leakyReadout) UpdateHidden(ctx *bpgo.Context, x *graph.Node) *graph.Node {
+	v := graph.Add(graph.MulScalar(ctx.Value(m.V), 0.5), x)
+	ctx.Set(m.V, v)
+	return v
+}
+
+func (m *leakyReadout) Readout(ctx *bpgo.Context, v *graph.Node) *graph.Node {
+	m.calls = append(m.calls, fmt.Sprint(v.Shape().Dimensions))
+	return graph.AddScalar(graph.MulScalar(v, 2), 1)
+}
+
+// A model whose output is a stateless readout of its state can say so (bpgo.Readouter): a graph
+// of several unrolled steps then reads out all of them at once, here the 4 steps of a batch of
+// 1 as one (4, 1) product, with the outputs Update would give.
+func ExampleReadouter() {
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	model := &leakyReadout{V: bpgo.NewState(bpgo.Zeros(1, 1), 0)}
+	runner := bpgo.Must1(bpgo.NewRunner(model, bpgo.RunnerOptions{Engine: bpgo.EngineUnrolled}))
+	out := bpgo.Must1(runner.Run(bpgo.Must1(bpgo.Sequence([]float64{1, 0, 0, 1})), bpgo.RunOptions{ResetState: true}))
+	fmt.Println("outputs:", bpgo.ToFloat64s(out))
+	fmt.Println("Readout built on:", model.calls)
+	// Output:
+	// outputs: [3 2 1.5 3.25]
+	// Readout built on: [[4 1]]
+}
