@@ -83,8 +83,13 @@ func randTensor(seed uint64, scale float64, dims ...int) *tensors.Tensor {
 func gradsOf(t *testing.T, chunk int, xs, ys *tensors.Tensor) (*bpgo.GradResult, []*bpgo.Variable) {
 	t.Helper()
 	bpgo.SetSeed(7)
-	m := newTanhRNN(t, 2, 5, 1, 3)
-	g, err := bpgo.NewGrad(m, mseL2, bpgo.GradOptions{Chunk: chunk, Monitors: []string{"H"}})
+	return computeGrad(t, newTanhRNN(t, 2, 5, 1, 3), bpgo.GradOptions{Chunk: chunk, Monitors: []string{"H"}}, xs, ys)
+}
+
+// computeGrad is the gradient of mseL2 over a run of m, with its differentiated parameters.
+func computeGrad(t *testing.T, m bpgo.Stepper, opts bpgo.GradOptions, xs, ys *tensors.Tensor) (*bpgo.GradResult, []*bpgo.Variable) {
+	t.Helper()
+	g, err := bpgo.NewGrad(m, mseL2, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

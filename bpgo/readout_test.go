@@ -52,17 +52,8 @@ func TestReadouterSameGradients(t *testing.T) {
 			if layout == bpgo.TimeFirst {
 				x, y = bpgo.SwapLeadingAxes(xs), bpgo.SwapLeadingAxes(ys)
 			}
-			compute := func(m bpgo.Stepper) (*bpgo.GradResult, []*bpgo.Variable) {
-				g, err := bpgo.NewGrad(m, mseL2, bpgo.GradOptions{Chunk: chunk, Monitors: []string{"H"}, Layout: layout, Engine: bpgo.EngineUnrolled})
-				if err != nil {
-					t.Fatal(err)
-				}
-				r, err := g.Compute(x, y)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return r, g.Params()
-			}
+			opts := bpgo.GradOptions{Chunk: chunk, Monitors: []string{"H"}, Layout: layout, Engine: bpgo.EngineUnrolled}
+			compute := func(m bpgo.Stepper) (*bpgo.GradResult, []*bpgo.Variable) { return computeGrad(t, m, opts, x, y) }
 			bpgo.SetSeed(7)
 			want, wantVars := compute(newTanhRNN(t, 2, 5, 1, b))
 			bpgo.SetSeed(7)
