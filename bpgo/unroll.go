@@ -189,7 +189,7 @@ func unroll(ctx *Context, model Stepper, u unrollSpec) unrolled {
 func readoutAll(ctx *Context, ro Readouter, hs []*graph.Node) *graph.Node {
 	k, d := len(hs), hs[0].Shape().Dimensions
 	if len(d) == 0 {
-		panic(fmt.Sprintf("bpgo: the model's UpdateHidden returned a scalar, want (batch, ...)"))
+		panic("bpgo: the model's UpdateHidden returned a scalar, want (batch, ...)")
 	}
 	b := d[0]
 	flat := graph.Concatenate(hs, 0) // (K·B, ...)
