@@ -13,9 +13,9 @@ import (
 //
 // Plain matrix products (two rank-2 operands, one contracted axis each, no batch axes) get
 // their own rule, whose terms are arranged for the layouts the Go backend's matmul kernels
-// take (see contract). A weight gradient xᵀ·g contracts the leading (batch) axis of both factors; handed over
-// as such, the backend copies BOTH factors into transposed layout first, at every unrolled
-// step. The rule instead transposes only the cheaper side: x, or g and the small result
+// take (see contract). A weight gradient xᵀ·g contracts the leading (batch) axis of both
+// factors; handed over as such, the backend copies BOTH factors into transposed layout first,
+// at every unrolled step. The rule instead transposes only the cheaper side: x, or g and the small result
 // (out = (gᵀ·x)ᵀ), whichever moves fewer elements. For seed 000's SNN, x_t is (256, 100) and g
 // is (256, 10): 3,560 elements moved per step instead of 28,160.
 //

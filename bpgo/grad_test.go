@@ -40,10 +40,15 @@ func newTanhRNN(t *testing.T, in, hidden, out, batch int) *tanhRNN {
 func (m *tanhRNN) ResetState(batch int) { m.H.Reset(bpgo.Zeros(batch, m.hidden)) }
 
 func (m *tanhRNN) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
+	return graph.MatMul(m.step(ctx, x), ctx.Value(m.Wo))
+}
+
+// step advances H by one step and returns it.
+func (m *tanhRNN) step(ctx *bpgo.Context, x *graph.Node) *graph.Node {
 	pre := graph.Add(graph.MatMul(x, ctx.Value(m.Wi)), graph.MatMul(ctx.Value(m.H), ctx.Value(m.Wh)))
 	h := graph.Tanh(graph.Add(pre, graph.InsertAxes(ctx.Value(m.B), 0)))
 	ctx.Set(m.H, h)
-	return graph.MatMul(h, ctx.Value(m.Wo))
+	return h
 }
 
 // mseL2 is the quickstart's loss: MSE plus an L2 penalty over the trained variables, and the

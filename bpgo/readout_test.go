@@ -23,10 +23,7 @@ func (m *readoutRNN) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
 }
 
 func (m *readoutRNN) UpdateHidden(ctx *bpgo.Context, x *graph.Node) *graph.Node {
-	pre := graph.Add(graph.MatMul(x, ctx.Value(m.Wi)), graph.MatMul(ctx.Value(m.H), ctx.Value(m.Wh)))
-	h := graph.Tanh(graph.Add(pre, graph.InsertAxes(ctx.Value(m.B), 0)))
-	ctx.Set(m.H, h)
-	return h
+	return m.step(ctx, x)
 }
 
 func (m *readoutRNN) Readout(ctx *bpgo.Context, h *graph.Node) *graph.Node {
