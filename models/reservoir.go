@@ -367,27 +367,9 @@ func (r *Reservoir) UpdateFeedback(ctx *bpgo.Context, x, fb *graph.Node) *graph.
 		x = graph.Concatenate([]*graph.Node{x, fb}, 1)
 		win = graph.Concatenate([]*graph.Node{win, ctx.Value(r.Wfb)}, 0)
 	}
-	h = reservoirStep(x, h, win, recurrentProduct(ctx, h, ctx.Value(r.Wrec)), r.leakyRate, r.act, r.external, -r.noiseRec)
+	h = reservoirStep(x, h, win, bpgo.MatMul(h, ctx.Value(r.Wrec)), r.leakyRate, r.act, r.external, -r.noiseRec)
 	ctx.Set(r.State, h)
 	return h
-}
-
-// reservoirWrecT keys Wrecᵀ in Context.Once.
-type reservoirWrecT struct{ wrec *graph.Node }
-
-// recurrentProduct returns h @ wrec. At batch 1, in a graph of several steps, it computes it as
-// (wrecᵀ @ hᵀ)ᵀ with wrecᵀ built once per graph: the Go backend's matmul kernel takes a
-// single-row left operand one output column at a time (measured 145-270 µs for
-// (1,400)@(400,400) in float64) but a many-row one in blocks of rows (37-80 µs), and both sum
-// over the contracted axis in the same order, so the values are bit-identical. Larger batches
-// already take the blocked path, and a scan body (XLA) would transpose at every step.
-func recurrentProduct(ctx *bpgo.Context, h, wrec *graph.Node) *graph.Node {
-	n, k := wrec.Shape().Dimensions[1], wrec.Shape().Dimensions[0]
-	if h.Shape().Dimensions[0] != 1 || ctx.StepsPerGraph() == 1 {
-		return graph.MatMul(h, wrec)
-	}
-	wt := ctx.Once(reservoirWrecT{wrec}, func() *graph.Node { return graph.Transpose(wrec, 0, 1) })
-	return graph.Reshape(graph.MatMul(wt, graph.Reshape(h, k, 1)), 1, n)
 }
 
 // ReservoirStep is one step of BrainPy's Reservoir as a pure function of the input x
@@ -399,13 +381,15 @@ func recurrentProduct(ctx *bpgo.Context, h, wrec *graph.Node) *graph.Node {
 //
 // It returns h', the new state and the output.
 func ReservoirStep(x, h, win, wrec *graph.Node, leakyRate float64, act Activation, external bool) *graph.Node {
-	return reservoirStep(x, h, win, graph.MatMul(h, wrec), leakyRate, act, external, 0)
+	return reservoirStep(x, h, win, bpgo.MatMul(h, wrec), leakyRate, act, external, 0)
 }
 
-// reservoirStep is ReservoirStep given the recurrent product hWrec = h @ Wrec, with a constant
+// reservoirStep is ReservoirStep given the recurrent product hWrec = h @ Wrec (a bpgo.MatMul:
+// a reservoir usually runs at batch 1, whose single row the Go backend's small-matmul kernel
+// would take one scalar product at a time; see bpgo.MatMul), with a constant
 // added to the activity before the leaky mix (BrainPy's noise_rec term; none when offset is 0).
 func reservoirStep(x, h, win, hWrec *graph.Node, leakyRate float64, act Activation, external bool, offset float64) *graph.Node {
-	u := graph.Add(graph.MatMul(x, win), hWrec)
+	u := graph.Add(bpgo.MatMul(x, win), hWrec)
 	if !external {
 		u = act(u)
 	}
