@@ -108,18 +108,19 @@ func (d *Dense) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
 	return y
 }
 
-// matmulLast multiplies the last axis of x (..., in) by w (in, out), as a 2-D matmul.
+// matmulLast multiplies the last axis of x (..., in) by w (in, out), as a 2-D matmul (a
+// bpgo.MatMul: fast on the Go backend at any batch size).
 func matmulLast(x, w *graph.Node) *graph.Node {
 	dims := x.Shape().Dimensions
 	if len(dims) == 2 {
-		return graph.MatMul(x, w)
+		return bpgo.MatMul(x, w)
 	}
 	lead := dims[:len(dims)-1]
 	n := 1
 	for _, d := range lead {
 		n *= d
 	}
-	y := graph.MatMul(graph.Reshape(x, n, dims[len(dims)-1]), w)
+	y := bpgo.MatMul(graph.Reshape(x, n, dims[len(dims)-1]), w)
 	return graph.Reshape(y, append(append([]int{}, lead...), w.Shape().Dimensions[1])...)
 }
 

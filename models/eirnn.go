@@ -273,7 +273,7 @@ func (m *EIRNN) UpdateHidden(ctx *bpgo.Context, u *graph.Node) *graph.Node {
 		}
 		bias = graph.Add(graph.MulScalar(ctx.Normal(m.Noise, rows, m.NumHidden), m.sigma), bias)
 	}
-	h = relu(graph.Add(graph.Add(graph.MatMul(u, win), graph.MatMul(h, wrec)), bias))
+	h = relu(graph.Add(graph.Add(bpgo.MatMul(u, win), bpgo.MatMul(h, wrec)), bias))
 	ctx.Set(m.H, h)
 	return h
 }
@@ -291,7 +291,7 @@ func (m *EIRNN) Readout(ctx *bpgo.Context, h *graph.Node) *graph.Node {
 	})
 	bro := ctx.Value(m.BRo)
 	outBias := ctx.Once(eirnnFold{"outBias", bro, nil}, func() *graph.Node { return graph.InsertAxes(bro, 0) })
-	return graph.Add(graph.MatMul(h, wout), outBias)
+	return graph.Add(bpgo.MatMul(h, wout), outBias)
 }
 
 // EIRNN resets with the engine and has its readout applied once per unrolled graph.

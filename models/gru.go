@@ -18,16 +18,16 @@ import (
 func GRUStep(x, h *graph.Node, w CellWeights, act Activation) *graph.Node {
 	H := h.Shape().Dimensions[1]
 	all, first, last := graph.AxisRange(), graph.AxisRange(0, 2*H), graph.AxisRange(2*H)
-	gatesX := graph.MatMul(x, w.Wi)
+	gatesX := bpgo.MatMul(x, w.Wi)
 	zrX, aX := graph.Slice(gatesX, all, first), graph.Slice(gatesX, all, last)
 	whZR, whA := graph.Slice(w.Wh, all, first), graph.Slice(w.Wh, all, last)
-	zr := graph.Add(zrX, graph.MatMul(h, whZR))
+	zr := graph.Add(zrX, bpgo.MatMul(h, whZR))
 	if w.B != nil {
 		zr = graph.Add(zr, graph.InsertAxes(graph.Slice(w.B, first), 0))
 	}
 	zr = graph.Sigmoid(zr)
 	z, r := graph.Slice(zr, all, graph.AxisRange(0, H)), graph.Slice(zr, all, graph.AxisRange(H))
-	pre := graph.Add(aX, graph.MatMul(graph.Mul(r, h), whA))
+	pre := graph.Add(aX, bpgo.MatMul(graph.Mul(r, h), whA))
 	if w.B != nil {
 		pre = graph.Add(pre, graph.InsertAxes(graph.Slice(w.B, last), 0))
 	}

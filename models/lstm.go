@@ -23,11 +23,11 @@ func LSTMStep(x, state *graph.Node, w CellWeights, act Activation) (h, newState 
 		return graph.Slice(n, all, graph.AxisRange(k*H, (k+1)*H))
 	}
 	hPrev, cPrev := block(state, 0), block(state, 1)
-	gated := graph.MatMul(x, w.Wi)
+	gated := bpgo.MatMul(x, w.Wi)
 	if w.B != nil {
 		gated = graph.Add(gated, graph.InsertAxes(w.B, 0))
 	}
-	gated = graph.Add(gated, graph.MatMul(hPrev, w.Wh))
+	gated = graph.Add(gated, bpgo.MatMul(hPrev, w.Wh))
 	i, g, f, o := block(gated, 0), block(gated, 1), block(gated, 2), block(gated, 3)
 	c := graph.Add(
 		graph.Mul(graph.Sigmoid(graph.OnePlus(f)), cPrev),

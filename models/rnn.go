@@ -25,7 +25,7 @@ type CellWeights struct {
 //
 // It returns h' (B, H), which is both the new state and the output.
 func RNNStep(x, h *graph.Node, w CellWeights, act Activation) *graph.Node {
-	y := graph.Add(graph.MatMul(x, w.Wi), graph.MatMul(h, w.Wh))
+	y := graph.Add(bpgo.MatMul(x, w.Wi), bpgo.MatMul(h, w.Wh))
 	if w.B != nil {
 		y = graph.Add(y, graph.InsertAxes(w.B, 0))
 	}
