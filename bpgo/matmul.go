@@ -10,7 +10,7 @@ import (
 
 // MatMul returns x @ w for x (M, K) and w (K, N). It is graph.MatMul, except that on the Go
 // backend a left factor whose number of rows M is not a multiple of 4 is padded with zero rows
-// to the next multiple of 4 and the result sliced back. The backend's kernels for products
+// to the next multiple of 4 and the result sliced back, where that pays (see rowPadded). The backend's kernels for products
 // this small compute 4 rows at a time with vector instructions and the rows left over one
 // scalar product at a time (see rowTile): measured on (1,400)@(400,400) in float64, the
 // padded product takes 24-50 µs where the plain one takes 170-190 µs (and 55-100 µs as
@@ -41,16 +41,26 @@ const rowTile = 4
 const smallMatMulFlops = 4 * 1024 * 1024
 
 // rowPadded applies prod to x, with x's rows padded to a multiple of rowTile when the graph
-// runs on the Go backend and the padded product is small enough for its small kernels.
+// runs on the Go backend, the padded product is small enough for its small kernels, and
+// padding pays: it copies x and the result (m·(k+n) elements) to spare the scalar products of
+// the leftover rows (m%4·k·n), so a (130, 100)·(100, 100) product is left as it is.
 func rowPadded(x *graph.Node, n int, prod func(*graph.Node) *graph.Node) *graph.Node {
-	m, k := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
-	pad := (rowTile - m%rowTile) % rowTile
-	b := x.Graph().Backend()
-	if pad == 0 || b == nil || b.String() != gobackend.BackendName || (m+pad)*k*n >= smallMatMulFlops {
+	if !padsRows(x, n) {
 		return prod(x)
 	}
+	m, k := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
+	pad := rowTile - m%rowTile
 	zeros := graph.Zeros(x.Graph(), shapes.Make(x.DType(), pad, k))
 	return graph.Slice(prod(graph.Concatenate([]*graph.Node{x, zeros}, 0)), graph.AxisRange(0, m))
+}
+
+// padsRows reports whether rowPadded pads x (m, k) for a product with n output columns.
+func padsRows(x *graph.Node, n int) bool {
+	m, k := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
+	left := m % rowTile
+	b := x.Graph().Backend()
+	return left != 0 && b != nil && b.String() == gobackend.BackendName &&
+		(m+rowTile-left)*k*n < smallMatMulFlops && m*(k+n) < left*k*n
 }
 
 // checkMatMul panics, naming fn and the operands, unless x is (M, K) and w is rank 2 with K on
