@@ -87,6 +87,7 @@ func esn(part string, units int) error {
 	case "ridge":
 		o := trainers.RidgeDefaults()
 		o.Alpha = 1e-6
+		o.NormalEquations = ridgeNormal
 		tr, err := trainers.NewRidge(model, o)
 		if err != nil {
 			return err

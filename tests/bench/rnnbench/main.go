@@ -61,6 +61,7 @@ func main() {
 	engineName := flag.String("engine", "auto", "time-loop engine of the rnn, snn, alif, eprop and eirnn workloads: auto, unrolled or scan")
 	flag.IntVar(&checkpoint, "checkpoint", 0, "scan engine: steps whose states the backward loop keeps at once (0: automatic)")
 	flag.BoolVar(&float32Rows, "float32", false, "run the float64 rows (rnn, snn) in float32 (the GPU script's agreement check)")
+	flag.BoolVar(&ridgeNormal, "ridge-normal", false, "esn-ridge: solve the normal equations as BrainPy does (RidgeOptions.NormalEquations) instead of bpgo's default QR")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	flag.Parse()
 	switch *engineName {
@@ -116,11 +117,13 @@ func main() {
 	}
 }
 
-// engine, checkpoint and float32Rows are the -engine, -checkpoint and -float32 flags.
+// engine, checkpoint, float32Rows and ridgeNormal are the -engine, -checkpoint, -float32 and
+// -ridge-normal flags.
 var (
 	engine      bpgo.Engine
 	checkpoint  int
 	float32Rows bool
+	ridgeNormal bool
 )
 
 // x64 turns on float64 for the seed-000 rows (BrainPy's bm.enable_x64()) unless -float32; it
