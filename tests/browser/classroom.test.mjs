@@ -54,15 +54,20 @@ async function startLab(rootDir, scratch) {
   const proc = spawn("bash", [path.join(ROOT, "kernel", "lab.sh"), `--ServerApp.root_dir=${rootDir}`, "--no-browser",
     "--ip=127.0.0.1", `--port=${port}`, "--ServerApp.port_retries=0"], { env, detached: true });
   let out = "";
+  let found = false;
   const re = new RegExp(`(http://127\\.0\\.0\\.1:${port}/)lab\\?token=([0-9a-f]+)`);
   return await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`JupyterLab did not print its URL in 120 s:\n${out}`)), 120_000);
     const onData = (chunk) => {
       out += chunk;
       const m = out.match(re);
-      if (m) {
+      if (m && !found) {
+        found = true;
         clearTimeout(timer);
-        resolve({ proc, url: m[1], token: m[2], log: () => out });
+        // Jupyter prints its URL a moment before the socket takes connections (seen under load):
+        // wait until it answers at all.
+        untilReachable(m[1]).then(() => resolve({ proc, url: m[1], token: m[2], log: () => out }),
+          (e) => reject(new Error(`${e.message}:\n${out}`)));
       }
     };
     proc.stdout.on("data", onData);
@@ -72,6 +77,22 @@ async function startLab(rootDir, scratch) {
       reject(new Error(`kernel/lab.sh exited with status ${code}:\n${out}`));
     });
   });
+}
+
+// Resolves once a GET of url gets any HTTP answer; rejects after 60 s of refused connections.
+async function untilReachable(url) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await fetch(url, { redirect: "manual" });
+      return;
+    } catch (e) {
+      if (Date.now() > deadline) {
+        throw new Error(`JupyterLab printed ${url} but refused connections for 60 s (${e.cause?.code || e.message})`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
 }
 
 function stopLab(lab) {
