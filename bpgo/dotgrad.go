@@ -15,8 +15,8 @@ import (
 // their own rule, whose terms are arranged for the layouts the Go backend's matmul kernels
 // take (see contract). A weight gradient xᵀ·g contracts the leading (batch) axis of both
 // factors; handed over as such, the backend copies BOTH factors into transposed layout first,
-// at every unrolled step. The rule instead transposes only the cheaper side: x, or g and the small result
-// (out = (gᵀ·x)ᵀ), whichever moves fewer elements. For seed 000's SNN, x_t is (256, 100) and g
+// at every unrolled step. The rule instead transposes only the cheaper side: x, or g and the
+// small result (out = (gᵀ·x)ᵀ), whichever moves fewer elements. For seed 000's SNN, x_t is (256, 100) and g
 // is (256, 10): 3,560 elements moved per step instead of 28,160.
 //
 // Every other DotGeneral keeps GoMLX's rule, less the Transpose it ends each term with when

@@ -10,13 +10,13 @@ import (
 
 // MatMul returns x @ w for x (M, K) and w (K, N). It is graph.MatMul, except that on the Go
 // backend a left factor whose number of rows M is not a multiple of 4 is padded with zero rows
-// to the next multiple of 4 and the result sliced back, where that pays (see rowPadded). The backend's kernels for products
-// this small compute 4 rows at a time with vector instructions and the rows left over one
-// scalar product at a time (see rowTile): measured on (1,400)@(400,400) in float64, the
-// padded product takes 24-50 µs where the plain one takes 170-190 µs (and 55-100 µs as
-// (wᵀ @ xᵀ)ᵀ). A batch-1 reservoir or RLS readout makes one such product per step. Rows of a
-// matrix product do not mix, so the padding changes no value beyond the order in which the
-// kernel sums (rounding), and the gradient flows through the padding and the slice.
+// to the next multiple of 4 and the result sliced back, where that pays (see rowPad). The
+// backend's kernels for products this small compute 4 rows at a time with vector instructions
+// and the rows left over one scalar product at a time: measured on (1,400)@(400,400) in
+// float64, the padded product takes 24-50 µs where the plain one takes 170-190 µs (and
+// 55-100 µs as (wᵀ @ xᵀ)ᵀ). A batch-1 reservoir or RLS readout makes one such product per
+// step. Rows of a matrix product do not mix, so the padding changes no value beyond the order
+// in which the kernel sums (rounding), and the gradient flows through the padding and the slice.
 func MatMul(x, w *graph.Node) *graph.Node {
 	checkMatMul("bpgo.MatMul", x, w, 0)
 	return rowPadded(x, w.Shape().Dimensions[1], func(x *graph.Node) *graph.Node { return graph.MatMul(x, w) })
@@ -40,27 +40,32 @@ const rowTile = 4
 // packing kernels take any number of rows at full speed.
 const smallMatMulFlops = 4 * 1024 * 1024
 
-// rowPadded applies prod to x, with x's rows padded to a multiple of rowTile when the graph
-// runs on the Go backend, the padded product is small enough for its small kernels, and
-// padding pays: it copies x and the result (m·(k+n) elements) to spare the scalar products of
-// the leftover rows (m%4·k·n), so a (130, 100)·(100, 100) product is left as it is.
+// rowPadded applies prod to x, with x's rows padded as rowPad says.
 func rowPadded(x *graph.Node, n int, prod func(*graph.Node) *graph.Node) *graph.Node {
-	if !padsRows(x, n) {
+	pad := rowPad(x, n)
+	if pad == 0 {
 		return prod(x)
 	}
 	m, k := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
-	pad := rowTile - m%rowTile
 	zeros := graph.Zeros(x.Graph(), shapes.Make(x.DType(), pad, k))
 	return graph.Slice(prod(graph.Concatenate([]*graph.Node{x, zeros}, 0)), graph.AxisRange(0, m))
 }
 
-// padsRows reports whether rowPadded pads x (m, k) for a product with n output columns.
-func padsRows(x *graph.Node, n int) bool {
+// rowPad is the number of zero rows to add to x (m, k) for a product with n output columns: the
+// rows up to a multiple of rowTile when the graph runs on the Go backend, the padded product is
+// small enough for its small kernels, and padding pays (it copies x and the result, m·(k+n)
+// elements, to spare the scalar products of the leftover rows, (m % 4)·k·n, so a
+// (130, 100)·(100, 100) product is left as it is); 0 otherwise.
+func rowPad(x *graph.Node, n int) int {
 	m, k := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
 	left := m % rowTile
-	b := x.Graph().Backend()
-	return left != 0 && b != nil && b.String() == gobackend.BackendName &&
-		(m+rowTile-left)*k*n < smallMatMulFlops && m*(k+n) < left*k*n
+	if left == 0 || m*(k+n) >= left*k*n || (m+rowTile-left)*k*n >= smallMatMulFlops {
+		return 0
+	}
+	if b := x.Graph().Backend(); b == nil || b.String() != gobackend.BackendName {
+		return 0
+	}
+	return rowTile - left
 }
 
 // checkMatMul panics, naming fn and the operands, unless x is (M, K) and w is rank 2 with K on
