@@ -30,7 +30,8 @@ help:
 	@echo "make test                setup, go vet, go test (+ XLA backend if .bpgo/pjrt has a plugin),"
 	@echo "                         notebooks headless in reduced mode, the runner's own tests,"
 	@echo "                         lint, browser-test, docker-test"
-	@echo "make vet | gotest        go vet ./... | go test ./...   (GOEXPERIMENT=$(GOEXPERIMENT))"
+	@echo "make vet | gotest        go vet ./... | go test ./...   (GOEXPERIMENT=$(GOEXPERIMENT)); gotest also checks"
+	@echo "                         the patched GoMLX compute copy (bpgo/third_party/README.md)"
 	@echo "make lab                 JupyterLab on notebooks/ with the bpgo kernel"
 	@echo "make notebooks           run notebooks in full mode and rewrite them with their outputs"
 	@echo "make notebooks-headless  run notebooks in full mode into .bpgo/executed/ (no rewrite)"
@@ -38,6 +39,7 @@ help:
 	@echo "make docker-test         the classroom image (CPU) built with a real Docker engine and tested running"
 	@echo "make docker-test-cuda    the GPU image built the same way, its CUDA layout checked without a GPU (not in test)"
 	@echo "make browser-test        JupyterLab + notebook 01 in headless Chromium (screenshot in .bpgo/artifacts/)"
+	@echo "make bench-compute-patch the patched Go-backend matmul kernels against upstream's, one product each"
 
 setup:
 	bash kernel/setup.sh
@@ -59,6 +61,7 @@ vet:
 
 gotest:
 	go test ./...
+	bash tests/third_party/check-compute-patch.sh
 
 # The same tests on the XLA CPU backend, when kernel/setup.sh installed a plugin. XLA is linked only with the
 # build tag xla. -short skips the tests that compile dozens of unrolled graphs (XLA compiles each for seconds;
@@ -109,10 +112,15 @@ browser-test: setup
 # Fashion-MNIST rows) vs bpgo on each backend; writes tests/bench/RESULTS.md. GPU: tests/bench/gpu.sh.
 # Not part of `make test`. make bench BENCH_ARGS="--quick" for a reduced run (see tests/bench/README.md).
 BENCH_ARGS ?=
-.PHONY: bench bench-smoke
+.PHONY: bench bench-smoke bench-compute-patch
 bench:
 	BENCH_MAKE=bench BENCH_ARGS='$(BENCH_ARGS)' python3 tests/bench/bench.py $(BENCH_ARGS)
 
 # Quick mode, bpgo on every backend; BrainPy only if .bpgo/bench-venv exists. Writes .bpgo/bench/RESULTS-quick.md.
 bench-smoke:
 	BENCH_MAKE=bench-smoke BENCH_ARGS='$(BENCH_ARGS)' python3 tests/bench/bench.py --quick --brainpy auto $(BENCH_ARGS)
+
+# The patched Go-backend kernels (bpgo/third_party/README.md) against upstream's scalar tails, one product each.
+bench-compute-patch:
+	cd bpgo/third_party/gomlx-compute && \
+		go test -run '^$$' -bench BpgoVectorTails ./internal/gobackend/dot/matmul/avx512 ./internal/gobackend/dot/matmul/avx2

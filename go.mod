@@ -34,3 +34,8 @@ require (
 	google.golang.org/protobuf v1.36.11 // indirect
 	k8s.io/klog/v2 v2.140.0 // indirect
 )
+
+// GoMLX's Go backend with vector tiles for the leftover rows and columns of its small-matmul kernels:
+// upstream v0.1.14 plus the patch that bpgo/third_party/README.md describes, with the test that says
+// when it can go.
+replace github.com/gomlx/compute => ./bpgo/third_party/gomlx-compute

@@ -36,8 +36,9 @@
 //     ReduceMin as JAX (so BrainPy's bm.max) does: a maximum shared by k elements passes 1/k
 //     of its gradient to each, instead of all of it to every one (reducegrad.go). Plain matrix
 //     products get bpgo's own gradient rule, whose products take the layouts the Go backend's
-//     fast kernels want (dotgrad.go), and [MatMul] pads a left factor whose rows are not a
-//     multiple of the kernels' 4-row tile (a batch-1 step) so that it takes them too;
+//     fast kernels want (dotgrad.go); [MatMul] and [MatMulT] are the step products (the
+//     Go backend's kernels, patched in bpgo/third_party, take any number of rows and
+//     columns in vector tiles);
 //   - the [Optimizer] contract (implementations in bpgo/optim) and [Save]/[Load] of a model
 //     with its optimizer state, to resume training;
 //   - host helpers for sequences (sequence.go): building, checking, slicing and transposing

@@ -8,7 +8,7 @@ import (
 )
 
 // A batch-1 step product, as a reservoir makes at every step: bpgo.MatMul gives graph.MatMul's
-// values and, on the Go backend, pads the single row to the kernels' 4-row tile.
+// values, computed on the Go backend by the same vector tiles as a batch of four rows.
 func ExampleMatMul() {
 	h := bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), []float64{1, 2, 3}, 1, 3))
 	w := bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), []float64{1, 0, 0, 1, 1, 1}, 3, 2))

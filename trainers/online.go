@@ -108,8 +108,8 @@ func (r *RLS) OnStep(sc *bpgo.StepContext) {
 	}
 	y := graph.MatMul(xf, full) // the node's output with this step's weights
 	p := sc.Value(r.P)
-	// k = P·xfᵀ, computed as (xf·Pᵀ)ᵀ: at batch 1 the Go backend's kernels take P·xfᵀ one
-	// scalar dot product per row, and xf·Pᵀ in vector tiles (bpgo.MatMulT pads xf's rows).
+	// k = P·xfᵀ, computed as (xf·Pᵀ)ᵀ: the backend's kernels then read P row by row, in the
+	// order it is stored (bpgo.MatMulT).
 	k := graph.Transpose(bpgo.MatMulT(xf, p), 0, 1)                                 // (F', B)
 	c := graph.ReduceAllSum(graph.Inverse(graph.AddScalar(graph.MatMul(xf, k), 1))) // scalar
 	// c scales the (F', B) vector, not the (F', F') product: P is the big operand, and every

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# tests/third_party/check-compute-patch.sh: bpgo/third_party/gomlx-compute is GoMLX's compute module at the
+# version go.mod's replace names, plus bpgo's patch and nothing else (bpgo/third_party/README.md). It checks:
+#   1. the copy differs from the upstream module (fetched from the Go module proxy) in exactly the files listed
+#      below, so an upgrade or a stray edit cannot pass unnoticed;
+#   2. the patched kernels' tests and upstream's own matmul tests pass.
+# The timing that shows why the patch exists is a benchmark, not part of this check: `make bench-compute-patch`.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
+COPY="$ROOT/bpgo/third_party/gomlx-compute"
+MODULE=github.com/gomlx/compute
+VERSION=v0.1.14
+PATCHED=(
+	internal/gobackend/dot/matmul/avx2/bpgo_tails.go
+	internal/gobackend/dot/matmul/avx2/bpgo_tails_test.go
+	internal/gobackend/dot/matmul/avx2/gen_small_nontransposed_f64.go
+	internal/gobackend/dot/matmul/avx2/gen_small_transposed_f64.go
+	internal/gobackend/dot/matmul/avx2/small_nontransposed.go
+	internal/gobackend/dot/matmul/avx2/small_transposed.go
+	internal/gobackend/dot/matmul/avx512/bpgo_tails.go
+	internal/gobackend/dot/matmul/avx512/bpgo_tails_test.go
+	internal/gobackend/dot/matmul/avx512/gen_small_nontransposed_f64.go
+	internal/gobackend/dot/matmul/avx512/gen_small_transposed_f64.go
+	internal/gobackend/dot/matmul/avx512/small_nontransposed.go
+	internal/gobackend/dot/matmul/avx512/small_transposed.go
+)
+
+die() {
+	echo "check-compute-patch: $*" >&2
+	exit 1
+}
+
+required="$(cd "$ROOT" && go list -m -f '{{.Version}}' "$MODULE")"
+[[ "$required" == "$VERSION" ]] ||
+	die "go.mod requires $MODULE $required but the patched copy is of $VERSION: re-apply the patch to $required (bpgo/third_party/README.md) or drop it"
+
+# Outside any module, so that go.mod's replace does not redirect the download.
+upstream="$(cd "$(mktemp -d)" && GOFLAGS=-mod=mod go mod download -json "$MODULE@$VERSION" |
+	sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+[[ -d "$upstream" ]] || die "could not download $MODULE@$VERSION from the module proxy"
+
+differ="$({ diff -rq "$upstream" "$COPY" || true; } |
+	sed -e "s|^Files $upstream/\([^ ]*\) and .* differ$|\1|" -e "s|^Only in $COPY/\(.*\): \(.*\)$|\1/\2|" | sort)"
+want="$(printf '%s\n' "${PATCHED[@]}" | sort)"
+if [[ "$differ" != "$want" ]]; then
+	echo "check-compute-patch: the copy differs from $MODULE@$VERSION in:" >&2
+	while read -r path; do echo "  $path"; done <<<"$differ" >&2
+	echo "check-compute-patch: expected exactly:" >&2
+	printf '  %s\n' "$want" >&2
+	exit 1
+fi
+echo "check-compute-patch: $MODULE@$VERSION plus ${#PATCHED[@]} patched files, as listed"
+
+cd "$COPY"
+go test -count=1 ./internal/gobackend/dot/...
