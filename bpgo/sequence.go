@@ -76,33 +76,35 @@ func CheckFinite(arg string, t *tensors.Tensor) error {
 }
 
 // firstNonFinite scans in place (no copy): tensors can be large and this runs on every input.
-// x-x is 0 for a finite x and NaN otherwise, so a block is summed with four independent
-// accumulators (no per-element branch) and only a block whose sum is NaN is searched.
+// allFinite answers for all of flat at once; only data that holds a non-finite value is
+// searched element by element.
 func firstNonFinite[F float32 | float64](flat []F) (int, float64) {
-	const block = 512
-	for start := 0; start < len(flat); start += block {
-		b := flat[start:min(start+block, len(flat))]
-		var a0, a1, a2, a3 F
-		i := 0
-		for ; i+4 <= len(b); i += 4 {
-			a0 += b[i] - b[i]
-			a1 += b[i+1] - b[i+1]
-			a2 += b[i+2] - b[i+2]
-			a3 += b[i+3] - b[i+3]
-		}
-		for ; i < len(b); i++ {
-			a0 += b[i] - b[i]
-		}
-		if a0+a1+a2+a3 == 0 {
-			continue
-		}
-		for j, x := range b {
-			if v := float64(x); math.IsNaN(v) || math.IsInf(v, 0) {
-				return start + j, v
-			}
+	if allFinite(flat) {
+		return -1, 0
+	}
+	for i, x := range flat {
+		if v := float64(x); math.IsNaN(v) || math.IsInf(v, 0) {
+			return i, v
 		}
 	}
 	return -1, 0
+}
+
+// allFiniteScalar is allFinite without vector instructions: x-x is 0 for a finite x and NaN
+// otherwise, so flat is summed with four independent accumulators (no per-element branch).
+func allFiniteScalar[F float32 | float64](flat []F) bool {
+	var a0, a1, a2, a3 F
+	i := 0
+	for ; i+4 <= len(flat); i += 4 {
+		a0 += flat[i] - flat[i]
+		a1 += flat[i+1] - flat[i+1]
+		a2 += flat[i+2] - flat[i+2]
+		a3 += flat[i+3] - flat[i+3]
+	}
+	for ; i < len(flat); i++ {
+		a0 += flat[i] - flat[i]
+	}
+	return a0+a1+a2+a3 == 0
 }
 
 // Must panics if err is not nil (for notebook cells, where a panic is shown with its message).
