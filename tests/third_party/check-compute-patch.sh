@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # tests/third_party/check-compute-patch.sh: bpgo/third_party/gomlx-compute is GoMLX's compute module at the
 # version go.mod's replace names, plus bpgo's patch and nothing else (bpgo/third_party/README.md). It checks:
-#   1. the copy differs from the upstream module (fetched from the Go module proxy) in exactly the files listed
-#      below, so an upgrade or a stray edit cannot pass unnoticed;
+#   1. go.mod's replace points at the copy, and the copy differs from the upstream module (fetched from the Go
+#      module proxy) in exactly the files listed below, so an upgrade or a stray edit cannot pass unnoticed;
 #   2. the patched kernels' tests and upstream's own matmul tests pass.
 # The timing that shows why the patch exists is a benchmark, not part of this check: `make bench-compute-patch`.
 set -euo pipefail
@@ -31,6 +31,9 @@ die() {
 	exit 1
 }
 
+replaced="$(cd "$ROOT" && go list -m -f '{{with .Replace}}{{.Path}}{{end}}' "$MODULE")"
+[[ "$replaced" == ./bpgo/third_party/gomlx-compute ]] ||
+	die "go.mod does not replace $MODULE with ./bpgo/third_party/gomlx-compute (it names '${replaced:-nothing}')"
 required="$(cd "$ROOT" && go list -m -f '{{.Version}}' "$MODULE")"
 [[ "$required" == "$VERSION" ]] ||
 	die "go.mod requires $MODULE $required but the patched copy is of $VERSION: re-apply the patch to $required (bpgo/third_party/README.md) or drop it"
