@@ -3,7 +3,7 @@
 # version go.mod's replace names, plus bpgo's patch and nothing else (bpgo/third_party/README.md). It checks:
 #   1. go.mod's replace points at the copy, and the copy differs from the upstream module (fetched from the Go
 #      module proxy) in exactly the files listed below, so an upgrade or a stray edit cannot pass unnoticed;
-#   2. the patched kernels' tests and upstream's own matmul tests pass.
+#   2. the patched code's tests and upstream's own matmul and ops tests pass.
 # The timing that shows why the patch exists is a benchmark, not part of this check: `make bench-compute-patch`.
 set -euo pipefail
 
@@ -24,6 +24,9 @@ PATCHED=(
 	internal/gobackend/dot/matmul/avx512/gen_small_transposed_f64.go
 	internal/gobackend/dot/matmul/avx512/small_nontransposed.go
 	internal/gobackend/dot/matmul/avx512/small_transposed.go
+	internal/gobackend/ops/bpgo_concat.go
+	internal/gobackend/ops/bpgo_concat_test.go
+	internal/gobackend/ops/concatenate.go
 )
 
 die() {
@@ -56,4 +59,4 @@ fi
 echo "check-compute-patch: $MODULE@$VERSION plus ${#PATCHED[@]} patched files, as listed"
 
 cd "$COPY"
-go test -count=1 ./internal/gobackend/dot/...
+go test -count=1 ./internal/gobackend/dot/... ./internal/gobackend/ops/

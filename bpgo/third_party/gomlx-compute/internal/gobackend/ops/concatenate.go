@@ -102,6 +102,19 @@ func execConcatenate(backend *gobackend.Backend, node *gobackend.Node, inputs []
 	// This accumulates as we process each input tensor.
 	outputAxisOffsetBytes := 0
 
+	// bpgo patch: one element per input and outer block (bpgo_concat.go).
+	if innerBlockSize == 1 && outputShape.Dimensions[axis] == len(inputs) {
+		ins := make([][]byte, len(inputs))
+		for i, inputBuf := range inputs {
+			if ins[i], err = inputBuf.MutableBytes(); err != nil {
+				return nil, err
+			}
+		}
+		if bpgoInterleave(outputBytes, ins, outerBlockSize, elemSize) {
+			return output, nil
+		}
+	}
+
 	for _, inputBuf := range inputs {
 		inputShape := inputBuf.RawShape
 		inputDims := inputShape.Dimensions

@@ -25,9 +25,9 @@ import (
 	"unsafe"
 )
 
-// bpgoVectorTails is false when BPGO_COMPUTE_SCALAR_TAILS is set: the upstream
-// scalar loops run instead, for A/B measurements of this patch.
-var bpgoVectorTails = os.Getenv("BPGO_COMPUTE_SCALAR_TAILS") == ""
+// bpgoVectorTails is false when BPGO_COMPUTE_UPSTREAM is set: the upstream scalar
+// loops run instead, for A/B measurements of bpgo's patches.
+var bpgoVectorTails = os.Getenv("BPGO_COMPUTE_UPSTREAM") == ""
 
 // bpgoRows returns pointers to the 4 rows of width k of x that start at row,
 // repeating the last row past rows.
