@@ -16,8 +16,8 @@ import (
 // take (see contract). A weight gradient xᵀ·g contracts the leading (batch) axis of both
 // factors; handed over as such, the backend copies BOTH factors into transposed layout first,
 // at every unrolled step. The rule instead transposes only the cheaper side: x, or g and the
-// small result (out = (gᵀ·x)ᵀ), whichever moves fewer elements. For seed 000's SNN, x_t is (256, 100) and g
-// is (256, 10): 3,560 elements moved per step instead of 28,160.
+// small result (out = (gᵀ·x)ᵀ), whichever moves fewer elements. For seed 000's SNN, x_t is
+// (256, 100) and g is (256, 10): 3,560 elements moved per step instead of 28,160.
 //
 // Every other DotGeneral keeps GoMLX's rule, less the Transpose it ends each term with when
 // that transpose keeps every axis in place (a copy per operand term per step on the Go

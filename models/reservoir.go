@@ -384,10 +384,9 @@ func ReservoirStep(x, h, win, wrec *graph.Node, leakyRate float64, act Activatio
 	return reservoirStep(x, h, win, bpgo.MatMul(h, wrec), leakyRate, act, external, 0)
 }
 
-// reservoirStep is ReservoirStep given the recurrent product hWrec = h @ Wrec, with a constant
-// added to the activity before the leaky mix (BrainPy's noise_rec term; none when offset is 0).
-// Its products are bpgo.MatMul: a reservoir usually runs at batch 1, whose single row the Go
-// backend's small-matmul kernel would take one scalar product at a time.
+// reservoirStep is ReservoirStep given the recurrent product hWrec = h @ Wrec (a bpgo.MatMul,
+// like its input product), with a constant added to the activity before the leaky mix
+// (BrainPy's noise_rec term; none when offset is 0).
 func reservoirStep(x, h, win, hWrec *graph.Node, leakyRate float64, act Activation, external bool, offset float64) *graph.Node {
 	u := graph.Add(bpgo.MatMul(x, win), hWrec)
 	if !external {
