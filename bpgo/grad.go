@@ -99,6 +99,7 @@ type Grad struct {
 	scan       bool // the scan engine runs the loop
 	checkpoint int
 
+	stage    stager
 	mu       sync.Mutex
 	execs    map[any]*gradExec
 	scanEx   *gradScan
@@ -138,7 +139,7 @@ func NewGrad(model Stepper, loss LossFunc, opts GradOptions) (*Grad, error) {
 	if opts.Checkpoint < 0 {
 		return nil, fmt.Errorf("bpgo.NewGrad: GradOptions.Checkpoint: want >= 0 steps (0: automatic), got %d", opts.Checkpoint)
 	}
-	g := &Grad{scan: scan, checkpoint: opts.Checkpoint, model: model, loss: loss, chunk: opts.Chunk, fuseUpTo: fuseUpTo, dt: opts.Dt, dtype: FloatDType(), backend: b,
+	g := &Grad{scan: scan, checkpoint: opts.Checkpoint, model: model, loss: loss, chunk: opts.Chunk, fuseUpTo: fuseUpTo, dt: opts.Dt, dtype: FloatDType(), backend: b, stage: stager{backend: b},
 		monitors: slices.Clone(opts.Monitors), watch: slices.Clone(opts.Watch), layout: opts.Layout, reset: !opts.NoReset, userVars: slices.Clone(opts.Params),
 		execs: map[any]*gradExec{}}
 	if err := g.refresh(); err != nil {
@@ -276,19 +277,23 @@ func varNames(vs []*Variable) []string {
 // type, finite, and ys with the same batch size on its batch axis (axis 0, or axis 1 for
 // time-first targets).
 func (g *Grad) CheckBatch(xs, ys *tensors.Tensor) error {
-	_, err := g.checkBatch(xs, ys)
+	_, err := g.checkBatch(xs, ys, true)
 	return err
 }
 
 // checkBatch is CheckBatch, returning xs batch-first. The inputs are scanned for non-finite
-// values once (CheckSequence): on seed 000's SNN a second scan of the same data took 4% of a
-// training step.
-func (g *Grad) checkBatch(xs, ys *tensors.Tensor) (*tensors.Tensor, error) {
+// values once: here (CheckSequence), or without finiteX by the caller while it stages them
+// (on seed 000's SNN a second scan of the same data took 4% of a training step).
+func (g *Grad) checkBatch(xs, ys *tensors.Tensor, finiteX bool) (*tensors.Tensor, error) {
 	bxs, err := g.layout.toBatchFirst("xs", xs)
 	if err != nil {
 		return nil, err
 	}
-	if err := CheckSequence("xs", bxs, g.dtype, -1); err != nil {
+	check := CheckSequence
+	if !finiteX {
+		check = checkSequenceShape
+	}
+	if err := check("xs", bxs, g.dtype, -1); err != nil {
 		return nil, err
 	}
 	if ys == nil {
@@ -312,11 +317,12 @@ func (g *Grad) checkBatch(xs, ys *tensors.Tensor) (*tensors.Tensor, error) {
 }
 
 func (g *Grad) run(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*GradResult, error) {
-	xs, err := g.checkBatch(xs, ys)
+	fused := !g.scan && xs != nil && xs.Rank() >= 2 && xs.Shape().Dimensions[g.layout.timeAxis()] <= g.fuseUpTo
+	xs, err := g.checkBatch(xs, ys, !fused) // the fused path checks xs while staging it
 	if err != nil {
 		return nil, err
 	}
-	batch, steps := xs.Shape().Dimensions[0], xs.Shape().Dimensions[1]
+	batch := xs.Shape().Dimensions[0]
 	if g.reset {
 		if err := ResetState(g.model, batch); err != nil {
 			return nil, err
@@ -331,7 +337,7 @@ func (g *Grad) run(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*GradR
 	if g.scan {
 		return g.runScan(xs, ys, opt, withGrad)
 	}
-	if steps <= g.fuseUpTo {
+	if fused {
 		return g.runFused(xs, ys, opt, withGrad)
 	}
 	return g.runChunked(xs, ys, opt, withGrad)
@@ -341,11 +347,25 @@ func (g *Grad) run(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*GradR
 type fusedKey struct {
 	grad bool
 	opt  Optimizer
+	// steps is the number of per-step inputs of a staged graph; 0: one (B, T, ...) input.
+	steps int
 }
 
 func (g *Grad) runFused(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*GradResult, error) {
-	key := fusedKey{withGrad, opt}
-	in := map[string][]any{"vars": varValues(g.tree.Vars), "clock": {clockArg(0)}, "xs": {xs}, "ys": {ys}}
+	key := fusedKey{grad: withGrad, opt: opt}
+	xin := []any{xs}
+	if g.backend.HasSharedBuffers() {
+		// One input per step, written into the backend's memory (see stager), checked on
+		// the way (run left the check to this).
+		steps, err := g.stage.steps(xs, 0, xs.Shape().Dimensions[1], true, "xs")
+		if err != nil {
+			return nil, err
+		}
+		key.steps, xin = len(steps), anys(steps)
+	} else if err := CheckFinite("xs", xs); err != nil {
+		return nil, err
+	}
+	in := map[string][]any{"vars": varValues(g.tree.Vars), "clock": {clockArg(0)}, "xs": xin, "ys": {ys}}
 	var slots []*Variable
 	if opt != nil {
 		slots = opt.Slots()
@@ -454,7 +474,7 @@ func (g *Grad) fusedExec(key fusedKey, nSlots int) *gradExec {
 		nSlots = 0
 	}
 	ex := &gradExec{}
-	ex.ins.add("vars", len(vars)).add("clock", 1).add("xs", 1).add("ys", 1).add("hyper", nHyper).add("slots", nSlots)
+	ex.ins.add("vars", len(vars)).add("clock", 1).add("xs", max(key.steps, 1)).add("ys", 1).add("hyper", nHyper).add("slots", nSlots)
 	ex.exec = graph.MustNewExec(g.backend, func(gr *graph.Graph, ins []*graph.Node) []*graph.Node {
 		in := splitArgs(&ex.ins, ins)
 		values := bindInputs(vars, in["vars"])
@@ -464,7 +484,7 @@ func (g *Grad) fusedExec(key fusedKey, nSlots int) *gradExec {
 		}
 		ctx := newContext(gr, g.dtype, g.dt, false, values, in["clock"][0])
 		ctx.tree = tree
-		u := unroll(ctx, g.model, unrollSpec{xs: in["xs"][0], mons: mons})
+		u := unroll(ctx, g.model, chunkSpec(in["xs"], key.steps, mons))
 		loss, aux := g.lossNodes(gr, pvals, u.ys, u.mons, in["ys"][0])
 		outs := map[string][]*graph.Node{"loss": {loss}, "aux": aux, "params": nil, "slots": nil, "grads": nil,
 			"states": valuesOf(ctx, states)}

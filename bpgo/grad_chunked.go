@@ -11,10 +11,12 @@ import (
 )
 
 // Keys of the chunked path's compiled graphs.
+// fwdKey and bwdKey carry the number of per-step inputs of a staged chunk (0: one (B, K, ...)
+// input; see stager).
 type (
-	fwdKey  struct{}
+	fwdKey  struct{ steps int }
 	lossKey struct{ grad bool }
-	bwdKey  struct{}
+	bwdKey  struct{ steps int }
 )
 
 // runChunked is BPTT with recomputation: forward chunk by chunk keeping boundary states, the
@@ -28,13 +30,20 @@ func (g *Grad) runChunked(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) 
 	for s := 0; s < steps; s += g.chunk {
 		spans = append(spans, span{s, min(g.chunk, steps-s)})
 	}
-	chunkIn := func(sp span) (*tensors.Tensor, error) {
-		return timeChunk(xs, g.dtype, sp.start, sp.k)
+	// chunkIn returns a chunk's inputs: one tensor per step where the backend shares memory
+	// with the host (see stager), else a (B, K, ...) copy; and the number of per-step inputs.
+	staged := g.backend.HasSharedBuffers()
+	chunkIn := func(sp span) ([]any, int, error) {
+		if staged {
+			steps, err := g.stage.steps(xs, sp.start, sp.k, false, "xs")
+			return anys(steps), sp.k, err
+		}
+		in, err := timeChunk(xs, g.dtype, sp.start, sp.k)
+		return []any{in}, 0, err
 	}
 	states := g.tree.States()
 
 	// Forward: keep the state at each chunk's start, the outputs and the monitors.
-	fwd := g.forwardExec()
 	boundary := make([][]*tensors.Tensor, len(spans))
 	var outParts []*tensors.Tensor
 	monParts := make([][]*tensors.Tensor, len(g.mons))
@@ -43,12 +52,13 @@ func (g *Grad) runChunked(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) 
 		for i, s := range states {
 			boundary[c][i] = s.value
 		}
-		in, err := chunkIn(sp)
+		in, nSteps, err := chunkIn(sp)
 		if err != nil {
 			return nil, err
 		}
+		fwd := g.forwardExec(nSteps)
 		res, err := callExec(fwd.exec, packArgs(&fwd.ins, map[string][]any{
-			"vars": varValues(g.tree.Vars), "clock": {clockArg(sp.start)}, "xs": {in}}))
+			"vars": varValues(g.tree.Vars), "clock": {clockArg(sp.start)}, "xs": in}))
 		if err != nil {
 			return nil, fmt.Errorf("forward steps [%d, %d): %w", sp.start, sp.start+sp.k, err)
 		}
@@ -92,7 +102,6 @@ func (g *Grad) runChunked(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) 
 	acc := lout["gParams"] // direct dL/dparams, accumulated through the chunks below
 
 	// Backward, last chunk first.
-	bwd := g.backwardExec()
 	floatStates := floatStateIdx(states)
 	lambda := make([]*tensors.Tensor, len(floatStates)) // dL/d(state at the chunk's end)
 	for i, si := range floatStates {
@@ -110,10 +119,11 @@ func (g *Grad) runChunked(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) 
 				vals = append(vals, v.value)
 			}
 		}
-		in, err := chunkIn(sp)
+		in, nSteps, err := chunkIn(sp)
 		if err != nil {
 			return nil, err
 		}
+		bwd := g.backwardExec(nSteps)
 		gy, err := timeChunk(gOut, g.dtype, sp.start, sp.k)
 		if err != nil {
 			return nil, err
@@ -125,7 +135,7 @@ func (g *Grad) runChunked(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) 
 			}
 		}
 		res, err := callExec(bwd.exec, packArgs(&bwd.ins, map[string][]any{"vars": vals, "clock": {clockArg(sp.start)},
-			"xs": {in}, "gOut": {gy}, "gMons": gm, "lambda": anys(lambda), "acc": anys(acc)}))
+			"xs": in, "gOut": {gy}, "gMons": gm, "lambda": anys(lambda), "acc": anys(acc)}))
 		if err != nil {
 			return nil, fmt.Errorf("backward steps [%d, %d): %w", sp.start, sp.start+sp.k, err)
 		}
@@ -168,26 +178,28 @@ func monitorSlice(full *tensors.Tensor, start, k int) (*tensors.Tensor, error) {
 	return stepCopy(full, start, k, k)
 }
 
-// forwardExec runs one chunk: outputs, monitors and the final states.
-func (g *Grad) forwardExec() *gradExec {
+// forwardExec runs one chunk: outputs, monitors and the final states. With steps > 0 its
+// inputs are that many per-step tensors.
+func (g *Grad) forwardExec(steps int) *gradExec {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if e, ok := g.execs[fwdKey{}]; ok {
+	key := fwdKey{steps}
+	if e, ok := g.execs[key]; ok {
 		return e
 	}
 	vars, states, mons, tree := slices.Clone(g.tree.Vars), g.tree.States(), slices.Clone(g.mons), g.tree
 	ex := &gradExec{}
-	ex.ins.add("vars", len(vars)).add("clock", 1).add("xs", 1)
+	ex.ins.add("vars", len(vars)).add("clock", 1).add("xs", max(steps, 1))
 	ex.outs.add("ys", 1).add("mons", len(mons)).add("states", len(states))
 	ex.exec = graph.MustNewExec(g.backend, func(gr *graph.Graph, ins []*graph.Node) []*graph.Node {
 		in := splitArgs(&ex.ins, ins)
 		ctx := newContext(gr, g.dtype, g.dt, false, bindInputs(vars, in["vars"]), in["clock"][0])
 		ctx.tree = tree
-		u := unroll(ctx, g.model, unrollSpec{xs: in["xs"][0], mons: mons})
+		u := unroll(ctx, g.model, chunkSpec(in["xs"], steps, mons))
 		return packArgs(&ex.outs, map[string][]*graph.Node{"ys": {u.ys}, "mons": u.mons, "states": valuesOf(ctx, states)})
 	})
 	ex.exec.SetMaxCache(-1)
-	g.execs[fwdKey{}] = ex
+	g.execs[key] = ex
 	return ex
 }
 
@@ -251,18 +263,19 @@ func valuesOfMap(m map[*Variable]*graph.Node, vs []*Variable) []*graph.Node {
 
 // backwardExec recomputes one chunk from its starting state and returns the accumulated
 // parameter gradients and the cotangent of the starting state: the gradient of
-// <outputs, gOut> + Σ<monitor, gMon> + Σ<final state, λ>.
-func (g *Grad) backwardExec() *gradExec {
+// <outputs, gOut> + Σ<monitor, gMon> + Σ<final state, λ>. Its inputs are as forwardExec's.
+func (g *Grad) backwardExec(steps int) *gradExec {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if e, ok := g.execs[bwdKey{}]; ok {
+	key := bwdKey{steps}
+	if e, ok := g.execs[key]; ok {
 		return e
 	}
 	vars, states, mons, tree := slices.Clone(g.tree.Vars), g.tree.States(), slices.Clone(g.mons), g.tree
 	params := slices.Clone(g.params)
 	fs := floatStateIdx(states)
 	ex := &gradExec{}
-	ex.ins.add("vars", len(vars)).add("clock", 1).add("xs", 1).add("gOut", 1).add("gMons", len(mons)).
+	ex.ins.add("vars", len(vars)).add("clock", 1).add("xs", max(steps, 1)).add("gOut", 1).add("gMons", len(mons)).
 		add("lambda", len(fs)).add("acc", len(params))
 	ex.outs.add("acc", len(params)).add("lambda", len(fs))
 	ex.exec = graph.MustNewExec(g.backend, func(gr *graph.Graph, ins []*graph.Node) []*graph.Node {
@@ -275,7 +288,7 @@ func (g *Grad) backwardExec() *gradExec {
 		pnodes := valuesOfMap(values, params)
 		ctx := newContext(gr, g.dtype, g.dt, false, values, in["clock"][0])
 		ctx.tree = tree
-		u := unroll(ctx, g.model, unrollSpec{xs: in["xs"][0], mons: mons})
+		u := unroll(ctx, g.model, chunkSpec(in["xs"], steps, mons))
 		s := graph.ReduceAllSum(graph.Mul(u.ys, in["gOut"][0]))
 		for i, m := range u.mons {
 			if m.DType().IsFloat() {
@@ -293,6 +306,15 @@ func (g *Grad) backwardExec() *gradExec {
 		return packArgs(&ex.outs, map[string][]*graph.Node{"acc": acc, "lambda": grads[len(params):]})
 	})
 	ex.exec.SetMaxCache(-1)
-	g.execs[bwdKey{}] = ex
+	g.execs[key] = ex
 	return ex
+}
+
+// chunkSpec is the unrollSpec of a graph whose "xs" inputs are steps per-step tensors, or one
+// (B, K, ...) tensor when steps is 0.
+func chunkSpec(xs []*graph.Node, steps int, mons []monitorRef) unrollSpec {
+	if steps > 0 {
+		return unrollSpec{steps: xs, mons: mons}
+	}
+	return unrollSpec{xs: xs[0], mons: mons}
 }

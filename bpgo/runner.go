@@ -45,6 +45,14 @@ func (l Layout) check(what string) error {
 	return nil
 }
 
+// timeAxis is the axis of a sequence in layout l that counts its steps.
+func (l Layout) timeAxis() int {
+	if l == TimeFirst {
+		return 0
+	}
+	return 1
+}
+
 // toBatchFirst returns a sequence in the engine's batch-first layout.
 func (l Layout) toBatchFirst(arg string, t *tensors.Tensor) (*tensors.Tensor, error) {
 	if l != TimeFirst || t == nil {

@@ -41,6 +41,14 @@ func Sequence(cols ...[]float64) (*tensors.Tensor, error) {
 // CheckSequence validates a batch-first sequence argument: rank 3 (B, T, F) with B, T >= 1,
 // float type dt, F == features unless features < 0, and only finite values. Errors name arg.
 func CheckSequence(arg string, t *tensors.Tensor, dt dtypes.DType, features int) error {
+	if err := checkSequenceShape(arg, t, dt, features); err != nil {
+		return err
+	}
+	return CheckFinite(arg, t)
+}
+
+// checkSequenceShape is CheckSequence without the scan for non-finite values.
+func checkSequenceShape(arg string, t *tensors.Tensor, dt dtypes.DType, features int) error {
 	if t == nil {
 		return fmt.Errorf("%s: got nil, want a (batch, time, features) tensor", arg)
 	}
@@ -57,7 +65,7 @@ func CheckSequence(arg string, t *tensors.Tensor, dt dtypes.DType, features int)
 	if s.DType != dt {
 		return fmt.Errorf("%s: got dtype %s, want %s (the model's float type; bpgo.EnableX64() selects float64)", arg, s.DType, dt)
 	}
-	return CheckFinite(arg, t)
+	return nil
 }
 
 // CheckFinite returns an error naming arg if a float tensor holds NaN or ±Inf.
@@ -73,6 +81,18 @@ func CheckFinite(arg string, t *tensors.Tensor) error {
 		return fmt.Errorf("%s: element %d (of shape %v) is %v: data must be finite", arg, at, t.Shape().Dimensions, bad)
 	}
 	return nil
+}
+
+// nonFiniteErr is CheckFinite's error for element at of t.
+func nonFiniteErr(arg string, t *tensors.Tensor, at int) error {
+	var v float64
+	switch t.DType() {
+	case dtypes.Float64:
+		tensors.MustConstFlatData(t, func(flat []float64) { v = flat[at] })
+	case dtypes.Float32:
+		tensors.MustConstFlatData(t, func(flat []float32) { v = float64(flat[at]) })
+	}
+	return fmt.Errorf("%s: element %d (of shape %v) is %v: data must be finite", arg, at, t.Shape().Dimensions, v)
 }
 
 // firstNonFinite scans in place (no copy): tensors can be large and this runs on every input.

@@ -92,7 +92,9 @@ func validMonitors(tree *Tree, declared map[string]bool) string {
 
 // unrollSpec is what one compiled chunk of steps is built from.
 type unrollSpec struct {
-	xs      *graph.Node // inputs (B, K, ...)
+	xs *graph.Node // inputs (B, K, ...)
+	// steps, where set instead of xs, are the K steps' inputs (B, ...), one graph input each.
+	steps   []*graph.Node
 	targets *graph.Node // per-step targets (B, K, ...) for the hook, or nil
 	hook    StepHook    // online learning rule run after every step, or nil
 	mons    []monitorRef
@@ -108,17 +110,21 @@ type unrolled struct {
 	recNodes []*graph.Node
 }
 
-// unroll builds K = xs.Shape().Dimensions[1] steps of the model. The nodes in ctx.values
+// unroll builds K steps of the model (K = len(u.steps), or axis 1 of u.xs). The nodes in ctx.values
 // advance as the model (and the hook) Set them.
 func unroll(ctx *Context, model Stepper, u unrollSpec) unrolled {
-	k := u.xs.Shape().Dimensions[1]
+	k, xs := len(u.steps), func(t int) *graph.Node { return u.steps[t] }
+	if u.steps == nil {
+		k = u.xs.Shape().Dimensions[1]
+		xs = stepper(u.xs, k)
+	}
 	steps := make([]*graph.Node, k)
 	monSteps := make([][]*graph.Node, len(u.mons))
 	recs := map[any][]*graph.Node{}
 	ctx.steps = k
 	ro, readout := model.(Readouter)
 	readout = readout && k > 1 && u.hook == nil && !ctx.fitting
-	xs, targets := stepper(u.xs, k), (func(int) *graph.Node)(nil)
+	targets := (func(int) *graph.Node)(nil)
 	if u.targets != nil {
 		targets = stepper(u.targets, k)
 	}

@@ -1,0 +1,142 @@
+package bpgo
+
+import (
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/tensors"
+)
+
+// stager hands a Grad's graphs their inputs one tensor per step, (B, ...) each, written
+// straight into the backend's memory where the backend shares it with the host (the Go
+// backend). A step's inputs then reach the graph with no copy and no slicing inside it: taking
+// step t out of a (B, T, F) batch inside the graph moved B runs of F values each, far apart
+// (seed 000's SNN spent 12% of its training step there), and a host tensor given to a graph is
+// copied into the backend's memory first. The tensors are kept and rewritten from call to
+// call, so a run allocates them once.
+type stager struct {
+	backend compute.Backend
+	bufs    map[string][]*tensors.Tensor // by step shape and count
+}
+
+// maxStaged is how many sets of step tensors (shape and count) a stager keeps: a training run
+// needs one or two (its chunk, the last chunk, a last smaller batch).
+const maxStaged = 4
+
+// steps returns steps [start, start+k) of xs (B, T, ...) as k tensors (B, ...), valid until
+// the next call with the same shape and k. With check, every value copied is checked to be
+// finite on the way (CheckFinite's error, naming arg), which saves CheckFinite's own pass.
+func (s *stager) steps(xs *tensors.Tensor, start, k int, check bool, arg string) ([]*tensors.Tensor, error) {
+	dims := xs.Shape().Dimensions
+	if len(dims) < 2 || start < 0 || k < 1 || start+k > dims[1] {
+		return nil, fmt.Errorf("bpgo: staging steps [%d, %d) of a sequence of shape %v", start, start+k, dims)
+	}
+	size := xs.DType().Size()
+	b, steps, row := dims[0], dims[1], size
+	for _, d := range dims[2:] {
+		row *= d
+	}
+	stepShape := shapes.Make(xs.DType(), append([]int{b}, dims[2:]...)...)
+	key := fmt.Sprintf("%s/%d", stepShape, k)
+	out := s.bufs[key]
+	if out == nil {
+		out = make([]*tensors.Tensor, k)
+		for i := range out {
+			t, err := tensors.FromShapeForBackend(s.backend, 0, stepShape)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = t
+		}
+		if s.bufs == nil || len(s.bufs) >= maxStaged {
+			s.bufs = map[string][]*tensors.Tensor{} // a run with ever new shapes keeps a few
+		}
+		s.bufs[key] = out
+	}
+	var err error
+	bad := make([]int, b) // per sample: the first non-finite element's index in src, or -1
+	if e := xs.ConstFlatData(func(flat any) {
+		src := dtypes.UnsafeByteSliceFromAny(flat)
+		err = withMutableBytes(out, make([][]byte, 0, k), func(dst [][]byte) {
+			// Sample-major: src is read in order, each step's tensor written by rows; the
+			// samples are split between the cores.
+			parallelRange(b, func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					bad[i] = -1
+					first := i*steps + start // the sample's steps are contiguous in src
+					if check {
+						bad[i] = firstNonFiniteBytes(flat, first*row/size, k*row/size)
+					}
+					for t, d := range dst {
+						at := (first + t) * row
+						copy(d[i*row:(i+1)*row], src[at:at+row])
+					}
+				}
+			})
+		})
+	}); e != nil {
+		return nil, e
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, j := range bad {
+		if j >= 0 {
+			return nil, nonFiniteErr(arg, xs, j)
+		}
+	}
+	return slices.Clone(out), nil
+}
+
+// withMutableBytes calls fn with the bytes of every tensor of ts at once.
+func withMutableBytes(ts []*tensors.Tensor, open [][]byte, fn func([][]byte)) error {
+	if len(ts) == 0 {
+		fn(open)
+		return nil
+	}
+	var err error
+	if e := ts[0].MutableBytes(func(d []byte) {
+		err = withMutableBytes(ts[1:], append(open, d), fn)
+	}); e != nil {
+		return e
+	}
+	return err
+}
+
+// firstNonFiniteBytes is the index in flat ([]float32 or []float64) of the first non-finite
+// value among the n from off, or -1.
+func firstNonFiniteBytes(flat any, off, n int) int {
+	var at int
+	switch f := flat.(type) {
+	case []float64:
+		at, _ = firstNonFinite(f[off : off+n])
+	case []float32:
+		at, _ = firstNonFinite(f[off : off+n])
+	default:
+		return -1
+	}
+	if at < 0 {
+		return -1
+	}
+	return off + at
+}
+
+// parallelRange calls fn on [0, n) split into one contiguous part per core (at most).
+func parallelRange(n int, fn func(lo, hi int)) {
+	parts := min(runtime.GOMAXPROCS(0), n)
+	if parts <= 1 {
+		fn(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo, hi := p*n/parts, (p+1)*n/parts
+		wg.Go(func() { fn(lo, hi) })
+	}
+	wg.Wait()
+}
