@@ -318,7 +318,8 @@ func (g *Grad) checkBatch(xs, ys *tensors.Tensor, finiteX bool) (*tensors.Tensor
 
 func (g *Grad) run(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*GradResult, error) {
 	fused := !g.scan && xs != nil && xs.Rank() >= 2 && xs.Shape().Dimensions[g.layout.timeAxis()] <= g.fuseUpTo
-	xs, err := g.checkBatch(xs, ys, !fused) // the fused path checks xs while staging it
+	stagedCheck := fused && g.backend.HasSharedBuffers() // runFused checks xs while staging it
+	xs, err := g.checkBatch(xs, ys, !stagedCheck)
 	if err != nil {
 		return nil, err
 	}
@@ -355,15 +356,13 @@ func (g *Grad) runFused(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*
 	key := fusedKey{grad: withGrad, opt: opt}
 	xin := []any{xs}
 	if g.backend.HasSharedBuffers() {
-		// One input per step, written into the backend's memory (see stager), checked on
-		// the way (run left the check to this).
+		// One input per step, written into the backend's memory (see stager) and checked on
+		// the way: run left the check to this.
 		steps, err := g.stage.steps(xs, 0, xs.Shape().Dimensions[1], true, "xs")
 		if err != nil {
 			return nil, err
 		}
 		key.steps, xin = len(steps), anys(steps)
-	} else if err := CheckFinite("xs", xs); err != nil {
-		return nil, err
 	}
 	in := map[string][]any{"vars": varValues(g.tree.Vars), "clock": {clockArg(0)}, "xs": xin, "ys": {ys}}
 	var slots []*Variable

@@ -10,9 +10,8 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 )
 
-// Keys of the chunked path's compiled graphs.
-// fwdKey and bwdKey carry the number of per-step inputs of a staged chunk (0: one (B, K, ...)
-// input; see stager).
+// Keys of the chunked path's compiled graphs. fwdKey and bwdKey carry the number of per-step
+// inputs of a staged chunk (0: one (B, K, ...) input; see stager).
 type (
 	fwdKey  struct{ steps int }
 	lossKey struct{ grad bool }

@@ -78,20 +78,13 @@ func CheckFinite(arg string, t *tensors.Tensor) error {
 		tensors.MustConstFlatData(t, func(flat []float32) { at, bad = firstNonFinite(flat) })
 	}
 	if at >= 0 {
-		return fmt.Errorf("%s: element %d (of shape %v) is %v: data must be finite", arg, at, t.Shape().Dimensions, bad)
+		return nonFiniteErr(arg, t, at, bad)
 	}
 	return nil
 }
 
-// nonFiniteErr is CheckFinite's error for element at of t.
-func nonFiniteErr(arg string, t *tensors.Tensor, at int) error {
-	var v float64
-	switch t.DType() {
-	case dtypes.Float64:
-		tensors.MustConstFlatData(t, func(flat []float64) { v = flat[at] })
-	case dtypes.Float32:
-		tensors.MustConstFlatData(t, func(flat []float32) { v = float64(flat[at]) })
-	}
+// nonFiniteErr is CheckFinite's error: element at of t, whose value is v, is not finite.
+func nonFiniteErr(arg string, t *tensors.Tensor, at int, v float64) error {
 	return fmt.Errorf("%s: element %d (of shape %v) is %v: data must be finite", arg, at, t.Shape().Dimensions, v)
 }
 

@@ -59,7 +59,8 @@ func (s *stager) steps(xs *tensors.Tensor, start, k int, check bool, arg string)
 		s.bufs[key] = out
 	}
 	var err error
-	bad := make([]int, b) // per sample: the first non-finite element's index in src, or -1
+	// Per sample: the first non-finite element's index in src (-1: none) and its value.
+	bad, badV := make([]int, b), make([]float64, b)
 	if e := xs.ConstFlatData(func(flat any) {
 		src := dtypes.UnsafeByteSliceFromAny(flat)
 		err = withMutableBytes(out, make([][]byte, 0, k), func(dst [][]byte) {
@@ -70,7 +71,7 @@ func (s *stager) steps(xs *tensors.Tensor, start, k int, check bool, arg string)
 					bad[i] = -1
 					first := i*steps + start // the sample's steps are contiguous in src
 					if check {
-						bad[i] = firstNonFiniteBytes(flat, first*row/size, k*row/size)
+						bad[i], badV[i] = firstNonFiniteAt(flat, first*row/size, k*row/size)
 					}
 					for t, d := range dst {
 						at := (first + t) * row
@@ -85,9 +86,9 @@ func (s *stager) steps(xs *tensors.Tensor, start, k int, check bool, arg string)
 	if err != nil {
 		return nil, err
 	}
-	for _, j := range bad {
+	for i, j := range bad {
 		if j >= 0 {
-			return nil, nonFiniteErr(arg, xs, j)
+			return nil, nonFiniteErr(arg, xs, j, badV[i])
 		}
 	}
 	return slices.Clone(out), nil
@@ -108,22 +109,20 @@ func withMutableBytes(ts []*tensors.Tensor, open [][]byte, fn func([][]byte)) er
 	return err
 }
 
-// firstNonFiniteBytes is the index in flat ([]float32 or []float64) of the first non-finite
-// value among the n from off, or -1.
-func firstNonFiniteBytes(flat any, off, n int) int {
-	var at int
+// firstNonFiniteAt is firstNonFinite over the n values from off of flat ([]float32 or
+// []float64), with the index counted in flat; (-1, 0) when all are finite.
+func firstNonFiniteAt(flat any, off, n int) (int, float64) {
+	at, v := -1, 0.0
 	switch f := flat.(type) {
 	case []float64:
-		at, _ = firstNonFinite(f[off : off+n])
+		at, v = firstNonFinite(f[off : off+n])
 	case []float32:
-		at, _ = firstNonFinite(f[off : off+n])
-	default:
-		return -1
+		at, v = firstNonFinite(f[off : off+n])
 	}
 	if at < 0 {
-		return -1
+		return -1, 0
 	}
-	return off + at
+	return off + at, v
 }
 
 // parallelRange calls fn on [0, n) split into one contiguous part per core (at most).

@@ -110,8 +110,8 @@ type unrolled struct {
 	recNodes []*graph.Node
 }
 
-// unroll builds K steps of the model (K = len(u.steps), or axis 1 of u.xs). The nodes in ctx.values
-// advance as the model (and the hook) Set them.
+// unroll builds K steps of the model (K = len(u.steps), or axis 1 of u.xs). The nodes in
+// ctx.values advance as the model (and the hook) Set them.
 func unroll(ctx *Context, model Stepper, u unrollSpec) unrolled {
 	k, xs := len(u.steps), func(t int) *graph.Node { return u.steps[t] }
 	if u.steps == nil {
