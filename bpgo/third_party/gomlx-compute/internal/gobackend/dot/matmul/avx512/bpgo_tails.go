@@ -22,6 +22,7 @@ package avx512
 
 import (
 	"os"
+	"simd/archsimd"
 	"unsafe"
 )
 
@@ -44,6 +45,10 @@ func bpgoNonTransposedFloat32(lhs, rhs, out []float32, M, N, K int) {
 	var scratch [3][64]float32
 	rhsRowBytes := N * 4
 	for row := 0; row < M; row += 4 {
+		if row == M-1 {
+			bpgoRowFloat32(lhs[row*K:(row+1)*K], rhs, out[row*N:(row+1)*N], N, K)
+			break
+		}
 		l := bpgoRows(lhs, row, M, K)
 		o := func(j, col int) unsafe.Pointer {
 			if row+j < M {
@@ -70,6 +75,10 @@ func bpgoNonTransposedFloat64(lhs, rhs, out []float64, M, N, K int) {
 	var scratch [3][32]float64
 	rhsRowBytes := N * 8
 	for row := 0; row < M; row += 4 {
+		if row == M-1 {
+			bpgoRowFloat64(lhs[row*K:(row+1)*K], rhs, out[row*N:(row+1)*N], N, K)
+			break
+		}
 		l := bpgoRows(lhs, row, M, K)
 		o := func(j, col int) unsafe.Pointer {
 			if row+j < M {
@@ -87,6 +96,63 @@ func bpgoNonTransposedFloat64(lhs, rhs, out []float64, M, N, K int) {
 			avx512SmallNonTransposedTile4x8Float64Asm(l[0], l[1], l[2], l[3],
 				unsafe.Pointer(&rhs[col]), K, rhsRowBytes, o(0, col), o(1, col), o(2, col), o(3, col))
 		}
+	}
+}
+
+// bpgoRowFloat64 computes one row, out[N] = a[K]·B[K,N], for N >= 8: the last
+// row when M % 4 == 1, and every product of a batch-1 step (a reservoir's
+// (1,400)·(400,400)). A 4-row tile would do four times the multiply-adds for
+// the same pass over B. Columns go 32 at a time in four accumulators, then 8
+// at a time, the last 8 shifted left to end at column N (as the tiles do);
+// each output is the same in-order sum over k as in the tiles.
+func bpgoRowFloat64(a, rhs, out []float64, N, K int) {
+	col := 0
+	for ; col+31 < N; col += 32 {
+		var c0, c1, c2, c3 archsimd.Float64x8
+		for k, ak := range a[:K] {
+			b := rhs[k*N+col : k*N+col+32]
+			x := archsimd.BroadcastFloat64x8(ak)
+			c0, c1 = x.MulAdd(archsimd.LoadFloat64x8(b), c0), x.MulAdd(archsimd.LoadFloat64x8(b[8:]), c1)
+			c2, c3 = x.MulAdd(archsimd.LoadFloat64x8(b[16:]), c2), x.MulAdd(archsimd.LoadFloat64x8(b[24:]), c3)
+		}
+		c0.Store(out[col:])
+		c1.Store(out[col+8:])
+		c2.Store(out[col+16:])
+		c3.Store(out[col+24:])
+	}
+	for ; col < N; col += 8 {
+		col = min(col, N-8)
+		var c archsimd.Float64x8
+		for k, ak := range a[:K] {
+			c = archsimd.BroadcastFloat64x8(ak).MulAdd(archsimd.LoadFloat64x8(rhs[k*N+col:k*N+col+8]), c)
+		}
+		c.Store(out[col:])
+	}
+}
+
+// bpgoRowFloat32 is bpgoRowFloat64 for float32, for N >= 16.
+func bpgoRowFloat32(a, rhs, out []float32, N, K int) {
+	col := 0
+	for ; col+63 < N; col += 64 {
+		var c0, c1, c2, c3 archsimd.Float32x16
+		for k, ak := range a[:K] {
+			b := rhs[k*N+col : k*N+col+64]
+			x := archsimd.BroadcastFloat32x16(ak)
+			c0, c1 = x.MulAdd(archsimd.LoadFloat32x16(b), c0), x.MulAdd(archsimd.LoadFloat32x16(b[16:]), c1)
+			c2, c3 = x.MulAdd(archsimd.LoadFloat32x16(b[32:]), c2), x.MulAdd(archsimd.LoadFloat32x16(b[48:]), c3)
+		}
+		c0.Store(out[col:])
+		c1.Store(out[col+16:])
+		c2.Store(out[col+32:])
+		c3.Store(out[col+48:])
+	}
+	for ; col < N; col += 16 {
+		col = min(col, N-16)
+		var c archsimd.Float32x16
+		for k, ak := range a[:K] {
+			c = archsimd.BroadcastFloat32x16(ak).MulAdd(archsimd.LoadFloat32x16(rhs[k*N+col:k*N+col+16]), c)
+		}
+		c.Store(out[col:])
 	}
 }
 
