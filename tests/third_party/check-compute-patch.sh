@@ -19,6 +19,7 @@ PATCHED=(
 	internal/gobackend/dot/matmul/avx2/small_nontransposed.go
 	internal/gobackend/dot/matmul/avx2/small_transposed.go
 	internal/gobackend/dot/matmul/avx512/bpgo_tails.go
+	internal/gobackend/dot/matmul/avx512/bpgo_tails_amd64.s
 	internal/gobackend/dot/matmul/avx512/bpgo_tails_test.go
 	internal/gobackend/dot/matmul/avx512/gen_small_nontransposed_f64.go
 	internal/gobackend/dot/matmul/avx512/gen_small_transposed_f64.go

@@ -44,7 +44,11 @@ func bpgoRows[T float32 | float64](x []T, row, rows, k int) (p [4]unsafe.Pointer
 func bpgoNonTransposedFloat32(lhs, rhs, out []float32, M, N, K int) {
 	var scratch [3][64]float32
 	rhsRowBytes := N * 4
-	for row := 0; row < M; row += 4 {
+	start := 0
+	if N < 64 {
+		start = bpgoNarrowFloat32(lhs, rhs, out, M, N, K)
+	}
+	for row := start; row < M; row += 4 {
 		if row == M-1 {
 			bpgoRowFloat32(lhs[row*K:(row+1)*K], rhs, out[row*N:(row+1)*N], N, K)
 			break
@@ -74,7 +78,11 @@ func bpgoNonTransposedFloat32(lhs, rhs, out []float32, M, N, K int) {
 func bpgoNonTransposedFloat64(lhs, rhs, out []float64, M, N, K int) {
 	var scratch [3][32]float64
 	rhsRowBytes := N * 8
-	for row := 0; row < M; row += 4 {
+	start := 0
+	if N < 32 {
+		start = bpgoNarrowFloat64(lhs, rhs, out, M, N, K)
+	}
+	for row := start; row < M; row += 4 {
 		if row == M-1 {
 			bpgoRowFloat64(lhs[row*K:(row+1)*K], rhs, out[row*N:(row+1)*N], N, K)
 			break
@@ -155,6 +163,46 @@ func bpgoRowFloat32(a, rhs, out []float32, N, K int) {
 		c.Store(out[col:])
 	}
 }
+
+// bpgoNarrowFloat64 computes the rows of C[M,N] = A[M,K]·B[K,N] in whole 8-row
+// tiles, for 8 <= N < 32, and returns how many rows it did (M rounded down to 8).
+// Below 32 columns only the 4x8 tile ran, whose four accumulators leave the FMA
+// units waiting on each other's latency; the 8x8 tile keeps eight sums in flight.
+// Columns go 8 at a time, the last 8 shifted left to end at column N, as in the
+// other tiles.
+func bpgoNarrowFloat64(lhs, rhs, out []float64, M, N, K int) int {
+	m8 := M &^ 7
+	for row := 0; row < m8; row += 8 {
+		for col := 0; col < N; col += 8 {
+			col = min(col, N-8)
+			bpgoTile8x8Float64Asm(unsafe.Pointer(&lhs[row*K]), K*8, unsafe.Pointer(&rhs[col]), K, N*8,
+				unsafe.Pointer(&out[row*N+col]), N*8)
+		}
+	}
+	return m8
+}
+
+// bpgoNarrowFloat32 is bpgoNarrowFloat64 for float32, for 16 <= N < 64 (where
+// only the 4x16 tile ran).
+func bpgoNarrowFloat32(lhs, rhs, out []float32, M, N, K int) int {
+	m8 := M &^ 7
+	for row := 0; row < m8; row += 8 {
+		for col := 0; col < N; col += 16 {
+			col = min(col, N-16)
+			bpgoTile8x16Float32Asm(unsafe.Pointer(&lhs[row*K]), K*4, unsafe.Pointer(&rhs[col]), K, N*4,
+				unsafe.Pointer(&out[row*N+col]), N*4)
+		}
+	}
+	return m8
+}
+
+//go:noescape
+func bpgoTile8x8Float64Asm(lhs unsafe.Pointer, lhsRowBytes int, rhs unsafe.Pointer, k, rhsRowBytes int,
+	out unsafe.Pointer, outRowBytes int)
+
+//go:noescape
+func bpgoTile8x16Float32Asm(lhs unsafe.Pointer, lhsRowBytes int, rhs unsafe.Pointer, k, rhsRowBytes int,
+	out unsafe.Pointer, outRowBytes int)
 
 // bpgoTransposedFloat32 computes C[M,N] = A[M,K]·B[N,K]ᵀ with the 4x4 tile only.
 func bpgoTransposedFloat32(lhs, rhs, out []float32, M, N, K int) {

@@ -13,15 +13,16 @@ import (
 )
 
 // TestBpgoVectorTails checks the bpgo patch's kernels against a plain triple
-// loop on every kind of leftover: rows M % 4, columns below and above the tile
-// widths, N < 4 in the transposed kernel, K remainders, and two batch elements.
+// loop on every kind of leftover: rows M % 4 (and M % 8 after the 8-row tiles of
+// narrow products), columns below and above the tile widths, N < 4 in the
+// transposed kernel, K remainders, and two batch elements.
 func TestBpgoVectorTails(t *testing.T) {
 	if !gobackend.IsAVX512Allowed {
 		t.Skip("no AVX-512 on this CPU")
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	const batch = 2
-	for _, M := range []int{1, 2, 3, 4, 5, 7, 8, 9, 13} {
+	for _, M := range []int{1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 21} {
 		for _, N := range []int{1, 2, 3, 4, 5, 7, 8, 9, 10, 15, 16, 17, 31, 33, 63, 65, 100} {
 			for _, K := range []int{1, 3, 17, 100} {
 				a := make([]float64, batch*M*K)
@@ -108,6 +109,8 @@ func BenchmarkBpgoVectorTails(b *testing.B) {
 	}{
 		{"eprop-f32-128x100x100", true, 128, 100, 100},
 		{"snn-f64-128x100x10", false, 128, 100, 10},
+		{"snn-f64-256x100x10", false, 256, 100, 10},
+		{"eirnn-f32-16x50x50", true, 16, 50, 50},
 		{"esn-f64-1x400x400", false, 1, 400, 400},
 		{"rows-f32-130x100x96", true, 130, 100, 96},
 	}
