@@ -25,9 +25,15 @@ PATCHED=(
 	internal/gobackend/dot/matmul/avx512/gen_small_transposed_f64.go
 	internal/gobackend/dot/matmul/avx512/small_nontransposed.go
 	internal/gobackend/dot/matmul/avx512/small_transposed.go
+	internal/gobackend/ops/bpgo_compare.go
+	internal/gobackend/ops/bpgo_compare_test.go
 	internal/gobackend/ops/bpgo_concat.go
 	internal/gobackend/ops/bpgo_concat_test.go
+	internal/gobackend/ops/bpgo_movement.go
+	internal/gobackend/ops/bpgo_movement_test.go
+	internal/gobackend/ops/broadcastindim.go
 	internal/gobackend/ops/concatenate.go
+	internal/gobackend/ops/slice.go
 )
 
 die() {

@@ -122,6 +122,9 @@ func broadcastToShape(backend *gobackend.Backend, targetShape shapes.Shape, broa
 		return output, nil
 	}
 
+	if bpgoBroadcast(operand, output, broadcastAxes) { // bpgo patch (bpgo_movement.go)
+		return output, nil
+	}
 	var iter *gobackend.BroadcastIterator
 
 	if operand.RawShape.Size() == 1 {

@@ -143,6 +143,9 @@ func execSlice(backend *gobackend.Backend, node *gobackend.Node, inputs []*gobac
 		return output, nil
 	}
 
+	if bpgoSlice(operand, output, sliceParams) { // bpgo patch (bpgo_movement.go)
+		return output, nil
+	}
 	// Dispatch to the generic implementation based on DType.
 	tmpAny, tmpErr := sliceDTypeMap.Get(node.Shape.DType)
 	if tmpErr != nil {

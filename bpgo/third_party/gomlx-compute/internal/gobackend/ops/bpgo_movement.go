@@ -1,0 +1,155 @@
+package ops
+
+// bpgo patch (see bpgo/third_party/README.md in bpgo's repository): Slice and BroadcastInDim
+// moved their data one element at a time, with an index odometer per element (1–2 ns each). In
+// bpgo's time loops both move whole rows: a chunk's per-step cotangent sliced out of its (B, K, N)
+// stack, a regulariser's (1, 1, N) gradient broadcast to (B, T, N). These fast paths copy the
+// contiguous runs with one copy call each, or fill broadcast runs by doubling copies.
+
+import "github.com/gomlx/compute/internal/gobackend"
+
+// bpgoMinRunBytes is the shortest contiguous run worth a copy call (shorter ones stay with
+// upstream's per-element loop).
+const bpgoMinRunBytes = 32
+
+// bpgoSlice copies a Slice whose innermost contiguous run (the trailing axes taken whole, then
+// the last axis that is cut, all with stride 1) is at least bpgoMinRunBytes long, and reports
+// whether it did.
+func bpgoSlice(operand, output *gobackend.Buffer, params *sliceNode) bool {
+	if !bpgoPatched {
+		return false
+	}
+	dims := operand.RawShape.Dimensions
+	rank := len(dims)
+	elem := operand.RawShape.DType.Size()
+	if rank == 0 || elem == 0 {
+		return false
+	}
+	// run: elements per contiguous run; inner: the first axis (from the end) not in the run.
+	run, inner := 1, rank
+	for axis := rank - 1; axis >= 0; axis-- {
+		if params.strides[axis] != 1 {
+			break
+		}
+		run *= params.limits[axis] - params.starts[axis]
+		inner = axis
+		if params.starts[axis] != 0 || params.limits[axis] != dims[axis] {
+			break // a cut axis ends the run
+		}
+	}
+	if run*elem < bpgoMinRunBytes {
+		return false
+	}
+	src, err := operand.MutableBytes()
+	if err != nil {
+		return false
+	}
+	dst, err := output.MutableBytes()
+	if err != nil {
+		return false
+	}
+	strides := operand.RawShape.Strides()
+	base := 0
+	for axis, start := range params.starts {
+		base += start * strides[axis]
+	}
+	outDims := output.RawShape.Dimensions
+	runBytes := run * elem
+	idx := make([]int, inner) // odometer over the output's outer axes
+	at := base
+	for o := 0; o*runBytes < len(dst); o++ {
+		copy(dst[o*runBytes:(o+1)*runBytes], src[at*elem:at*elem+runBytes])
+		for axis := inner - 1; axis >= 0; axis-- {
+			idx[axis]++
+			at += params.strides[axis] * strides[axis]
+			if idx[axis] < outDims[axis] {
+				break
+			}
+			at -= outDims[axis] * params.strides[axis] * strides[axis]
+			idx[axis] = 0
+		}
+	}
+	return true
+}
+
+// bpgoBroadcast fills output with operand broadcast along broadcastAxes (operand axis i is
+// output axis broadcastAxes[i]) when the output's trailing axes either match the operand's in a
+// run of at least bpgoMinRunBytes (each run copied) or repeat one operand value over at least
+// bpgoMinRunBytes (each run filled), and reports whether it did.
+func bpgoBroadcast(operand, output *gobackend.Buffer, broadcastAxes []int) bool {
+	if !bpgoPatched {
+		return false
+	}
+	outDims := output.RawShape.Dimensions
+	rank := len(outDims)
+	elem := output.RawShape.DType.Size()
+	if rank == 0 || elem == 0 || len(broadcastAxes) != operand.RawShape.Rank() {
+		return false
+	}
+	// The operand's dimensions and flat strides as seen from the output's axes (stride 0 where
+	// it is broadcast).
+	opDims := make([]int, rank)
+	opStrides := make([]int, rank)
+	for i := range opDims {
+		opDims[i] = 1
+	}
+	inStrides := operand.RawShape.Strides()
+	for i, axis := range broadcastAxes {
+		if axis < 0 || axis >= rank {
+			return false
+		}
+		opDims[axis] = operand.RawShape.Dimensions[i]
+		if opDims[axis] != 1 {
+			opStrides[axis] = inStrides[i]
+		}
+	}
+	// Trailing axes that match (copy runs) or that are all broadcast (fill runs).
+	copyRun, inner := 1, rank
+	for inner > 0 && opDims[inner-1] == outDims[inner-1] {
+		inner--
+		copyRun *= outDims[inner]
+	}
+	fill := false
+	if copyRun == 1 {
+		for inner > 0 && opDims[inner-1] == 1 {
+			inner--
+			copyRun *= outDims[inner]
+		}
+		fill = true
+	}
+	runBytes := copyRun * elem
+	if runBytes < bpgoMinRunBytes {
+		return false
+	}
+	src, err := operand.MutableBytes()
+	if err != nil {
+		return false
+	}
+	dst, err := output.MutableBytes()
+	if err != nil {
+		return false
+	}
+	idx := make([]int, inner)
+	at := 0 // operand element at the current run
+	for o := 0; o*runBytes < len(dst); o++ {
+		run := dst[o*runBytes : (o+1)*runBytes]
+		if fill {
+			n := copy(run, src[at*elem:(at+1)*elem])
+			for n < len(run) {
+				n += copy(run[n:], run[:n])
+			}
+		} else {
+			copy(run, src[at*elem:at*elem+runBytes])
+		}
+		for axis := inner - 1; axis >= 0; axis-- {
+			idx[axis]++
+			at += opStrides[axis]
+			if idx[axis] < outDims[axis] {
+				break
+			}
+			at -= outDims[axis] * opStrides[axis]
+			idx[axis] = 0
+		}
+	}
+	return true
+}
