@@ -12,6 +12,10 @@ COPY="$ROOT/bpgo/third_party/gomlx-compute"
 MODULE=github.com/gomlx/compute
 VERSION=v0.1.14
 PATCHED=(
+	internal/gobackend/bpgo_fuse.go
+	internal/gobackend/bpgo_fuse_export_test.go
+	internal/gobackend/bpgo_fuse_other.go
+	internal/gobackend/bpgo_fuse_test.go
 	internal/gobackend/dot/matmul/avx2/bpgo_tails.go
 	internal/gobackend/dot/matmul/avx2/bpgo_tails_test.go
 	internal/gobackend/dot/matmul/avx2/gen_small_nontransposed_f64.go
@@ -25,6 +29,7 @@ PATCHED=(
 	internal/gobackend/dot/matmul/avx512/gen_small_transposed_f64.go
 	internal/gobackend/dot/matmul/avx512/small_nontransposed.go
 	internal/gobackend/dot/matmul/avx512/small_transposed.go
+	internal/gobackend/executable.go
 	internal/gobackend/ops/bpgo_compare.go
 	internal/gobackend/ops/bpgo_compare_test.go
 	internal/gobackend/ops/bpgo_concat.go
@@ -66,4 +71,4 @@ fi
 echo "check-compute-patch: $MODULE@$VERSION plus ${#PATCHED[@]} patched files, as listed"
 
 cd "$COPY"
-go test -count=1 ./internal/gobackend/dot/... ./internal/gobackend/ops/
+go test -count=1 ./internal/gobackend/ ./internal/gobackend/dot/... ./internal/gobackend/ops/

@@ -44,6 +44,12 @@ type FunctionExecutable struct {
 
 	// ExecutionBuffersPool allows reuse of execution buffers.
 	ExecutionBuffersPool sync.Pool
+
+	// bpgo patch (bpgo_fuse.go): bpgoFused[i] is the fused tree rooted at node i, and
+	// bpgoInternal[i] marks the nodes that a tree computes inside its root (never run alone).
+	// Both are nil when nothing was fused.
+	bpgoFused    []*bpgoFusion
+	bpgoInternal []bool
 }
 
 // newFunctionExecutable creates a FunctionExecutable for the given function.
@@ -88,6 +94,7 @@ func newFunctionExecutable(f *Function) (*FunctionExecutable, error) {
 	for _, output := range f.Outputs {
 		fe.countNodeUsesAndDependents(output)
 	}
+	fe.bpgoFuse() // bpgo patch: elementwise fusion (bpgo_fuse.go)
 
 	// Initialize execution buffers pool
 	fe.ExecutionBuffersPool = sync.Pool{
@@ -342,6 +349,9 @@ func (fe *FunctionExecutable) executeSequentially(backend *Backend, execBuf *fun
 			// Not used by any output: this effectively performs a dead code elimination (DCE).
 			continue
 		}
+		if fe.bpgoInternal != nil && fe.bpgoInternal[nodeIdx] {
+			continue // bpgo patch: computed inside its fused tree's root
+		}
 
 		node := fe.Function.Nodes[nodeIdx]
 		if spec != nil {
@@ -456,7 +466,8 @@ func (fe *FunctionExecutable) runExecutor(backend *Backend, execBuf *funcExecBuf
 		}
 
 		var execErr error
-		if execBuf.results[nodeIdx] == nil && fe.NumUses[nodeIdx] > 0 {
+		if execBuf.results[nodeIdx] == nil && fe.NumUses[nodeIdx] > 0 &&
+			(fe.bpgoInternal == nil || !fe.bpgoInternal[nodeIdx]) { // bpgo patch: see bpgo_fuse.go
 			execErr = fe.executeNode(backend, node, execBuf, spec)
 		}
 
@@ -562,6 +573,11 @@ func (fe *FunctionExecutable) executeParallel(backend *Backend, execBuf *funcExe
 // executeNode executes a single node and stores its result.
 func (fe *FunctionExecutable) executeNode(backend *Backend, node *Node, execBuf *funcExecBuffers, spec *ShapeSpecialization) error {
 	nodeIdx := node.Index
+
+	// bpgo patch: a fused tree's root computes the whole tree (bpgo_fuse.go).
+	if fe.bpgoFused != nil && fe.bpgoFused[nodeIdx] != nil {
+		return fe.bpgoExecFused(backend, node, execBuf, fe.bpgoFused[nodeIdx])
+	}
 
 	// Handle constants specially
 	if node.OpType == compute.OpTypeConstant {

@@ -1,0 +1,414 @@
+//go:build amd64 && goexperiment.simd
+
+package gobackend
+
+// bpgo patch (see bpgo/third_party/README.md in bpgo's repository): elementwise fusion.
+//
+// The executor runs a graph op by op, each op writing a fresh buffer: a spiking step's ~80
+// elementwise ops (forward and gradient) each read and write (B, N) tensors through memory and
+// pay the executor's bookkeeping. This pass finds trees of Add, Sub, Mul, Div and Neg on float
+// tensors of one shape, whose inner nodes have a single use, and runs each tree as one op: over
+// blocks of bpgoFuseBlock elements, every node of the tree computed into a small scratch block
+// that stays in L1, the root written to its output. Inner nodes are not executed, their buffers
+// never allocated; the root releases the tree's leaves as their consumers would have. Each
+// element goes through the same IEEE operations in the same order as unfused (no contraction
+// into fused multiply-adds), so results are identical.
+
+import (
+	"os"
+	"simd/archsimd"
+	"sync"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/pkg/errors"
+)
+
+// bpgoFuseOn is false with BPGO_COMPUTE_UPSTREAM set (A/B measurements) or on CPUs without
+// AVX-512.
+var bpgoFuseOn = os.Getenv("BPGO_COMPUTE_UPSTREAM") == "" && IsAVX512Allowed
+
+const (
+	bpgoFuseBlock    = 512 // elements per block: a float64 scratch block is 4 KB
+	bpgoFuseMinSize  = 1024 // smaller tensors are left to the ops (little memory traffic to save)
+	bpgoFuseMaxNodes = 24  // nodes per tree
+)
+
+// bpgoFusion is the program of one fused tree, run by its root.
+type bpgoFusion struct {
+	dtype  dtypes.DType
+	size   int
+	leaves []*Node      // external inputs, in first-use order
+	scalar []bool       // leaf holds one value (broadcast)
+	code   []bpgoFuseOp // post-order; the last one is the root
+	uses   []int        // each leaf once per use inside the tree, for their release
+}
+
+// bpgoFuseOp is one node of a tree: op over operands a and b (b unused for Neg). An operand ≥ 0
+// is the result of code[operand]; < 0 is leaf -operand-1.
+type bpgoFuseOp struct {
+	op   compute.OpType
+	a, b int
+}
+
+func bpgoFusibleOp(op compute.OpType) bool {
+	switch op {
+	case compute.OpTypeAdd, compute.OpTypeSub, compute.OpTypeMul, compute.OpTypeDiv, compute.OpTypeNeg:
+		return true
+	}
+	return false
+}
+
+// bpgoFusible reports whether node can be part of a tree: a fusible op on float32/float64 whose
+// inputs have its shape or a single value.
+func bpgoFusible(node *Node) bool {
+	if !bpgoFusibleOp(node.OpType) || node.IsMultiOutputs() || node.Shape.IsDynamic() {
+		return false
+	}
+	dt := node.Shape.DType
+	if dt != dtypes.Float32 && dt != dtypes.Float64 || node.Shape.Size() < bpgoFuseMinSize {
+		return false
+	}
+	for _, in := range node.Inputs {
+		if in.Shape.DType != dt || in.Shape.IsDynamic() {
+			return false
+		}
+		if in.Shape.Size() != 1 && !in.Shape.Equal(node.Shape) {
+			return false
+		}
+	}
+	return true
+}
+
+// bpgoFuse builds the trees. A fusible node joins its consumer's tree when it has exactly one
+// use, that consumer is fusible with the same shape, and it is not an output of the function.
+func (fe *FunctionExecutable) bpgoFuse() {
+	if !bpgoFuseOn {
+		return
+	}
+	nodes := fe.Function.Nodes[:fe.NumNodesToProcess]
+	isOutput := make([]bool, fe.NumNodesToProcess)
+	for _, o := range fe.OutputNodes {
+		isOutput[o.Index] = true
+	}
+	for _, n := range fe.Function.CapturedLocalNodes {
+		if n.Index < len(isOutput) {
+			isOutput[n.Index] = true // values handed in from outside: keep them plain
+		}
+	}
+	fusible := make([]bool, len(nodes))
+	for i, n := range nodes {
+		fusible[i] = fe.NumUses[i] > 0 && bpgoFusible(n)
+	}
+	absorbed := func(p *Node, c *Node) bool {
+		i := p.Index
+		return fusible[i] && !isOutput[i] && fe.NumUses[i] == 1 && len(fe.Dependents[i]) == 1 &&
+			p.Shape.Equal(c.Shape)
+	}
+	var internal []bool
+	var fused []*bpgoFusion
+	// Roots are fusible nodes that are not absorbed by their consumer. Walk from the last node
+	// so that every tree is built from its root.
+	for i := len(nodes) - 1; i >= 0; i-- {
+		root := nodes[i]
+		if !fusible[i] || (internal != nil && internal[i]) {
+			continue
+		}
+		if len(fe.Dependents[i]) == 1 && fe.NumUses[i] == 1 && !isOutput[i] {
+			if c := nodes[fe.Dependents[i][0]]; fusible[c.Index] && absorbed(root, c) {
+				continue // part of its consumer's tree
+			}
+		}
+		f := &bpgoFusion{dtype: root.Shape.DType, size: root.Shape.Size()}
+		leafIdx := map[int]int{}
+		var tree []int
+		var build func(n *Node) int
+		build = func(n *Node) int {
+			var ops [2]int
+			for j, in := range n.Inputs {
+				if len(tree) < bpgoFuseMaxNodes-1 && absorbed(in, n) {
+					tree = append(tree, in.Index)
+					ops[j] = build(in)
+					continue
+				}
+				k, ok := leafIdx[in.Index]
+				if !ok {
+					k = len(f.leaves)
+					leafIdx[in.Index] = k
+					f.leaves = append(f.leaves, in)
+					f.scalar = append(f.scalar, in.Shape.Size() == 1)
+				}
+				ops[j] = -k - 1
+			}
+			f.code = append(f.code, bpgoFuseOp{op: n.OpType, a: ops[0], b: ops[1]})
+			return len(f.code) - 1
+		}
+		build(root)
+		if len(f.code) < 2 {
+			continue // nothing to fuse
+		}
+		f.uses = f.leafUses()
+		if internal == nil {
+			internal = make([]bool, len(nodes))
+			fused = make([]*bpgoFusion, len(nodes))
+		}
+		for _, t := range tree {
+			internal[t] = true
+		}
+		fused[i] = f
+	}
+	fe.bpgoInternal, fe.bpgoFused = internal, fused
+}
+
+// bpgoLeafUses lists, for the root's release of its leaves, each leaf once per use inside the tree.
+func (f *bpgoFusion) leafUses() []int {
+	var out []int
+	for _, c := range f.code {
+		if c.a < 0 {
+			out = append(out, -c.a-1)
+		}
+		if c.op != compute.OpTypeNeg && c.b < 0 {
+			out = append(out, -c.b-1)
+		}
+	}
+	return out
+}
+
+// Scratch blocks: one per tree node, then one per leaf (a single-value leaf is spread over a
+// block once per run, so that every op works on two blocks).
+const bpgoScratchBlocks = 2*bpgoFuseMaxNodes + 1
+
+var bpgoScratch32 = sync.Pool{New: func() any { return new([bpgoScratchBlocks][bpgoFuseBlock]float32) }}
+var bpgoScratch64 = sync.Pool{New: func() any { return new([bpgoScratchBlocks][bpgoFuseBlock]float64) }}
+
+// bpgoExecFused runs the tree rooted at node: output allocated, every block computed through
+// the scratch blocks, then the leaves released.
+func (fe *FunctionExecutable) bpgoExecFused(backend *Backend, node *Node, execBuf *funcExecBuffers, f *bpgoFusion) error {
+	var bufArr [bpgoFuseMaxNodes + 1]*Buffer // a tree of n nodes has at most n+1 leaves
+	bufs := bufArr[:len(f.leaves)]
+	for k, leaf := range f.leaves {
+		b := execBuf.results[leaf.Index]
+		if b == nil || !b.InUse {
+			return errors.Errorf("fused %s: leaf %d (node %d, %s) not available", node.OpType, k, leaf.Index, leaf.OpType)
+		}
+		bufs[k] = b
+	}
+	out, err := backend.GetBuffer(node.Shape)
+	if err != nil {
+		return err
+	}
+	if !backend.NoOps {
+		if f.dtype == dtypes.Float32 {
+			var arr [bpgoFuseMaxNodes + 1][]float32
+			leaves := arr[:len(bufs)]
+			for k, b := range bufs {
+				leaves[k] = b.Flat.([]float32)
+			}
+			s := bpgoScratch32.Get().(*[bpgoScratchBlocks][bpgoFuseBlock]float32)
+			bpgoRun32(f, leaves, out.Flat.([]float32), s)
+			bpgoScratch32.Put(s)
+		} else {
+			var arr [bpgoFuseMaxNodes + 1][]float64
+			leaves := arr[:len(bufs)]
+			for k, b := range bufs {
+				leaves[k] = b.Flat.([]float64)
+			}
+			s := bpgoScratch64.Get().(*[bpgoScratchBlocks][bpgoFuseBlock]float64)
+			bpgoRun64(f, leaves, out.Flat.([]float64), s)
+			bpgoScratch64.Put(s)
+		}
+	}
+	execBuf.results[node.Index] = out
+	execBuf.owned[node.Index] = true
+	// Release the leaves as the tree's nodes would have, one count per use.
+	for _, k := range f.uses {
+		idx := f.leaves[k].Index
+		newCount := execBuf.numUsed[idx].Add(1)
+		if int(newCount) == fe.NumUses[idx] && execBuf.owned[idx] {
+			if b := execBuf.results[idx]; b != nil {
+				backend.PutBuffer(b)
+				execBuf.results[idx] = nil
+			}
+		}
+	}
+	return nil
+}
+
+// bpgoRun32 runs the tree over float32 blocks; s holds the scratch blocks.
+func bpgoRun32(f *bpgoFusion, leaves [][]float32, out []float32, s *[bpgoScratchBlocks][bpgoFuseBlock]float32) {
+	nc := len(f.code)
+	for k, l := range leaves {
+		if f.scalar[k] {
+			b := s[nc+k][:]
+			for i := range b {
+				b[i] = l[0]
+			}
+		}
+	}
+	for lo := 0; lo < f.size; lo += bpgoFuseBlock {
+		hi := min(lo+bpgoFuseBlock, f.size)
+		n := hi - lo
+		for i, c := range f.code {
+			dst := s[i][:n]
+			if i == nc-1 {
+				dst = out[lo:hi]
+			}
+			a := bpgoArg32(c.a, f.scalar, s, nc, leaves, lo, hi)
+			if c.op == compute.OpTypeNeg {
+				bpgoNeg32(dst, a)
+			} else {
+				bpgoBin32(c.op, dst, a, bpgoArg32(c.b, f.scalar, s, nc, leaves, lo, hi))
+			}
+		}
+	}
+}
+
+// bpgoRun64 is bpgoRun32 for float64.
+func bpgoRun64(f *bpgoFusion, leaves [][]float64, out []float64, s *[bpgoScratchBlocks][bpgoFuseBlock]float64) {
+	nc := len(f.code)
+	for k, l := range leaves {
+		if f.scalar[k] {
+			b := s[nc+k][:]
+			for i := range b {
+				b[i] = l[0]
+			}
+		}
+	}
+	for lo := 0; lo < f.size; lo += bpgoFuseBlock {
+		hi := min(lo+bpgoFuseBlock, f.size)
+		n := hi - lo
+		for i, c := range f.code {
+			dst := s[i][:n]
+			if i == nc-1 {
+				dst = out[lo:hi]
+			}
+			a := bpgoArg64(c.a, f.scalar, s, nc, leaves, lo, hi)
+			if c.op == compute.OpTypeNeg {
+				bpgoNeg64(dst, a)
+			} else {
+				bpgoBin64(c.op, dst, a, bpgoArg64(c.b, f.scalar, s, nc, leaves, lo, hi))
+			}
+		}
+	}
+}
+
+func bpgoBin32(op compute.OpType, dst, a, b []float32) {
+	n := len(dst)
+	a, b = a[:n], b[:n]
+	i := 0
+	switch op {
+	case compute.OpTypeAdd:
+		for ; i+16 <= n; i += 16 {
+			archsimd.LoadFloat32x16(a[i : i+16]).Add(archsimd.LoadFloat32x16(b[i : i+16])).Store(dst[i : i+16])
+		}
+		for ; i < n; i++ {
+			dst[i] = a[i] + b[i]
+		}
+	case compute.OpTypeSub:
+		for ; i+16 <= n; i += 16 {
+			archsimd.LoadFloat32x16(a[i : i+16]).Sub(archsimd.LoadFloat32x16(b[i : i+16])).Store(dst[i : i+16])
+		}
+		for ; i < n; i++ {
+			dst[i] = a[i] - b[i]
+		}
+	case compute.OpTypeMul:
+		for ; i+16 <= n; i += 16 {
+			archsimd.LoadFloat32x16(a[i : i+16]).Mul(archsimd.LoadFloat32x16(b[i : i+16])).Store(dst[i : i+16])
+		}
+		for ; i < n; i++ {
+			dst[i] = a[i] * b[i]
+		}
+	case compute.OpTypeDiv:
+		for ; i+16 <= n; i += 16 {
+			archsimd.LoadFloat32x16(a[i : i+16]).Div(archsimd.LoadFloat32x16(b[i : i+16])).Store(dst[i : i+16])
+		}
+		for ; i < n; i++ {
+			dst[i] = a[i] / b[i]
+		}
+	}
+}
+
+func bpgoNeg32(dst, a []float32) {
+	n := len(dst)
+	a = a[:n]
+	i := 0
+	for ; i+16 <= n; i += 16 {
+		archsimd.LoadFloat32x16(a[i : i+16]).Neg().Store(dst[i : i+16])
+	}
+	for ; i < n; i++ {
+		dst[i] = -a[i]
+	}
+}
+
+func bpgoBin64(op compute.OpType, dst, a, b []float64) {
+	n := len(dst)
+	a, b = a[:n], b[:n]
+	i := 0
+	switch op {
+	case compute.OpTypeAdd:
+		for ; i+8 <= n; i += 8 {
+			archsimd.LoadFloat64x8(a[i : i+8]).Add(archsimd.LoadFloat64x8(b[i : i+8])).Store(dst[i : i+8])
+		}
+		for ; i < n; i++ {
+			dst[i] = a[i] + b[i]
+		}
+	case compute.OpTypeSub:
+		for ; i+8 <= n; i += 8 {
+			archsimd.LoadFloat64x8(a[i : i+8]).Sub(archsimd.LoadFloat64x8(b[i : i+8])).Store(dst[i : i+8])
+		}
+		for ; i < n; i++ {
+			dst[i] = a[i] - b[i]
+		}
+	case compute.OpTypeMul:
+		for ; i+8 <= n; i += 8 {
+			archsimd.LoadFloat64x8(a[i : i+8]).Mul(archsimd.LoadFloat64x8(b[i : i+8])).Store(dst[i : i+8])
+		}
+		for ; i < n; i++ {
+			dst[i] = a[i] * b[i]
+		}
+	case compute.OpTypeDiv:
+		for ; i+8 <= n; i += 8 {
+			archsimd.LoadFloat64x8(a[i : i+8]).Div(archsimd.LoadFloat64x8(b[i : i+8])).Store(dst[i : i+8])
+		}
+		for ; i < n; i++ {
+			dst[i] = a[i] / b[i]
+		}
+	}
+}
+
+func bpgoNeg64(dst, a []float64) {
+	n := len(dst)
+	a = a[:n]
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		archsimd.LoadFloat64x8(a[i : i+8]).Neg().Store(dst[i : i+8])
+	}
+	for ; i < n; i++ {
+		dst[i] = -a[i]
+	}
+}
+
+// bpgoArg32 is operand o of a tree's op over elements [lo, hi): a node's scratch block, a
+// single-value leaf's spread block, or the leaf's own slice.
+func bpgoArg32(o int, scalar []bool, s *[bpgoScratchBlocks][bpgoFuseBlock]float32, nc int, leaves [][]float32, lo, hi int) []float32 {
+	switch {
+	case o >= 0:
+		return s[o][:hi-lo]
+	case scalar[-o-1]:
+		return s[nc-o-1][:hi-lo]
+	default:
+		return leaves[-o-1][lo:hi]
+	}
+}
+
+// bpgoArg64 is bpgoArg32 for float64.
+func bpgoArg64(o int, scalar []bool, s *[bpgoScratchBlocks][bpgoFuseBlock]float64, nc int, leaves [][]float64, lo, hi int) []float64 {
+	switch {
+	case o >= 0:
+		return s[o][:hi-lo]
+	case scalar[-o-1]:
+		return s[nc-o-1][:hi-lo]
+	default:
+		return leaves[-o-1][lo:hi]
+	}
+}

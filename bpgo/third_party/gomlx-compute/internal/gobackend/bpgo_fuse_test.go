@@ -1,0 +1,142 @@
+//go:build amd64 && goexperiment.simd
+
+package gobackend_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/internal/gobackend"
+	"github.com/gomlx/compute/shapes"
+)
+
+// bpgoFuseGraph builds, over parameters x, y, z of shape dims and a scalar c:
+//
+//	t1 = (x·y + z) / c            a tree of three ops (one scalar operand)
+//	t2 = −(t1 − x)·(y − c)        t1 has two uses, so it is a leaf here, not absorbed
+//	t3 = c / (x + y)               scalar on the left of a Div
+//	out: t2, t3, t1·t1, x + 1      (t1 an output's input twice; x + 1 alone: no tree)
+//
+// and a shared node that is also an output: s = y·z, outputs s and s + x.
+func bpgoFuseGraph(t *testing.T, b compute.Backend, dt dtypes.DType, dims []int) compute.Executable {
+	t.Helper()
+	must := func(v compute.Value, err error) compute.Value {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%+v", err)
+		}
+		return v
+	}
+	builder := b.Builder("bpgo_fuse")
+	fn := builder.Main()
+	shape := shapes.Make(dt, dims...)
+	x := must(fn.Parameter("x", shape, nil))
+	y := must(fn.Parameter("y", shape, nil))
+	z := must(fn.Parameter("z", shape, nil))
+	c := must(fn.Parameter("c", shapes.Make(dt), nil))
+	one := must(fn.Parameter("one", shapes.Make(dt, 1, 1), nil))
+	t1 := must(fn.Div(must(fn.Add(must(fn.Mul(x, y)), z)), c))
+	t2 := must(fn.Mul(must(fn.Neg(must(fn.Sub(t1, x)))), must(fn.Sub(y, c))))
+	t3 := must(fn.Div(c, must(fn.Add(x, y))))
+	sq := must(fn.Mul(t1, t1))
+	x1 := must(fn.Add(x, one))
+	s := must(fn.Mul(y, z))
+	sx := must(fn.Add(s, x))
+	if err := fn.Return([]compute.Value{t2, t3, sq, x1, s, sx}, nil); err != nil {
+		t.Fatalf("%+v", err)
+	}
+	exec, err := builder.Compile()
+	if err != nil {
+		t.Fatalf("%+v", err)
+	}
+	return exec
+}
+
+// TestBpgoFuse: the fused executable gives bit for bit the outputs of the unfused one (float32
+// and float64, sizes with and without a partial last block, parallel and sequential execution,
+// special values), and fuses what it should: t1's, t2's and t3's trees, nothing across the
+// twice-used t1 or the output s, and nothing below 1024 elements.
+func TestBpgoFuse(t *testing.T) {
+	seq, err := gobackend.New("ops_sequential")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer seq.Finalize()
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, b := range []compute.Backend{backend, seq} {
+		for _, dt := range []dtypes.DType{dtypes.Float32, dtypes.Float64} {
+			for _, dims := range [][]int{{128, 100}, {3, 517}, {8, 16}} {
+				n := dims[0] * dims[1]
+				vals := func(k int) any {
+					v := make([]float64, k)
+					for i := range v {
+						v[i] = rng.NormFloat64()
+						if rng.IntN(50) == 0 {
+							v[i] = []float64{0, math.Copysign(0, -1), math.Inf(1), math.NaN()}[rng.IntN(4)]
+						}
+					}
+					if dt == dtypes.Float64 {
+						return v
+					}
+					w := make([]float32, k)
+					for i, x := range v {
+						w[i] = float32(x)
+					}
+					return w
+				}
+				inputs := []any{vals(n), vals(n), vals(n), vals(1), vals(1)}
+				shapesIn := []shapes.Shape{shapes.Make(dt, dims...), shapes.Make(dt, dims...), shapes.Make(dt, dims...),
+					shapes.Make(dt), shapes.Make(dt, 1, 1)}
+				run := func(fuse bool) ([][]byte, int, int) {
+					defer gobackend.BpgoSetFuse(fuse)()
+					exec := bpgoFuseGraph(t, b, dt, dims)
+					trees, absorbed := gobackend.BpgoFusedTrees(exec)
+					bufs := make([]compute.Buffer, len(inputs))
+					for i, v := range inputs {
+						buf, err := b.BufferFromFlatData(0, v, shapesIn[i])
+						if err != nil {
+							t.Fatal(err)
+						}
+						bufs[i] = buf
+					}
+					outs, err := exec.Execute(bufs, nil, 0)
+					if err != nil {
+						t.Fatalf("%+v", err)
+					}
+					var raw [][]byte
+					for _, o := range outs {
+						bs, err := o.(*gobackend.Buffer).MutableBytes()
+						if err != nil {
+							t.Fatal(err)
+						}
+						raw = append(raw, append([]byte(nil), bs...))
+					}
+					return raw, trees, absorbed
+				}
+				want, t0, a0 := run(false)
+				got, trees, absorbed := run(true)
+				if t0 != 0 || a0 != 0 {
+					t.Fatalf("fusion off: %d trees", t0)
+				}
+				// Trees: t1's (Mul, Add absorbed by Div), t2's (Sub, Neg and y − c absorbed by Mul),
+				// t3's (Add absorbed by Div); sq = t1·t1, x1 and sx stay single ops. Tensors below
+				// 1024 elements are left alone.
+				wantTrees, wantAbsorbed := 3, 6
+				if n < 1024 {
+					wantTrees, wantAbsorbed = 0, 0
+				}
+				if trees != wantTrees || absorbed != wantAbsorbed {
+					t.Errorf("%s %v: %d trees absorbing %d nodes, want %d and %d", dt, dims, trees, absorbed, wantTrees, wantAbsorbed)
+				}
+				for i := range want {
+					if string(got[i]) != string(want[i]) {
+						t.Errorf("%s %v: output %d differs from the unfused run", dt, dims, i)
+					}
+				}
+			}
+		}
+	}
+}
