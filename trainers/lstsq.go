@@ -85,7 +85,7 @@ func (a *qrAccumulator) fold(rows []float64) {
 	if a.r != nil {
 		prev, _ = a.r.Dims()
 	}
-	// gonum's QR needs at least as many rows as columns: pad with zero rows, which change
+	// householder.QR needs at least as many rows as columns: pad with zero rows, which change
 	// neither RᵀR nor the solution (there can be fewer samples than features).
 	m := mat.NewDense(max(prev+n, c), c, nil)
 	if a.r != nil {
@@ -156,7 +156,7 @@ func cutoffCannotBite(rx *mat.Dense, alpha float64, dt dtypes.DType) bool {
 // up to rounding, in a fraction of the time (the SVD's bidiagonal iterations dominate a fit).
 func augmentedSolve(rx, qty *mat.Dense, alpha float64) ([]float64, error) {
 	f, out := qty.Dims()
-	// gonum's QR needs at least as many rows as columns: zero rows pad it when there are more
+	// householder.QR needs at least as many rows as columns: zero rows pad it when there are more
 	// outputs than features, and change neither the factor nor the solution.
 	a := mat.NewDense(max(2*f, f+out), f+out, nil)
 	a.Slice(0, f, 0, f).(*mat.Dense).Copy(rx)

@@ -29,9 +29,9 @@ import (
 var bpgoFuseOn = os.Getenv("BPGO_COMPUTE_UPSTREAM") == "" && IsAVX512Allowed
 
 const (
-	bpgoFuseBlock    = 512 // elements per block: a float64 scratch block is 4 KB
+	bpgoFuseBlock    = 512  // elements per block: a float64 scratch block is 4 KB
 	bpgoFuseMinSize  = 1024 // smaller tensors are left to the ops (little memory traffic to save)
-	bpgoFuseMaxNodes = 24  // nodes per tree
+	bpgoFuseMaxNodes = 24   // nodes per tree
 )
 
 // bpgoFusion is the program of one fused tree, run by its root.
@@ -114,10 +114,8 @@ func (fe *FunctionExecutable) bpgoFuse() {
 		if !fusible[i] || (internal != nil && internal[i]) {
 			continue
 		}
-		if len(fe.Dependents[i]) == 1 && fe.NumUses[i] == 1 && !isOutput[i] {
-			if c := nodes[fe.Dependents[i][0]]; fusible[c.Index] && absorbed(root, c) {
-				continue // part of its consumer's tree
-			}
+		if len(fe.Dependents[i]) == 1 && fusible[fe.Dependents[i][0]] && absorbed(root, nodes[fe.Dependents[i][0]]) {
+			continue // part of its consumer's tree
 		}
 		f := &bpgoFusion{dtype: root.Shape.DType, size: root.Shape.Size()}
 		leafIdx := map[int]int{}
@@ -199,23 +197,9 @@ func (fe *FunctionExecutable) bpgoExecFused(backend *Backend, node *Node, execBu
 	}
 	if !backend.NoOps {
 		if f.dtype == dtypes.Float32 {
-			var arr [bpgoFuseMaxNodes + 1][]float32
-			leaves := arr[:len(bufs)]
-			for k, b := range bufs {
-				leaves[k] = b.Flat.([]float32)
-			}
-			s := bpgoScratch32.Get().(*[bpgoScratchBlocks][bpgoFuseBlock]float32)
-			bpgoRun32(f, leaves, out.Flat.([]float32), s)
-			bpgoScratch32.Put(s)
+			bpgoRun(f, bufs, out.Flat.([]float32), &bpgoScratch32, bpgoBin32, bpgoNeg32)
 		} else {
-			var arr [bpgoFuseMaxNodes + 1][]float64
-			leaves := arr[:len(bufs)]
-			for k, b := range bufs {
-				leaves[k] = b.Flat.([]float64)
-			}
-			s := bpgoScratch64.Get().(*[bpgoScratchBlocks][bpgoFuseBlock]float64)
-			bpgoRun64(f, leaves, out.Flat.([]float64), s)
-			bpgoScratch64.Put(s)
+			bpgoRun(f, bufs, out.Flat.([]float64), &bpgoScratch64, bpgoBin64, bpgoNeg64)
 		}
 	}
 	execBuf.results[node.Index] = out
@@ -234,8 +218,17 @@ func (fe *FunctionExecutable) bpgoExecFused(backend *Backend, node *Node, execBu
 	return nil
 }
 
-// bpgoRun32 runs the tree over float32 blocks; s holds the scratch blocks.
-func bpgoRun32(f *bpgoFusion, leaves [][]float32, out []float32, s *[bpgoScratchBlocks][bpgoFuseBlock]float32) {
+// bpgoRun runs the tree over blocks of out, with scratch blocks from pool and the dtype's
+// vector kernels bin and neg.
+func bpgoRun[T float32 | float64](f *bpgoFusion, bufs []*Buffer, out []T, pool *sync.Pool,
+	bin func(op compute.OpType, dst, a, b []T), neg func(dst, a []T)) {
+	var arr [bpgoFuseMaxNodes + 1][]T
+	leaves := arr[:len(bufs)]
+	for k, b := range bufs {
+		leaves[k] = b.Flat.([]T)
+	}
+	s := pool.Get().(*[bpgoScratchBlocks][bpgoFuseBlock]T)
+	defer pool.Put(s)
 	nc := len(f.code)
 	for k, l := range leaves {
 		if f.scalar[k] {
@@ -245,48 +238,29 @@ func bpgoRun32(f *bpgoFusion, leaves [][]float32, out []float32, s *[bpgoScratch
 			}
 		}
 	}
-	for lo := 0; lo < f.size; lo += bpgoFuseBlock {
-		hi := min(lo+bpgoFuseBlock, f.size)
-		n := hi - lo
-		for i, c := range f.code {
-			dst := s[i][:n]
-			if i == nc-1 {
-				dst = out[lo:hi]
-			}
-			a := bpgoArg32(c.a, f.scalar, s, nc, leaves, lo, hi)
-			if c.op == compute.OpTypeNeg {
-				bpgoNeg32(dst, a)
-			} else {
-				bpgoBin32(c.op, dst, a, bpgoArg32(c.b, f.scalar, s, nc, leaves, lo, hi))
-			}
-		}
-	}
-}
-
-// bpgoRun64 is bpgoRun32 for float64.
-func bpgoRun64(f *bpgoFusion, leaves [][]float64, out []float64, s *[bpgoScratchBlocks][bpgoFuseBlock]float64) {
-	nc := len(f.code)
-	for k, l := range leaves {
-		if f.scalar[k] {
-			b := s[nc+k][:]
-			for i := range b {
-				b[i] = l[0]
-			}
+	// arg is operand o over elements [lo, hi): a node's scratch block, a single-value leaf's
+	// spread block, or the leaf's own slice.
+	arg := func(o, lo, hi int) []T {
+		switch {
+		case o >= 0:
+			return s[o][:hi-lo]
+		case f.scalar[-o-1]:
+			return s[nc-o-1][:hi-lo]
+		default:
+			return leaves[-o-1][lo:hi]
 		}
 	}
 	for lo := 0; lo < f.size; lo += bpgoFuseBlock {
 		hi := min(lo+bpgoFuseBlock, f.size)
-		n := hi - lo
 		for i, c := range f.code {
-			dst := s[i][:n]
+			dst := s[i][:hi-lo]
 			if i == nc-1 {
 				dst = out[lo:hi]
 			}
-			a := bpgoArg64(c.a, f.scalar, s, nc, leaves, lo, hi)
 			if c.op == compute.OpTypeNeg {
-				bpgoNeg64(dst, a)
+				neg(dst, arg(c.a, lo, hi))
 			} else {
-				bpgoBin64(c.op, dst, a, bpgoArg64(c.b, f.scalar, s, nc, leaves, lo, hi))
+				bin(c.op, dst, arg(c.a, lo, hi), arg(c.b, lo, hi))
 			}
 		}
 	}
@@ -385,30 +359,5 @@ func bpgoNeg64(dst, a []float64) {
 	}
 	for ; i < n; i++ {
 		dst[i] = -a[i]
-	}
-}
-
-// bpgoArg32 is operand o of a tree's op over elements [lo, hi): a node's scratch block, a
-// single-value leaf's spread block, or the leaf's own slice.
-func bpgoArg32(o int, scalar []bool, s *[bpgoScratchBlocks][bpgoFuseBlock]float32, nc int, leaves [][]float32, lo, hi int) []float32 {
-	switch {
-	case o >= 0:
-		return s[o][:hi-lo]
-	case scalar[-o-1]:
-		return s[nc-o-1][:hi-lo]
-	default:
-		return leaves[-o-1][lo:hi]
-	}
-}
-
-// bpgoArg64 is bpgoArg32 for float64.
-func bpgoArg64(o int, scalar []bool, s *[bpgoScratchBlocks][bpgoFuseBlock]float64, nc int, leaves [][]float64, lo, hi int) []float64 {
-	switch {
-	case o >= 0:
-		return s[o][:hi-lo]
-	case scalar[-o-1]:
-		return s[nc-o-1][:hi-lo]
-	default:
-		return leaves[-o-1][lo:hi]
 	}
 }

@@ -53,22 +53,14 @@ func bpgoSlice(operand, output *gobackend.Buffer, params *sliceNode) bool {
 	for axis, start := range params.starts {
 		base += start * strides[axis]
 	}
-	outDims := output.RawShape.Dimensions
 	runBytes := run * elem
-	idx := make([]int, inner) // odometer over the output's outer axes
-	at := base
-	for o := 0; o*runBytes < len(dst); o++ {
-		copy(dst[o*runBytes:(o+1)*runBytes], src[at*elem:at*elem+runBytes])
-		for axis := inner - 1; axis >= 0; axis-- {
-			idx[axis]++
-			at += params.strides[axis] * strides[axis]
-			if idx[axis] < outDims[axis] {
-				break
-			}
-			at -= outDims[axis] * params.strides[axis] * strides[axis]
-			idx[axis] = 0
-		}
+	step := make([]int, inner)
+	for axis := range step {
+		step[axis] = params.strides[axis] * strides[axis]
 	}
+	bpgoRuns(output.RawShape.Dimensions[:inner], step, base, len(dst)/runBytes, func(o, at int) {
+		copy(dst[o*runBytes:(o+1)*runBytes], src[at*elem:at*elem+runBytes])
+	})
 	return true
 }
 
@@ -129,9 +121,7 @@ func bpgoBroadcast(operand, output *gobackend.Buffer, broadcastAxes []int) bool 
 	if err != nil {
 		return false
 	}
-	idx := make([]int, inner)
-	at := 0 // operand element at the current run
-	for o := 0; o*runBytes < len(dst); o++ {
+	bpgoRuns(outDims[:inner], opStrides[:inner], 0, len(dst)/runBytes, func(o, at int) {
 		run := dst[o*runBytes : (o+1)*runBytes]
 		if fill {
 			n := copy(run, src[at*elem:(at+1)*elem])
@@ -141,15 +131,26 @@ func bpgoBroadcast(operand, output *gobackend.Buffer, broadcastAxes []int) bool 
 		} else {
 			copy(run, src[at*elem:at*elem+runBytes])
 		}
-		for axis := inner - 1; axis >= 0; axis-- {
+	})
+	return true
+}
+
+// bpgoRuns calls fn(o, at) for the runs o = 0 … n−1 of an output whose outer axes have
+// dimensions dims, with at the source element where run o starts: base, advanced by step[axis]
+// along each outer axis (row-major odometer).
+func bpgoRuns(dims, step []int, base, n int, fn func(o, at int)) {
+	idx := make([]int, len(dims))
+	at := base
+	for o := range n {
+		fn(o, at)
+		for axis := len(dims) - 1; axis >= 0; axis-- {
 			idx[axis]++
-			at += opStrides[axis]
-			if idx[axis] < outDims[axis] {
+			at += step[axis]
+			if idx[axis] < dims[axis] {
 				break
 			}
-			at -= outDims[axis] * opStrides[axis]
+			at -= dims[axis] * step[axis]
 			idx[axis] = 0
 		}
 	}
-	return true
 }

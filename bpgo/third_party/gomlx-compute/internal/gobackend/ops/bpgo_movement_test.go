@@ -103,13 +103,13 @@ func TestBpgoBroadcast(t *testing.T) {
 	}{
 		{[]int{1, 1, 100}, []int{128, 2250, 100}, []int{0, 1, 2}}, // a rate regulariser's gradient
 		{[]int{100}, []int{16, 9, 100}, []int{2}},
-		{[]int{128, 1}, []int{128, 150}, []int{0, 1}},       // filled runs
-		{[]int{7}, []int{7, 33}, []int{0}},                  // filled runs, axis added
-		{[]int{}, []int{5, 40}, []int{}},                    // a scalar
-		{[]int{6, 1, 20}, []int{6, 4, 20}, []int{0, 1, 2}},  // inner axis broadcast, runs copied
-		{[]int{6, 20}, []int{3, 6, 5, 20}, []int{1, 3}},     // several broadcast axes
-		{[]int{3, 1, 1}, []int{3, 4, 50}, []int{0, 1, 2}},   // two trailing axes filled
-		{[]int{6, 1, 3}, []int{6, 4, 3}, []int{0, 1, 2}},    // 3-element runs: upstream's
+		{[]int{128, 1}, []int{128, 150}, []int{0, 1}},      // filled runs
+		{[]int{7}, []int{7, 33}, []int{0}},                 // filled runs, axis added
+		{[]int{}, []int{5, 40}, []int{}},                   // a scalar
+		{[]int{6, 1, 20}, []int{6, 4, 20}, []int{0, 1, 2}}, // inner axis broadcast, runs copied
+		{[]int{6, 20}, []int{3, 6, 5, 20}, []int{1, 3}},    // several broadcast axes
+		{[]int{3, 1, 1}, []int{3, 4, 50}, []int{0, 1, 2}},  // two trailing axes filled
+		{[]int{6, 1, 3}, []int{6, 4, 3}, []int{0, 1, 2}},   // 3-element runs: upstream's
 	} {
 		for _, dt := range []dtypes.DType{dtypes.Uint8, dtypes.Float32, dtypes.Float64} {
 			name := fmt.Sprintf("%v %v→%v %v", dt, c.opDims, c.outDims, c.axes)
