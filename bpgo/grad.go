@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
@@ -52,6 +53,15 @@ type GradOptions struct {
 	// once: 0 keeps every step's state while they fit in DefaultScanStateBytes and beyond that
 	// recomputes equal segments from their first state; N > 0 uses segments of N steps.
 	Checkpoint int
+	// Shards (unrolled engine, sequences longer than one chunk) runs the batch as that many
+	// equal groups of samples, each its own chain of compiled calls on its own core, and joins
+	// them for the loss; the parameter gradients are the sum over the groups. 0 is automatic:
+	// one group per core (GOMAXPROCS) on the Go backend, each of at least MinShardRows samples,
+	// when a first-chunk probe finds that the groups run alone give, to the bit, what they give
+	// as part of the whole batch (a model that mixes samples runs whole); 1 runs the batch
+	// whole; N >= 2 asks for N groups and is an error where the probe fails. Gradients differ
+	// from the whole batch's by summation order only.
+	Shards int
 }
 
 // GradResult is what one gradient evaluation returns.
@@ -99,11 +109,15 @@ type Grad struct {
 	scan       bool // the scan engine runs the loop
 	checkpoint int
 
-	stage    stager
-	mu       sync.Mutex
-	execs    map[any]*gradExec
-	scanEx   *gradScan
-	auxNames []string // the loss's aux metric names, known once a graph is built
+	stage       stager
+	shardStages []*stager // shards 1, 2, … (shard 0 uses stage)
+	nShards     int       // GradOptions.Shards
+	shardWhy    map[shardKey]string
+	lastShards  atomic.Int32
+	mu          sync.Mutex
+	execs       map[any]*gradExec
+	scanEx      *gradScan
+	auxNames    []string // the loss's aux metric names, known once a graph is built
 }
 
 // NewGrad prepares gradients of loss over runs of model.
@@ -136,12 +150,15 @@ func NewGrad(model Stepper, loss LossFunc, opts GradOptions) (*Grad, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.Shards < 0 {
+		return nil, fmt.Errorf("bpgo.NewGrad: GradOptions.Shards: want >= 0 (0: automatic, 1: off), got %d", opts.Shards)
+	}
 	if opts.Checkpoint < 0 {
 		return nil, fmt.Errorf("bpgo.NewGrad: GradOptions.Checkpoint: want >= 0 steps (0: automatic), got %d", opts.Checkpoint)
 	}
 	g := &Grad{scan: scan, checkpoint: opts.Checkpoint, model: model, loss: loss, chunk: opts.Chunk, fuseUpTo: fuseUpTo, dt: opts.Dt, dtype: FloatDType(), backend: b, stage: stager{backend: b},
 		monitors: slices.Clone(opts.Monitors), watch: slices.Clone(opts.Watch), layout: opts.Layout, reset: !opts.NoReset, userVars: slices.Clone(opts.Params),
-		execs: map[any]*gradExec{}}
+		execs: map[any]*gradExec{}, nShards: opts.Shards, shardWhy: map[shardKey]string{}}
 	if err := g.refresh(); err != nil {
 		return nil, fmt.Errorf("bpgo.NewGrad: %w", err)
 	}
@@ -156,6 +173,10 @@ func (g *Grad) Model() Stepper { return g.model }
 
 // Chunk is the number of steps per compiled graph.
 func (g *Grad) Chunk() int { return g.chunk }
+
+// LastShards is the number of batch shards (GradOptions.Shards) the last call that ran chunk
+// by chunk used: 1 when it ran the batch whole, 0 before any such call.
+func (g *Grad) LastShards() int { return int(g.lastShards.Load()) }
 
 // Layout is the layout of the inputs, outputs and monitors.
 func (g *Grad) Layout() Layout { return g.layout }
@@ -209,6 +230,7 @@ func (g *Grad) refresh() error {
 	g.scanEx.finalize()
 	g.scanEx = nil
 	g.auxNames = nil
+	g.shardWhy = map[shardKey]string{}
 	return nil
 }
 

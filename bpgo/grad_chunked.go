@@ -20,63 +20,79 @@ type (
 
 // runChunked is BPTT with recomputation: forward chunk by chunk keeping boundary states, the
 // loss and its cotangents in one graph, then backward chunk by chunk chaining the state
-// cotangents (see Grad).
+// cotangents (see Grad). The batch runs as one or more row groups (shards.go), each its own
+// chain of calls on its own goroutine; only the loss sees the whole batch.
 func (g *Grad) runChunked(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*GradResult, error) {
-	dims := xs.Shape().Dimensions
-	steps := dims[1]
-	type span struct{ start, k int }
+	steps := xs.Shape().Dimensions[1]
 	var spans []span
 	for s := 0; s < steps; s += g.chunk {
 		spans = append(spans, span{s, min(g.chunk, steps-s)})
 	}
-	// chunkIn returns a chunk's inputs: one tensor per step where the backend shares memory
-	// with the host (see stager), else a (B, K, ...) copy; and the number of per-step inputs.
-	staged := g.backend.HasSharedBuffers()
-	chunkIn := func(sp span) ([]any, int, error) {
-		if staged {
-			steps, err := g.stage.steps(xs, sp.start, sp.k, false, "xs")
-			return anys(steps), sp.k, err
-		}
-		in, err := timeChunk(xs, g.dtype, sp.start, sp.k)
-		return []any{in}, 0, err
+	rows, err := g.shards(xs, spans[0])
+	if err != nil {
+		return nil, err
 	}
+	g.lastShards.Store(int32(len(rows)))
 	states := g.tree.States()
+	init := varValuesT(states)
 
-	// Forward: keep the state at each chunk's start, the outputs and the monitors.
-	boundary := make([][]*tensors.Tensor, len(spans))
-	var outParts []*tensors.Tensor
-	monParts := make([][]*tensors.Tensor, len(g.mons))
-	for c, sp := range spans {
-		boundary[c] = make([]*tensors.Tensor, len(states))
-		for i, s := range states {
-			boundary[c][i] = s.value
-		}
-		in, nSteps, err := chunkIn(sp)
-		if err != nil {
-			return nil, err
-		}
-		fwd := g.forwardExec(nSteps)
-		res, err := callExec(fwd.exec, packArgs(&fwd.ins, map[string][]any{
-			"vars": varValues(g.tree.Vars), "clock": {clockArg(sp.start)}, "xs": in}))
-		if err != nil {
-			return nil, fmt.Errorf("forward steps [%d, %d): %w", sp.start, sp.start+sp.k, err)
-		}
-		out := splitArgs(&fwd.outs, res)
-		outParts = append(outParts, out["ys"][0])
-		for i := range g.mons {
-			monParts[i] = append(monParts[i], out["mons"][i])
-		}
-		setValues(states, out["states"])
+	// Forward: each shard keeps the state at each chunk's start, its outputs and monitors.
+	type shardRun struct {
+		boundary [][]*tensors.Tensor // per chunk, per state
+		outs     []*tensors.Tensor   // per chunk
+		mons     [][]*tensors.Tensor // per monitor, per chunk
+		final    []*tensors.Tensor
 	}
-	outputs, err := concatTime(outParts)
+	runs := make([]shardRun, len(rows))
+	err = inParallel(len(rows), func(i int) error {
+		rs, st, r := rows[i], g.shardStager(i), &runs[i]
+		cur := sliceRowsAll(init, rs)
+		r.mons = make([][]*tensors.Tensor, len(g.mons))
+		for _, sp := range spans {
+			r.boundary = append(r.boundary, cur)
+			res, err := g.chunkForward(st, xs, rs, sp, cur)
+			if err != nil {
+				return err
+			}
+			r.outs = append(r.outs, res[0])
+			for j := range g.mons {
+				r.mons[j] = append(r.mons[j], res[1+j])
+			}
+			cur = slices.Clone(res[1+len(g.mons):]) // not a window on res, which holds the chunk's outputs
+		}
+		r.final = cur
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	parts := make([][]*tensors.Tensor, len(rows))
+	for i := range runs {
+		parts[i] = runs[i].outs
+	}
+	outputs, err := joinShardsTime(parts)
 	if err != nil {
 		return nil, err
 	}
 	monAll := make([]*tensors.Tensor, len(g.mons))
-	for i, m := range g.mons {
-		if monAll[i], err = joinMonitor(monParts[i]); err != nil {
+	for j, m := range g.mons {
+		for i := range runs {
+			parts[i] = runs[i].mons[j]
+			runs[i].mons[j] = nil // joined: the parts can go
+		}
+		if monAll[j], err = joinShardsTime(parts); err != nil {
 			return nil, fmt.Errorf("monitor %q: %w", m.name, err)
 		}
+	}
+	for i := range runs {
+		runs[i].outs, parts[i] = nil, nil
+	}
+	for j, s := range states {
+		fin := make([]*tensors.Tensor, len(rows))
+		for i := range runs {
+			fin[i] = runs[i].final[j]
+		}
+		s.value = joinRows(fin)
 	}
 
 	// Loss and its cotangents with respect to outputs, monitors and (directly) parameters.
@@ -98,48 +114,62 @@ func (g *Grad) runChunked(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) 
 	}
 	gOut := lout["gOut"][0]
 	gMons := lout["gMons"]
-	acc := lout["gParams"] // direct dL/dparams, accumulated through the chunks below
 
-	// Backward, last chunk first.
+	// Backward, last chunk first, each shard on its own; shard 0 starts from the loss's direct
+	// dL/dparams, the others from zero, and their sums add up at the end.
 	floatStates := floatStateIdx(states)
-	lambda := make([]*tensors.Tensor, len(floatStates)) // dL/d(state at the chunk's end)
-	for i, si := range floatStates {
-		lambda[i] = tensors.FromShape(states[si].value.Shape())
-	}
-	for c := len(spans) - 1; c >= 0; c-- {
-		sp := spans[c]
-		vals := make([]any, 0, len(g.tree.Vars))
-		si := 0
-		for _, v := range g.tree.Vars {
-			if v.Kind == State {
-				vals = append(vals, boundary[c][si])
-				si++
-			} else {
-				vals = append(vals, v.value)
+	accs := make([][]*tensors.Tensor, len(rows))
+	err = inParallel(len(rows), func(i int) error {
+		rs, st, r := rows[i], g.shardStager(i), &runs[i]
+		lambda := make([]*tensors.Tensor, len(floatStates)) // dL/d(state at the chunk's end)
+		for j, si := range floatStates {
+			lambda[j] = tensors.FromShape(r.final[si].Shape())
+		}
+		acc := lout["gParams"]
+		if i > 0 {
+			acc = make([]*tensors.Tensor, len(g.params))
+			for j, a := range lout["gParams"] {
+				acc[j] = tensors.FromShape(a.Shape())
 			}
 		}
-		in, nSteps, err := chunkIn(sp)
-		if err != nil {
-			return nil, err
+		for c := len(spans) - 1; c >= 0; c-- {
+			sp := spans[c]
+			in, nSteps, err := g.chunkIn(st, xs, rs, sp)
+			if err != nil {
+				return err
+			}
+			bwd := g.backwardExec(nSteps)
+			gy, err := timeChunkRows(gOut, g.dtype, rs, sp.start, sp.k)
+			if err != nil {
+				return err
+			}
+			gm := make([]any, len(g.mons))
+			for j := range g.mons {
+				if gm[j], err = monitorSlice(gMons[j], rs, sp.start, sp.k); err != nil {
+					return err
+				}
+			}
+			res, err := callExec(bwd.exec, packArgs(&bwd.ins, map[string][]any{"vars": g.varsWith(r.boundary[c]),
+				"clock": {clockArg(sp.start)}, "xs": in, "gOut": {gy}, "gMons": gm, "lambda": anys(lambda), "acc": anys(acc)}))
+			if err != nil {
+				return fmt.Errorf("backward steps [%d, %d): %w", sp.start, sp.start+sp.k, err)
+			}
+			bout := splitArgs(&bwd.outs, res)
+			acc, lambda = bout["acc"], bout["lambda"]
 		}
-		bwd := g.backwardExec(nSteps)
-		gy, err := timeChunk(gOut, g.dtype, sp.start, sp.k)
-		if err != nil {
-			return nil, err
-		}
-		gm := make([]any, len(g.mons))
-		for i := range g.mons {
-			if gm[i], err = monitorSlice(gMons[i], sp.start, sp.k); err != nil {
+		accs[i] = acc
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	acc := accs[0]
+	for _, a := range accs[1:] {
+		for j := range acc {
+			if err := addInto(acc[j], a[j]); err != nil {
 				return nil, err
 			}
 		}
-		res, err := callExec(bwd.exec, packArgs(&bwd.ins, map[string][]any{"vars": vals, "clock": {clockArg(sp.start)},
-			"xs": in, "gOut": {gy}, "gMons": gm, "lambda": anys(lambda), "acc": anys(acc)}))
-		if err != nil {
-			return nil, fmt.Errorf("backward steps [%d, %d): %w", sp.start, sp.start+sp.k, err)
-		}
-		bout := splitArgs(&bwd.outs, res)
-		acc, lambda = bout["acc"], bout["lambda"]
 	}
 	grads := Grads{}
 	for i, p := range g.params {
@@ -155,6 +185,53 @@ func (g *Grad) runChunked(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) 
 	return out, nil
 }
 
+// chunkIn returns steps sp of rows rs of xs as a chunk's inputs: one tensor per step where the
+// backend shares memory with the host (see stager), else a (B, K, ...) copy; and the number of
+// per-step inputs (0 for the copy).
+func (g *Grad) chunkIn(st *stager, xs *tensors.Tensor, rs rowSpan, sp span) ([]any, int, error) {
+	if g.backend.HasSharedBuffers() {
+		steps, err := st.rows(xs, rs, sp.start, sp.k, false, "xs")
+		return anys(steps), sp.k, err
+	}
+	in, err := timeChunkRows(xs, g.dtype, rs, sp.start, sp.k)
+	return []any{in}, 0, err
+}
+
+// varsWith lists the model's variables as call arguments, the states taking the given values.
+func (g *Grad) varsWith(states []*tensors.Tensor) []any { return varsWithStates(g.tree.Vars, states) }
+
+// varsWithStates lists vars as call arguments, the State ones taking the given values in order.
+func varsWithStates(vars []*Variable, states []*tensors.Tensor) []any {
+	vals := make([]any, 0, len(vars))
+	si := 0
+	for _, v := range vars {
+		if v.Kind == State {
+			vals = append(vals, states[si])
+			si++
+		} else {
+			vals = append(vals, v.value)
+		}
+	}
+	return vals
+}
+
+// chunkForward runs steps sp of rows rs from the given states: the chunk's outputs, then its
+// monitors, then the states after it.
+func (g *Grad) chunkForward(st *stager, xs *tensors.Tensor, rs rowSpan, sp span, states []*tensors.Tensor) ([]*tensors.Tensor, error) {
+	in, nSteps, err := g.chunkIn(st, xs, rs, sp)
+	if err != nil {
+		return nil, err
+	}
+	fwd := g.forwardExec(nSteps)
+	res, err := callExec(fwd.exec, packArgs(&fwd.ins, map[string][]any{
+		"vars": g.varsWith(states), "clock": {clockArg(sp.start)}, "xs": in}))
+	if err != nil {
+		return nil, fmt.Errorf("forward steps [%d, %d): %w", sp.start, sp.start+sp.k, err)
+	}
+	out := splitArgs(&fwd.outs, res)
+	return append(append([]*tensors.Tensor{out["ys"][0]}, out["mons"]...), out["states"]...), nil
+}
+
 // floatStateIdx lists the indices of states that carry gradients (float dtypes).
 func floatStateIdx(states []*Variable) []int {
 	var out []int
@@ -166,15 +243,18 @@ func floatStateIdx(states []*Variable) []int {
 	return out
 }
 
-// monitorSlice cuts steps [start, start+k) out of a monitor's cotangent, in its dtype (zeros
-// for monitors without a float cotangent).
-func monitorSlice(full *tensors.Tensor, start, k int) (*tensors.Tensor, error) {
+// monitorSlice cuts steps [start, start+k) of rows rs out of a monitor's cotangent, in its
+// dtype (zeros for monitors without a float cotangent).
+func monitorSlice(full *tensors.Tensor, rs rowSpan, start, k int) (*tensors.Tensor, error) {
 	if !full.DType().IsFloat() {
 		nd := slices.Clone(full.Shape().Dimensions)
 		nd[timeAxis(len(nd))] = k
+		if len(nd) >= 2 {
+			nd[0] = rs.n()
+		}
 		return tensors.FromShape(shapes.Make(full.DType(), nd...)), nil
 	}
-	return stepCopy(full, start, k, k)
+	return timeChunkRows(full, full.DType(), rs, start, k)
 }
 
 // forwardExec runs one chunk: outputs, monitors and the final states. With steps > 0 its

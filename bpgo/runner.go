@@ -99,6 +99,14 @@ type RunnerOptions struct {
 	// backend), EngineUnrolled or EngineScan. On the scan engine Chunk is the number of steps
 	// per call of the compiled loop (0: DefaultScanSegment).
 	Engine Engine
+	// Shards (unrolled engine) runs the batch as that many equal groups of samples, each its
+	// own chain of compiled calls on its own core, joined after the run, as GradOptions.Shards
+	// does: 0 is automatic (one group per core on the Go backend when a first-chunk probe shows
+	// that the samples run alone give, to the bit, what they give in the whole batch; a hook's
+	// variables without a batch axis must be sums over samples, declared by SummedHook), 1 runs
+	// the batch whole, N >= 2 asks for N groups and is an error where the probe fails. Runs with
+	// RunOptions.OnChunk run whole.
+	Shards int
 }
 
 // Runner runs a model over time, like BrainPy's DSRunner: inputs are batch-first (B, T, F),
@@ -125,6 +133,10 @@ type Runner struct {
 
 	scanSeg int // steps per call on the scan engine; 0: the unrolled engine
 
+	nShards    int // RunnerOptions.Shards
+	shardWhy   map[shardKey]string
+	lastShards int
+
 	mu        sync.Mutex
 	execs     map[runKey]*runExec
 	scanExecs map[runKey]*scanFwdExec
@@ -149,6 +161,9 @@ func NewRunner(model Stepper, opts RunnerOptions) (*Runner, error) {
 	}
 	if err := opts.Layout.check(what); err != nil {
 		return nil, err
+	}
+	if opts.Shards < 0 {
+		return nil, fmt.Errorf("%s.Shards: want >= 0 (0: automatic, 1: off), got %d", what, opts.Shards)
 	}
 	tree, err := Walk(model)
 	if err != nil {
@@ -183,9 +198,13 @@ func NewRunner(model Stepper, opts RunnerOptions) (*Runner, error) {
 	}
 	return &Runner{scanSeg: scanSeg, scanExecs: map[runKey]*scanFwdExec{}, model: model, tree: tree, chunk: chunk, dt: stepDt, dtype: dt, backend: b,
 		monitors: slices.Clone(opts.Monitors), watch: slices.Clone(opts.Watch), mons: mons,
-		layout: opts.Layout, hook: opts.Hook, hookVars: hv,
+		layout: opts.Layout, hook: opts.Hook, hookVars: hv, nShards: opts.Shards, shardWhy: map[shardKey]string{},
 		Mon: map[string]*tensors.Tensor{}, execs: map[runKey]*runExec{}}, nil
 }
+
+// LastShards is the number of batch shards (RunnerOptions.Shards) the last run on the unrolled
+// engine used: 1 when it ran the batch whole, 0 before any such run.
+func (r *Runner) LastShards() int { return r.lastShards }
 
 // Tree returns the model's modules and variables.
 func (r *Runner) Tree() *Tree { return r.tree }
@@ -274,6 +293,14 @@ func (r *Runner) run(inputs *tensors.Tensor, opts RunOptions) (*tensors.Tensor, 
 		return r.runScan(inputs, targets, opts)
 	}
 	ex := r.exec(runKey{opts.Fit, targets != nil})
+	rows, err := r.runShards(ex, inputs, targets, opts)
+	if err != nil {
+		return nil, err
+	}
+	r.lastShards = len(rows)
+	if len(rows) > 1 {
+		return r.runSharded(ex, rows, inputs, targets, opts)
+	}
 	var outs []*tensors.Tensor
 	monParts := make([][]*tensors.Tensor, len(r.mons))
 	states, params := r.tree.States(), r.tree.Params(false)

@@ -222,7 +222,7 @@ func Cube(t *tensors.Tensor) ([][][]float64, error) {
 // TimeSlice copies steps [start, start+k) of a row-major, batch-first (B, T, ...) array:
 // the result is the row-major data of a (B, k, ...) array.
 func TimeSlice(data []float64, dims []int, start, k int) []float64 {
-	return timeSliceAs[float64, float64](data, dims, start, k)
+	return timeSliceAs[float64, float64](data, dims, rowSpan{0, dims[0]}, start, k)
 }
 
 // concatTime joins chunks of one dtype along time (axis 1 of (B, K_i, ...), axis 0 of (K_i,))
@@ -281,23 +281,39 @@ func joinMonitor(parts []*tensors.Tensor) (*tensors.Tensor, error) {
 // stepCopy copies steps [start, start+k) of t (time on axis 1, or axis 0 for rank 1) into a
 // tensor of the same dtype with capacity steps, the rest zero.
 func stepCopy(t *tensors.Tensor, start, k, capacity int) (*tensors.Tensor, error) {
+	return stepCopyRows(t, allRows(t), start, k, capacity)
+}
+
+// allRows is every batch row of t (the one "row" of a rank-1 per-step sequence).
+func allRows(t *tensors.Tensor) rowSpan {
+	if t.Rank() < 2 {
+		return rowSpan{0, 1}
+	}
+	return rowSpan{0, t.Shape().Dimensions[0]}
+}
+
+// stepCopyRows is stepCopy of batch rows rs only (rank >= 2).
+func stepCopyRows(t *tensors.Tensor, rs rowSpan, start, k, capacity int) (*tensors.Tensor, error) {
 	dims := t.Shape().Dimensions
 	axis := timeAxis(len(dims))
-	outer, steps, row := 1, dims[axis], t.DType().Size()
-	if axis == 1 {
-		outer = dims[0]
-	}
+	steps, row := dims[axis], t.DType().Size()
 	for _, d := range dims[axis+1:] {
 		row *= d
 	}
 	nd := slices.Clone(dims)
 	nd[axis] = capacity
+	if axis == 1 {
+		nd[0] = rs.n()
+	} else {
+		rs = rowSpan{0, 1} // per-step scalars: no batch rows
+	}
 	out := tensors.FromShape(shapes.Make(t.DType(), nd...))
 	var err error
 	if e := out.MutableBytes(func(dst []byte) {
 		err = t.ConstBytes(func(src []byte) {
-			for b := range outer {
-				copy(dst[b*capacity*row:(b*capacity+k)*row], src[(b*steps+start)*row:(b*steps+start+k)*row])
+			for i := range rs.n() {
+				b := rs.lo + i
+				copy(dst[i*capacity*row:(i*capacity+k)*row], src[(b*steps+start)*row:(b*steps+start+k)*row])
 			}
 		})
 	}); e != nil {
@@ -321,19 +337,24 @@ func SliceTime(t *tensors.Tensor, start, k int) (*tensors.Tensor, error) {
 // dtype dt, read straight from t's data: no float64 copy of the whole sequence is made, so a
 // run's host memory beyond its input is one chunk whatever T is.
 func timeChunk(t *tensors.Tensor, dt dtypes.DType, start, k int) (*tensors.Tensor, error) {
+	return timeChunkRows(t, dt, allRows(t), start, k)
+}
+
+// timeChunkRows is timeChunk of batch rows rs only.
+func timeChunkRows(t *tensors.Tensor, dt dtypes.DType, rs rowSpan, start, k int) (*tensors.Tensor, error) {
 	if t.DType() == dt {
-		return stepCopy(t, start, k, k)
+		return stepCopyRows(t, rs, start, k, k)
 	}
 	dims := t.Shape().Dimensions
 	out := slices.Clone(dims)
-	out[1] = k
+	out[0], out[1] = rs.n(), k
 	var res *tensors.Tensor
 	err := t.ConstFlatData(func(flat any) {
 		switch src := flat.(type) {
 		case []float32:
-			res = chunkAs(src, dims, start, k, dt, out)
+			res = chunkAs(src, dims, rs, start, k, dt, out)
 		case []float64:
-			res = chunkAs(src, dims, start, k, dt, out)
+			res = chunkAs(src, dims, rs, start, k, dt, out)
 		}
 	})
 	if err != nil {
@@ -345,24 +366,24 @@ func timeChunk(t *tensors.Tensor, dt dtypes.DType, start, k int) (*tensors.Tenso
 	return res, nil
 }
 
-func chunkAs[S float32 | float64](src []S, dims []int, start, k int, dt dtypes.DType, out []int) *tensors.Tensor {
+func chunkAs[S float32 | float64](src []S, dims []int, rs rowSpan, start, k int, dt dtypes.DType, out []int) *tensors.Tensor {
 	switch dt {
 	case dtypes.Float32:
-		return tensors.FromFlatDataAndDimensions(timeSliceAs[S, float32](src, dims, start, k), out...)
+		return tensors.FromFlatDataAndDimensions(timeSliceAs[S, float32](src, dims, rs, start, k), out...)
 	case dtypes.Float64:
-		return tensors.FromFlatDataAndDimensions(timeSliceAs[S, float64](src, dims, start, k), out...)
+		return tensors.FromFlatDataAndDimensions(timeSliceAs[S, float64](src, dims, rs, start, k), out...)
 	}
 	return nil
 }
 
-func timeSliceAs[S, D float32 | float64](src []S, dims []int, start, k int) []D {
-	b, t := dims[0], dims[1]
+func timeSliceAs[S, D float32 | float64](src []S, dims []int, rs rowSpan, start, k int) []D {
+	t := dims[1]
 	inner := 1
 	for _, d := range dims[2:] {
 		inner *= d
 	}
-	out := make([]D, 0, b*k*inner)
-	for i := range b {
+	out := make([]D, 0, rs.n()*k*inner)
+	for i := rs.lo; i < rs.hi; i++ {
 		base := (i*t + start) * inner
 		for _, x := range src[base : base+k*inner] {
 			out = append(out, D(x))

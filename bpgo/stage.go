@@ -32,12 +32,17 @@ const maxStaged = 4
 // the next call with the same shape and k. With check, every value copied is checked to be
 // finite on the way (CheckFinite's error, naming arg), which saves CheckFinite's own pass.
 func (s *stager) steps(xs *tensors.Tensor, start, k int, check bool, arg string) ([]*tensors.Tensor, error) {
+	return s.rows(xs, rowSpan{0, xs.Shape().Dimensions[0]}, start, k, check, arg)
+}
+
+// rows is steps for the samples rs of xs only: k tensors (rs.n(), ...).
+func (s *stager) rows(xs *tensors.Tensor, rs rowSpan, start, k int, check bool, arg string) ([]*tensors.Tensor, error) {
 	dims := xs.Shape().Dimensions
-	if len(dims) < 2 || start < 0 || k < 1 || start+k > dims[1] {
-		return nil, fmt.Errorf("bpgo: staging steps [%d, %d) of a sequence of shape %v", start, start+k, dims)
+	if len(dims) < 2 || start < 0 || k < 1 || start+k > dims[1] || rs.lo < 0 || rs.hi > dims[0] || rs.n() < 1 {
+		return nil, fmt.Errorf("bpgo: staging steps [%d, %d) of samples [%d, %d) of a sequence of shape %v", start, start+k, rs.lo, rs.hi, dims)
 	}
 	size := xs.DType().Size()
-	b, steps, row := dims[0], dims[1], size
+	b, steps, row := rs.n(), dims[1], size
 	for _, d := range dims[2:] {
 		row *= d
 	}
@@ -69,7 +74,7 @@ func (s *stager) steps(xs *tensors.Tensor, start, k int, check bool, arg string)
 			parallelRange(b, func(lo, hi int) {
 				for i := lo; i < hi; i++ {
 					bad[i] = -1
-					first := i*steps + start // the sample's steps are contiguous in src
+					first := (rs.lo+i)*steps + start // the sample's steps are contiguous in src
 					if check {
 						bad[i], badV[i] = firstNonFiniteAt(flat, first*row/size, k*row/size)
 					}

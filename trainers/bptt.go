@@ -75,6 +75,9 @@ type BPTTOptions struct {
 	// Checkpoint (scan engine) bounds the steps whose states the backward loop keeps at once
 	// (bpgo.GradOptions.Checkpoint); 0 chooses it from the sequence length.
 	Checkpoint int
+	// Shards runs each batch as that many groups of samples, one per core
+	// (bpgo.GradOptions.Shards and bpgo.RunnerOptions.Shards): 0 automatic, 1 whole.
+	Shards int
 	// NoReset keeps state from batch to batch (BrainPy's fit(reset_state=False)); by default
 	// the model is reset to each batch's size before it runs.
 	NoReset bool
@@ -142,7 +145,8 @@ type BPTT struct {
 // NewBPTT builds a BPTT trainer for model with loss.
 func NewBPTT(model bpgo.Stepper, loss bpgo.LossFunc, opts BPTTOptions) (*BPTT, error) {
 	g, err := bpgo.NewGrad(model, loss, bpgo.GradOptions{Chunk: opts.Chunk, Dt: opts.Dt, Monitors: opts.Monitors,
-		Watch: opts.Watch, Layout: opts.Layout, NoReset: opts.NoReset, Engine: opts.Engine, Checkpoint: opts.Checkpoint})
+		Watch: opts.Watch, Layout: opts.Layout, NoReset: opts.NoReset, Engine: opts.Engine, Checkpoint: opts.Checkpoint,
+		Shards: opts.Shards})
 	if err != nil {
 		return nil, fmt.Errorf("trainers.NewBPTT: %w", err)
 	}
@@ -159,7 +163,7 @@ func NewBPTT(model bpgo.Stepper, loss bpgo.LossFunc, opts BPTTOptions) (*BPTT, e
 		}
 	}
 	r, err := bpgo.NewRunner(model, bpgo.RunnerOptions{Chunk: g.Chunk(), Dt: opts.Dt, Monitors: opts.Monitors,
-		Watch: opts.Watch, Layout: opts.Layout, Engine: opts.Engine})
+		Watch: opts.Watch, Layout: opts.Layout, Engine: opts.Engine, Shards: opts.Shards})
 	if err != nil {
 		return nil, fmt.Errorf("trainers.NewBPTT: %w", err)
 	}

@@ -70,6 +70,10 @@ type EPropOptions struct {
 	RegRate float64
 	// Chunk is the number of steps per compiled graph; 0 means bpgo.DefaultChunk.
 	Chunk int
+	// Shards runs each trial's batch as that many groups of samples, one per core
+	// (bpgo.RunnerOptions.Shards; the accumulated update is a sum over samples): 0 automatic,
+	// 1 whole.
+	Shards int
 	// UpdateEvery, if > 0, makes Step (and Fit) apply the update every UpdateEvery steps
 	// during the trial instead of once after it: online weight updates. The traces run on
 	// across the updates, symmetric feedback reads the updated readout weights, and the
@@ -233,7 +237,7 @@ func NewEProp(model bpgo.Stepper, net EPropNetwork, opts EPropOptions) (*EProp, 
 		return nil, fmt.Errorf("%s: EPropOptions.Optimizer: it updates %d registered variables; e-prop gives gradients for exactly In.W, Rec.W and Out.W (register those, or none)", fn, len(ps))
 	}
 	h := newEPropHook(net, nIn, k, fb, dtype)
-	r, err := bpgo.NewRunner(&epropModel{Model: model, hook: h}, bpgo.RunnerOptions{Chunk: opts.Chunk, Dt: opts.Dt, Hook: h})
+	r, err := bpgo.NewRunner(&epropModel{Model: model, hook: h}, bpgo.RunnerOptions{Chunk: opts.Chunk, Dt: opts.Dt, Hook: h, Shards: opts.Shards})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", fn, err)
 	}

@@ -73,6 +73,12 @@ func (h *epropHook) HookVars() []*bpgo.Variable {
 	return []*bpgo.Variable{h.epsV, h.epsA, h.eBar, h.zBar, h.gRec, h.eSum, h.gOut, h.spikes, h.ce, h.ySum, h.tSum}
 }
 
+// SummedVars are the accumulators: sums over the trial's samples, which lets the runner split
+// the batch between the cores (bpgo.SummedHook).
+func (h *epropHook) SummedVars() []*bpgo.Variable {
+	return []*bpgo.Variable{h.gRec, h.eSum, h.gOut, h.spikes, h.ce}
+}
+
 // reset zeroes the traces and accumulators for a trial of the given batch size.
 func (h *epropHook) reset(batch int) {
 	for _, v := range h.HookVars() {

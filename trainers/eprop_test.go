@@ -152,6 +152,23 @@ func TestEPropMatchesTruncatedBPTT(t *testing.T) {
 		checkEPropAgainst(t, fmt.Sprintf("chunk %d", chunk), net, got, want)
 	}
 
+	// Run as one shard per trial (bpgo's batch shards), both give the same: the update is a sum
+	// over samples.
+	o := trainers.EPropDefaults()
+	o.Chunk, o.Dt, o.Shards = 7, 1, b
+	ep := bpgo.Must1(trainers.NewEProp(net, net.network(), o))
+	checkEPropAgainst(t, fmt.Sprintf("%d shards", b), net, bpgo.Must1(ep.Compute(xs, ys)), want)
+	gs := bpgo.Must1(bpgo.NewGrad(net, seedLoss(window, 1, 0.01), bpgo.GradOptions{Monitors: []string{"R.Spike"}, Chunk: 25, Dt: 1, Shards: b}))
+	sharded := bpgo.Must1(gs.Compute(xs, labelTensor(labels)))
+	for _, w := range []*bpgo.Variable{net.I2R.W, net.R2R.W, net.R2O.W} {
+		a, e := bpgo.ToFloat64s(sharded.Grads[w]), bpgo.ToFloat64s(want.Grads[w])
+		for i := range a {
+			if math.Abs(a[i]-e[i]) > 1e-12*(1+math.Abs(e[i])) {
+				t.Fatalf("BPTT in %d shards: gradient of %s differs from the whole batch's at %d: %v vs %v", b, w.Name(), i, a[i], e[i])
+			}
+		}
+	}
+
 	// Full BPTT (no cuts) differs: e-prop is an approximation of it.
 	full := newEligSNN(t, nIn, n, k, betas, false)
 	full.Eprop = false

@@ -16,6 +16,11 @@ PATCHED=(
 	internal/gobackend/bpgo_fuse_export_test.go
 	internal/gobackend/bpgo_fuse_other.go
 	internal/gobackend/bpgo_fuse_test.go
+	internal/gobackend/dot/bpgo_sparse.go
+	internal/gobackend/dot/bpgo_sparse_export_test.go
+	internal/gobackend/dot/bpgo_sparse_other.go
+	internal/gobackend/dot/bpgo_sparse_test.go
+	internal/gobackend/dot/dot.go
 	internal/gobackend/dot/matmul/avx2/bpgo_tails.go
 	internal/gobackend/dot/matmul/avx2/bpgo_tails_test.go
 	internal/gobackend/dot/matmul/avx2/gen_small_nontransposed_f64.go

@@ -39,7 +39,7 @@ func eirnn(epochs, chunk int) error {
 		d := os.Shape().Dimensions // (T, B, numOut)
 		return losses.CrossEntropy(graph.Reshape(os, d[0]*d[1], d[2]), graph.Reshape(ys, d[0]*d[1]))
 	}
-	grad, err := bpgo.NewGrad(net, loss, bpgo.GradOptions{Layout: bpgo.TimeFirst, Chunk: chunk, Engine: engine})
+	grad, err := bpgo.NewGrad(net, loss, bpgo.GradOptions{Layout: bpgo.TimeFirst, Chunk: chunk, Engine: engine, Shards: shards})
 	if err != nil {
 		return err
 	}

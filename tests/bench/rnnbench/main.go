@@ -60,6 +60,7 @@ func main() {
 	chunk := flag.Int("chunk", 0, "steps per compiled chunk (0: bpgo's default)")
 	engineName := flag.String("engine", "auto", "time-loop engine of the rnn, snn, alif, eprop and eirnn workloads: auto, unrolled or scan")
 	flag.IntVar(&checkpoint, "checkpoint", 0, "scan engine: steps whose states the backward loop keeps at once (0: automatic)")
+	flag.IntVar(&shards, "shards", 0, "unrolled engine, sequences longer than a chunk: batch shards (bpgo.GradOptions.Shards; 0: automatic, 1: off)")
 	flag.BoolVar(&float32Rows, "float32", false, "run the float64 rows (rnn, snn) in float32 (the GPU script's agreement check)")
 	flag.BoolVar(&ridgeNormal, "ridge-normal", false, "esn-ridge: solve the normal equations as BrainPy does (RidgeOptions.NormalEquations) instead of bpgo's default QR")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
@@ -117,11 +118,12 @@ func main() {
 	}
 }
 
-// engine, checkpoint, float32Rows and ridgeNormal are the -engine, -checkpoint, -float32 and
-// -ridge-normal flags.
+// engine, checkpoint, shards, float32Rows and ridgeNormal are the -engine, -checkpoint,
+// -shards, -float32 and -ridge-normal flags.
 var (
 	engine      bpgo.Engine
 	checkpoint  int
+	shards      int
 	float32Rows bool
 	ridgeNormal bool
 )
@@ -322,7 +324,7 @@ func alif(steps, T, batch, chunk int) error {
 	loss := func(lc *bpgo.LossContext, pred, y *graph.Node) *graph.Node {
 		return losses.CrossEntropy(pred, y)
 	}
-	g, err := bpgo.NewGrad(model, loss, bpgo.GradOptions{Chunk: chunk, Engine: engine, Checkpoint: checkpoint})
+	g, err := bpgo.NewGrad(model, loss, bpgo.GradOptions{Chunk: chunk, Engine: engine, Checkpoint: checkpoint, Shards: shards})
 	if err != nil {
 		return err
 	}
@@ -416,7 +418,7 @@ func snn(epochs, chunk int) error {
 	loss := func(lc *bpgo.LossContext, outs, labels *graph.Node) *graph.Node {
 		return losses.CrossEntropy(graph.ReduceMax(outs, 1), labels)
 	}
-	g, err := bpgo.NewGrad(net, loss, bpgo.GradOptions{Chunk: chunk, Engine: engine})
+	g, err := bpgo.NewGrad(net, loss, bpgo.GradOptions{Chunk: chunk, Engine: engine, Shards: shards})
 	if err != nil {
 		return err
 	}
@@ -521,7 +523,7 @@ func eprop(steps, T, batch, chunk int) error {
 		lc.Aux("loss reg", reg)
 		return graph.Add(ce, reg)
 	}
-	g, err := bpgo.NewGrad(net, loss, bpgo.GradOptions{Chunk: chunk, Monitors: []string{"R.Spike"}, Engine: engine, Checkpoint: checkpoint})
+	g, err := bpgo.NewGrad(net, loss, bpgo.GradOptions{Chunk: chunk, Monitors: []string{"R.Spike"}, Engine: engine, Checkpoint: checkpoint, Shards: shards})
 	if err != nil {
 		return err
 	}

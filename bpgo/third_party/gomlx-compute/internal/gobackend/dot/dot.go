@@ -407,6 +407,11 @@ func execDotGeneral(backend *gobackend.Backend, node *gobackend.Node, inputs []*
 		return output, nil
 	}
 
+	// bpgo patch: a left factor that is mostly zeros (spikes) skips them (bpgo_sparse.go).
+	if bpgoSparse(params, lhs, rhs, output) {
+		return output, nil
+	}
+
 	// Use registered implementation.
 	CallRegisteredImplementation(backend, params.implementation, lhs, rhs, output, params)
 	return output, nil

@@ -1,0 +1,282 @@
+package bpgo
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/gomlx/compute/gobackend"
+	"github.com/gomlx/gomlx/core/tensors"
+)
+
+// SummedHook is a StepHook some of whose variables are sums over the batch's samples (e-prop's
+// accumulated update, say): variables without a batch axis whose per-step change is a sum of
+// per-sample terms. Declaring them lets a Runner run the batch in shards (RunnerOptions.Shards):
+// each shard starts such a variable at zero (the first shard at its current value) and the
+// shards' final values are added up.
+type SummedHook interface {
+	StepHook
+	SummedVars() []*Variable
+}
+
+// runShards returns the row groups a run of inputs uses (see RunnerOptions.Shards).
+func (r *Runner) runShards(ex *runExec, inputs, targets *tensors.Tensor, opts RunOptions) ([]rowSpan, error) {
+	batch := inputs.Shape().Dimensions[0]
+	whole := []rowSpan{{0, batch}}
+	n := r.nShards
+	if n == 0 {
+		if r.backend.String() != gobackend.BackendName || opts.OnChunk != nil {
+			return whole, nil
+		}
+		n = autoShards(batch)
+	}
+	if n == 1 {
+		return whole, nil
+	}
+	if opts.OnChunk != nil {
+		return nil, fmt.Errorf("RunnerOptions.Shards: RunOptions.OnChunk sees whole chunks in time order; run with Shards 0 or 1")
+	}
+	if batch%n != 0 {
+		return nil, fmt.Errorf("RunnerOptions.Shards: %d shards need a batch size divisible by %d, got %d", n, n, batch)
+	}
+	key := shardKey{fmt.Sprint(inputs.Shape().Dimensions, targets != nil, opts.Fit), n}
+	r.mu.Lock()
+	why, done := r.shardWhy[key]
+	r.mu.Unlock()
+	if !done {
+		why = r.probeShards(ex, inputs, targets, shardPlan(batch, n))
+		r.mu.Lock()
+		r.shardWhy[key] = why
+		r.mu.Unlock()
+	}
+	if why != "" {
+		if r.nShards > 1 {
+			return nil, fmt.Errorf("RunnerOptions.Shards: the model cannot run its batch in %d shards: %s", n, why)
+		}
+		return whole, nil
+	}
+	return shardPlan(batch, n), nil
+}
+
+// summedVars is the set of the hook's variables that are sums over samples.
+func (r *Runner) summedVars() map[*Variable]bool {
+	out := map[*Variable]bool{}
+	if h, ok := r.hook.(SummedHook); ok {
+		for _, v := range h.SummedVars() {
+			out[v] = true
+		}
+	}
+	return out
+}
+
+// shardHook is shard i's starting values of the hook's variables: its rows of the per-sample
+// ones; for the sums, the current value in shard 0 and zeros in the others.
+func (r *Runner) shardHook(vals []*tensors.Tensor, summed map[*Variable]bool, rs rowSpan, i int) []*tensors.Tensor {
+	out := make([]*tensors.Tensor, len(vals))
+	for j, v := range r.hookVars {
+		switch {
+		case !summed[v]:
+			out[j] = sliceRows(vals[j], rs)
+		case i == 0:
+			out[j] = vals[j]
+		default:
+			out[j] = tensors.FromShape(vals[j].Shape())
+		}
+	}
+	return out
+}
+
+// runChunkRows runs steps [start, start+k) of rows rs from the given states and hook values.
+func (r *Runner) runChunkRows(ex *runExec, inputs, targets *tensors.Tensor, rs rowSpan, start, k int, states, hook []*tensors.Tensor) (map[string][]*tensors.Tensor, error) {
+	xs, err := timeChunkRows(inputs, r.dtype, rs, start, k)
+	if err != nil {
+		return nil, err
+	}
+	in := map[string][]any{"vars": varsWithStates(r.tree.Vars, states), "hook": anys(hook),
+		"clock": {clockArg(r.i0 + start)}, "xs": {xs}, "targets": nil}
+	if targets != nil {
+		tg, err := timeChunkRows(targets, targets.DType(), rs, start, k)
+		if err != nil {
+			return nil, err
+		}
+		in["targets"] = []any{tg}
+	}
+	res, err := callExec(ex.exec, packArgs(&ex.ins, in))
+	if err != nil {
+		return nil, fmt.Errorf("running steps [%d, %d): %w", start, start+k, err)
+	}
+	return splitArgs(&ex.outs, res), nil
+}
+
+// probeShards runs the first chunk whole and as shards and says why they disagree ("" when
+// outputs, monitors, states and per-sample hook variables agree to the bit, parameters are
+// left as the whole run leaves them, and the summed hook variables add up to the whole run's
+// within rounding). Nothing is written back.
+func (r *Runner) probeShards(ex *runExec, inputs, targets *tensors.Tensor, rows []rowSpan) string {
+	states := r.tree.States()
+	for _, s := range states {
+		if s.BatchAxis != 0 {
+			return fmt.Sprintf("state %q has no leading batch axis", s.name)
+		}
+	}
+	summed := r.summedVars()
+	for _, v := range r.hookVars {
+		if !summed[v] && v.BatchAxis != 0 {
+			return fmt.Sprintf("hook variable %q has no leading batch axis and the hook does not declare it a sum over samples (SummedHook)", v.name)
+		}
+	}
+	k := min(r.chunk, inputs.Shape().Dimensions[1])
+	init, hookInit := varValuesT(states), varValuesT(r.hookVars)
+	whole, err := r.runChunkRows(ex, inputs, targets, rowSpan{0, inputs.Shape().Dimensions[0]}, 0, k, init, hookInit)
+	if err != nil {
+		return err.Error()
+	}
+	sums := make([][]float64, len(r.hookVars))
+	for i, rs := range rows {
+		part, err := r.runChunkRows(ex, inputs, targets, rs, 0, k, sliceRowsAll(init, rs), r.shardHook(hookInit, summed, rs, i))
+		if err != nil {
+			return err.Error()
+		}
+		for _, g := range []string{"ys", "mons", "states"} {
+			for j, t := range part[g] {
+				if t.Rank() < 2 {
+					return "a per-step output or monitor has no batch axis"
+				}
+				if !sameRows(whole[g][j], t, rs) {
+					return fmt.Sprintf("samples [%d, %d) run on their own differ from the same samples run with the rest of the batch", rs.lo, rs.hi)
+				}
+			}
+		}
+		for j, t := range part["params"] {
+			if !slices.Equal(ToFloat64s(t), ToFloat64s(whole["params"][j])) {
+				return "the hook changes the parameters from what the whole batch shows it"
+			}
+		}
+		for j, v := range r.hookVars {
+			t := part["hook"][j]
+			if !summed[v] {
+				if !sameRows(whole["hook"][j], t, rs) {
+					return fmt.Sprintf("hook variable %q of samples [%d, %d) differs when they run on their own", v.name, rs.lo, rs.hi)
+				}
+				continue
+			}
+			f := ToFloat64s(t)
+			if sums[j] == nil {
+				sums[j] = f
+				continue
+			}
+			for e := range f {
+				sums[j][e] += f[e]
+			}
+		}
+	}
+	tol := 1e-4
+	if r.dtype.Size() == 8 {
+		tol = 1e-10
+	}
+	for j, v := range r.hookVars {
+		if !summed[v] {
+			continue
+		}
+		w := ToFloat64s(whole["hook"][j])
+		scale := 0.0
+		for _, x := range w {
+			scale = math.Max(scale, math.Abs(x))
+		}
+		for e, x := range w {
+			if math.Abs(sums[j][e]-x) > tol*(scale+1e-30) && !(math.IsNaN(x) && math.IsNaN(sums[j][e])) {
+				return fmt.Sprintf("hook variable %q summed over the shards differs from the whole batch's: it is not a sum over samples", v.name)
+			}
+		}
+	}
+	return ""
+}
+
+// runSharded is run's loop with the batch in row groups, each its own chain of calls on its
+// own goroutine, joined at the end.
+func (r *Runner) runSharded(ex *runExec, rows []rowSpan, inputs, targets *tensors.Tensor, opts RunOptions) (*tensors.Tensor, error) {
+	steps := inputs.Shape().Dimensions[1]
+	states, params := r.tree.States(), r.tree.Params(false)
+	summed := r.summedVars()
+	init, hookInit := varValuesT(states), varValuesT(r.hookVars)
+	type shardRun struct {
+		outs                 []*tensors.Tensor
+		mons                 [][]*tensors.Tensor
+		states, hook, params []*tensors.Tensor
+	}
+	runs := make([]shardRun, len(rows))
+	err := inParallel(len(rows), func(i int) error {
+		rs, sr := rows[i], &runs[i]
+		cur, hk := sliceRowsAll(init, rs), r.shardHook(hookInit, summed, rs, i)
+		sr.mons = make([][]*tensors.Tensor, len(r.mons))
+		for start := 0; start < steps; start += r.chunk {
+			k := min(r.chunk, steps-start)
+			out, err := r.runChunkRows(ex, inputs, targets, rs, start, k, cur, hk)
+			if err != nil {
+				return err
+			}
+			cur, hk, sr.params = out["states"], out["hook"], out["params"]
+			for j := range r.mons {
+				sr.mons[j] = append(sr.mons[j], out["mons"][j])
+			}
+			if !opts.DiscardOutputs {
+				sr.outs = append(sr.outs, out["ys"][0])
+			}
+		}
+		sr.states, sr.hook = cur, hk
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	perShard := func(get func(*shardRun) *tensors.Tensor) []*tensors.Tensor {
+		ts := make([]*tensors.Tensor, len(runs))
+		for i := range runs {
+			ts[i] = get(&runs[i])
+		}
+		return ts
+	}
+	for j, s := range states {
+		s.value = joinRows(perShard(func(sr *shardRun) *tensors.Tensor { return sr.states[j] }))
+	}
+	for j, v := range r.hookVars {
+		ts := perShard(func(sr *shardRun) *tensors.Tensor { return sr.hook[j] })
+		if !summed[v] {
+			v.value = joinRows(ts)
+			continue
+		}
+		for _, t := range ts[1:] {
+			if err := addInto(ts[0], t); err != nil {
+				return nil, fmt.Errorf("hook variable %q: %w", v.name, err)
+			}
+		}
+		v.value = ts[0]
+	}
+	if r.hook != nil {
+		setValues(params, runs[0].params)
+	}
+	parts := make([][]*tensors.Tensor, len(rows))
+	monParts := make([][]*tensors.Tensor, len(r.mons))
+	for j := range r.mons {
+		for i := range runs {
+			parts[i] = runs[i].mons[j]
+		}
+		m, err := joinShardsTime(parts)
+		if err != nil {
+			return nil, fmt.Errorf("monitor %q: %w", r.mons[j].name, err)
+		}
+		monParts[j] = []*tensors.Tensor{m}
+	}
+	var outs []*tensors.Tensor
+	if !opts.DiscardOutputs {
+		for i := range runs {
+			parts[i] = runs[i].outs
+		}
+		y, err := joinShardsTime(parts)
+		if err != nil {
+			return nil, err
+		}
+		outs = []*tensors.Tensor{y}
+	}
+	return r.finish(monParts, steps, outs, opts.DiscardOutputs)
+}

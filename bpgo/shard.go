@@ -1,0 +1,296 @@
+package bpgo
+
+import (
+	"bytes"
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/gomlx/compute/gobackend"
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/tensors"
+)
+
+// Batch shards. The Go backend runs one graph's ops on one core at a time for the chains of
+// small ops a time loop is made of: seed 002's e-prop step took 1.92 s with one core and 2.03 s
+// with two. Most models treat every sample of a batch on its own, so the chunked engine can run
+// the batch as row groups, one per core, each its own sequence of compiled calls: the same
+// step then took about 1.2 s. Which models qualify is measured, not assumed (probeShards): a
+// model that mixes samples (a batch mean, a noise source drawn per call, a state without a
+// batch axis) keeps running whole.
+
+// rowSpan is the group of batch rows [lo, hi).
+type rowSpan struct{ lo, hi int }
+
+func (r rowSpan) n() int { return r.hi - r.lo }
+
+// MinShardRows is the fewest batch rows a shard gets under GradOptions.Shards 0: smaller
+// groups cost more in per-call overhead than a core gains.
+const MinShardRows = 16
+
+// shardPlan splits batch rows into n equal groups.
+func shardPlan(batch, n int) []rowSpan {
+	out := make([]rowSpan, n)
+	for i := range out {
+		out[i] = rowSpan{i * batch / n, (i + 1) * batch / n}
+	}
+	return out
+}
+
+// autoShards is the number of shards GradOptions.Shards 0 asks for: one per core on the Go
+// backend, as long as every shard gets MinShardRows rows and the groups are equal (one compiled
+// shape for all).
+func autoShards(batch int) int {
+	for n := runtime.GOMAXPROCS(0); n >= 2; n-- {
+		if batch%n == 0 && batch/n >= MinShardRows {
+			return n
+		}
+	}
+	return 1
+}
+
+// shardKey identifies a probe: the shape of the inputs and the number of shards.
+type shardKey struct {
+	dims string
+	n    int
+}
+
+// shards returns the row groups a chunked run of xs uses. first is the run's first chunk
+// (the probe runs it both ways).
+func (g *Grad) shards(xs *tensors.Tensor, first span) ([]rowSpan, error) {
+	batch := xs.Shape().Dimensions[0]
+	whole := []rowSpan{{0, batch}}
+	n := g.nShards
+	if n == 0 {
+		if g.backend.String() != gobackend.BackendName {
+			return whole, nil // XLA spreads its ops over the cores itself
+		}
+		n = autoShards(batch)
+	}
+	if n == 1 {
+		return whole, nil
+	}
+	if batch%n != 0 {
+		return nil, fmt.Errorf("GradOptions.Shards: %d shards need a batch size divisible by %d, got %d", n, n, batch)
+	}
+	key := shardKey{fmt.Sprint(xs.Shape().Dimensions), n}
+	g.mu.Lock()
+	why, done := g.shardWhy[key]
+	g.mu.Unlock()
+	if !done {
+		why = g.probeShards(xs, shardPlan(batch, n), first)
+		g.mu.Lock()
+		g.shardWhy[key] = why
+		g.mu.Unlock()
+	}
+	if why != "" {
+		if g.nShards > 1 {
+			return nil, fmt.Errorf("GradOptions.Shards: the model cannot run its batch in %d shards: %s", n, why)
+		}
+		return whole, nil
+	}
+	return shardPlan(batch, n), nil
+}
+
+// probeShards runs the first chunk of the run whole and as shards and says why the shards
+// disagree with the whole ("" when every output, monitor and final state is identical to the
+// bit). The model's state is left as it was.
+func (g *Grad) probeShards(xs *tensors.Tensor, rows []rowSpan, first span) string {
+	states := g.tree.States()
+	for _, s := range states {
+		if s.BatchAxis != 0 {
+			return fmt.Sprintf("state %q has no leading batch axis", s.name)
+		}
+	}
+	init := varValuesT(states)
+	whole, err := g.chunkForward(&g.stage, xs, rowSpan{0, xs.Shape().Dimensions[0]}, first, init)
+	if err != nil {
+		return err.Error()
+	}
+	for i, rs := range rows {
+		st := g.shardStager(i)
+		part, err := g.chunkForward(st, xs, rs, first, sliceRowsAll(init, rs))
+		if err != nil {
+			return err.Error()
+		}
+		for j, t := range part {
+			if t.Rank() < 2 {
+				return "a per-step output or monitor has no batch axis"
+			}
+			if !sameRows(whole[j], t, rs) {
+				return fmt.Sprintf("samples [%d, %d) run on their own differ from the same samples run with the rest of the batch", rs.lo, rs.hi)
+			}
+		}
+	}
+	return ""
+}
+
+// shardStager is shard i's stager (shard 0 shares the Grad's).
+func (g *Grad) shardStager(i int) *stager {
+	if i == 0 {
+		return &g.stage
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for len(g.shardStages) < i {
+		g.shardStages = append(g.shardStages, &stager{backend: g.backend})
+	}
+	return g.shardStages[i-1]
+}
+
+// inParallel runs fn(0) … fn(n-1) on their own goroutines (inline for n = 1) and returns the
+// first error.
+func inParallel(n int, fn func(i int) error) error {
+	if n == 1 {
+		return fn(0)
+	}
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs[i] = fn(i) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rowBytes is the number of bytes one batch row of t (batch axis 0) takes.
+func rowBytes(t *tensors.Tensor) int {
+	return t.Shape().Size() / t.Shape().Dimensions[0] * t.DType().Size()
+}
+
+// sliceRows copies rows rs of t (batch axis 0); the whole of t is returned as is.
+func sliceRows(t *tensors.Tensor, rs rowSpan) *tensors.Tensor {
+	d := t.Shape().Dimensions
+	if rs.lo == 0 && rs.hi == d[0] {
+		return t
+	}
+	nd := slices.Clone(d)
+	nd[0] = rs.n()
+	out := tensors.FromShape(shapes.Make(t.DType(), nd...))
+	rb := rowBytes(t)
+	out.MutableBytes(func(dst []byte) {
+		t.ConstBytes(func(src []byte) { copy(dst, src[rs.lo*rb:rs.hi*rb]) })
+	})
+	return out
+}
+
+func sliceRowsAll(ts []*tensors.Tensor, rs rowSpan) []*tensors.Tensor {
+	out := make([]*tensors.Tensor, len(ts))
+	for i, t := range ts {
+		out[i] = sliceRows(t, rs)
+	}
+	return out
+}
+
+// joinRows stacks row groups (batch axis 0) back into one tensor.
+func joinRows(parts []*tensors.Tensor) *tensors.Tensor {
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	nd := slices.Clone(parts[0].Shape().Dimensions)
+	for _, p := range parts[1:] {
+		nd[0] += p.Shape().Dimensions[0]
+	}
+	out := tensors.FromShape(shapes.Make(parts[0].DType(), nd...))
+	out.MutableBytes(func(dst []byte) {
+		off := 0
+		for _, p := range parts {
+			p.ConstBytes(func(src []byte) { off += copy(dst[off:], src) })
+		}
+	})
+	return out
+}
+
+// sameRows reports whether part holds exactly rows rs of whole, to the bit.
+func sameRows(whole, part *tensors.Tensor, rs rowSpan) bool {
+	if whole.DType() != part.DType() || whole.Rank() != part.Rank() || part.Shape().Dimensions[0] != rs.n() ||
+		!slices.Equal(whole.Shape().Dimensions[1:], part.Shape().Dimensions[1:]) {
+		return false
+	}
+	rb := rowBytes(whole)
+	same := false
+	whole.ConstBytes(func(w []byte) {
+		part.ConstBytes(func(p []byte) { same = bytes.Equal(w[rs.lo*rb:rs.hi*rb], p) })
+	})
+	return same
+}
+
+// joinShardsTime joins per-shard, per-chunk parts (B_s, K_c, ...) into one (B, T, ...) tensor,
+// copying each part once.
+func joinShardsTime(parts [][]*tensors.Tensor) (*tensors.Tensor, error) {
+	if len(parts) == 1 {
+		return joinMonitor(parts[0])
+	}
+	p0 := parts[0][0]
+	if p0.Rank() < 2 {
+		return nil, fmt.Errorf("a per-step value of shape %v has no batch axis", p0.Shape().Dimensions)
+	}
+	nd := slices.Clone(p0.Shape().Dimensions)
+	nd[0], nd[1] = 0, 0
+	for _, p := range parts {
+		nd[0] += p[0].Shape().Dimensions[0]
+	}
+	for _, c := range parts[0] {
+		nd[1] += c.Shape().Dimensions[1]
+	}
+	step := p0.DType().Size() // bytes per step of one sample
+	for _, d := range nd[2:] {
+		step *= d
+	}
+	out := tensors.FromShape(shapes.Make(p0.DType(), nd...))
+	var err error
+	out.MutableBytes(func(dst []byte) {
+		row0 := 0
+		for _, shard := range parts {
+			off := 0
+			for _, c := range shard {
+				cd := c.Shape().Dimensions
+				if c.DType() != p0.DType() || len(cd) != len(nd) || cd[0] != shard[0].Shape().Dimensions[0] {
+					err = fmt.Errorf("joining parts of shapes %s and %s", p0.Shape(), c.Shape())
+					return
+				}
+				k := cd[1]
+				c.ConstBytes(func(src []byte) {
+					for b := range cd[0] {
+						at := ((row0+b)*nd[1] + off) * step
+						copy(dst[at:at+k*step], src[b*k*step:(b+1)*k*step])
+					}
+				})
+				off += k
+			}
+			row0 += shard[0].Shape().Dimensions[0]
+		}
+	})
+	return out, err
+}
+
+// addInto adds src to dst elementwise (float tensors of one shape), in place.
+func addInto(dst, src *tensors.Tensor) error {
+	if !dst.Shape().Equal(src.Shape()) {
+		return fmt.Errorf("adding gradients of shapes %s and %s", dst.Shape(), src.Shape())
+	}
+	var err error
+	dst.MutableFlatData(func(d any) {
+		src.ConstFlatData(func(s any) {
+			switch d := d.(type) {
+			case []float32:
+				for i, v := range s.([]float32) {
+					d[i] += v
+				}
+			case []float64:
+				for i, v := range s.([]float64) {
+					d[i] += v
+				}
+			default:
+				err = fmt.Errorf("adding gradients of type %T", d)
+			}
+		})
+	})
+	return err
+}

@@ -1,0 +1,186 @@
+//go:build amd64 && goexperiment.simd
+
+package dot_test
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/internal/gobackend"
+	"github.com/gomlx/compute/internal/gobackend/dot"
+	"github.com/gomlx/compute/support/testutil"
+)
+
+// sparseCase is a product (batch, n, k)·(batch, k, m) whose lhs has the given density of
+// nonzeros; spikes makes them all 1.
+type sparseCase struct {
+	batch, n, k, m int
+	density        float64
+	spikes         bool
+}
+
+// runProduct runs lhs·rhs through the backend with bpgo's sparse path on or off and reports
+// whether the sparse path computed it.
+func runProduct[T float32 | float64](t *testing.T, lhs, rhs [][][]T, sparse bool) ([][][]T, bool) {
+	t.Helper()
+	defer func(on bool) { *dot.BpgoSparseOn = on }(*dot.BpgoSparseOn)
+	*dot.BpgoSparseOn = sparse
+	before := dot.BpgoSparseCalls.Load()
+	y, err := testutil.Exec1(backend, []any{lhs, rhs}, func(f compute.Function, params []compute.Value) (compute.Value, error) {
+		return f.DotGeneral(params[0], []int{2}, []int{0}, params[1], []int{1}, []int{0}, compute.DotGeneralConfig{})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return y.([][][]T), dot.BpgoSparseCalls.Load() > before
+}
+
+func sparseOperands[T float32 | float64](c sparseCase, rng *rand.Rand) (lhs, rhs [][][]T) {
+	lhs, rhs = make([][][]T, c.batch), make([][][]T, c.batch)
+	for b := range c.batch {
+		lhs[b], rhs[b] = make([][]T, c.n), make([][]T, c.k)
+		for i := range lhs[b] {
+			lhs[b][i] = make([]T, c.k)
+			for j := range lhs[b][i] {
+				switch {
+				case rng.Float64() >= c.density:
+					if rng.IntN(4) == 0 {
+						lhs[b][i][j] = T(math.Copysign(0, -1)) // −0 is a zero too
+					}
+				case c.spikes:
+					lhs[b][i][j] = 1
+				default:
+					lhs[b][i][j] = T(rng.NormFloat64())
+				}
+			}
+		}
+		for i := range rhs[b] {
+			rhs[b][i] = make([]T, c.m)
+			for j := range rhs[b][i] {
+				rhs[b][i][j] = T(rng.NormFloat64())
+			}
+		}
+	}
+	return lhs, rhs
+}
+
+// sameBits reports whether a and b hold the same values to the bit (NaNs of any payload
+// count as equal).
+func sameBits[T float32 | float64](a, b [][][]T) bool {
+	for i := range a {
+		for j := range a[i] {
+			for k := range a[i][j] {
+				x, y := float64(a[i][j][k]), float64(b[i][j][k])
+				if math.IsNaN(x) && math.IsNaN(y) {
+					continue
+				}
+				if math.Float64bits(x) != math.Float64bits(y) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// TestBpgoSparseMatchesDense: products with a mostly-zero lhs take the sparse path and give
+// the dense kernels' results to the bit, for spikes and for general values, every column
+// leftover (m % 16 and m % 8 from 0 up), batched or not; a denser lhs takes the dense kernels.
+func TestBpgoSparseMatchesDense(t *testing.T) {
+	if _, ok := backend.(*gobackend.Backend); !ok || !gobackend.IsAVX512Allowed {
+		t.Skip("needs the Go backend with AVX-512")
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	cases := []sparseCase{
+		{1, 128, 100, 100, 0.03, true}, {1, 100, 128, 100, 0.03, true}, {1, 128, 40, 100, 0.04, true},
+		{1, 40, 128, 100, 0.05, false}, {3, 30, 20, 24, 0.1, false}, {1, 37, 300, 64, 0.02, false},
+		{1, 17, 50, 16, 0.12, true}, {1, 9, 64, 17, 0, true}, {2, 64, 33, 79, 0.08, false},
+	}
+	check := func(name string, c sparseCase, run func(sparse bool) (same, took bool)) {
+		same, took := run(true)
+		if !took {
+			t.Errorf("%s %+v: the sparse path did not run", name, c)
+		}
+		if !same {
+			t.Errorf("%s %+v: the sparse path's result differs from the dense kernels'", name, c)
+		}
+	}
+	for _, c := range cases {
+		check("float32", c, func(bool) (bool, bool) {
+			l, r := sparseOperands[float32](c, rng)
+			want, _ := runProduct(t, l, r, false)
+			got, took := runProduct(t, l, r, true)
+			return sameBits(want, got), took
+		})
+		if c.m >= 8 {
+			check("float64", c, func(bool) (bool, bool) {
+				l, r := sparseOperands[float64](c, rng)
+				want, _ := runProduct(t, l, r, false)
+				got, took := runProduct(t, l, r, true)
+				return sameBits(want, got), took
+			})
+		}
+	}
+	dense := sparseCase{1, 128, 100, 100, 0.5, true}
+	l, r := sparseOperands[float32](dense, rng)
+	if _, took := runProduct(t, l, r, true); took {
+		t.Errorf("%+v: an lhs with half its values nonzero took the sparse path", dense)
+	}
+}
+
+// TestBpgoSparseNonFinite: an rhs holding Inf or NaN takes the dense kernels, so that 0·Inf is
+// NaN as there; a NaN in lhs goes through the sparse path and spreads as in the dense kernels.
+func TestBpgoSparseNonFinite(t *testing.T) {
+	if _, ok := backend.(*gobackend.Backend); !ok || !gobackend.IsAVX512Allowed {
+		t.Skip("needs the Go backend with AVX-512")
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	c := sparseCase{1, 64, 100, 40, 0.03, true}
+	for _, bad := range []float32{float32(math.Inf(1)), float32(math.NaN())} {
+		l, r := sparseOperands[float32](c, rng)
+		r[0][7][5] = bad
+		want, _ := runProduct(t, l, r, false)
+		got, took := runProduct(t, l, r, true)
+		if took {
+			t.Errorf("rhs holding %v took the sparse path", bad)
+		}
+		if !sameBits(want, got) {
+			t.Errorf("rhs holding %v: results differ", bad)
+		}
+	}
+	l, r := sparseOperands[float32](c, rng)
+	l[0][3][11] = float32(math.NaN())
+	want, _ := runProduct(t, l, r, false)
+	got, took := runProduct(t, l, r, true)
+	if !took || !sameBits(want, got) || !math.IsNaN(float64(got[0][3][0])) {
+		t.Errorf("NaN in lhs: sparse path %v, same as dense %v, row 3 NaN %v; want all true", took, sameBits(want, got), math.IsNaN(float64(got[0][3][0])))
+	}
+}
+
+// BenchmarkBpgoSparse times the sparse path (the density scan, the finite check of rhs and the
+// product) on e-prop's recurrent step product, (128,100)·(100,100) float32 with 3% spikes, and
+// its weight gradient's (100,128)·(128,100). BenchmarkBpgoVectorTails in matmul/avx512 times the
+// dense kernel on the first.
+func BenchmarkBpgoSparse(b *testing.B) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, c := range []sparseCase{{1, 128, 100, 100, 0.03, true}, {1, 100, 128, 100, 0.03, true}} {
+		l, r := sparseOperands[float32](c, rng)
+		lf, rf, out := make([]float32, 0, c.n*c.k), make([]float32, 0, c.k*c.m), make([]float32, c.n*c.m)
+		for i := range l[0] {
+			lf = append(lf, l[0][i]...)
+		}
+		for i := range r[0] {
+			rf = append(rf, r[0][i]...)
+		}
+		b.Run(fmt.Sprintf("%dx%dx%d", c.n, c.k, c.m), func(b *testing.B) {
+			for b.Loop() {
+				if !dot.BpgoSparse32(lf, rf, out, c.n, c.m, c.k) {
+					b.Fatal("the sparse path declined")
+				}
+			}
+		})
+	}
+}
