@@ -79,22 +79,22 @@ func (h *epropHook) advance(sc *bpgo.StepContext, beta *graph.Node, rho, kappa f
 	for i, s := range blk {
 		pres[i] = s.pre
 	}
-	// The backend's matrix products want the contracted axis last on the left operand and
-	// first (after the batch axis) on the right one: stack the steps into those places rather
-	// than transposing the stacks.
-	pre := graph.Stack(pres, 1)                  // (B, K, P)
-	drive := func(w []*graph.Node) *graph.Node { // Σ_s w_s·pre_s per trial: (B, N, K)·(B, K, P)
-		return graph.DotGeneral(graph.Stack(w, 2), []int{2}, []int{0}, pre, []int{1}, []int{0})
+	// The presynaptic activity is spikes, mostly zeros, and the backend skips the zeros of a
+	// product's left factor: every product below has pre on the left, contracted on its last
+	// axis, and the step weights w stacked on the right with the steps first, where stacking
+	// copies whole rows.
+	preT := graph.Stack(pres, 2)                 // (B, P, K)
+	drive := func(w []*graph.Node) *graph.Node { // Σ_s w_s·pre_s per trial: ((B, P, K)·(B, K, N))ᵀ
+		return graph.Transpose(graph.DotGeneral(preT, []int{2}, []int{0}, graph.Stack(w, 1), []int{1}, []int{0}), 1, 2)
 	}
 	sc.Set(h.epsV, add(mul(col(m00), epsV0), drive(wV)))
 	sc.Set(h.epsA, add(add(mul(col(m10), epsV0), mul(col(m11), epsA0)), drive(wA)))
 	sc.Set(h.eBar, add(add(add(mul(col(m20), epsV0), mul(col(m21), epsA0)), mul(col(m22), eBar0)), drive(wE)))
-	total := func(w []*graph.Node) *graph.Node { // Σ_{b,s} w_s·pre_s: (N, B, K)·(B, K, P)
-		wt := make([]*graph.Node, k)
-		for i, x := range w {
-			wt[i] = graph.Transpose(x, 0, 1)
-		}
-		return graph.DotGeneral(graph.Stack(wt, 2), []int{1, 2}, nil, pre, []int{0, 1}, nil)
+	// Σ_{b,s} w_s·pre_s: ((P, K·B)·(K·B, N))ᵀ, the steps stacked first on both sides.
+	preKB := graph.Transpose(graph.Reshape(graph.Stack(pres, 0), k*h.batchOf(pres[0]), -1), 0, 1)
+	total := func(w []*graph.Node) *graph.Node {
+		ws := graph.Reshape(graph.Stack(w, 0), k*h.batchOf(pres[0]), -1)
+		return graph.Transpose(graph.DotGeneral(preKB, []int{1}, nil, ws, []int{0}, nil), 0, 1)
 	}
 	// λ = λ_1·A_1 and ν = ν_0 are now the sums' weights on S_0 (ν has no ē component).
 	fromS0 := add(add(mul(col(lam[0]), epsV0), mul(col(lam[1]), epsA0)), mul(col(lam[2]), eBar0))
@@ -102,3 +102,6 @@ func (h *epropHook) advance(sc *bpgo.StepContext, beta *graph.Node, rho, kappa f
 	fromS0 = add(mul(col(nu0), epsV0), mul(col(nu1), epsA0))
 	sc.Set(h.eSum, add(add(sc.Value(h.eSum), graph.ReduceSum(fromS0, 0)), total(cE)))
 }
+
+// batchOf is the batch size of a (B, ...) node.
+func (h *epropHook) batchOf(x *graph.Node) int { return x.Shape().Dimensions[0] }

@@ -44,6 +44,7 @@ PATCHED=(
 	internal/gobackend/ops/broadcastindim.go
 	internal/gobackend/ops/concatenate.go
 	internal/gobackend/ops/slice.go
+	internal/gobackend/ops/transpose.go
 )
 
 die() {

@@ -4,7 +4,9 @@ package ops
 // moved their data one element at a time, with an index odometer per element (1–2 ns each). In
 // bpgo's time loops both move whole rows: a chunk's per-step cotangent sliced out of its (B, K, N)
 // stack, a regulariser's (1, 1, N) gradient broadcast to (B, T, N). These fast paths copy the
-// contiguous runs with one copy call each, or fill broadcast runs by doubling copies.
+// contiguous runs with one copy call each, or fill broadcast runs by doubling copies. A Transpose
+// that swaps the last two axes and keeps the others (online e-prop's (B, P, N) block products)
+// went through the same odometer; it runs as one tiled 2-D transpose per leading index.
 
 import "github.com/gomlx/compute/internal/gobackend"
 
@@ -152,5 +154,42 @@ func bpgoRuns(dims, step []int, base, n int, fn func(o, at int)) {
 			at -= dims[axis] * step[axis]
 			idx[axis] = 0
 		}
+	}
+}
+
+// bpgoTransposeLast2 runs a Transpose that swaps the last two axes of a rank >= 3 operand and
+// keeps the leading ones as one 2-D transpose per leading index, and reports whether it did.
+func bpgoTransposeLast2(operand, output *gobackend.Buffer, permutations []int) bool {
+	dims := operand.RawShape.Dimensions
+	rank := len(dims)
+	if !bpgoPatched || rank < 3 || permutations[rank-2] != rank-1 || permutations[rank-1] != rank-2 {
+		return false
+	}
+	for i, p := range permutations[:rank-2] {
+		if p != i {
+			return false
+		}
+	}
+	h, w := dims[rank-2], dims[rank-1]
+	n := operand.RawShape.Size() / (h * w)
+	switch in := operand.Flat.(type) {
+	case []float32:
+		bpgoTransposeBatched(in, output.Flat.([]float32), n, h, w)
+	case []float64:
+		bpgoTransposeBatched(in, output.Flat.([]float64), n, h, w)
+	case []int32:
+		bpgoTransposeBatched(in, output.Flat.([]int32), n, h, w)
+	case []int64:
+		bpgoTransposeBatched(in, output.Flat.([]int64), n, h, w)
+	default:
+		return false
+	}
+	return true
+}
+
+func bpgoTransposeBatched[T any](in, out []T, n, h, w int) {
+	m := h * w
+	for b := range n {
+		transpose2D[T](nil, in[b*m:(b+1)*m], out[b*m:(b+1)*m], h, w)
 	}
 }

@@ -116,6 +116,11 @@ func dispatchFastTranspose(backend *gobackend.Backend, operand, output *gobacken
 		return dispatchTranspose4D_0213(backend, operand, output, bDim, sDim, hDim, dDim)
 	}
 
+	// bpgo patch: the last two axes swapped, the others kept (bpgo_movement.go).
+	if bpgoTransposeLast2(operand, output, permutations) {
+		return true
+	}
+
 	// Case 2: 2D transpose [1, 0]
 	if rank == 2 && permutations[0] == 1 && permutations[1] == 0 {
 		return dispatchTranspose2D(backend, operand, output, dims[0], dims[1])
