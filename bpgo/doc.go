@@ -22,7 +22,10 @@
 //     its own variables. On XLA the loop is a scan by default ([Engine]): one step compiled into
 //     the body of a While loop, so that compile time does not depend on the number of steps. A
 //     model whose output is a stateless readout of a per-step value can implement [Readouter]:
-//     a graph of several unrolled steps then reads out all of them with one product;
+//     a graph of several unrolled steps then reads out all of them with one product. On the Go
+//     backend a batch runs as one group of samples per core when a first-chunk probe shows the
+//     samples independent (batch shards, RunnerOptions.Shards and GradOptions.Shards; a hook's
+//     sums over samples are declared with [SummedHook]);
 //   - gradients through time ([Grad]): the gradient of a [LossFunc] over a run, for sequences of
 //     any length. Up to one chunk it is a single graph that also applies the optimizer update
 //     ([Grad.Step]); longer sequences are differentiated chunk by chunk, recomputing each chunk
