@@ -112,7 +112,7 @@ type Grad struct {
 	stage       stager
 	shardStages []*stager // shards 1, 2, … (shard 0 uses stage)
 	nShards     int       // GradOptions.Shards
-	shardWhy    map[shardKey]string
+	shardMemo   shardMemo
 	lastShards  atomic.Int32
 	mu          sync.Mutex
 	execs       map[any]*gradExec
@@ -158,7 +158,7 @@ func NewGrad(model Stepper, loss LossFunc, opts GradOptions) (*Grad, error) {
 	}
 	g := &Grad{scan: scan, checkpoint: opts.Checkpoint, model: model, loss: loss, chunk: opts.Chunk, fuseUpTo: fuseUpTo, dt: opts.Dt, dtype: FloatDType(), backend: b, stage: stager{backend: b},
 		monitors: slices.Clone(opts.Monitors), watch: slices.Clone(opts.Watch), layout: opts.Layout, reset: !opts.NoReset, userVars: slices.Clone(opts.Params),
-		execs: map[any]*gradExec{}, nShards: opts.Shards, shardWhy: map[shardKey]string{}}
+		execs: map[any]*gradExec{}, nShards: opts.Shards}
 	if err := g.refresh(); err != nil {
 		return nil, fmt.Errorf("bpgo.NewGrad: %w", err)
 	}
@@ -230,7 +230,7 @@ func (g *Grad) refresh() error {
 	g.scanEx.finalize()
 	g.scanEx = nil
 	g.auxNames = nil
-	g.shardWhy = map[shardKey]string{}
+	g.shardMemo.forget()
 	return nil
 }
 

@@ -134,7 +134,7 @@ type Runner struct {
 	scanSeg int // steps per call on the scan engine; 0: the unrolled engine
 
 	nShards    int // RunnerOptions.Shards
-	shardWhy   map[shardKey]string
+	shardMemo  shardMemo
 	lastShards int
 
 	mu        sync.Mutex
@@ -198,7 +198,7 @@ func NewRunner(model Stepper, opts RunnerOptions) (*Runner, error) {
 	}
 	return &Runner{scanSeg: scanSeg, scanExecs: map[runKey]*scanFwdExec{}, model: model, tree: tree, chunk: chunk, dt: stepDt, dtype: dt, backend: b,
 		monitors: slices.Clone(opts.Monitors), watch: slices.Clone(opts.Watch), mons: mons,
-		layout: opts.Layout, hook: opts.Hook, hookVars: hv, nShards: opts.Shards, shardWhy: map[shardKey]string{},
+		layout: opts.Layout, hook: opts.Hook, hookVars: hv, nShards: opts.Shards,
 		Mon: map[string]*tensors.Tensor{}, execs: map[runKey]*runExec{}}, nil
 }
 
@@ -306,24 +306,10 @@ func (r *Runner) run(inputs *tensors.Tensor, opts RunOptions) (*tensors.Tensor, 
 	states, params := r.tree.States(), r.tree.Params(false)
 	for start := 0; start < steps; start += r.chunk {
 		k := min(r.chunk, steps-start)
-		xs, err := timeChunk(inputs, r.dtype, start, k)
+		out, err := r.runChunkRows(ex, inputs, targets, rowSpan{0, batch}, start, k, varValuesT(states), varValuesT(r.hookVars))
 		if err != nil {
 			return nil, err
 		}
-		in := map[string][]any{"vars": varValues(r.tree.Vars), "hook": varValues(r.hookVars),
-			"clock": {clockArg(r.i0 + start)}, "xs": {xs}, "targets": nil}
-		if targets != nil {
-			tg, err := timeChunk(targets, targets.DType(), start, k)
-			if err != nil {
-				return nil, err
-			}
-			in["targets"] = []any{tg}
-		}
-		res, err := callExec(ex.exec, packArgs(&ex.ins, in))
-		if err != nil {
-			return nil, fmt.Errorf("running steps [%d, %d): %w", start, start+k, err)
-		}
-		out := splitArgs(&ex.outs, res)
 		setValues(states, out["states"])
 		if r.hook != nil {
 			setValues(params, out["params"])
@@ -444,6 +430,7 @@ func (r *Runner) refresh() error {
 			e.exec.Finalize()
 		}
 		r.scanExecs = map[runKey]*scanFwdExec{}
+		r.shardMemo.forget()
 	}
 	return nil
 }

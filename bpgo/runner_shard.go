@@ -22,40 +22,18 @@ type SummedHook interface {
 // runShards returns the row groups a run of inputs uses (see RunnerOptions.Shards).
 func (r *Runner) runShards(ex *runExec, inputs, targets *tensors.Tensor, opts RunOptions) ([]rowSpan, error) {
 	batch := inputs.Shape().Dimensions[0]
-	whole := []rowSpan{{0, batch}}
 	n := r.nShards
 	if n == 0 {
 		if r.backend.String() != gobackend.BackendName || opts.OnChunk != nil {
-			return whole, nil
+			return []rowSpan{{0, batch}}, nil
 		}
 		n = autoShards(batch)
 	}
-	if n == 1 {
-		return whole, nil
-	}
-	if opts.OnChunk != nil {
+	if n > 1 && opts.OnChunk != nil {
 		return nil, fmt.Errorf("RunnerOptions.Shards: RunOptions.OnChunk sees whole chunks in time order; run with Shards 0 or 1")
 	}
-	if batch%n != 0 {
-		return nil, fmt.Errorf("RunnerOptions.Shards: %d shards need a batch size divisible by %d, got %d", n, n, batch)
-	}
-	key := shardKey{fmt.Sprint(inputs.Shape().Dimensions, targets != nil, opts.Fit), n}
-	r.mu.Lock()
-	why, done := r.shardWhy[key]
-	r.mu.Unlock()
-	if !done {
-		why = r.probeShards(ex, inputs, targets, shardPlan(batch, n))
-		r.mu.Lock()
-		r.shardWhy[key] = why
-		r.mu.Unlock()
-	}
-	if why != "" {
-		if r.nShards > 1 {
-			return nil, fmt.Errorf("RunnerOptions.Shards: the model cannot run its batch in %d shards: %s", n, why)
-		}
-		return whole, nil
-	}
-	return shardPlan(batch, n), nil
+	return r.shardMemo.rows("RunnerOptions.Shards", r.nShards, n, batch, fmt.Sprint(inputs.Shape().Dimensions, targets != nil, opts.Fit),
+		func(rows []rowSpan) string { return r.probeShards(ex, inputs, targets, rows) })
 }
 
 // summedVars is the set of the hook's variables that are sums over samples.

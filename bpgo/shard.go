@@ -52,45 +52,69 @@ func autoShards(batch int) int {
 
 // shardKey identifies a probe: the shape of the inputs and the number of shards.
 type shardKey struct {
-	dims string
-	n    int
+	shape string
+	n     int
+}
+
+// shardMemo remembers, per shardKey, why a model cannot run in shards ("": it can).
+type shardMemo struct {
+	mu  sync.Mutex
+	why map[shardKey]string
+}
+
+// rows returns the row groups for n shards of batch rows: the probe's verdict, asked for once
+// per shape; asked is the option's value (what names it), which makes a failed probe an error
+// when it asked for shards explicitly.
+func (m *shardMemo) rows(what string, asked, n, batch int, shape string, probe func([]rowSpan) string) ([]rowSpan, error) {
+	whole := []rowSpan{{0, batch}}
+	if n == 1 {
+		return whole, nil
+	}
+	if batch%n != 0 {
+		return nil, fmt.Errorf("%s: %d shards need a batch size divisible by %d, got %d", what, n, n, batch)
+	}
+	key := shardKey{shape, n}
+	m.mu.Lock()
+	why, done := m.why[key]
+	m.mu.Unlock()
+	if !done {
+		why = probe(shardPlan(batch, n))
+		m.mu.Lock()
+		if m.why == nil {
+			m.why = map[shardKey]string{}
+		}
+		m.why[key] = why
+		m.mu.Unlock()
+	}
+	if why != "" {
+		if asked > 1 {
+			return nil, fmt.Errorf("%s: the model cannot run its batch in %d shards: %s", what, n, why)
+		}
+		return whole, nil
+	}
+	return shardPlan(batch, n), nil
+}
+
+// forget drops every verdict (the model's variables changed).
+func (m *shardMemo) forget() {
+	m.mu.Lock()
+	m.why = nil
+	m.mu.Unlock()
 }
 
 // shards returns the row groups a chunked run of xs uses. first is the run's first chunk
 // (the probe runs it both ways).
 func (g *Grad) shards(xs *tensors.Tensor, first span) ([]rowSpan, error) {
 	batch := xs.Shape().Dimensions[0]
-	whole := []rowSpan{{0, batch}}
 	n := g.nShards
 	if n == 0 {
 		if g.backend.String() != gobackend.BackendName {
-			return whole, nil // XLA spreads its ops over the cores itself
+			return []rowSpan{{0, batch}}, nil // XLA spreads its ops over the cores itself
 		}
 		n = autoShards(batch)
 	}
-	if n == 1 {
-		return whole, nil
-	}
-	if batch%n != 0 {
-		return nil, fmt.Errorf("GradOptions.Shards: %d shards need a batch size divisible by %d, got %d", n, n, batch)
-	}
-	key := shardKey{fmt.Sprint(xs.Shape().Dimensions), n}
-	g.mu.Lock()
-	why, done := g.shardWhy[key]
-	g.mu.Unlock()
-	if !done {
-		why = g.probeShards(xs, shardPlan(batch, n), first)
-		g.mu.Lock()
-		g.shardWhy[key] = why
-		g.mu.Unlock()
-	}
-	if why != "" {
-		if g.nShards > 1 {
-			return nil, fmt.Errorf("GradOptions.Shards: the model cannot run its batch in %d shards: %s", n, why)
-		}
-		return whole, nil
-	}
-	return shardPlan(batch, n), nil
+	return g.shardMemo.rows("GradOptions.Shards", g.nShards, n, batch, fmt.Sprint(xs.Shape().Dimensions),
+		func(rows []rowSpan) string { return g.probeShards(xs, rows, first) })
 }
 
 // probeShards runs the first chunk of the run whole and as shards and says why the shards
