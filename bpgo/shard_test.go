@@ -11,9 +11,19 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 )
 
+// onGoBackend skips a test of batch shards, which the Go backend's unrolled engine runs (the
+// XLA backend runs its time loops as scans and spreads ops over the cores itself).
+func onGoBackend(t *testing.T) {
+	t.Helper()
+	if !strings.HasPrefix(bpgo.BackendName(bpgo.Must1(bpgo.Backend())), "go") {
+		t.Skip("batch shards run on the Go backend")
+	}
+}
+
 // TestShardsEqualWhole: a batch run as 2 or 4 groups of samples gives the whole batch's loss,
 // aux metrics and gradients (summation order apart) and, to the bit, its final state.
 func TestShardsEqualWhole(t *testing.T) {
+	onGoBackend(t)
 	bpgo.EnableX64()
 	defer bpgo.DisableX64()
 	const b, T = 4, 17
@@ -75,6 +85,7 @@ func (m *batchMixer) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
 // whole (with the same result as Shards 1) when they are automatic; a model that treats
 // samples alone gets one shard per core automatically; bad Shards values are errors.
 func TestShardsProbe(t *testing.T) {
+	onGoBackend(t)
 	bpgo.EnableX64()
 	defer bpgo.DisableX64()
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
@@ -124,6 +135,7 @@ func TestShardsProbe(t *testing.T) {
 // TestShardsNoBatchAxis: a state without a batch axis (a noise generator's key) keeps the
 // batch whole.
 func TestShardsNoBatchAxis(t *testing.T) {
+	onGoBackend(t)
 	bpgo.EnableX64()
 	defer bpgo.DisableX64()
 	m := newNoisyLeak()
@@ -175,6 +187,7 @@ func newSumHook(batch int) *sumHook {
 // variables are not sums over samples, OnChunk and bad values are refused; automatic shards
 // take one per core.
 func TestRunnerShards(t *testing.T) {
+	onGoBackend(t)
 	bpgo.EnableX64()
 	defer bpgo.DisableX64()
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
