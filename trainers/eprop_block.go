@@ -90,11 +90,12 @@ func (h *epropHook) advance(sc *bpgo.StepContext, beta *graph.Node, rho, kappa f
 	sc.Set(h.epsV, add(mul(col(m00), epsV0), drive(wV)))
 	sc.Set(h.epsA, add(add(mul(col(m10), epsV0), mul(col(m11), epsA0)), drive(wA)))
 	sc.Set(h.eBar, add(add(add(mul(col(m20), epsV0), mul(col(m21), epsA0)), mul(col(m22), eBar0)), drive(wE)))
-	// Σ_{b,s} w_s·pre_s: ((P, K·B)·(K·B, N))ᵀ, the steps stacked first on both sides.
-	preKB := graph.Transpose(graph.Reshape(graph.Stack(pres, 0), k*h.batchOf(pres[0]), -1), 0, 1)
+	// Σ_{b,s} w_s·pre_s: ((P, B·K)·(B·K, N))ᵀ, the same stacks with the trials merged in.
+	b := preT.Shape().Dimensions[0]
+	preBK := graph.Reshape(graph.Transpose(preT, 0, 1), -1, b*k) // (P, B·K): runs of K copied
 	total := func(w []*graph.Node) *graph.Node {
-		ws := graph.Reshape(graph.Stack(w, 0), k*h.batchOf(pres[0]), -1)
-		return graph.Transpose(graph.DotGeneral(preKB, []int{1}, nil, ws, []int{0}, nil), 0, 1)
+		ws := graph.Reshape(graph.Stack(w, 1), b*k, -1)
+		return graph.Transpose(graph.DotGeneral(preBK, []int{1}, nil, ws, []int{0}, nil), 0, 1)
 	}
 	// λ = λ_1·A_1 and ν = ν_0 are now the sums' weights on S_0 (ν has no ē component).
 	fromS0 := add(add(mul(col(lam[0]), epsV0), mul(col(lam[1]), epsA0)), mul(col(lam[2]), eBar0))
@@ -102,6 +103,3 @@ func (h *epropHook) advance(sc *bpgo.StepContext, beta *graph.Node, rho, kappa f
 	fromS0 = add(mul(col(nu0), epsV0), mul(col(nu1), epsA0))
 	sc.Set(h.eSum, add(add(sc.Value(h.eSum), graph.ReduceSum(fromS0, 0)), total(cE)))
 }
-
-// batchOf is the batch size of a (B, ...) node.
-func (h *epropHook) batchOf(x *graph.Node) int { return x.Shape().Dimensions[0] }
