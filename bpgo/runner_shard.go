@@ -92,10 +92,8 @@ func (r *Runner) runChunkRows(ex *runExec, inputs, targets *tensors.Tensor, rs r
 // within rounding). Nothing is written back.
 func (r *Runner) probeShards(ex *runExec, inputs, targets *tensors.Tensor, rows []rowSpan) string {
 	states := r.tree.States()
-	for _, s := range states {
-		if s.BatchAxis != 0 {
-			return fmt.Sprintf("state %q has no leading batch axis", s.name)
-		}
+	if why := unsplittable(states); why != "" {
+		return why
 	}
 	summed := r.summedVars()
 	for _, v := range r.hookVars {

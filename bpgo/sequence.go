@@ -228,54 +228,96 @@ func TimeSlice(data []float64, dims []int, start, k int) []float64 {
 // concatTime joins chunks of one dtype along time (axis 1 of (B, K_i, ...), axis 0 of (K_i,))
 // on the host, copying their bytes (no conversion).
 func concatTime(parts []*tensors.Tensor) (*tensors.Tensor, error) {
-	if len(parts) == 0 {
+	return joinGrid([][]*tensors.Tensor{parts})
+}
+
+// joinMonitor joins a monitor's chunks along time (axis 1, or axis 0 for per-step scalars).
+func joinMonitor(parts []*tensors.Tensor) (*tensors.Tensor, error) {
+	return joinShardsTime([][]*tensors.Tensor{parts})
+}
+
+// joinShardsTime joins per-shard, per-chunk parts (B_s, K_c, ...) into one (B, T, ...) tensor
+// (see joinGrid); a single part is returned as it is.
+func joinShardsTime(parts [][]*tensors.Tensor) (*tensors.Tensor, error) {
+	if len(parts) == 1 && len(parts[0]) == 1 {
+		return parts[0][0], nil
+	}
+	return joinGrid(parts)
+}
+
+// joinGrid joins parts of one dtype, one shard of batch rows per outer slice and one chunk of
+// steps per inner one, along both axes: (B_s, K_c, ...) into (ΣB_s, ΣK_c, ...), or, for one
+// shard of per-step scalars, (K_c,) into (ΣK_c,). Each part's bytes are copied once.
+func joinGrid(parts [][]*tensors.Tensor) (*tensors.Tensor, error) {
+	if len(parts) == 0 || len(parts[0]) == 0 {
 		return nil, fmt.Errorf("no time steps")
 	}
-	d0 := parts[0].Shape().Dimensions
+	p0 := parts[0][0]
+	d0 := p0.Shape().Dimensions
 	axis := timeAxis(len(d0))
-	outer, row := 1, parts[0].DType().Size() // row: bytes per step of one trial
-	if axis == 1 {
-		outer = d0[0]
+	if axis == 0 && len(parts) > 1 {
+		return nil, fmt.Errorf("a per-step value of shape %v has no batch axis", d0)
 	}
-	for _, d := range d0[axis+1:] {
-		row *= d
-	}
-	total := 0
-	for _, p := range parts {
-		if p.DType() != parts[0].DType() {
-			return nil, fmt.Errorf("chunks of dtypes %s and %s", parts[0].DType(), p.DType())
+	rows := func(t *tensors.Tensor) int { // batch rows of a part
+		if axis == 1 {
+			return t.Shape().Dimensions[0]
 		}
-		total += p.Shape().Dimensions[axis]
+		return 1
+	}
+	step := p0.DType().Size() // bytes per step of one row
+	for _, d := range d0[axis+1:] {
+		step *= d
 	}
 	nd := slices.Clone(d0)
-	nd[axis] = total
-	out := tensors.FromShape(shapes.Make(parts[0].DType(), nd...))
+	nd[axis] = 0
+	for _, c := range parts[0] {
+		nd[axis] += c.Shape().Dimensions[axis]
+	}
+	total, rowSum := nd[axis], 0
+	for _, shard := range parts {
+		rowSum += rows(shard[0])
+		steps := 0
+		for _, c := range shard {
+			cd := c.Shape().Dimensions
+			if c.DType() != p0.DType() {
+				return nil, fmt.Errorf("chunks of dtypes %s and %s", p0.DType(), c.DType())
+			}
+			if len(cd) != len(d0) || rows(c) != rows(shard[0]) || !slices.Equal(cd[axis+1:], d0[axis+1:]) {
+				return nil, fmt.Errorf("joining parts of shapes %s and %s", p0.Shape(), c.Shape())
+			}
+			steps += cd[axis]
+		}
+		if steps != total {
+			return nil, fmt.Errorf("joining shards of %d and %d steps", total, steps)
+		}
+	}
+	if axis == 1 {
+		nd[0] = rowSum
+	}
+	out := tensors.FromShape(shapes.Make(p0.DType(), nd...))
 	var err error
 	if e := out.MutableBytes(func(dst []byte) {
-		off := 0
-		for _, p := range parts {
-			k := p.Shape().Dimensions[axis]
-			if err = p.ConstBytes(func(src []byte) {
-				for b := range outer {
-					copy(dst[(b*total+off)*row:(b*total+off+k)*row], src[b*k*row:(b+1)*k*row])
+		row0 := 0
+		for _, shard := range parts {
+			off := 0
+			for _, c := range shard {
+				k := c.Shape().Dimensions[axis]
+				if err = c.ConstBytes(func(src []byte) {
+					for b := range rows(c) {
+						at := ((row0+b)*total + off) * step
+						copy(dst[at:at+k*step], src[b*k*step:(b+1)*k*step])
+					}
+				}); err != nil {
+					return
 				}
-			}); err != nil {
-				return
+				off += k
 			}
-			off += k
+			row0 += rows(shard[0])
 		}
 	}); e != nil {
 		return nil, e
 	}
 	return out, err
-}
-
-// joinMonitor joins a monitor's chunks along time (axis 1, or axis 0 for per-step scalars).
-func joinMonitor(parts []*tensors.Tensor) (*tensors.Tensor, error) {
-	if len(parts) == 1 {
-		return parts[0], nil
-	}
-	return concatTime(parts)
 }
 
 // stepCopy copies steps [start, start+k) of t (time on axis 1, or axis 0 for rank 1) into a

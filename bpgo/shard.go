@@ -122,10 +122,8 @@ func (g *Grad) shards(xs *tensors.Tensor, first span) ([]rowSpan, error) {
 // bit). The model's state is left as it was.
 func (g *Grad) probeShards(xs *tensors.Tensor, rows []rowSpan, first span) string {
 	states := g.tree.States()
-	for _, s := range states {
-		if s.BatchAxis != 0 {
-			return fmt.Sprintf("state %q has no leading batch axis", s.name)
-		}
+	if why := unsplittable(states); why != "" {
+		return why
 	}
 	init := varValuesT(states)
 	whole, err := g.chunkForward(&g.stage, xs, rowSpan{0, xs.Shape().Dimensions[0]}, first, init)
@@ -145,6 +143,16 @@ func (g *Grad) probeShards(xs *tensors.Tensor, rows []rowSpan, first span) strin
 			if !sameRows(whole[j], t, rs) {
 				return fmt.Sprintf("samples [%d, %d) run on their own differ from the same samples run with the rest of the batch", rs.lo, rs.hi)
 			}
+		}
+	}
+	return ""
+}
+
+// unsplittable names the first state without a leading batch axis ("" when all have one).
+func unsplittable(states []*Variable) string {
+	for _, s := range states {
+		if s.BatchAxis != 0 {
+			return fmt.Sprintf("state %q has no leading batch axis", s.name)
 		}
 	}
 	return ""
@@ -243,55 +251,6 @@ func sameRows(whole, part *tensors.Tensor, rs rowSpan) bool {
 		part.ConstBytes(func(p []byte) { same = bytes.Equal(w[rs.lo*rb:rs.hi*rb], p) })
 	})
 	return same
-}
-
-// joinShardsTime joins per-shard, per-chunk parts (B_s, K_c, ...) into one (B, T, ...) tensor,
-// copying each part once.
-func joinShardsTime(parts [][]*tensors.Tensor) (*tensors.Tensor, error) {
-	if len(parts) == 1 {
-		return joinMonitor(parts[0])
-	}
-	p0 := parts[0][0]
-	if p0.Rank() < 2 {
-		return nil, fmt.Errorf("a per-step value of shape %v has no batch axis", p0.Shape().Dimensions)
-	}
-	nd := slices.Clone(p0.Shape().Dimensions)
-	nd[0], nd[1] = 0, 0
-	for _, p := range parts {
-		nd[0] += p[0].Shape().Dimensions[0]
-	}
-	for _, c := range parts[0] {
-		nd[1] += c.Shape().Dimensions[1]
-	}
-	step := p0.DType().Size() // bytes per step of one sample
-	for _, d := range nd[2:] {
-		step *= d
-	}
-	out := tensors.FromShape(shapes.Make(p0.DType(), nd...))
-	var err error
-	out.MutableBytes(func(dst []byte) {
-		row0 := 0
-		for _, shard := range parts {
-			off := 0
-			for _, c := range shard {
-				cd := c.Shape().Dimensions
-				if c.DType() != p0.DType() || len(cd) != len(nd) || cd[0] != shard[0].Shape().Dimensions[0] {
-					err = fmt.Errorf("joining parts of shapes %s and %s", p0.Shape(), c.Shape())
-					return
-				}
-				k := cd[1]
-				c.ConstBytes(func(src []byte) {
-					for b := range cd[0] {
-						at := ((row0+b)*nd[1] + off) * step
-						copy(dst[at:at+k*step], src[b*k*step:(b+1)*k*step])
-					}
-				})
-				off += k
-			}
-			row0 += shard[0].Shape().Dimensions[0]
-		}
-	})
-	return out, err
 }
 
 // addInto adds src to dst elementwise (float tensors of one shape), in place.
