@@ -82,6 +82,9 @@ type EvidenceBatch struct {
 	LeftProb []float64
 	// RecallStart is the first step of the recall cue.
 	RecallStart int
+	// Start is the trial step of the batch's first step: 0, except for the windows of an
+	// EvidenceStream.
+	Start int
 }
 
 // EvidenceAccumulation generates the evidence-accumulation ("click") task of Bellec et al.
@@ -183,13 +186,50 @@ func (e *EvidenceAccumulation) NextEpoch() iter.Seq2[int, *EvidenceBatch] {
 
 func (e *EvidenceAccumulation) generate(rng *rand.Rand, batch int) *EvidenceBatch {
 	o := e.opts
+	T, C := o.SeqLen, o.Channels
+	b := e.draw(rng, batch)
+	n := batch * T * C
+	if o.Float64 {
+		b.Float64 = make([]float64, n)
+	} else {
+		b.Float32 = make([]float32, n)
+	}
+	// fire draws the entries of steps [t0, t1) × channels [c0, c1) of trial s.
+	fire := func(s, t0, t1, c0, c1 int, rate float64) {
+		fireRuns(rng, t1-t0, c1-c0, rate, func(t, c int) {
+			i := (s*T+t0+t)*C + c0 + c
+			if b.Float64 != nil {
+				b.Float64[i] = 1
+			} else {
+				b.Float32[i] = 1
+			}
+		})
+	}
+	g := e.groups
+	for s := range batch {
+		for k, on := range e.onsets {
+			grp := g.Left
+			if b.CueSides[s*o.Cues+k] == 1 {
+				grp = g.Right
+			}
+			fire(s, on, on+o.CueDuration, grp[0], grp[1], o.F0)
+		}
+		fire(s, b.RecallStart, T, g.Recall[0], g.Recall[1], o.F0)
+		fire(s, 0, T, g.Background[0], g.Background[1], o.F0/4)
+	}
+	return b
+}
+
+// draw makes a batch with everything but the spikes: the trial kinds, then the cue uniforms,
+// in the seed's draw order.
+func (e *EvidenceAccumulation) draw(rng *rand.Rand, batch int) *EvidenceBatch {
+	o := e.opts
 	T, C, K := o.SeqLen, o.Channels, o.Cues
 	b := &EvidenceBatch{
 		Dims: [3]int{batch, T, C}, Labels: make([]int, batch), CueSides: make([]int, batch*K),
 		CueOnsets: append([]int(nil), e.onsets...), LeftProb: make([]float64, batch),
 		RecallStart: T - o.RecallDuration,
 	}
-	// Draw order as in the seed: trial kinds, then cue uniforms, then spikes.
 	for s := range batch {
 		b.LeftProb[s] = 1 - o.Prob
 		if rng.Float64() < 0.5 {
@@ -218,56 +258,11 @@ func (e *EvidenceAccumulation) generate(rng *rand.Rand, batch int) *EvidenceBatc
 			b.Labels[s] = 1
 		}
 	}
-	n := batch * T * C
-	if o.Float64 {
-		b.Float64 = make([]float64, n)
-	} else {
-		b.Float32 = make([]float32, n)
-	}
-	// fire draws a spike with probability rate for each of the entries of steps [t0, t1) ×
-	// channels [c0, c1) of trial s. Instead of one uniform per entry (the seed's
-	// rate > U[0,1)) it draws the gaps between spikes, which are geometric with the same
-	// law: ~1/rate times fewer draws.
-	fire := func(s, t0, t1, c0, c1 int, rate float64) {
-		w := c1 - c0
-		n := (t1 - t0) * w
-		logq := math.Log1p(-rate) // −Inf when rate = 1: every entry fires
-		for k := -1; ; {
-			gap := 0
-			if rate < 1 {
-				g := math.Floor(math.Log(1-rng.Float64()) / logq) // U in (0, 1]
-				if g >= float64(n) {
-					return
-				}
-				gap = int(g)
-			}
-			if k += gap + 1; k >= n {
-				return
-			}
-			i := (s*T+t0+k/w)*C + c0 + k%w
-			if b.Float64 != nil {
-				b.Float64[i] = 1
-			} else {
-				b.Float32[i] = 1
-			}
-		}
-	}
-	g := e.groups
-	for s := range batch {
-		for k, on := range e.onsets {
-			grp := g.Left
-			if b.CueSides[s*K+k] == 1 {
-				grp = g.Right
-			}
-			fire(s, on, on+o.CueDuration, grp[0], grp[1], o.F0)
-		}
-		fire(s, b.RecallStart, T, g.Recall[0], g.Recall[1], o.F0)
-		fire(s, 0, T, g.Background[0], g.Background[1], o.F0/4)
-	}
 	return b
 }
 
-// Spike returns the spike of trial s at step t on channel c as 0 or 1.
+// Spike returns the spike of trial s at step t (of the batch: trial step Start+t) on channel c
+// as 0 or 1.
 func (b *EvidenceBatch) Spike(s, t, c int) float64 {
 	i := (s*b.Dims[1]+t)*b.Dims[2] + c
 	if b.Float64 != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/bpgo/bpgo/bpgo"
 	"github.com/bpgo/bpgo/bpgo/optim"
 	"github.com/bpgo/bpgo/models"
+	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/tensors"
 )
 
@@ -277,7 +278,7 @@ type EPropResult struct {
 // Compute runs one trial of inputs xs (B, T, num_in) with per-step targets ys (B, T, K) from
 // a reset state and returns the e-prop gradients without applying them.
 func (e *EProp) Compute(xs, ys *tensors.Tensor) (*EPropResult, error) {
-	res, err := e.trial(xs, ys, false)
+	res, err := e.whole(xs, ys, false)
 	if err != nil {
 		return nil, fmt.Errorf("trainers.EProp.Compute: %w", err)
 	}
@@ -288,14 +289,83 @@ func (e *EProp) Compute(xs, ys *tensors.Tensor) (*EPropResult, error) {
 // every EPropOptions.UpdateEvery steps during it (the result's Grads are then the sum of the
 // updates applied).
 func (e *EProp) Step(xs, ys *tensors.Tensor) (*EPropResult, error) {
-	res, err := e.trial(xs, ys, true)
+	res, err := e.whole(xs, ys, true)
 	if err != nil {
 		return nil, fmt.Errorf("trainers.EProp.Step: %w", err)
 	}
 	return res, nil
 }
 
-func (e *EProp) trial(xs, ys *tensors.Tensor, apply bool) (*EPropResult, error) {
+// EPropTrial is one trial handed to StepTrial or ComputeTrial a window of steps at a time, so
+// that its inputs and targets are never held at once: with EProp's memory independent of T,
+// a trial of any length then runs in the memory of one window. datasets.EvidenceStream draws
+// the click task this way.
+type EPropTrial struct {
+	// Batch is the number of trials run side by side; Steps is their length.
+	Batch, Steps int
+	// Window returns steps [start, start+k) of the inputs, (Batch, k, num_in), and of the
+	// per-step targets, (Batch, k, K). EProp asks for the windows in order, each once, k at
+	// most WindowSteps.
+	Window func(start, k int) (xs, ys *tensors.Tensor, err error)
+	// WindowSteps is the longest window asked for; 0 means DefaultWindowChunks chunks
+	// (EPropOptions.Chunk steps each). Memory grows with it, time falls: each window is one
+	// Runner call, whose batch shards are split and joined again.
+	WindowSteps int
+	// TargetRows is the sum of the whole trial's targets (for one-hot targets, the number of
+	// (trial, step) rows that have one): the cross-entropy's denominator. Only
+	// EPropOptions.UpdateEvery needs it, to apply updates before the trial's end; 0 counts it
+	// from the windows.
+	TargetRows float64
+}
+
+// DefaultWindowChunks is the length of an EPropTrial's windows in chunks when WindowSteps is 0:
+// 10 chunks, 1000 steps by default, about 20 MB of the seed's inputs (B = 128, 40 channels,
+// float32).
+const DefaultWindowChunks = 10
+
+// StepTrial is Step for a trial handed over a window at a time.
+func (e *EProp) StepTrial(tr EPropTrial) (*EPropResult, error) {
+	res, err := e.streamed(tr, true)
+	if err != nil {
+		return nil, fmt.Errorf("trainers.EProp.StepTrial: %w", err)
+	}
+	return res, nil
+}
+
+// ComputeTrial is Compute for a trial handed over a window at a time.
+func (e *EProp) ComputeTrial(tr EPropTrial) (*EPropResult, error) {
+	res, err := e.streamed(tr, false)
+	if err != nil {
+		return nil, fmt.Errorf("trainers.EProp.ComputeTrial: %w", err)
+	}
+	return res, nil
+}
+
+func (e *EProp) streamed(tr EPropTrial, apply bool) (*EPropResult, error) {
+	if tr.Batch < 1 || tr.Steps < 1 {
+		return nil, fmt.Errorf("EPropTrial: Batch %d and Steps %d: want both >= 1", tr.Batch, tr.Steps)
+	}
+	if tr.Window == nil {
+		return nil, fmt.Errorf("EPropTrial.Window is nil")
+	}
+	if math.IsNaN(tr.TargetRows) || math.IsInf(tr.TargetRows, 0) || tr.TargetRows < 0 {
+		return nil, fmt.Errorf("EPropTrial.TargetRows: want a finite value >= 0 (0: counted from the windows), got %v", tr.TargetRows)
+	}
+	if tr.WindowSteps < 0 {
+		return nil, fmt.Errorf("EPropTrial.WindowSteps: want 0 (%d chunks) or a number of steps >= 1, got %d", DefaultWindowChunks, tr.WindowSteps)
+	}
+	win := tr.WindowSteps
+	if win == 0 {
+		chunk := e.opts.Chunk
+		if chunk <= 0 {
+			chunk = bpgo.DefaultChunk
+		}
+		win = DefaultWindowChunks * chunk
+	}
+	return e.trial(tr, win, apply)
+}
+
+func (e *EProp) whole(xs, ys *tensors.Tensor, apply bool) (*EPropResult, error) {
 	if xs == nil || ys == nil {
 		return nil, fmt.Errorf("inputs and targets are required")
 	}
@@ -306,40 +376,69 @@ func (e *EProp) trial(xs, ys *tensors.Tensor, apply bool) (*EPropResult, error) 
 	if len(yd) != 3 || yd[0] != xd[0] || yd[1] != xd[1] || yd[2] != e.k {
 		return nil, fmt.Errorf("targets: shape %v, want (%d, %d, %d): one target row of the %d readout units per trial and step (zero rows: no loss)", yd, xd[0], xd[1], e.k, e.k)
 	}
-	if ys.DType() != bpgo.FloatDType() {
-		ys = bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), bpgo.ToFloat64s(ys), yd...))
-	}
-	count := 0.0 // target rows in the trial: the cross-entropy's denominator
-	for _, v := range bpgo.ToFloat64s(ys) {
-		count += v
-	}
+	count := targetSum(ys)
 	if count == 0 {
 		return nil, fmt.Errorf("targets: every row is zero: no step has a target")
 	}
-	batch, steps := xd[0], xd[1]
+	steps := xd[1]
+	tr := EPropTrial{Batch: xd[0], Steps: steps, TargetRows: count, Window: func(start, k int) (*tensors.Tensor, *tensors.Tensor, error) {
+		if k == steps {
+			return xs, ys, nil
+		}
+		xw, err := bpgo.SliceTime(xs, start, k)
+		if err != nil {
+			return nil, nil, err
+		}
+		yw, err := bpgo.SliceTime(ys, start, k)
+		return xw, yw, err
+	}}
+	return e.trial(tr, steps, apply) // a whole trial runs as one Runner call
+}
+
+// trial runs tr in windows of at most win steps, cut where updates are applied, and returns
+// the metrics and the sum of the updates.
+func (e *EProp) trial(tr EPropTrial, win int, apply bool) (*EPropResult, error) {
+	batch, steps := tr.Batch, tr.Steps
 	every := steps
 	if apply && e.opts.UpdateEvery > 0 {
 		every = min(e.opts.UpdateEvery, steps)
 	}
+	if every < steps && tr.TargetRows == 0 {
+		return nil, fmt.Errorf("EPropTrial.TargetRows: EPropOptions.UpdateEvery (%d) applies updates before the trial's end, which needs the trial's target sum up front: set TargetRows", e.opts.UpdateEvery)
+	}
 	dt := e.runner.Dt()
 	e.hook.reset(batch)
 	var total bpgo.Grads
-	for start := 0; start < steps; start += every {
-		k := min(every, steps-start)
-		xw, yw := xs, ys
-		if k != steps {
-			var err error
-			if xw, err = bpgo.SliceTime(xs, start, k); err != nil {
-				return nil, err
-			}
-			if yw, err = bpgo.SliceTime(ys, start, k); err != nil {
-				return nil, err
-			}
+	counted := 0.0
+	for start := 0; start < steps; {
+		k := min(win, steps-start, every-start%every)
+		xw, yw, err := tr.Window(start, k)
+		if err != nil {
+			return nil, fmt.Errorf("EPropTrial.Window(%d, %d): %w", start, k, err)
+		}
+		if err := e.checkWindow(xw, yw, batch, start, k); err != nil {
+			return nil, err
+		}
+		if yw.DType() != bpgo.FloatDType() {
+			yw = bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), bpgo.ToFloat64s(yw), yw.Shape().Dimensions...))
+		}
+		if tr.TargetRows == 0 {
+			counted += targetSum(yw)
 		}
 		if _, err := e.runner.Run(xw, bpgo.RunOptions{ResetState: start == 0, Targets: yw, DiscardOutputs: true}); err != nil {
 			return nil, err
 		}
-		g, err := e.hook.update(batch, start+k, steps, count, dt, e.opts.RegWeight, e.opts.RegRate)
+		start += k
+		if start%every != 0 && start != steps {
+			continue
+		}
+		count := tr.TargetRows
+		if count == 0 {
+			if count = counted; count == 0 {
+				return nil, fmt.Errorf("targets: every row is zero: no step has a target")
+			}
+		}
+		g, err := e.hook.update(batch, start, steps, count, dt, e.opts.RegWeight, e.opts.RegRate)
 		if err != nil {
 			return nil, err
 		}
@@ -351,13 +450,56 @@ func (e *EProp) trial(xs, ys *tensors.Tensor, apply bool) (*EPropResult, error) 
 		if total, err = addGrads(total, g); err != nil {
 			return nil, err
 		}
-		if start+k < steps {
+		if start < steps {
 			e.hook.resetUpdate()
 		}
+	}
+	count := tr.TargetRows
+	if count == 0 {
+		count = counted
 	}
 	res := e.hook.metrics(batch, steps, count, dt, e.opts.RegWeight, e.opts.RegRate)
 	res.Grads = total
 	return res, nil
+}
+
+// checkWindow checks the shapes of the window [start, start+k) of a trial of batch trials.
+func (e *EProp) checkWindow(xs, ys *tensors.Tensor, batch, start, k int) error {
+	at := fmt.Sprintf("EPropTrial.Window(%d, %d)", start, k)
+	if xs == nil || ys == nil {
+		return fmt.Errorf("%s: inputs and targets are required", at)
+	}
+	if d := xs.Shape().Dimensions; len(d) != 3 || d[0] != batch || d[1] != k || d[2] != e.nIn {
+		return fmt.Errorf("%s: inputs of shape %v, want (%d, %d, %d): the trial's batch, the window's steps, the network's input channels", at, d, batch, k, e.nIn)
+	}
+	if d := ys.Shape().Dimensions; len(d) != 3 || d[0] != batch || d[1] != k || d[2] != e.k {
+		return fmt.Errorf("%s: targets of shape %v, want (%d, %d, %d): one target row of the %d readout units per trial and step", at, d, batch, k, e.k, e.k)
+	}
+	return nil
+}
+
+// targetSum is the sum of a target tensor's values, read in place where they are floats.
+func targetSum(ys *tensors.Tensor) float64 {
+	sum := 0.0
+	switch ys.DType() {
+	case dtypes.Float32, dtypes.Float64:
+		ys.MustConstFlatData(func(flat any) {
+			if f, ok := flat.([]float32); ok {
+				for _, v := range f {
+					sum += float64(v)
+				}
+				return
+			}
+			for _, v := range flat.([]float64) {
+				sum += v
+			}
+		})
+	default:
+		for _, v := range bpgo.ToFloat64s(ys) {
+			sum += v
+		}
+	}
+	return sum
 }
 
 // addGrads returns a + b (b when a is nil).
@@ -411,21 +553,41 @@ func (e *EProp) Fit(train Data, epochs int, opts FitOptions) error {
 // EvidenceTargets turns labels into EProp's per-step targets (B, T, classes): a one-hot row at
 // the last window steps of each trial, zero rows before (the seed's loss uses the last 150).
 func EvidenceTargets(labels []int, steps, window, classes int) (*tensors.Tensor, error) {
-	const fn = "trainers.EvidenceTargets"
+	t, err := evidenceTargets(labels, steps, window, classes, 0, steps)
+	if err != nil {
+		return nil, fmt.Errorf("trainers.EvidenceTargets: %w", err)
+	}
+	return t, nil
+}
+
+// EvidenceTargetsWindow is steps [start, start+k) of EvidenceTargets(labels, steps, window,
+// classes), built without the others: the targets of an EPropTrial window.
+func EvidenceTargetsWindow(labels []int, steps, window, classes, start, k int) (*tensors.Tensor, error) {
+	if start < 0 || k < 1 || start+k > steps {
+		return nil, fmt.Errorf("trainers.EvidenceTargetsWindow: steps [%d, %d) of %d: want 0 <= start, 1 <= k and start+k <= steps", start, start+k, steps)
+	}
+	t, err := evidenceTargets(labels, steps, window, classes, start, k)
+	if err != nil {
+		return nil, fmt.Errorf("trainers.EvidenceTargetsWindow: %w", err)
+	}
+	return t, nil
+}
+
+func evidenceTargets(labels []int, steps, window, classes, start, k int) (*tensors.Tensor, error) {
 	if window < 1 || window > steps {
-		return nil, fmt.Errorf("%s: window: want 1..steps (%d), got %d", fn, steps, window)
+		return nil, fmt.Errorf("window: want 1..steps (%d), got %d", steps, window)
 	}
 	if classes < 1 {
-		return nil, fmt.Errorf("%s: classes: want >= 1, got %d", fn, classes)
+		return nil, fmt.Errorf("classes: want >= 1, got %d", classes)
 	}
-	out := make([]float64, len(labels)*steps*classes)
+	out := make([]float64, len(labels)*k*classes)
 	for b, l := range labels {
 		if l < 0 || l >= classes {
-			return nil, fmt.Errorf("%s: labels[%d] = %d, want 0..%d", fn, b, l, classes-1)
+			return nil, fmt.Errorf("labels[%d] = %d, want 0..%d", b, l, classes-1)
 		}
-		for t := steps - window; t < steps; t++ {
-			out[(b*steps+t)*classes+l] = 1
+		for t := max(start, steps-window); t < start+k; t++ {
+			out[(b*k+t-start)*classes+l] = 1
 		}
 	}
-	return bpgo.FromFloat64s(bpgo.FloatDType(), out, len(labels), steps, classes)
+	return bpgo.FromFloat64s(bpgo.FloatDType(), out, len(labels), k, classes)
 }

@@ -5,9 +5,11 @@ import (
 
 	"github.com/bpgo/bpgo/bpgo"
 	"github.com/bpgo/bpgo/bpgo/initializers"
+	"github.com/bpgo/bpgo/datasets"
 	"github.com/bpgo/bpgo/models"
 	"github.com/bpgo/bpgo/trainers"
 	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
 )
 
 // snn is a recurrent spiking network in the form e-prop trains: ALIF neurons driven by the
@@ -59,4 +61,48 @@ func ExampleNewEProp() {
 	// cross-entropy of a silent network: 0.6931 (ln 2)
 	// trainers.EProp.Compute: inputs: shape [2 20 4], want (batch, steps, 3): the network has 3 input channels
 	// trainers.NewEProp: EPropOptions.FeedbackWeights: shape [2 8], want (8, 2) (recurrent neurons, readout units)
+}
+
+// StepTrial takes a trial a window of steps at a time, here drawn by a datasets.EvidenceStream:
+// EProp keeps nothing of earlier windows, so a trial of any length trains in the memory of one
+// window (WindowSteps long; by default 10 chunks). The targets of a window come from
+// EvidenceTargetsWindow.
+func ExampleEProp_StepTrial() {
+	defer bpgo.UseMode(bpgo.TrainingMode)()
+	bpgo.SetSeed(1)
+	o := models.ALIFDefaults()
+	o.VRest, o.VTh, o.TauRef, o.NoInputVar = 0, 0.6, 2, true
+	o.VInit, o.AInit = initializers.Zero{}, initializers.Zero{}
+	dense := func(in, out int) *models.Dense {
+		return bpgo.Must1(models.NewDense(in, out, models.DenseOptions{WInit: initializers.KaimingNormal{Scale: 2}, NoBias: true}))
+	}
+	m := &snn{R: bpgo.Must1(models.NewALIFBellec2020(8, o)), I2R: dense(8, 8), R2R: dense(8, 8), R2O: dense(8, 2),
+		O: bpgo.Must1(models.NewLeaky(2, models.LeakyDefaults()))}
+	opts := trainers.EPropDefaults()
+	opts.Dt, opts.Chunk = 1, 25
+	tr := bpgo.Must1(trainers.NewEProp(m, trainers.EPropNetwork{Neurons: m.R, In: m.I2R, Rec: m.R2R, Out: m.R2O, Readout: m.O}, opts))
+
+	d := datasets.EvidenceDefaults() // a small click task: 8 channels, 3 cues, 60 steps
+	d.Batch, d.Channels, d.Cues, d.CueDuration, d.CueInterval, d.RecallDuration, d.SeqLen = 4, 8, 3, 8, 10, 10, 60
+	task := bpgo.Must1(datasets.NewEvidenceAccumulation(d))
+	s := task.Stream(0, 0)
+	res, err := tr.StepTrial(trainers.EPropTrial{Batch: s.Batch(), Steps: s.Steps(), WindowSteps: 25, Window: func(start, k int) (*tensors.Tensor, *tensors.Tensor, error) {
+		fmt.Println("window", start, k)
+		w, err := s.Window(start, k)
+		if err != nil {
+			return nil, nil, err
+		}
+		ys, err := trainers.EvidenceTargetsWindow(s.Labels(), s.Steps(), d.RecallDuration, 2, start, k)
+		return tensors.FromFlatDataAndDimensions(w.Float32, w.Dims[:]...), ys, err
+	}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("update shapes:", res.Grads[m.I2R.W].Shape().Dimensions, res.Grads[m.R2R.W].Shape().Dimensions, res.Grads[m.R2O.W].Shape().Dimensions)
+	// Output:
+	// window 0 25
+	// window 25 25
+	// window 50 10
+	// update shapes: [8 8] [8 8] [8 2]
 }

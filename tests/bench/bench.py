@@ -622,6 +622,8 @@ def write_markdown(path, ctx, rows):
         L.append(line)
     if ctx.get('encode_lines'):
         L.append('')
+    for line in ctx.get('memory_lines') or []:
+        L.append(line)
     tgt = ctx.get('target')
     if tgt:
         L.append('Target (issue 3): bpgo default backend <= 0.5x BrainPy per epoch on the rnn row: ' + tgt + '.')
@@ -868,6 +870,48 @@ def main():
         systems.sort(key=lambda s: order.index(s['system']))
         results.append(dict(meta, systems=systems))
 
+    # Peak memory of one e-prop step against the trial length (issue 12: online e-prop's within 10% at T and 4T;
+    # BPTT's grows). The online step takes its trial a chunk at a time (-stream), so its inputs are never whole.
+    memory_lines = []
+    if 'eprop' in workloads and not q and 'go-simd' in backends:
+        binary, be, _ = BACKENDS['go-simd']
+        mem = {}
+        for kind, extra in (('online', ['-workload', 'eprop-online', '-stream']), ('bptt', ['-workload', 'eprop'])):
+            for T in (params['T'], 4 * params['T']):
+                wait_idle(args.wait_idle, args.idle_load)
+                log('memory: %s step, T = %d ...' % (kind, T))
+                recs, wall, err = run_json(pre + [os.path.join(BINDIR, binary)] + extra + ['-epochs', '1', '-T', str(T)],
+                                           dict(env, BPGO_BACKEND=be), 'memory-%s-T%d.log' % (kind, T), args.timeout)
+                if err or not recs:
+                    log('  failed: %s' % err)
+                    mem[(kind, T)] = None
+                    continue
+                rec = recs[-1]
+                mem[(kind, T)] = (rec['peak_rss_mb'], rec['times_s'][-1], rec['peak_rss_first_mb'])
+                log('  peak %.0f MiB (first step, compilation included: %.0f MiB), step %s s'
+                    % (rec['peak_rss_mb'], rec['peak_rss_first_mb'], fmt_s(rec['times_s'][-1])))
+        T1, T4 = params['T'], 4 * params['T']
+        memory_lines.append('Peak memory of one e-prop step against the trial length (Go backend, the click task, '
+                            'batch %d; VmHWM of the second step, from what is live after the first with freed pages '
+                            'handed back; in brackets the first step\'s, compilation included, and the second step\'s '
+                            'time):' % BPTT['batch'])
+        memory_lines.append('')
+        memory_lines.append('| step | T = %d | T = %d | ratio |' % (T1, T4))
+        memory_lines.append('|---|---|---|---|')
+        for kind, label in (('online', 'online e-prop, trial handed over a chunk at a time (EProp.StepTrial)'),
+                            ('bptt', 'BPTT (chunks of 100, forward recomputed in the backward pass)')):
+            a, b = mem.get((kind, T1)), mem.get((kind, T4))
+            cell = lambda v: 'failed' if v is None else '%.0f MiB (first %.0f MiB; %s s)' % (v[0], v[2], fmt_s(v[1]))
+            ratio = '%.2f' % (b[0] / a[0]) if a and b else '-'
+            memory_lines.append('| %s | %s | %s | %s |' % (label, cell(a), cell(b), ratio))
+        memory_lines.append('')
+        if mem.get(('online', T1)) and mem.get(('online', T4)):
+            r = mem[('online', T4)][0] / mem[('online', T1)][0]
+            memory_lines.append('Target (issue 12): online e-prop\'s peak memory at T = %d within 10%% of T = %d\'s: '
+                                '%.2f, %s.' % (T4, T1, r, 'met' if abs(r - 1) <= 0.10 else 'not met'))
+            memory_lines.append('')
+            log(memory_lines[-2])
+
     peak = measure_peak('end', peak)
 
     # The share of an snn-fmnist epoch spent building the spike batches (the timed epochs; issue 14 wants it small).
@@ -937,6 +981,7 @@ def main():
         'eprop_label': 'eprop-alif-T%d' % params['T'],
         'target': target,
         'encode_lines': encode_lines,
+        'memory_lines': memory_lines,
         'data_dir': os.path.relpath(data_dir, ROOT) if data_dir.startswith(ROOT) else data_dir,
     }
     path = args.results or (os.path.join(OUTDIR, 'RESULTS-quick.md') if q else os.path.join(HERE, 'RESULTS.md'))

@@ -62,6 +62,7 @@ func main() {
 	flag.IntVar(&checkpoint, "checkpoint", 0, "scan engine: steps whose states the backward loop keeps at once (0: automatic)")
 	flag.IntVar(&shards, "shards", 0, "unrolled engine, sequences longer than a chunk: batch shards (bpgo.GradOptions.Shards; 0: automatic, 1: off)")
 	flag.BoolVar(&float32Rows, "float32", false, "run the float64 rows (rnn, snn) in float32 (the GPU script's agreement check)")
+	flag.BoolVar(&stream, "stream", false, "eprop-online: hand the trial over a chunk at a time (trainers.EProp.StepTrial on a datasets.EvidenceStream, T >= 1200) instead of as one (B, T, 40) tensor")
 	flag.BoolVar(&ridgeNormal, "ridge-normal", false, "esn-ridge: solve the normal equations as BrainPy does (RidgeOptions.NormalEquations) instead of bpgo's default QR")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	flag.Parse()
@@ -118,14 +119,15 @@ func main() {
 	}
 }
 
-// engine, checkpoint, shards, float32Rows and ridgeNormal are the -engine, -checkpoint,
-// -shards, -float32 and -ridge-normal flags.
+// engine, checkpoint, shards, float32Rows, ridgeNormal and stream are the -engine,
+// -checkpoint, -shards, -float32, -ridge-normal and -stream flags.
 var (
 	engine      bpgo.Engine
 	checkpoint  int
 	shards      int
 	float32Rows bool
 	ridgeNormal bool
+	stream      bool
 )
 
 // x64 turns on float64 for the seed-000 rows (BrainPy's bm.enable_x64()) unless -float32; it
@@ -581,27 +583,65 @@ func epropData(batch, T int) (*tensors.Tensor, []int, error) {
 
 // epropOnline times one online e-prop step (symmetric feedback, the rate regulariser, Adam) on
 // the eprop workload's network, inputs and labels: the traces run forward next to the network.
+// With -stream the trial is drawn and handed over a chunk at a time (its inputs are never held
+// whole), which is what makes the step's memory independent of T.
 func epropOnline(steps, T, batch, chunk int) error {
-	net, x, lab, err := epropSetup(batch, T)
-	if err != nil {
-		return err
-	}
-	y, err := trainers.EvidenceTargets(lab, T, 150, 2)
-	if err != nil {
-		return err
-	}
 	o := trainers.EPropDefaults()
 	o.Chunk, o.RegRate = chunk, 0.01
 	if chunk == 0 {
 		o.Chunk = bpgo.DefaultChunk
 	}
+	r := result{Workload: fmt.Sprintf("eprop-online-T%d", T), DType: "float32", Engine: "online"}
+	var step func(*trainers.EProp) (*trainers.EPropResult, error)
+	var net *eligSNN
+	var err error
+	if stream {
+		if T < 1200 {
+			return fmt.Errorf("-stream: the click task needs T >= 1200, got %d", T)
+		}
+		bpgo.DisableX64()
+		bpgo.SetDt(1.0)
+		bpgo.SetSeed(3)
+		if net, err = newEligSNN(); err != nil {
+			return err
+		}
+		d := datasets.EvidenceDefaults()
+		d.Batch, d.BatchesPerEpoch, d.SeqLen, d.Seed = batch, 1, T, 3
+		task, err := datasets.NewEvidenceAccumulation(d)
+		if err != nil {
+			return err
+		}
+		r.Workload += "-stream"
+		step = func(ep *trainers.EProp) (*trainers.EPropResult, error) {
+			s := task.Stream(0, 0)
+			return ep.StepTrial(trainers.EPropTrial{Batch: batch, Steps: T, Window: func(start, k int) (*tensors.Tensor, *tensors.Tensor, error) {
+				w, err := s.Window(start, k)
+				if err != nil {
+					return nil, nil, err
+				}
+				y, err := trainers.EvidenceTargetsWindow(s.Labels(), T, 150, 2, start, k)
+				return tensors.FromFlatDataAndDimensions(w.Float32, w.Dims[:]...), y, err
+			}})
+		}
+	} else {
+		var x *tensors.Tensor
+		var lab []int
+		if net, x, lab, err = epropSetup(batch, T); err != nil {
+			return err
+		}
+		y, err := trainers.EvidenceTargets(lab, T, 150, 2)
+		if err != nil {
+			return err
+		}
+		step = func(ep *trainers.EProp) (*trainers.EPropResult, error) { return ep.Step(x, y) }
+	}
 	ep, err := trainers.NewEProp(net, trainers.EPropNetwork{Neurons: net.R, In: net.I2R, Rec: net.R2R, Out: net.R2O, Readout: net.O}, o)
 	if err != nil {
 		return err
 	}
-	r := result{Workload: fmt.Sprintf("eprop-online-T%d", T), Backend: bpgo.BackendName(bpgo.Must1(bpgo.Backend())), DType: "float32", Engine: "online"}
+	r.Backend = bpgo.BackendName(bpgo.Must1(bpgo.Backend()))
 	return measure(r, steps, func() (float64, error) {
-		res, err := ep.Step(x, y)
+		res, err := step(ep)
 		if err != nil {
 			return 0, err
 		}

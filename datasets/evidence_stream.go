@@ -1,0 +1,156 @@
+package datasets
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// evidenceBlock is the number of steps an EvidenceStream draws from one random stream: a
+// window's spikes do not depend on how the trial is cut into windows.
+const evidenceBlock = 50
+
+// EvidenceStream is one batch of trials handed out a window of steps at a time (Window), for
+// trainers that run forward in time (trainers.EProp): a trial of any length then needs memory
+// for one window, not for its SeqLen steps. The trial kinds, cue sides and labels are drawn
+// when the stream is made, exactly as Batch draws them for the same (epoch, batch), so they
+// equal Batch's; the spikes are drawn per block of 50 steps from their own random streams, with
+// the same law as Batch's but other values.
+type EvidenceStream struct {
+	task *EvidenceAccumulation
+	meta *EvidenceBatch // labels, cue sides, onsets; no spikes
+	seed [2]uint64
+	// The last block drawn, (B, evidenceBlock, C), kept for the next window.
+	block    int
+	f32      []float32
+	f64      []float64
+	hasBlock bool
+}
+
+// Stream returns batch i of the given epoch as a stream (see EvidenceStream).
+func (e *EvidenceAccumulation) Stream(epoch, i int) *EvidenceStream {
+	stream := uint64(epoch)<<32 ^ uint64(uint32(i))
+	meta := e.draw(rand.New(rand.NewPCG(e.opts.Seed, stream)), e.opts.Batch)
+	meta.Dims[1] = 0
+	return &EvidenceStream{task: e, meta: meta, seed: [2]uint64{e.opts.Seed, stream}}
+}
+
+// Batch is the number of trials.
+func (s *EvidenceStream) Batch() int { return s.meta.Dims[0] }
+
+// Steps is the trial length (SeqLen).
+func (s *EvidenceStream) Steps() int { return s.task.opts.SeqLen }
+
+// Labels are the trials' targets, as EvidenceBatch.Labels.
+func (s *EvidenceStream) Labels() []int { return s.meta.Labels }
+
+// Window returns steps [start, start+k) of every trial as a batch of Dims (B, k, C) whose Start
+// is start; its Labels, CueSides, CueOnsets, LeftProb and RecallStart are the whole trial's
+// (trial steps, not window steps).
+func (s *EvidenceStream) Window(start, k int) (*EvidenceBatch, error) {
+	T := s.Steps()
+	if start < 0 || k < 1 || start+k > T {
+		return nil, fmt.Errorf("datasets.EvidenceStream.Window: steps [%d, %d) of a %d-step trial: want 0 <= start, 1 <= k and start+k <= %d", start, start+k, T, T)
+	}
+	o := s.task.opts
+	B, C := s.Batch(), o.Channels
+	w := *s.meta
+	w.Dims, w.Start = [3]int{B, k, C}, start
+	if o.Float64 {
+		w.Float64 = make([]float64, B*k*C)
+	} else {
+		w.Float32 = make([]float32, B*k*C)
+	}
+	for blk := start / evidenceBlock; blk*evidenceBlock < start+k; blk++ {
+		s.draw(blk)
+		t0, t1 := max(start, blk*evidenceBlock), min(start+k, (blk+1)*evidenceBlock, T)
+		for b := range B {
+			for t := t0; t < t1; t++ {
+				src := (b*evidenceBlock + t - blk*evidenceBlock) * C
+				dst := (b*k + t - start) * C
+				if o.Float64 {
+					copy(w.Float64[dst:dst+C], s.f64[src:src+C])
+				} else {
+					copy(w.Float32[dst:dst+C], s.f32[src:src+C])
+				}
+			}
+		}
+	}
+	return &w, nil
+}
+
+// draw fills the block buffer with block blk's spikes, unless it holds them already.
+func (s *EvidenceStream) draw(blk int) {
+	if s.hasBlock && s.block == blk {
+		return
+	}
+	o := s.task.opts
+	B, C, n := s.Batch(), o.Channels, s.Batch()*evidenceBlock*o.Channels
+	if o.Float64 {
+		if s.f64 == nil {
+			s.f64 = make([]float64, n)
+		}
+		clear(s.f64)
+	} else {
+		if s.f32 == nil {
+			s.f32 = make([]float32, n)
+		}
+		clear(s.f32)
+	}
+	// One stream per block, apart from Batch's (which uses the plain seed).
+	rng := rand.New(rand.NewPCG(s.seed[0]+uint64(blk+1)*0x9e3779b97f4a7c15, s.seed[1]))
+	b0, b1 := blk*evidenceBlock, min((blk+1)*evidenceBlock, o.SeqLen)
+	set := func(i int) {
+		if s.f64 != nil {
+			s.f64[i] = 1
+		} else {
+			s.f32[i] = 1
+		}
+	}
+	// fire over the part of steps [t0, t1) inside the block, rows (b, t−b0) of the buffer.
+	fire := func(b, t0, t1, c0, c1 int, rate float64) {
+		t0, t1 = max(t0, b0), min(t1, b1)
+		if t0 >= t1 {
+			return
+		}
+		fireRuns(rng, t1-t0, c1-c0, rate, func(k, c int) {
+			set((b*evidenceBlock+t0-b0+k)*C + c0 + c)
+		})
+	}
+	g, m := s.task.groups, s.meta
+	for b := range B {
+		for k, on := range m.CueOnsets {
+			grp := g.Left
+			if m.CueSides[b*o.Cues+k] == 1 {
+				grp = g.Right
+			}
+			fire(b, on, on+o.CueDuration, grp[0], grp[1], o.F0)
+		}
+		fire(b, m.RecallStart, o.SeqLen, g.Recall[0], g.Recall[1], o.F0)
+		fire(b, 0, o.SeqLen, g.Background[0], g.Background[1], o.F0/4)
+	}
+	s.block, s.hasBlock = blk, true
+}
+
+// fireRuns draws a spike with probability rate for each entry of a (steps, width) block and
+// calls set(step, channel) for those that fire. Instead of one uniform per entry (the seed's
+// rate > U[0,1)) it draws the gaps between spikes, which are geometric with the same law:
+// ~1/rate times fewer draws.
+func fireRuns(rng *rand.Rand, steps, width int, rate float64, set func(t, c int)) {
+	n := steps * width
+	logq := math.Log1p(-rate) // −Inf when rate = 1: every entry fires
+	for k := -1; ; {
+		gap := 0
+		if rate < 1 {
+			g := math.Floor(math.Log(1-rng.Float64()) / logq) // U in (0, 1]
+			if g >= float64(n) {
+				return
+			}
+			gap = int(g)
+		}
+		if k += gap + 1; k >= n {
+			return
+		}
+		set(k/width, k%width)
+	}
+}
