@@ -126,14 +126,14 @@ func EPropDefaults() EPropOptions {
 // regulariser, and the reset term V −= V_th·z (ALIFOptions.Eprop). Everything else is kept
 // exactly: the adaptation a += z, the refractory freeze, the readout's filtering and the rate
 // regulariser (TestEPropMatchesTruncatedBPTT checks this to 1e-8 in float64). Updates are
-// applied after each trial; memory holds three (B, N, num_in+N) traces whatever T is.
+// applied after each trial; memory holds three (B, num_in+N, N) traces whatever T is.
 //
 // The traces advance a compiled chunk (EPropOptions.Chunk steps) at a time. Within a chunk the
 // recurrence above is linear in the presynaptic activity with coefficients that depend only on
 // the postsynaptic neuron, so the hook keeps the chunk's (B, N) factors and (B, num_in+N)
 // inputs, and at the chunk's last step moves the traces and the sums Σ L·ē and Σ e to the
 // chunk's end with short (B, N) recursions and three matrix products, instead of updating every
-// synapse at every step (about 15 elementwise passes over (B, N, num_in+N) per step). The
+// synapse at every step (about 15 elementwise passes over (B, num_in+N, N) per step). The
 // result is the same recurrence reassociated (tests check Chunk 1, 7, 25 and T against BPTT to
 // 1e-8); what it buys is speed: one trial of the seed's size (B = 128, T = 2250) takes about
 // 2 s on the Go backend instead of minutes. On the XLA scan engine every step is a chunk of one,

@@ -68,11 +68,11 @@ func (h *epropHook) advance(sc *bpgo.StepContext, beta *graph.Node, rho, kappa f
 		nu0, nu1 = mul(add(tn, s.psi), s.cV), sub(mul(nu1, r), pb)
 	}
 
-	col := func(x *graph.Node) *graph.Node { // (B, N) → (B, N, 1); m22 = κ^K stays a scalar
+	col := func(x *graph.Node) *graph.Node { // (B, N) → (B, 1, N); m22 = κ^K stays a scalar
 		if x.Rank() == 0 {
 			return x
 		}
-		return graph.InsertAxes(x, 2)
+		return graph.InsertAxes(x, 1)
 	}
 	epsV0, epsA0, eBar0 := sc.Value(h.epsV), sc.Value(h.epsA), sc.Value(h.eBar)
 	pres := make([]*graph.Node, k)
@@ -82,20 +82,20 @@ func (h *epropHook) advance(sc *bpgo.StepContext, beta *graph.Node, rho, kappa f
 	// The presynaptic activity is spikes, mostly zeros, and the backend skips the zeros of a
 	// product's left factor: every product below has pre on the left, contracted on its last
 	// axis, and the step weights w stacked on the right with the steps first, where stacking
-	// copies whole rows.
+	// copies whole rows. The traces are (B, P, N), the products' own layout.
 	preT := graph.Stack(pres, 2)                 // (B, P, K)
-	drive := func(w []*graph.Node) *graph.Node { // Σ_s w_s·pre_s per trial: ((B, P, K)·(B, K, N))ᵀ
-		return graph.Transpose(graph.DotGeneral(preT, []int{2}, []int{0}, graph.Stack(w, 1), []int{1}, []int{0}), 1, 2)
+	drive := func(w []*graph.Node) *graph.Node { // Σ_s pre_s·w_s per trial: (B, P, K)·(B, K, N)
+		return graph.DotGeneral(preT, []int{2}, []int{0}, graph.Stack(w, 1), []int{1}, []int{0})
 	}
 	sc.Set(h.epsV, add(mul(col(m00), epsV0), drive(wV)))
 	sc.Set(h.epsA, add(add(mul(col(m10), epsV0), mul(col(m11), epsA0)), drive(wA)))
 	sc.Set(h.eBar, add(add(add(mul(col(m20), epsV0), mul(col(m21), epsA0)), mul(col(m22), eBar0)), drive(wE)))
-	// Σ_{b,s} w_s·pre_s: ((P, B·K)·(B·K, N))ᵀ, the same stacks with the trials merged in.
+	// Σ_{b,s} pre_s·w_s: (P, B·K)·(B·K, N), the same stacks with the trials merged in.
 	b := preT.Shape().Dimensions[0]
 	preBK := graph.Reshape(graph.Transpose(preT, 0, 1), -1, b*k) // (P, B·K): runs of K copied
 	total := func(w []*graph.Node) *graph.Node {
 		ws := graph.Reshape(graph.Stack(w, 1), b*k, -1)
-		return graph.Transpose(graph.DotGeneral(preBK, []int{1}, nil, ws, []int{0}, nil), 0, 1)
+		return graph.DotGeneral(preBK, []int{1}, nil, ws, []int{0}, nil)
 	}
 	// λ = λ_1·A_1 and ν = ν_0 are now the sums' weights on S_0 (ν has no ē component).
 	fromS0 := add(add(mul(col(lam[0]), epsV0), mul(col(lam[1]), epsA0)), mul(col(lam[2]), eBar0))

@@ -37,15 +37,16 @@ type epropHook struct {
 	// is built.
 	aPrev, zPrev, tlsPrev *graph.Node
 
-	// Per trial and synapse (B, N, P), P = num_in + N presynaptic units (inputs, then the
-	// recurrent neurons): ε^V, ε^a and the κ-filtered trace ē.
+	// Per trial and synapse (B, P, N), P = num_in + N presynaptic units (inputs, then the
+	// recurrent neurons), N postsynaptic neurons (the weights' layout, presynaptic first):
+	// ε^V, ε^a and the κ-filtered trace ē.
 	epsV, epsA, eBar *bpgo.Variable
 	// zBar (B, N): the κ-filtered spikes, Out.W's eligibility.
 	zBar *bpgo.Variable
 	// The steps of the compiled graph whose traces are not yet advanced (see advance).
 	block []epropStep
 
-	// Accumulators over the trial: gRec (N, P) Σ L·ē, eSum (N, P) Σ e, gOut (N, K) Σ z̄·δ,
+	// Accumulators over the trial: gRec (P, N) Σ L·ē, eSum (P, N) Σ e, gOut (N, K) Σ z̄·δ,
 	// spikes (N) Σ z, ce () Σ cross-entropy,
 	// ySum, tSum (B, K) the readout and the targets summed over the target steps.
 	gRec, eSum, gOut, spikes, ce, ySum, tSum *bpgo.Variable
@@ -56,8 +57,8 @@ func newEPropHook(net EPropNetwork, nIn, k int, fb *tensors.Tensor, dtype dtypes
 	p := nIn + n
 	st := func(axis int, dims ...int) *bpgo.Variable { return bpgo.NewState(zerosOf(dtype, dims...), axis) }
 	return &epropHook{net: net, nIn: nIn, k: k, fb: fb, dtype: dtype, n: n, p: p,
-		epsV: st(0, 1, n, p), epsA: st(0, 1, n, p), eBar: st(0, 1, n, p), zBar: st(0, 1, n),
-		gRec: st(-1, n, p), eSum: st(-1, n, p), gOut: st(-1, n, k), spikes: st(-1, n),
+		epsV: st(0, 1, p, n), epsA: st(0, 1, p, n), eBar: st(0, 1, p, n), zBar: st(0, 1, n),
+		gRec: st(-1, p, n), eSum: st(-1, p, n), gOut: st(-1, n, k), spikes: st(-1, n),
 		ce: st(-1), ySum: st(0, 1, k), tSum: st(0, 1, k)}
 }
 
@@ -176,9 +177,9 @@ func (h *epropHook) update(batch, steps, total int, count, dt, regW, regRate flo
 	}
 	wIn := make([]float64, nIn*n)
 	wRec := make([]float64, n*n)
-	for j := range n {
-		for q := range p {
-			gr := gRec[j*p+q]/count + coef[j]*eSum[j*p+q]
+	for q := range p { // (P, N): In.W's rows, then Rec.W's
+		for j := range n {
+			gr := gRec[q*n+j]/count + coef[j]*eSum[q*n+j]
 			if q < nIn {
 				wIn[q*n+j] = gr
 			} else {

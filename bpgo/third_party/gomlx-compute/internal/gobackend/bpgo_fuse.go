@@ -21,6 +21,7 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
 	"github.com/pkg/errors"
 )
 
@@ -40,6 +41,7 @@ type bpgoFusion struct {
 	size   int
 	leaves []*Node      // external inputs, in first-use order
 	scalar []bool       // leaf holds one value (broadcast)
+	bcast  []*bpgoBcast // leaf broadcast along some axes (nil: the tree's shape, or scalar)
 	code   []bpgoFuseOp // post-order; the last one is the root
 	uses   []int        // each leaf once per use inside the tree, for their release
 }
@@ -60,7 +62,8 @@ func bpgoFusibleOp(op compute.OpType) bool {
 }
 
 // bpgoFusible reports whether node can be part of a tree: a fusible op on float32/float64 whose
-// inputs have its shape or a single value.
+// inputs have its shape, a single value, or its shape with some axes of size 1 (broadcast, as
+// the backend's binary ops broadcast them).
 func bpgoFusible(node *Node) bool {
 	if !bpgoFusibleOp(node.OpType) || node.IsMultiOutputs() || node.Shape.IsDynamic() {
 		return false
@@ -73,7 +76,7 @@ func bpgoFusible(node *Node) bool {
 		if in.Shape.DType != dt || in.Shape.IsDynamic() {
 			return false
 		}
-		if in.Shape.Size() != 1 && !in.Shape.Equal(node.Shape) {
+		if in.Shape.Size() != 1 && !in.Shape.Equal(node.Shape) && bpgoNewBcast(in.Shape, node.Shape) == nil {
 			return false
 		}
 	}
@@ -135,6 +138,11 @@ func (fe *FunctionExecutable) bpgoFuse() {
 					leafIdx[in.Index] = k
 					f.leaves = append(f.leaves, in)
 					f.scalar = append(f.scalar, in.Shape.Size() == 1)
+					var bc *bpgoBcast
+					if in.Shape.Size() != 1 && !in.Shape.Equal(n.Shape) {
+						bc = bpgoNewBcast(in.Shape, n.Shape)
+					}
+					f.bcast = append(f.bcast, bc)
 				}
 				ops[j] = -k - 1
 			}
@@ -244,7 +252,7 @@ func bpgoRun[T float32 | float64](f *bpgoFusion, bufs []*Buffer, out []T, pool *
 		switch {
 		case o >= 0:
 			return s[o][:hi-lo]
-		case f.scalar[-o-1]:
+		case f.scalar[-o-1] || f.bcast[-o-1] != nil:
 			return s[nc-o-1][:hi-lo]
 		default:
 			return leaves[-o-1][lo:hi]
@@ -252,6 +260,11 @@ func bpgoRun[T float32 | float64](f *bpgoFusion, bufs []*Buffer, out []T, pool *
 	}
 	for lo := 0; lo < f.size; lo += bpgoFuseBlock {
 		hi := min(lo+bpgoFuseBlock, f.size)
+		for k, bc := range f.bcast {
+			if bc != nil {
+				bpgoSpread(s[nc+k][:hi-lo], leaves[k], bc, lo)
+			}
+		}
 		for i, c := range f.code {
 			dst := s[i][:hi-lo]
 			if i == nc-1 {
@@ -263,6 +276,66 @@ func bpgoRun[T float32 | float64](f *bpgoFusion, bufs []*Buffer, out []T, pool *
 				bin(c.op, dst, arg(c.a, lo, hi), arg(c.b, lo, hi))
 			}
 		}
+	}
+}
+
+// bpgoBcast maps a tree's elements to those of a leaf broadcast along some of its axes: the
+// tree's dimensions and the leaf's stride per axis (0 along a broadcast axis).
+type bpgoBcast struct {
+	dims, strides []int
+}
+
+// bpgoMinRun is the shortest last axis a broadcast leaf is spread over: its blocks are
+// filled one run of the last axis at a time.
+const bpgoMinRun = 16
+
+// bpgoNewBcast returns leaf's map onto shape out when leaf has out's rank and each of its axes
+// is out's or 1, not all of them out's, and out's last axis is at least bpgoMinRun long; nil
+// otherwise.
+func bpgoNewBcast(leaf, out shapes.Shape) *bpgoBcast {
+	r := out.Rank()
+	if leaf.Rank() != r || r == 0 || out.Dimensions[r-1] < bpgoMinRun || leaf.Equal(out) {
+		return nil
+	}
+	bc := &bpgoBcast{dims: out.Dimensions, strides: make([]int, r)}
+	stride := 1
+	for a := r - 1; a >= 0; a-- {
+		switch d := leaf.Dimensions[a]; {
+		case d == out.Dimensions[a]:
+			bc.strides[a] = stride
+			stride *= d
+		case d != 1:
+			return nil
+		}
+	}
+	return bc
+}
+
+// bpgoSpread writes the leaf's values for the tree's elements [lo, lo+len(dst)) into dst, one
+// run of the last axis at a time: a repeated value where the leaf is broadcast along it, a copy
+// where it is not.
+func bpgoSpread[T float32 | float64](dst, leaf []T, bc *bpgoBcast, lo int) {
+	r := len(bc.dims)
+	last, ls := bc.dims[r-1], bc.strides[r-1]
+	for i, pos := 0, lo; i < len(dst); {
+		outer, inner := pos/last, pos%last
+		base := 0
+		for a := r - 2; a >= 0; a-- {
+			base += outer % bc.dims[a] * bc.strides[a]
+			outer /= bc.dims[a]
+		}
+		n := min(last-inner, len(dst)-i)
+		if ls == 0 {
+			v := leaf[base]
+			run := dst[i : i+n]
+			for j := range run {
+				run[j] = v
+			}
+		} else {
+			copy(dst[i:i+n], leaf[base+inner:base+inner+n])
+		}
+		i += n
+		pos += n
 	}
 }
 

@@ -140,3 +140,103 @@ func TestBpgoFuse(t *testing.T) {
 		}
 	}
 }
+
+// TestBpgoFuseBroadcast: leaves broadcast along some axes (as online e-prop's per-neuron
+// factors scale its (B, P, N) traces) join a tree and give bit for bit the unfused outputs:
+//
+//	out = (x·a + y·c)·s − x·y    a (B, 1, N), c (B, P, 1), s scalar: one tree of 5 nodes
+//	short = u·v                  v (B, 1, 4): the last axis is too short to be spread, no tree
+func TestBpgoFuseBroadcast(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, dt := range []dtypes.DType{dtypes.Float32, dtypes.Float64} {
+		for _, dims := range [][]int{{4, 37, 100}, {2, 300, 17}} {
+			B, P, N := dims[0], dims[1], dims[2]
+			mk := func(d ...int) (shapes.Shape, any) {
+				sh := shapes.Make(dt, d...)
+				v := make([]float64, sh.Size())
+				for i := range v {
+					v[i] = rng.NormFloat64()
+					if rng.IntN(40) == 0 {
+						v[i] = []float64{0, math.Inf(-1), math.NaN()}[rng.IntN(3)]
+					}
+				}
+				if dt == dtypes.Float64 {
+					return sh, v
+				}
+				w := make([]float32, len(v))
+				for i, x := range v {
+					w[i] = float32(x)
+				}
+				return sh, w
+			}
+			var ins []shapes.Shape
+			var vals []any
+			for _, d := range [][]int{{B, P, N}, {B, P, N}, {B, 1, N}, {B, P, 1}, {}, {B, 64, 4}, {B, 1, 4}} {
+				sh, v := mk(d...)
+				ins, vals = append(ins, sh), append(vals, v)
+			}
+			run := func(fuse bool) ([][]byte, int, int) {
+				defer gobackend.BpgoSetFuse(fuse)()
+				builder := backend.Builder("bpgo_fuse_bcast")
+				fn := builder.Main()
+				must := func(v compute.Value, err error) compute.Value {
+					t.Helper()
+					if err != nil {
+						t.Fatalf("%+v", err)
+					}
+					return v
+				}
+				var p []compute.Value
+				for i, sh := range ins {
+					p = append(p, must(fn.Parameter(string(rune('a'+i)), sh, nil)))
+				}
+				x, y, a, c, s, u, v := p[0], p[1], p[2], p[3], p[4], p[5], p[6]
+				out := must(fn.Sub(must(fn.Mul(must(fn.Add(must(fn.Mul(x, a)), must(fn.Mul(y, c)))), s)), must(fn.Mul(x, y))))
+				short := must(fn.Mul(u, v))
+				if err := fn.Return([]compute.Value{out, short}, nil); err != nil {
+					t.Fatalf("%+v", err)
+				}
+				exec, err := builder.Compile()
+				if err != nil {
+					t.Fatalf("%+v", err)
+				}
+				trees, absorbed := gobackend.BpgoFusedTrees(exec)
+				var bufs []compute.Buffer
+				for i, val := range vals {
+					buf, err := backend.BufferFromFlatData(0, val, ins[i])
+					if err != nil {
+						t.Fatal(err)
+					}
+					bufs = append(bufs, buf)
+				}
+				outs, err := exec.Execute(bufs, nil, 0)
+				if err != nil {
+					t.Fatalf("%+v", err)
+				}
+				var raw [][]byte
+				for _, o := range outs {
+					bs, err := o.(*gobackend.Buffer).MutableBytes()
+					if err != nil {
+						t.Fatal(err)
+					}
+					raw = append(raw, append([]byte(nil), bs...))
+				}
+				return raw, trees, absorbed
+			}
+			want, _, _ := run(false)
+			got, trees, absorbed := run(true)
+			wantTrees, wantAbsorbed := 1, 5
+			if N < 16 {
+				wantTrees, wantAbsorbed = 0, 0 // the last axis is too short to spread a and c
+			}
+			if trees != wantTrees || absorbed != wantAbsorbed {
+				t.Errorf("%s %v: %d trees absorbing %d nodes, want %d and %d", dt, dims, trees, absorbed, wantTrees, wantAbsorbed)
+			}
+			for i := range want {
+				if string(got[i]) != string(want[i]) {
+					t.Errorf("%s %v: output %d differs from the unfused run", dt, dims, i)
+				}
+			}
+		}
+	}
+}
