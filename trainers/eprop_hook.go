@@ -152,7 +152,9 @@ func (h *epropHook) OnStep(sc *bpgo.StepContext) {
 	} else {
 		fb = sc.Value(h.net.Out.W)
 	}
-	bq.l = graph.Einsum("bk,jk->bj", delta, fb) // learning signals (B, N)
+	// Learning signals (B, N) = δ·Bᵀ, with Bᵀ (K, N) contracted on its first axis: the backend's
+	// plain product (the transpose is one node per graph).
+	bq.l = graph.DotGeneral(delta, []int{1}, nil, graph.Transpose(fb, 0, 1), []int{0}, nil)
 	h.block = append(h.block, bq)
 	if sc.Last {
 		h.advance(sc, beta, rho, kappa)
