@@ -898,7 +898,7 @@ def main():
         memory_lines.append('')
         memory_lines.append('| step | T = %d | T = %d | ratio |' % (T1, T4))
         memory_lines.append('|---|---|---|---|')
-        for kind, label in (('online', 'online e-prop, trial handed over a chunk at a time (EProp.StepTrial)'),
+        for kind, label in (('online', 'online e-prop, the trial handed over a window of 1000 steps at a time (EProp.StepTrial)'),
                             ('bptt', 'BPTT (chunks of 100, forward recomputed in the backward pass)')):
             a, b = mem.get((kind, T1)), mem.get((kind, T4))
             cell = lambda v: 'failed' if v is None else '%.0f MiB (first %.0f MiB; %s s)' % (v[0], v[2], fmt_s(v[1]))
