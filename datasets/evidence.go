@@ -205,19 +205,25 @@ func (e *EvidenceAccumulation) generate(rng *rand.Rand, batch int) *EvidenceBatc
 			}
 		})
 	}
-	g := e.groups
 	for s := range batch {
-		for k, on := range e.onsets {
-			grp := g.Left
-			if b.CueSides[s*o.Cues+k] == 1 {
-				grp = g.Right
-			}
-			fire(s, on, on+o.CueDuration, grp[0], grp[1], o.F0)
-		}
-		fire(s, b.RecallStart, T, g.Recall[0], g.Recall[1], o.F0)
-		fire(s, 0, T, g.Background[0], g.Background[1], o.F0/4)
+		e.fireTrial(b, s, func(t0, t1, c0, c1 int, rate float64) { fire(s, t0, t1, c0, c1, rate) })
 	}
 	return b
+}
+
+// fireTrial calls fire for each block of steps [t0, t1) × channels [c0, c1) of trial s that
+// fires at a rate, in the draw order: the cues, the recall cue, the background.
+func (e *EvidenceAccumulation) fireTrial(b *EvidenceBatch, s int, fire func(t0, t1, c0, c1 int, rate float64)) {
+	o, g := e.opts, e.groups
+	for k, on := range b.CueOnsets {
+		grp := g.Left
+		if b.CueSides[s*o.Cues+k] == 1 {
+			grp = g.Right
+		}
+		fire(on, on+o.CueDuration, grp[0], grp[1], o.F0)
+	}
+	fire(b.RecallStart, o.SeqLen, g.Recall[0], g.Recall[1], o.F0)
+	fire(0, o.SeqLen, g.Background[0], g.Background[1], o.F0/4)
 }
 
 // draw makes a batch with everything but the spikes: the trial kinds, then the cue uniforms,

@@ -117,17 +117,8 @@ func (s *EvidenceStream) draw(blk int) {
 			set((b*evidenceBlock+t0-b0+k)*C + c0 + c)
 		})
 	}
-	g, m := s.task.groups, s.meta
 	for b := range B {
-		for k, on := range m.CueOnsets {
-			grp := g.Left
-			if m.CueSides[b*o.Cues+k] == 1 {
-				grp = g.Right
-			}
-			fire(b, on, on+o.CueDuration, grp[0], grp[1], o.F0)
-		}
-		fire(b, m.RecallStart, o.SeqLen, g.Recall[0], g.Recall[1], o.F0)
-		fire(b, 0, o.SeqLen, g.Background[0], g.Background[1], o.F0/4)
+		s.task.fireTrial(s.meta, b, func(t0, t1, c0, c1 int, rate float64) { fire(b, t0, t1, c0, c1, rate) })
 	}
 	s.block, s.hasBlock = blk, true
 }

@@ -25,20 +25,26 @@ func (m *snn) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
 	return m.O.Update(ctx, m.R2O.Update(ctx, m.R.Update(ctx, i)))
 }
 
-// An EProp trainer computes the e-prop update of a trial online, inside the compiled time loop,
-// and applies it with its optimizer (Step) or returns it (Compute). Targets are per step: here
-// a one-hot label over the last 5 steps of each 20-step trial.
-func ExampleNewEProp() {
-	defer bpgo.UseMode(bpgo.TrainingMode)()
-	bpgo.SetSeed(1)
+// newSNN builds an snn of nIn inputs, n ALIF neurons (BrainPy's defaults with rest 0,
+// threshold 0.6, 2 ms refractory) and k readout units, weights KaimingNormal(2), no biases.
+func newSNN(nIn, n, k int) *snn {
 	o := models.ALIFDefaults()
 	o.VRest, o.VTh, o.TauRef, o.NoInputVar = 0, 0.6, 2, true
 	o.VInit, o.AInit = initializers.Zero{}, initializers.Zero{}
 	dense := func(in, out int) *models.Dense {
 		return bpgo.Must1(models.NewDense(in, out, models.DenseOptions{WInit: initializers.KaimingNormal{Scale: 2}, NoBias: true}))
 	}
-	m := &snn{R: bpgo.Must1(models.NewALIFBellec2020(8, o)), I2R: dense(3, 8), R2R: dense(8, 8), R2O: dense(8, 2),
-		O: bpgo.Must1(models.NewLeaky(2, models.LeakyDefaults()))}
+	return &snn{R: bpgo.Must1(models.NewALIFBellec2020(n, o)), I2R: dense(nIn, n), R2R: dense(n, n), R2O: dense(n, k),
+		O: bpgo.Must1(models.NewLeaky(k, models.LeakyDefaults()))}
+}
+
+// An EProp trainer computes the e-prop update of a trial online, inside the compiled time loop,
+// and applies it with its optimizer (Step) or returns it (Compute). Targets are per step: here
+// a one-hot label over the last 5 steps of each 20-step trial.
+func ExampleNewEProp() {
+	defer bpgo.UseMode(bpgo.TrainingMode)()
+	bpgo.SetSeed(1)
+	m := newSNN(3, 8, 2)
 	net := trainers.EPropNetwork{Neurons: m.R, In: m.I2R, Rec: m.R2R, Out: m.R2O, Readout: m.O}
 
 	opts := trainers.EPropDefaults()
@@ -70,14 +76,7 @@ func ExampleNewEProp() {
 func ExampleEProp_StepTrial() {
 	defer bpgo.UseMode(bpgo.TrainingMode)()
 	bpgo.SetSeed(1)
-	o := models.ALIFDefaults()
-	o.VRest, o.VTh, o.TauRef, o.NoInputVar = 0, 0.6, 2, true
-	o.VInit, o.AInit = initializers.Zero{}, initializers.Zero{}
-	dense := func(in, out int) *models.Dense {
-		return bpgo.Must1(models.NewDense(in, out, models.DenseOptions{WInit: initializers.KaimingNormal{Scale: 2}, NoBias: true}))
-	}
-	m := &snn{R: bpgo.Must1(models.NewALIFBellec2020(8, o)), I2R: dense(8, 8), R2R: dense(8, 8), R2O: dense(8, 2),
-		O: bpgo.Must1(models.NewLeaky(2, models.LeakyDefaults()))}
+	m := newSNN(8, 8, 2)
 	opts := trainers.EPropDefaults()
 	opts.Dt, opts.Chunk = 1, 25
 	tr := bpgo.Must1(trainers.NewEProp(m, trainers.EPropNetwork{Neurons: m.R, In: m.I2R, Rec: m.R2R, Out: m.R2O, Readout: m.O}, opts))

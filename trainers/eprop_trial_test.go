@@ -28,7 +28,8 @@ func sliced(xs, ys *tensors.Tensor, win int, asked *[][2]int) trainers.EPropTria
 }
 
 // A trial handed over in windows gives the whole trial's update and metrics, asks for the
-// windows in order, a chunk at most, and cuts them where online updates are applied.
+// windows in order, WindowSteps at most (by default 10 chunks), and cuts them where online
+// updates are applied.
 func TestEPropTrialWindows(t *testing.T) {
 	bpgo.EnableX64()
 	defer bpgo.DisableX64()
