@@ -6,7 +6,7 @@ package gobackend
 //
 // The executor runs a graph op by op, each op writing a fresh buffer: a spiking step's ~80
 // elementwise ops (forward and gradient) each read and write (B, N) tensors through memory and
-// pay the executor's bookkeeping. This pass finds trees of Add, Sub, Mul, Div and Neg on float
+// pay the executor's bookkeeping. This pass finds trees of Add, Sub, Mul, Div, Neg and Identity on float
 // tensors of one shape, whose inner nodes have a single use, and runs each tree as one op: over
 // blocks of bpgoFuseBlock elements, every node of the tree computed into a small scratch block
 // that stays in L1, the root written to its output. Inner nodes are not executed, their buffers
@@ -46,7 +46,7 @@ type bpgoFusion struct {
 	uses   []int        // each leaf once per use inside the tree, for their release
 }
 
-// bpgoFuseOp is one node of a tree: op over operands a and b (b unused for Neg). An operand ≥ 0
+// bpgoFuseOp is one node of a tree: op over operands a and b (b unused for Neg and Identity). An operand ≥ 0
 // is the result of code[operand]; < 0 is leaf -operand-1.
 type bpgoFuseOp struct {
 	op   compute.OpType
@@ -55,10 +55,15 @@ type bpgoFuseOp struct {
 
 func bpgoFusibleOp(op compute.OpType) bool {
 	switch op {
-	case compute.OpTypeAdd, compute.OpTypeSub, compute.OpTypeMul, compute.OpTypeDiv, compute.OpTypeNeg:
+	case compute.OpTypeAdd, compute.OpTypeSub, compute.OpTypeMul, compute.OpTypeDiv, compute.OpTypeNeg, compute.OpTypeIdentity:
 		return true
 	}
 	return false
+}
+
+// bpgoUnary reports whether op has one operand (Neg, Identity).
+func bpgoUnary(op compute.OpType) bool {
+	return op == compute.OpTypeNeg || op == compute.OpTypeIdentity
 }
 
 // bpgoFusible reports whether node can be part of a tree: a fusible op on float32/float64 whose
@@ -173,7 +178,7 @@ func (f *bpgoFusion) leafUses() []int {
 		if c.a < 0 {
 			out = append(out, -c.a-1)
 		}
-		if c.op != compute.OpTypeNeg && c.b < 0 {
+		if !bpgoUnary(c.op) && c.b < 0 {
 			out = append(out, -c.b-1)
 		}
 	}
@@ -270,9 +275,12 @@ func bpgoRun[T float32 | float64](f *bpgoFusion, bufs []*Buffer, out []T, pool *
 			if i == nc-1 {
 				dst = out[lo:hi]
 			}
-			if c.op == compute.OpTypeNeg {
+			switch c.op {
+			case compute.OpTypeNeg:
 				neg(dst, arg(c.a, lo, hi))
-			} else {
+			case compute.OpTypeIdentity: // StopGradient's node: a copy in L1
+				copy(dst, arg(c.a, lo, hi))
+			default:
 				bin(c.op, dst, arg(c.a, lo, hi), arg(c.b, lo, hi))
 			}
 		}

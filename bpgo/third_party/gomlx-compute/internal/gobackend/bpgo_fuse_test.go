@@ -144,7 +144,8 @@ func TestBpgoFuse(t *testing.T) {
 // TestBpgoFuseBroadcast: leaves broadcast along some axes (as online e-prop's per-neuron
 // factors scale its (B, P, N) traces) join a tree and give bit for bit the unfused outputs:
 //
-//	out = (x·a + y·c)·s − x·y    a (B, 1, N), c (B, P, 1), s scalar: one tree of 5 nodes
+//	out = (x·a + id(y)·c)·s − x·y    a (B, 1, N), c (B, P, 1), s scalar, id an Identity (a
+//	                                 StopGradient's node): one tree, 6 nodes absorbed by its root
 //	short = u·v                  v (B, 1, 4): the last axis is too short to be spread, no tree
 func TestBpgoFuseBroadcast(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -191,7 +192,8 @@ func TestBpgoFuseBroadcast(t *testing.T) {
 					p = append(p, must(fn.Parameter(string(rune('a'+i)), sh, nil)))
 				}
 				x, y, a, c, s, u, v := p[0], p[1], p[2], p[3], p[4], p[5], p[6]
-				out := must(fn.Sub(must(fn.Mul(must(fn.Add(must(fn.Mul(x, a)), must(fn.Mul(y, c)))), s)), must(fn.Mul(x, y))))
+				id := must(fn.Identity(y))
+				out := must(fn.Sub(must(fn.Mul(must(fn.Add(must(fn.Mul(x, a)), must(fn.Mul(id, c)))), s)), must(fn.Mul(x, y))))
 				short := must(fn.Mul(u, v))
 				if err := fn.Return([]compute.Value{out, short}, nil); err != nil {
 					t.Fatalf("%+v", err)
@@ -225,10 +227,7 @@ func TestBpgoFuseBroadcast(t *testing.T) {
 			}
 			want, _, _ := run(false)
 			got, trees, absorbed := run(true)
-			wantTrees, wantAbsorbed := 1, 5
-			if N < 16 {
-				wantTrees, wantAbsorbed = 0, 0 // the last axis is too short to spread a and c
-			}
+			wantTrees, wantAbsorbed := 1, 6
 			if trees != wantTrees || absorbed != wantAbsorbed {
 				t.Errorf("%s %v: %d trees absorbing %d nodes, want %d and %d", dt, dims, trees, absorbed, wantTrees, wantAbsorbed)
 			}
