@@ -15,7 +15,8 @@ const evidenceBlock = 50
 // for one window, not for its SeqLen steps. The trial kinds, cue sides and labels are drawn
 // when the stream is made, exactly as Batch draws them for the same (epoch, batch), so they
 // equal Batch's; the spikes are drawn per block of 50 steps from their own random streams, with
-// the same law as Batch's but other values.
+// the same law as Batch's but other values. A stream keeps the last block it drew, so it is not
+// safe for concurrent use; the windows it returns share its trial fields (Labels, CueSides, …).
 type EvidenceStream struct {
 	task *EvidenceAccumulation
 	meta *EvidenceBatch // labels, cue sides, onsets; no spikes
