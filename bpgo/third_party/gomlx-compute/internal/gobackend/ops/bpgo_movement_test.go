@@ -187,8 +187,8 @@ func BenchmarkBpgoMovement(b *testing.B) {
 }
 
 // TestBpgoTransposeLast2: swapping the last two axes with the leading ones kept gives the bytes
-// of upstream's generic iterator, for rank 3 and 4 and 4- and 8-byte elements; other
-// permutations and dtypes stay upstream's.
+// of upstream's generic iterator, for rank 2, 3 and 4 and 4- and 8-byte elements, small
+// matrices and large; other permutations and dtypes stay upstream's.
 func TestBpgoTransposeLast2(t *testing.T) {
 	be, err := gobackend.NewBackend()
 	if err != nil {
@@ -201,6 +201,11 @@ func TestBpgoTransposeLast2(t *testing.T) {
 		handled    bool
 	}{
 		{[]int{128, 140, 100}, []int{0, 2, 1}, true}, // online e-prop's block product
+		{[]int{64, 100}, []int{1, 0}, true},          // a weight gradient's transpose, small path
+		{[]int{7, 3}, []int{1, 0}, true},             // fewer than 4 rows left over
+		{[]int{130, 131}, []int{1, 0}, false},        // large 2-D: upstream's (parallel) tiles
+		{[]int{2, 130, 131}, []int{0, 2, 1}, true},   // large, batched: upstream's tiles, one by one
+		{[]int{5, 6, 7}, []int{0, 2, 1}, true},
 		{[]int{3, 33, 7}, []int{0, 2, 1}, true},
 		{[]int{2, 3, 40, 5}, []int{0, 1, 3, 2}, true},
 		{[]int{1, 1, 1}, []int{0, 2, 1}, true},
