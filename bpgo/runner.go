@@ -212,6 +212,9 @@ func (r *Runner) Tree() *Tree { return r.tree }
 // Dt is the runner's integration step (ms).
 func (r *Runner) Dt() float64 { return r.dt }
 
+// Chunk is the number of steps per compiled graph (RunnerOptions.Chunk, DefaultChunk for 0).
+func (r *Runner) Chunk() int { return r.chunk }
+
 // Model returns the model the runner drives.
 func (r *Runner) Model() Stepper { return r.model }
 

@@ -21,11 +21,11 @@ type EvidenceStream struct {
 	task *EvidenceAccumulation
 	meta *EvidenceBatch // labels, cue sides, onsets; no spikes
 	seed [2]uint64
-	// The last block drawn, (B, evidenceBlock, C), kept for the next window.
-	block    int
-	f32      []float32
-	f64      []float64
-	hasBlock bool
+	// The last block drawn (-1: none yet), its spikes (B, evidenceBlock, C) kept for the next
+	// window.
+	block int
+	f32   []float32
+	f64   []float64
 }
 
 // Stream returns batch i of the given epoch as a stream (see EvidenceStream).
@@ -33,7 +33,7 @@ func (e *EvidenceAccumulation) Stream(epoch, i int) *EvidenceStream {
 	stream := uint64(epoch)<<32 ^ uint64(uint32(i))
 	meta := e.draw(rand.New(rand.NewPCG(e.opts.Seed, stream)), e.opts.Batch)
 	meta.Dims[1] = 0
-	return &EvidenceStream{task: e, meta: meta, seed: [2]uint64{e.opts.Seed, stream}}
+	return &EvidenceStream{task: e, meta: meta, seed: [2]uint64{e.opts.Seed, stream}, block: -1}
 }
 
 // Batch is the number of trials.
@@ -82,7 +82,7 @@ func (s *EvidenceStream) Window(start, k int) (*EvidenceBatch, error) {
 
 // draw fills the block buffer with block blk's spikes, unless it holds them already.
 func (s *EvidenceStream) draw(blk int) {
-	if s.hasBlock && s.block == blk {
+	if s.block == blk {
 		return
 	}
 	o := s.task.opts
@@ -121,7 +121,7 @@ func (s *EvidenceStream) draw(blk int) {
 	for b := range B {
 		s.task.fireTrial(s.meta, b, func(t0, t1, c0, c1 int, rate float64) { fire(b, t0, t1, c0, c1, rate) })
 	}
-	s.block, s.hasBlock = blk, true
+	s.block = blk
 }
 
 // fireRuns draws a spike with probability rate for each entry of a (steps, width) block and

@@ -356,11 +356,7 @@ func (e *EProp) streamed(tr EPropTrial, apply bool) (*EPropResult, error) {
 	}
 	win := tr.WindowSteps
 	if win == 0 {
-		chunk := e.opts.Chunk
-		if chunk <= 0 {
-			chunk = bpgo.DefaultChunk
-		}
-		win = DefaultWindowChunks * chunk
+		win = DefaultWindowChunks * e.runner.Chunk()
 	}
 	return e.trial(tr, win, apply)
 }
@@ -410,6 +406,17 @@ func (e *EProp) trial(tr EPropTrial, win int, apply bool) (*EPropResult, error) 
 	e.hook.reset(batch)
 	var total bpgo.Grads
 	counted := 0.0
+	// count is the cross-entropy's denominator: TargetRows, else the targets seen so far (all of
+	// them once the trial has run, the only time it is asked for then).
+	count := func() (float64, error) {
+		if tr.TargetRows > 0 {
+			return tr.TargetRows, nil
+		}
+		if counted == 0 {
+			return 0, fmt.Errorf("targets: every row is zero: no step has a target")
+		}
+		return counted, nil
+	}
 	for start := 0; start < steps; {
 		k := min(win, steps-start, every-start%every)
 		xw, yw, err := tr.Window(start, k)
@@ -432,13 +439,11 @@ func (e *EProp) trial(tr EPropTrial, win int, apply bool) (*EPropResult, error) 
 		if start%every != 0 && start != steps {
 			continue
 		}
-		count := tr.TargetRows
-		if count == 0 {
-			if count = counted; count == 0 {
-				return nil, fmt.Errorf("targets: every row is zero: no step has a target")
-			}
+		c, err := count()
+		if err != nil {
+			return nil, err
 		}
-		g, err := e.hook.update(batch, start, steps, count, dt, e.opts.RegWeight, e.opts.RegRate)
+		g, err := e.hook.update(batch, start, steps, c, dt, e.opts.RegWeight, e.opts.RegRate)
 		if err != nil {
 			return nil, err
 		}
@@ -454,11 +459,11 @@ func (e *EProp) trial(tr EPropTrial, win int, apply bool) (*EPropResult, error) 
 			e.hook.resetUpdate()
 		}
 	}
-	count := tr.TargetRows
-	if count == 0 {
-		count = counted
+	c, err := count()
+	if err != nil {
+		return nil, err
 	}
-	res := e.hook.metrics(batch, steps, count, dt, e.opts.RegWeight, e.opts.RegRate)
+	res := e.hook.metrics(batch, steps, c, dt, e.opts.RegWeight, e.opts.RegRate)
 	res.Grads = total
 	return res, nil
 }

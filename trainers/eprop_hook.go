@@ -177,18 +177,12 @@ func (h *epropHook) update(batch, steps, total int, count, dt, regW, regRate flo
 		r := spikes[j] / float64(batch*steps) / dt
 		coef[j] = regW * 2 * (r - regRate) / (dt * float64(batch*total))
 	}
-	wIn := make([]float64, nIn*n)
-	wRec := make([]float64, n*n)
-	for q := range p { // (P, N): In.W's rows, then Rec.W's
-		for j := range n {
-			gr := gRec[q*n+j]/count + coef[j]*eSum[q*n+j]
-			if q < nIn {
-				wIn[q*n+j] = gr
-			} else {
-				wRec[(q-nIn)*n+j] = gr
-			}
-		}
+	// (P, N), the weights' layout: In.W's rows, then Rec.W's.
+	w := make([]float64, p*n)
+	for i := range w {
+		w[i] = gRec[i]/count + coef[i%n]*eSum[i]
 	}
+	wIn, wRec := w[:nIn*n], w[nIn*n:]
 	wOut := make([]float64, n*k)
 	for i := range gOut {
 		wOut[i] = gOut[i] / count

@@ -62,7 +62,7 @@ func main() {
 	flag.IntVar(&checkpoint, "checkpoint", 0, "scan engine: steps whose states the backward loop keeps at once (0: automatic)")
 	flag.IntVar(&shards, "shards", 0, "unrolled engine, sequences longer than a chunk: batch shards (bpgo.GradOptions.Shards; 0: automatic, 1: off)")
 	flag.BoolVar(&float32Rows, "float32", false, "run the float64 rows (rnn, snn) in float32 (the GPU script's agreement check)")
-	flag.BoolVar(&stream, "stream", false, "eprop-online: hand the trial over a chunk at a time (trainers.EProp.StepTrial on a datasets.EvidenceStream, T >= 1200) instead of as one (B, T, 40) tensor")
+	flag.BoolVar(&stream, "stream", false, "eprop-online: hand the trial over a window of steps at a time (trainers.EProp.StepTrial on a datasets.EvidenceStream, T >= 1200) instead of as one (B, T, 40) tensor")
 	flag.BoolVar(&ridgeNormal, "ridge-normal", false, "esn-ridge: solve the normal equations as BrainPy does (RidgeOptions.NormalEquations) instead of bpgo's default QR")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	flag.Parse()
@@ -546,15 +546,27 @@ func eprop(steps, T, batch, chunk int) error {
 // epropSetup is what both e-prop rows start from: float32, dt = 1, seed 3, the network and
 // one batch of data.
 func epropSetup(batch, T int) (*eligSNN, *tensors.Tensor, []int, error) {
-	bpgo.DisableX64()
-	bpgo.SetDt(1.0)
-	bpgo.SetSeed(3)
-	net, err := newEligSNN()
+	net, err := epropNet()
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	x, labels, err := epropData(batch, T)
 	return net, x, labels, err
+}
+
+// epropNet sets float32, dt = 1 and seed 3 and builds the e-prop rows' network.
+func epropNet() (*eligSNN, error) {
+	bpgo.DisableX64()
+	bpgo.SetDt(1.0)
+	bpgo.SetSeed(3)
+	return newEligSNN()
+}
+
+// clickTask is seed 002's click task with batch trials of T steps, seed 3, one batch per epoch.
+func clickTask(batch, T int) (*datasets.EvidenceAccumulation, error) {
+	o := datasets.EvidenceDefaults()
+	o.Batch, o.BatchesPerEpoch, o.SeqLen, o.Seed = batch, 1, T, 3
+	return datasets.NewEvidenceAccumulation(o)
 }
 
 // epropData is one batch of seed 002's click task (datasets.EvidenceAccumulation with the
@@ -563,9 +575,7 @@ func epropSetup(batch, T int) (*eligSNN, *tensors.Tensor, []int, error) {
 // random labels.
 func epropData(batch, T int) (*tensors.Tensor, []int, error) {
 	if T >= 1200 {
-		o := datasets.EvidenceDefaults()
-		o.Batch, o.BatchesPerEpoch, o.SeqLen, o.Seed = batch, 1, T, 3
-		task, err := datasets.NewEvidenceAccumulation(o)
+		task, err := clickTask(batch, T)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -583,8 +593,8 @@ func epropData(batch, T int) (*tensors.Tensor, []int, error) {
 
 // epropOnline times one online e-prop step (symmetric feedback, the rate regulariser, Adam) on
 // the eprop workload's network, inputs and labels: the traces run forward next to the network.
-// With -stream the trial is drawn and handed over a chunk at a time (its inputs are never held
-// whole), which is what makes the step's memory independent of T.
+// With -stream the trial is drawn and handed over a window of steps at a time (its inputs are
+// never held whole), which is what makes the step's memory independent of T.
 func epropOnline(steps, T, batch, chunk int) error {
 	o := trainers.EPropDefaults()
 	o.Chunk, o.RegRate = chunk, 0.01
@@ -599,15 +609,10 @@ func epropOnline(steps, T, batch, chunk int) error {
 		if T < 1200 {
 			return fmt.Errorf("-stream: the click task needs T >= 1200, got %d", T)
 		}
-		bpgo.DisableX64()
-		bpgo.SetDt(1.0)
-		bpgo.SetSeed(3)
-		if net, err = newEligSNN(); err != nil {
+		if net, err = epropNet(); err != nil {
 			return err
 		}
-		d := datasets.EvidenceDefaults()
-		d.Batch, d.BatchesPerEpoch, d.SeqLen, d.Seed = batch, 1, T, 3
-		task, err := datasets.NewEvidenceAccumulation(d)
+		task, err := clickTask(batch, T)
 		if err != nil {
 			return err
 		}

@@ -6,10 +6,10 @@ package gobackend
 //
 // The executor runs a graph op by op, each op writing a fresh buffer: a spiking step's ~80
 // elementwise ops (forward and gradient) each read and write (B, N) tensors through memory and
-// pay the executor's bookkeeping. This pass finds trees of Add, Sub, Mul, Div, Neg and Identity on float
-// tensors of one shape, whose inner nodes have a single use, and runs each tree as one op: over
-// blocks of bpgoFuseBlock elements, every node of the tree computed into a small scratch block
-// that stays in L1, the root written to its output. Inner nodes are not executed, their buffers
+// pay the executor's bookkeeping. This pass finds trees of Add, Sub, Mul, Div, Neg and Identity
+// on float tensors of one shape (operands may be broadcast), whose inner nodes have a single
+// use, and runs each tree as one op: over blocks of bpgoFuseBlock elements, every node of the
+// tree computed into a small scratch block that stays in L1, the root written to its output. Inner nodes are not executed, their buffers
 // never allocated; the root releases the tree's leaves as their consumers would have. Each
 // element goes through the same IEEE operations in the same order as unfused (no contraction
 // into fused multiply-adds), so results are identical.
@@ -46,8 +46,8 @@ type bpgoFusion struct {
 	uses   []int        // each leaf once per use inside the tree, for their release
 }
 
-// bpgoFuseOp is one node of a tree: op over operands a and b (b unused for Neg and Identity). An operand ≥ 0
-// is the result of code[operand]; < 0 is leaf -operand-1.
+// bpgoFuseOp is one node of a tree: op over operands a and b (b unused for Neg and Identity).
+// An operand ≥ 0 is the result of code[operand]; < 0 is leaf -operand-1.
 type bpgoFuseOp struct {
 	op   compute.OpType
 	a, b int
