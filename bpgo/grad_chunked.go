@@ -202,6 +202,12 @@ func (g *Grad) varsWith(states []*tensors.Tensor) []any { return varsWithStates(
 
 // varsWithStates lists vars as call arguments, the State ones taking the given values in order.
 func varsWithStates(vars []*Variable, states []*tensors.Tensor) []any {
+	return varsWithArgs(vars, anys(states))
+}
+
+// varsWithArgs is varsWithStates with the states given as call arguments (tensors, or buffers
+// donated to the call).
+func varsWithArgs(vars []*Variable, states []any) []any {
 	vals := make([]any, 0, len(vars))
 	si := 0
 	for _, v := range vars {

@@ -309,7 +309,7 @@ func (r *Runner) run(inputs *tensors.Tensor, opts RunOptions) (*tensors.Tensor, 
 	states, params := r.tree.States(), r.tree.Params(false)
 	for start := 0; start < steps; start += r.chunk {
 		k := min(r.chunk, steps-start)
-		out, err := r.runChunkRows(ex, inputs, targets, rowSpan{0, batch}, start, k, varValuesT(states), varValuesT(r.hookVars))
+		out, err := r.runChunkRows(ex, inputs, targets, rowSpan{0, batch}, start, k, varValuesT(states), varValuesT(r.hookVars), start > 0 && opts.OnChunk == nil)
 		if err != nil {
 			return nil, err
 		}

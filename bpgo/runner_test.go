@@ -336,3 +336,53 @@ func TestRunnerMonitorsAndTimeFirst(t *testing.T) {
 		t.Error("duplicate monitor accepted")
 	}
 }
+
+// TestRunnerKeepsTensorsItHandedOut: the runner donates the states it threads from chunk to
+// chunk to the next call (their buffers are reused), but never a tensor the caller can hold:
+// the value a variable had before the run, and the values OnChunk sees, stay readable and
+// unchanged after the run, sharded or not.
+func TestRunnerKeepsTensorsItHandedOut(t *testing.T) {
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	const b, n, chunk = 4, 23, 5
+	in := seq(t, b, n)
+	want := hand(0.5, bpgo.ToFloat64s(in), b, n)
+	for _, shards := range []int{1, 2} {
+		m := newLeaky(0.5, b)
+		h0 := m.H.Value()
+		r, err := bpgo.NewRunner(m, bpgo.RunnerOptions{Chunk: chunk, Shards: shards})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var seen []*tensors.Tensor
+		opts := bpgo.RunOptions{}
+		if shards == 1 {
+			opts.OnChunk = func(c *bpgo.Chunk) error { seen = append(seen, m.H.Value()); return nil }
+		}
+		out, err := r.Run(in, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, g := range bpgo.ToFloat64s(out) {
+			if g != want[i] {
+				t.Fatalf("shards %d: output %d = %v, want %v", shards, i, g, want[i])
+			}
+		}
+		for i, v := range bpgo.ToFloat64s(h0) {
+			if v != 0 {
+				t.Fatalf("shards %d: the state's value before the run changed: element %d = %v", shards, i, v)
+			}
+		}
+		for c, s := range seen {
+			end := min((c+1)*chunk, n) - 1
+			for i, v := range bpgo.ToFloat64s(s) {
+				if v != want[i*n+end]/2 {
+					t.Fatalf("chunk %d: the state OnChunk saw reads %v for sample %d, want %v", c, v, i, want[i*n+end]/2)
+				}
+			}
+		}
+		if shards == 1 && len(seen) != 5 {
+			t.Fatalf("OnChunk ran %d times, want 5", len(seen))
+		}
+	}
+}

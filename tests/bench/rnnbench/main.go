@@ -65,6 +65,7 @@ func main() {
 	flag.BoolVar(&stream, "stream", false, "eprop-online: hand the trial over a window of steps at a time (trainers.EProp.StepTrial on a datasets.EvidenceStream, T >= 1200) instead of as one (B, T, 40) tensor")
 	flag.BoolVar(&ridgeNormal, "ridge-normal", false, "esn-ridge: solve the normal equations as BrainPy does (RidgeOptions.NormalEquations) instead of bpgo's default QR")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
+	memProfile := flag.String("memprofile", "", "write an allocation profile of the whole run to this file (go tool pprof -sample_index=alloc_space)")
 	flag.Parse()
 	switch *engineName {
 	case "auto":
@@ -87,6 +88,18 @@ func main() {
 			os.Exit(1)
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *memProfile != "" {
+		runtime.MemProfileRate = 64 << 10
+		defer func() {
+			f, err := os.Create(*memProfile)
+			if err == nil {
+				err = pprof.Lookup("allocs").WriteTo(f, 0)
+			}
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "rnnbench:", err)
+			}
+		}()
 	}
 	var err error
 	switch *workload {
