@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -15,7 +16,8 @@ import (
 
 // BackendEnv names the environment variable that chooses the compute backend:
 //
-//	auto (or unset)   the default order (see DefaultOrder): XLA first when it is linked, then Go
+//	auto (or unset)   the Go backend; in a program built with XLA, XLA (a local CPU plugin) for
+//	                  the runners it measures faster on (see AutoXLAMinWeight), Go for the rest
 //	go, go:<options>  GoMLX's pure-Go backend (options as in GoMLX, e.g. go:parallelism=2)
 //	xla, xla:cpu      XLA through a PJRT CPU plugin; an error if no plugin can be loaded
 //	xla:/abs/path.so  XLA with that plugin file
@@ -64,19 +66,22 @@ func pluginHelp(plugin string) string {
 	return PluginHelp
 }
 
-// DefaultOrder is the backend order tried by BPGO_BACKEND=auto. Without XLA linked it is the Go
-// backend alone: it is also the fastest on the tutorials' workloads (README "Backends": it runs the
-// NG-RC section in 0.2 s where XLA CPU spends 14 s compiling the unrolled time-step chunks). A
-// program built with the xla tag asked for XLA, so there XLA comes first, falling back to Go when
-// no plugin loads.
-var DefaultOrder = defaultOrder()
+// DefaultOrder is the backend order tried by BPGO_BACKEND=auto for the process's backend: the Go
+// backend, the fastest here on every tutorial workload but one (README "Backends"; it runs the
+// NG-RC section in 0.2 s where XLA CPU spends 14 s compiling the unrolled time-step chunks). The
+// exception, batch-1 runs of large weight matrices (reservoirs), goes to XLA per runner when
+// XLA is linked (see AutoXLAMinWeight).
+var DefaultOrder = []string{"go"}
 
-func defaultOrder() []string {
-	if XLALinked {
-		return []string{"xla", "go"}
-	}
-	return []string{"go"}
-}
+// AutoXLAMinWeight is how many elements the largest weight of a batch-1 model must have for
+// BPGO_BACKEND=auto to run it on XLA, in a program built with XLA and with a local CPU plugin.
+// Each step of such a run is one matrix-vector product that reads the whole weight: on the
+// 2-core bench machine (tests/bench/RESULTS.md, runs 11-15) notebook 02's 400-unit reservoir
+// (160,000 elements) fits by Ridge in 0.73-0.86x BrainPy's time on XLA against 0.97-1.15x on
+// the Go backend, and by RLS in 0.37-0.43x against 0.75-0.83x; every batched row (seed 000's
+// RNN and SNN, e-prop, the E/I network) is faster on the Go backend. The runner decides when it
+// is built, from the batch of the model's states then.
+const AutoXLAMinWeight = 1 << 16
 
 var (
 	backendMu   sync.Mutex
@@ -193,18 +198,19 @@ func firstLine(s string) string {
 	return s
 }
 
-// announce prints the backend choice once: once per notebook under GoNB (each cell is a new
-// process, so a marker file in the kernel's temporary directory remembers it), else once per
-// process on stderr.
+// announce prints a backend choice once: once per notebook under GoNB (each cell is a new
+// process, so a marker file in the kernel's temporary directory remembers the lines printed),
+// else once per process on stderr.
 func announce(name string) {
 	line := "bpgo: backend " + name
 	var w io.Writer = os.Stderr
 	if dir := os.Getenv("GONB_TMP_DIR"); dir != "" {
 		marker := filepath.Join(dir, ".bpgo_backend_announced")
-		if data, err := os.ReadFile(marker); err == nil && string(data) == line {
+		data, _ := os.ReadFile(marker)
+		if slices.Contains(strings.Split(string(data), "\n"), line) {
 			return
 		}
-		_ = os.WriteFile(marker, []byte(line), 0o644)
+		_ = os.WriteFile(marker, append(data, line+"\n"...), 0o644)
 		w = os.Stdout
 	}
 	fmt.Fprintln(w, line)

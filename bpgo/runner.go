@@ -118,6 +118,9 @@ type Runner struct {
 	dt      float64
 	dtype   dtypes.DType
 	backend compute.Backend
+	// handBack: the runner computes on auto's XLA backend, not the process's (runnerBackend), so
+	// it takes its variables and inputs from wherever they are and leaves everything on the host.
+	handBack bool
 
 	monitors []string
 	watch    []*Variable
@@ -181,7 +184,7 @@ func NewRunner(model Stepper, opts RunnerOptions) (*Runner, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s.%w", what, err)
 	}
-	b, err := Backend()
+	b, handBack, err := runnerBackend(tree)
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +199,7 @@ func NewRunner(model Stepper, opts RunnerOptions) (*Runner, error) {
 			scanSeg = DefaultScanSegment
 		}
 	}
-	return &Runner{scanSeg: scanSeg, scanExecs: map[runKey]*scanFwdExec{}, model: model, tree: tree, chunk: chunk, dt: stepDt, dtype: dt, backend: b,
+	return &Runner{scanSeg: scanSeg, scanExecs: map[runKey]*scanFwdExec{}, model: model, tree: tree, chunk: chunk, dt: stepDt, dtype: dt, backend: b, handBack: handBack,
 		monitors: slices.Clone(opts.Monitors), watch: slices.Clone(opts.Watch), mons: mons,
 		layout: opts.Layout, hook: opts.Hook, hookVars: hv, nShards: opts.Shards,
 		Mon: map[string]*tensors.Tensor{}, execs: map[runKey]*runExec{}}, nil
@@ -248,11 +251,65 @@ type RunOptions struct {
 // Run runs the model over inputs of shape (B, T, F) ((T, B, F) with TimeFirst) and returns the
 // outputs (B, T, ...) (or time-first). Monitors of the run are left in r.Mon.
 func (r *Runner) Run(inputs *tensors.Tensor, opts RunOptions) (*tensors.Tensor, error) {
+	if r.handBack {
+		if err := r.handOver(inputs, opts); err != nil {
+			return nil, fmt.Errorf("bpgo.Runner.Run: %w", err)
+		}
+		if opts.OnChunk != nil {
+			onChunk := opts.OnChunk
+			opts.OnChunk = func(c *Chunk) error {
+				if err := toHost(nil, c.Outputs); err != nil {
+					return err
+				}
+				for _, t := range c.Records {
+					if err := toHost(nil, t); err != nil {
+						return err
+					}
+				}
+				return onChunk(c)
+			}
+		}
+	}
 	out, err := r.run(inputs, opts)
+	if err == nil && r.handBack {
+		err = r.handBackAll(out)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("bpgo.Runner.Run: %w", err)
 	}
 	return out, nil
+}
+
+// Backend is the backend the runner computes on: the process's (Backend), or under
+// BPGO_BACKEND=auto in a program built with XLA, XLA for batch-1 models with a large weight
+// (AutoXLAMinWeight). Such a runner leaves its outputs, monitors and variables on the host.
+func (r *Runner) Backend() compute.Backend { return r.backend }
+
+// handOver detaches the variables and the run's inputs from any other backend (see toHost).
+func (r *Runner) handOver(inputs *tensors.Tensor, opts RunOptions) error {
+	ts := []*tensors.Tensor{inputs, opts.Targets}
+	for _, v := range r.tree.Vars {
+		ts = append(ts, v.value)
+	}
+	for _, v := range r.hookVars {
+		ts = append(ts, v.value)
+	}
+	return toHost(r.backend, ts...)
+}
+
+// handBackAll leaves the output, the monitors and the variables on the host.
+func (r *Runner) handBackAll(out *tensors.Tensor) error {
+	ts := []*tensors.Tensor{out}
+	for _, t := range r.Mon {
+		ts = append(ts, t)
+	}
+	for _, v := range r.tree.Vars {
+		ts = append(ts, v.value)
+	}
+	for _, v := range r.hookVars {
+		ts = append(ts, v.value)
+	}
+	return toHost(nil, ts...)
 }
 
 func (r *Runner) run(inputs *tensors.Tensor, opts RunOptions) (*tensors.Tensor, error) {

@@ -92,11 +92,7 @@ func NewRidge(model bpgo.Stepper, opts RidgeOptions) (*Ridge, error) {
 		return nil, fmt.Errorf("trainers.NewRidge: the model has %d trainable linear nodes (%v); Ridge fits exactly one", len(nodes), names)
 	}
 	r := &Ridge{runner: runner, node: nodes[0].Module.(LinearFittable), name: nodes[0].Path, alpha: alpha, normal: opts.NormalEquations}
-	b, err := bpgo.Backend()
-	if err != nil {
-		return nil, err
-	}
-	r.gram = graph.MustNewExec(b, gramGraph)
+	r.gram = graph.MustNewExec(runner.Backend(), gramGraph) // where the recorded features are
 	r.gram.SetMaxCache(-1)
 	return r, nil
 }

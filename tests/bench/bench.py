@@ -80,6 +80,9 @@ BACKENDS = {
     'go-simd': ('rnnbench-simd', 'go', 'bpgo Go+SIMD (default)'),
     'go': ('rnnbench-nosimd', 'go', 'bpgo Go (no SIMD)'),
     'xla': ('rnnbench-simd', 'xla', 'bpgo XLA CPU'),
+    # auto in a program built with XLA: the Go backend, and XLA for batch-1 runners of large weights
+    # (bpgo.AutoXLAMinWeight); rnnbench reports which backend each row ran on.
+    'auto-xla': ('rnnbench-simd', 'auto', 'bpgo auto, XLA linked'),
 }
 
 
@@ -669,7 +672,7 @@ def main():
                          '.bpgo/bench/RESULTS-quick.md unless --results is given')
     ap.add_argument('--brainpy', choices=['yes', 'auto', 'no'], default='yes',
                     help='yes: build the venv if needed and run BrainPy; auto: only if .bpgo/bench-venv exists; no: skip')
-    ap.add_argument('--backends', default='go-simd,go,xla', help='bpgo backends, comma-separated: go-simd, go, xla')
+    ap.add_argument('--backends', default='go-simd,go,xla', help='bpgo backends, comma-separated: go-simd, go, xla, auto-xla (BPGO_BACKEND=auto in the XLA-linked binary)')
     ap.add_argument('--workloads', default=','.join(WORKLOADS),
                     help='rows, comma-separated: %s (esn runs two rows, esn-ridge and esn-rls; default: all)' % ', '.join(WORKLOADS))
     ap.add_argument('--epochs', type=int,
@@ -834,7 +837,7 @@ def main():
                 systems.append({'system': b, 'label': label, 'error': 'skipped: no XLA plugin (make setup)'})
                 continue
             e = dict(env, BPGO_BACKEND=be)
-            if be == 'xla':
+            if be in ('xla', 'auto'):
                 e['PJRT_PLUGIN_LIBRARY_PATH'] = PJRT_DIR
             plan.append((b, label, [os.path.join(BINDIR, binary)] + go_args, e))
         for name, label, cmd, e in plan:
@@ -863,6 +866,8 @@ def main():
                     entry['label'] = 'BrainPy %s (jax %s)' % (bv.get('brainpy'), bv.get('jax'))
                 else:
                     backends_seen.append(rec.get('backend', ''))
+                    if be == 'auto':
+                        entry['label'] = '%s: ran on %s' % (label, 'XLA' if rec.get('backend', '').startswith('xla') else 'Go')
                 log('  first %s s, median %s s (%s-%s), loss %.6g [%.0f s]'
                     % (fmt_s(rec['first_s']), fmt_s(med), fmt_s(lo), fmt_s(hi), rec.get('final_loss', float('nan')), wall))
             systems.append(entry)

@@ -16,7 +16,8 @@
 // environment Jupyter gives it (CellGoFlags): "-ldflags=-s -w" (no debug information to write),
 // and the build tag xla when BPGO_BACKEND asks for XLA (xla, xla:cpu, xla:/path/plugin.so), as in
 // the classroom image's GPU variant. Without that tag cells link without cgo, with Go's own
-// linker, in about a second; a notebook switches to XLA with a "%goflags -tags=xla" cell.
+// linker, in about a second; a "%goflags -tags=xla" cell links XLA into the cells after it (then
+// BPGO_BACKEND=auto runs batch-1 reservoirs on it, and BPGO_BACKEND=xla everything).
 //
 // Usage:
 //

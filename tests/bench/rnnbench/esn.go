@@ -92,6 +92,7 @@ func esn(part string, units int) error {
 		if err != nil {
 			return err
 		}
+		r.Backend = bpgo.BackendName(tr.Runner().Backend()) // BPGO_BACKEND=auto may pick XLA for this runner
 		if _, err := tr.Predict(warm, false); err != nil {
 			return err
 		}
@@ -109,6 +110,7 @@ func esn(part string, units int) error {
 		if err != nil {
 			return err
 		}
+		r.Backend = bpgo.BackendName(tr.Runner().Backend())
 		if _, err := tr.Predict(warm, false); err != nil {
 			return err
 		}
