@@ -153,7 +153,13 @@ type runExec struct {
 	exec      *graph.Exec
 	ins, outs argGroups
 	keys      []any // Context.Record keys, known once the graph is built
+	// built holds the (rows, steps) shapes the exec has run: a call of a new shape builds a
+	// graph, and building runs the model's Update, which may read its variables' values.
+	built sync.Map
 }
+
+// shapeKey is the shape of a chunk call: rows of the batch and steps.
+type shapeKey struct{ rows, steps int }
 
 // NewRunner builds a runner for a model (a pointer to a struct with an Update method).
 func NewRunner(model Stepper, opts RunnerOptions) (*Runner, error) {

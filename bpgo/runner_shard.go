@@ -67,14 +67,17 @@ func (r *Runner) shardHook(vals []*tensors.Tensor, summed map[*Variable]bool, rs
 
 // runChunkRows runs steps [start, start+k) of rows rs from the given states and hook values.
 // With own, those states and hook values are the previous chunk's results, which nothing else
-// holds: they are donated to the call (see donated).
+// holds: they are donated to the call (see donated), unless the call builds a graph. Building
+// runs the model's Update, which may read a variable's value (its shape, say), and on a backend
+// without host copies (XLA) a donated tensor is gone.
 func (r *Runner) runChunkRows(ex *runExec, inputs, targets *tensors.Tensor, rs rowSpan, start, k int, states, hook []*tensors.Tensor, own bool) (map[string][]*tensors.Tensor, error) {
 	xs, err := timeChunkRows(inputs, r.dtype, rs, start, k)
 	if err != nil {
 		return nil, err
 	}
+	shape := shapeKey{rs.hi - rs.lo, k}
 	stateArgs, hookArgs := anys(states), anys(hook)
-	if own {
+	if _, built := ex.built.Load(shape); own && built {
 		stateArgs, hookArgs = donated(states), donated(hook)
 	}
 	in := map[string][]any{"vars": varsWithArgs(r.tree.Vars, stateArgs), "hook": hookArgs,
@@ -90,6 +93,7 @@ func (r *Runner) runChunkRows(ex *runExec, inputs, targets *tensors.Tensor, rs r
 	if err != nil {
 		return nil, fmt.Errorf("running steps [%d, %d): %w", start, start+k, err)
 	}
+	ex.built.Store(shape, true)
 	return splitArgs(&ex.outs, res), nil
 }
 

@@ -386,3 +386,51 @@ func TestRunnerKeepsTensorsItHandedOut(t *testing.T) {
 		}
 	}
 }
+
+// shapeReader reads its state variable's value while the graph is built, as models.ClosedLoop
+// does (it checks the model's output against it).
+type shapeReader struct{ H *bpgo.Variable }
+
+func (s *shapeReader) ResetState(batch int) { s.H.Reset(bpgo.Zeros(batch, 1)) }
+
+func (s *shapeReader) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
+	h := graph.Add(ctx.Value(s.H), x)
+	if !h.Shape().Equal(s.H.Shape()) {
+		panic("shapeReader: state of shape " + s.H.Shape().String() + ", step value " + h.Shape().String())
+	}
+	ctx.Set(s.H, h)
+	return h
+}
+
+// TestRunnerDonatesOnlyToBuiltGraphs: a chunk whose length is new (the remainder of 23 steps in
+// chunks of 5) builds a graph, which runs Update, which reads the state's value: the runner must
+// not have donated that value to the call (on XLA a donated tensor is gone). The sum h_t = Σ x.
+func TestRunnerDonatesOnlyToBuiltGraphs(t *testing.T) {
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	const n = 23
+	m := &shapeReader{H: bpgo.NewState(bpgo.Zeros(1, 1), 0)}
+	r, err := bpgo.NewRunner(m, bpgo.RunnerOptions{Chunk: 5, Shards: 1, Engine: bpgo.EngineUnrolled})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := seq(t, 1, n)
+	for run := range 2 { // the second run starts from the first one's state
+		out, err := r.Run(in, bpgo.RunOptions{})
+		if err != nil {
+			t.Fatalf("run %d: %v", run, err)
+		}
+		x, got, h := bpgo.ToFloat64s(in), bpgo.ToFloat64s(out), 0.0
+		if run == 1 {
+			for _, v := range x {
+				h += v
+			}
+		}
+		for i := range n {
+			h += x[i]
+			if got[i] != h {
+				t.Fatalf("run %d, step %d: %v, want %v", run, i, got[i], h)
+			}
+		}
+	}
+}

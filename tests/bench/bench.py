@@ -866,7 +866,7 @@ def main():
                     entry['label'] = 'BrainPy %s (jax %s)' % (bv.get('brainpy'), bv.get('jax'))
                 else:
                     backends_seen.append(rec.get('backend', ''))
-                    if be == 'auto':
+                    if name == 'auto-xla':
                         entry['label'] = '%s: ran on %s' % (label, 'XLA' if rec.get('backend', '').startswith('xla') else 'Go')
                 log('  first %s s, median %s s (%s-%s), loss %.6g [%.0f s]'
                     % (fmt_s(rec['first_s']), fmt_s(med), fmt_s(lo), fmt_s(hi), rec.get('final_loss', float('nan')), wall))
