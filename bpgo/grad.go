@@ -110,8 +110,9 @@ type Grad struct {
 	checkpoint int
 
 	stage       stager
-	shardStages []*stager // shards 1, 2, … (shard 0 uses stage)
-	nShards     int       // GradOptions.Shards
+	shardStages []*stager               // shards 1, 2, … (shard 0 uses stage)
+	lossIn      map[int]*tensors.Tensor // joined outputs and monitors for the loss (joinForLoss)
+	nShards     int                     // GradOptions.Shards
 	shardMemo   shardMemo
 	lastShards  atomic.Int32
 	mu          sync.Mutex

@@ -244,3 +244,40 @@ func TestGradBadInput(t *testing.T) {
 		t.Errorf("non-scalar loss: error %v", err)
 	}
 }
+
+// TestGradReusesLossInputs: a chunked Grad keeps the joined outputs and monitors it hands the
+// loss from call to call (joinForLoss); calls with other data and other shapes in between give
+// what a fresh Grad gives.
+func TestGradReusesLossInputs(t *testing.T) {
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	type data struct{ xs, ys *tensors.Tensor }
+	a := data{randTensor(1, 1, 3, 17, 2), randTensor(2, 1, 3, 17, 1)}
+	b := data{randTensor(3, 1, 3, 17, 2), randTensor(4, 1, 3, 17, 1)}
+	c := data{randTensor(5, 1, 2, 13, 2), randTensor(6, 1, 2, 13, 1)}
+	bpgo.SetSeed(7)
+	m := newTanhRNN(t, 2, 5, 1, 3)
+	g, err := bpgo.NewGrad(m, mseL2, bpgo.GradOptions{Chunk: 4, Monitors: []string{"H"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, d := range []data{a, b, c, a} {
+		batch := d.xs.Shape().Dimensions[0]
+		m.ResetState(batch)
+		got, err := g.Compute(d.xs, d.ys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bpgo.SetSeed(7)
+		fm := newTanhRNN(t, 2, 5, 1, batch)
+		want, wantVars := computeGrad(t, fm, bpgo.GradOptions{Chunk: 4, Monitors: []string{"H"}}, d.xs, d.ys)
+		if got.Loss != want.Loss || got.Aux["h_mean"] != want.Aux["h_mean"] {
+			t.Fatalf("call %d: loss %v, h_mean %v; a fresh Grad gives %v, %v", i, got.Loss, got.Aux["h_mean"], want.Loss, want.Aux["h_mean"])
+		}
+		for j, v := range g.Params() {
+			if e := relErr(bpgo.ToFloat64s(got.Grads[v]), bpgo.ToFloat64s(want.Grads[wantVars[j]])); e > 0 {
+				t.Fatalf("call %d: gradient of %s differs from a fresh Grad's: relative error %g", i, v.Name(), e)
+			}
+		}
+	}
+}

@@ -249,6 +249,11 @@ func joinShardsTime(parts [][]*tensors.Tensor) (*tensors.Tensor, error) {
 // steps per inner one, along both axes: (B_s, K_c, ...) into (ΣB_s, ΣK_c, ...), or, for one
 // shard of per-step scalars, (K_c,) into (ΣK_c,). Each part's bytes are copied once.
 func joinGrid(parts [][]*tensors.Tensor) (*tensors.Tensor, error) {
+	return joinGridAlloc(parts, func(s shapes.Shape) (*tensors.Tensor, error) { return tensors.FromShape(s), nil })
+}
+
+// joinGridAlloc is joinGrid into a tensor that alloc gives for the joined shape.
+func joinGridAlloc(parts [][]*tensors.Tensor, alloc func(shapes.Shape) (*tensors.Tensor, error)) (*tensors.Tensor, error) {
 	if len(parts) == 0 || len(parts[0]) == 0 {
 		return nil, fmt.Errorf("no time steps")
 	}
@@ -294,8 +299,10 @@ func joinGrid(parts [][]*tensors.Tensor) (*tensors.Tensor, error) {
 	if axis == 1 {
 		nd[0] = rowSum
 	}
-	out := tensors.FromShape(shapes.Make(p0.DType(), nd...))
-	var err error
+	out, err := alloc(shapes.Make(p0.DType(), nd...))
+	if err != nil {
+		return nil, err
+	}
 	if e := out.MutableBytes(func(dst []byte) {
 		row0 := 0
 		for _, shard := range parts {
