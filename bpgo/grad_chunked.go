@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
@@ -139,13 +140,18 @@ func (g *Grad) runChunked(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) 
 				return err
 			}
 			bwd := g.backwardExec(nSteps)
-			gy, err := timeChunkRows(gOut, g.dtype, rs, sp.start, sp.k)
+			var gy *tensors.Tensor
+			if gOut.DType() == g.dtype {
+				gy, err = st.chunk("gOut", gOut, rs, sp.start, sp.k)
+			} else {
+				gy, err = timeChunkRows(gOut, g.dtype, rs, sp.start, sp.k)
+			}
 			if err != nil {
 				return err
 			}
 			gm := make([]any, len(g.mons))
 			for j := range g.mons {
-				if gm[j], err = monitorSlice(gMons[j], rs, sp.start, sp.k); err != nil {
+				if gm[j], err = monitorSlice(st, j, gMons[j], rs, sp.start, sp.k); err != nil {
 					return err
 				}
 			}
@@ -251,7 +257,7 @@ func floatStateIdx(states []*Variable) []int {
 
 // monitorSlice cuts steps [start, start+k) of rows rs out of a monitor's cotangent, in its
 // dtype (zeros for monitors without a float cotangent).
-func monitorSlice(full *tensors.Tensor, rs rowSpan, start, k int) (*tensors.Tensor, error) {
+func monitorSlice(st *stager, j int, full *tensors.Tensor, rs rowSpan, start, k int) (*tensors.Tensor, error) {
 	if !full.DType().IsFloat() {
 		nd := slices.Clone(full.Shape().Dimensions)
 		nd[timeAxis(len(nd))] = k
@@ -260,7 +266,7 @@ func monitorSlice(full *tensors.Tensor, rs rowSpan, start, k int) (*tensors.Tens
 		}
 		return tensors.FromShape(shapes.Make(full.DType(), nd...)), nil
 	}
-	return timeChunkRows(full, full.DType(), rs, start, k)
+	return st.chunk("gMons"+strconv.Itoa(j), full, rs, start, k)
 }
 
 // forwardExec runs one chunk: outputs, monitors and the final states. With steps > 0 its

@@ -343,6 +343,12 @@ func allRows(t *tensors.Tensor) rowSpan {
 
 // stepCopyRows is stepCopy of batch rows rs only (rank >= 2).
 func stepCopyRows(t *tensors.Tensor, rs rowSpan, start, k, capacity int) (*tensors.Tensor, error) {
+	return stepCopyRowsAlloc(t, rs, start, k, capacity, func(s shapes.Shape) (*tensors.Tensor, error) { return tensors.FromShape(s), nil })
+}
+
+// stepCopyRowsAlloc is stepCopyRows into a tensor that alloc gives for the shape; with
+// capacity > k that tensor must come zeroed.
+func stepCopyRowsAlloc(t *tensors.Tensor, rs rowSpan, start, k, capacity int, alloc func(shapes.Shape) (*tensors.Tensor, error)) (*tensors.Tensor, error) {
 	dims := t.Shape().Dimensions
 	axis := timeAxis(len(dims))
 	steps, row := dims[axis], t.DType().Size()
@@ -356,8 +362,10 @@ func stepCopyRows(t *tensors.Tensor, rs rowSpan, start, k, capacity int) (*tenso
 	} else {
 		rs = rowSpan{0, 1} // per-step scalars: no batch rows
 	}
-	out := tensors.FromShape(shapes.Make(t.DType(), nd...))
-	var err error
+	out, err := alloc(shapes.Make(t.DType(), nd...))
+	if err != nil {
+		return nil, err
+	}
 	if e := out.MutableBytes(func(dst []byte) {
 		err = t.ConstBytes(func(src []byte) {
 			for i := range rs.n() {

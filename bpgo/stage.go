@@ -22,6 +22,7 @@ import (
 type stager struct {
 	backend compute.Backend
 	bufs    map[string][]*tensors.Tensor // by step shape and count
+	chunks  map[string]*tensors.Tensor   // chunk's, by slot and shape
 }
 
 // maxStaged is how many sets of step tensors (shape and count) a stager keeps: a training run
@@ -143,4 +144,30 @@ func parallelRange(n int, fn func(lo, hi int)) {
 		wg.Go(func() { fn(lo, hi) })
 	}
 	wg.Wait()
+}
+
+// chunk is steps [start, start+k) of samples rs of t (B, T, ...), in t's dtype, written into a
+// tensor of the backend's own that the stager keeps for slot: valid until the next call with
+// the same slot and shape. The backward pass hands each chunk its part of the loss's
+// cotangents this way (on the Go backend; elsewhere a host copy, timeChunkRows): a host tensor
+// was copied into a fresh device buffer at every chunk.
+func (s *stager) chunk(slot string, t *tensors.Tensor, rs rowSpan, start, k int) (*tensors.Tensor, error) {
+	if !s.backend.HasSharedBuffers() || t.Rank() < 2 {
+		return timeChunkRows(t, t.DType(), rs, start, k)
+	}
+	return stepCopyRowsAlloc(t, rs, start, k, k, func(sh shapes.Shape) (*tensors.Tensor, error) {
+		key := slot + "/" + sh.String()
+		if c := s.chunks[key]; c != nil {
+			return c, nil
+		}
+		c, err := tensors.FromShapeForBackend(s.backend, 0, sh)
+		if err != nil {
+			return nil, err
+		}
+		if s.chunks == nil || len(s.chunks) >= 4*maxStaged {
+			s.chunks = map[string]*tensors.Tensor{} // a run with ever new shapes keeps a few
+		}
+		s.chunks[key] = c
+		return c, nil
+	})
 }

@@ -76,7 +76,8 @@ func TestStepHelpers(t *testing.T) {
 
 		// Per-step scalars (T,): joined and cut along axis 0.
 		s := seq(dt, 7)
-		parts := []*tensors.Tensor{Must1(monitorSlice(s, allRows(s), 0, 4)), Must1(monitorSlice(s, allRows(s), 4, 3))}
+		st := &stager{backend: Must1(Backend())}
+		parts := []*tensors.Tensor{Must1(monitorSlice(st, 0, s, allRows(s), 0, 4)), Must1(monitorSlice(st, 0, s, allRows(s), 4, 3))}
 		if g := ToFloat64s(parts[1]); !slices.Equal(g, []float64{4, 5, 6}) {
 			t.Fatalf("monitorSlice(%s) of (T,): got %v", dt, g)
 		}
