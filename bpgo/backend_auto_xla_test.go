@@ -107,6 +107,8 @@ func autoChild(t *testing.T) {
 	}
 	xlaRunner := Must1(NewRunner(m, RunnerOptions{}))
 	check("batch 1", xlaRunner, 1, "xla")
+	// Unrolled chunks of 3 of the 7 steps: the states go from chunk to chunk donated to XLA.
+	check("batch 1, unrolled chunks", Must1(NewRunner(m, RunnerOptions{Engine: EngineUnrolled, Chunk: 3})), 1, "xla")
 	m.ResetState(2)
 	check("batch 2, the same variables", Must1(NewRunner(m, RunnerOptions{})), 2, "go")
 	check("batch 1 again, the variables coming from the Go backend", xlaRunner, 1, "xla")

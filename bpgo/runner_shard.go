@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -78,7 +79,7 @@ func (r *Runner) runChunkRows(ex *runExec, inputs, targets *tensors.Tensor, rs r
 	shape := shapeKey{rs.hi - rs.lo, k}
 	stateArgs, hookArgs := anys(states), anys(hook)
 	if _, built := ex.built.Load(shape); own && built {
-		stateArgs, hookArgs = donated(states), donated(hook)
+		stateArgs, hookArgs = donated(r.backend, states), donated(r.backend, hook)
 	}
 	in := map[string][]any{"vars": varsWithArgs(r.tree.Vars, stateArgs), "hook": hookArgs,
 		"clock": {clockArg(r.i0 + start)}, "xs": {xs}, "targets": nil}
@@ -274,12 +275,8 @@ func (r *Runner) runSharded(ex *runExec, rows []rowSpan, inputs, targets *tensor
 // (e-prop's (B, P, N) traces: about 0.5 GB a step on the click task), the collector ran several
 // times a step, and each collection emptied the backend's buffer pools. A tensor that cannot be
 // donated is passed as it is.
-func donated(ts []*tensors.Tensor) []any {
+func donated(b compute.Backend, ts []*tensors.Tensor) []any {
 	out := anys(ts)
-	b, err := Backend()
-	if err != nil {
-		return out
-	}
 	for i, t := range ts {
 		if d, err := graph.DonateTensorBuffer(t, b, 0); err == nil {
 			out[i] = d
