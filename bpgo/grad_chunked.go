@@ -140,12 +140,7 @@ func (g *Grad) runChunked(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) 
 				return err
 			}
 			bwd := g.backwardExec(nSteps)
-			var gy *tensors.Tensor
-			if gOut.DType() == g.dtype {
-				gy, err = st.chunk("gOut", gOut, rs, sp.start, sp.k)
-			} else {
-				gy, err = timeChunkRows(gOut, g.dtype, rs, sp.start, sp.k)
-			}
+			gy, err := st.chunk("gOut", gOut, g.dtype, rs, sp.start, sp.k)
 			if err != nil {
 				return err
 			}
@@ -266,7 +261,7 @@ func monitorSlice(st *stager, j int, full *tensors.Tensor, rs rowSpan, start, k 
 		}
 		return tensors.FromShape(shapes.Make(full.DType(), nd...)), nil
 	}
-	return st.chunk("gMons"+strconv.Itoa(j), full, rs, start, k)
+	return st.chunk("gMons"+strconv.Itoa(j), full, full.DType(), rs, start, k)
 }
 
 // forwardExec runs one chunk: outputs, monitors and the final states. With steps > 0 its
@@ -423,17 +418,9 @@ func (g *Grad) joinForLoss(slot int, parts [][]*tensors.Tensor) (*tensors.Tensor
 	return joinGridAlloc(parts, func(s shapes.Shape) (*tensors.Tensor, error) {
 		g.mu.Lock()
 		defer g.mu.Unlock()
-		if t := g.lossIn[slot]; t != nil && t.Shape().Equal(s) {
-			return t, nil
-		}
-		t, err := tensors.FromShapeForBackend(g.backend, 0, s)
-		if err != nil {
-			return nil, err
-		}
 		if g.lossIn == nil {
 			g.lossIn = map[int]*tensors.Tensor{}
 		}
-		g.lossIn[slot] = t
-		return t, nil
+		return kept(g.lossIn, g.backend, slot, s) // one per slot: a new shape replaces it
 	})
 }

@@ -2,6 +2,7 @@ package bpgo
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sync"
@@ -277,8 +278,10 @@ func (r *Runner) Run(inputs *tensors.Tensor, opts RunOptions) (*tensors.Tensor, 
 		}
 	}
 	out, err := r.run(inputs, opts)
-	if err == nil && r.handBack {
-		err = r.handBackAll(out)
+	if r.handBack { // a failed run too: its variables stay usable on the process's backend
+		if e := r.handBackAll(out); err == nil {
+			err = e
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("bpgo.Runner.Run: %w", err)
@@ -293,29 +296,17 @@ func (r *Runner) Backend() compute.Backend { return r.backend }
 
 // handOver detaches the variables and the run's inputs from any other backend (see toHost).
 func (r *Runner) handOver(inputs *tensors.Tensor, opts RunOptions) error {
-	ts := []*tensors.Tensor{inputs, opts.Targets}
-	for _, v := range r.tree.Vars {
-		ts = append(ts, v.value)
-	}
-	for _, v := range r.hookVars {
-		ts = append(ts, v.value)
-	}
-	return toHost(r.backend, ts...)
+	return toHost(r.backend, append(r.varTensors(), inputs, opts.Targets)...)
 }
 
 // handBackAll leaves the output, the monitors and the variables on the host.
 func (r *Runner) handBackAll(out *tensors.Tensor) error {
-	ts := []*tensors.Tensor{out}
-	for _, t := range r.Mon {
-		ts = append(ts, t)
-	}
-	for _, v := range r.tree.Vars {
-		ts = append(ts, v.value)
-	}
-	for _, v := range r.hookVars {
-		ts = append(ts, v.value)
-	}
-	return toHost(nil, ts...)
+	return toHost(nil, append(append(r.varTensors(), out), slices.Collect(maps.Values(r.Mon))...)...)
+}
+
+// varTensors are the values of the model's and the hook's variables.
+func (r *Runner) varTensors() []*tensors.Tensor {
+	return append(varValuesT(r.tree.Vars), varValuesT(r.hookVars)...)
 }
 
 func (r *Runner) run(inputs *tensors.Tensor, opts RunOptions) (*tensors.Tensor, error) {

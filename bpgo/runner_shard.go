@@ -78,7 +78,8 @@ func (r *Runner) runChunkRows(ex *runExec, inputs, targets *tensors.Tensor, rs r
 	}
 	shape := shapeKey{rs.hi - rs.lo, k}
 	stateArgs, hookArgs := anys(states), anys(hook)
-	if _, built := ex.built.Load(shape); own && built {
+	_, built := ex.built.Load(shape)
+	if own && built {
 		stateArgs, hookArgs = donated(r.backend, states), donated(r.backend, hook)
 	}
 	in := map[string][]any{"vars": varsWithArgs(r.tree.Vars, stateArgs), "hook": hookArgs,
@@ -94,7 +95,9 @@ func (r *Runner) runChunkRows(ex *runExec, inputs, targets *tensors.Tensor, rs r
 	if err != nil {
 		return nil, fmt.Errorf("running steps [%d, %d): %w", start, start+k, err)
 	}
-	ex.built.Store(shape, true)
+	if !built {
+		ex.built.Store(shape, true)
+	}
 	return splitArgs(&ex.outs, res), nil
 }
 

@@ -249,8 +249,11 @@ func joinShardsTime(parts [][]*tensors.Tensor) (*tensors.Tensor, error) {
 // steps per inner one, along both axes: (B_s, K_c, ...) into (ΣB_s, ΣK_c, ...), or, for one
 // shard of per-step scalars, (K_c,) into (ΣK_c,). Each part's bytes are copied once.
 func joinGrid(parts [][]*tensors.Tensor) (*tensors.Tensor, error) {
-	return joinGridAlloc(parts, func(s shapes.Shape) (*tensors.Tensor, error) { return tensors.FromShape(s), nil })
+	return joinGridAlloc(parts, hostAlloc)
 }
+
+// hostAlloc is the allocator of joinGridAlloc and stepCopyRowsAlloc for host tensors.
+func hostAlloc(s shapes.Shape) (*tensors.Tensor, error) { return tensors.FromShape(s), nil }
 
 // joinGridAlloc is joinGrid into a tensor that alloc gives for the joined shape.
 func joinGridAlloc(parts [][]*tensors.Tensor, alloc func(shapes.Shape) (*tensors.Tensor, error)) (*tensors.Tensor, error) {
@@ -343,7 +346,7 @@ func allRows(t *tensors.Tensor) rowSpan {
 
 // stepCopyRows is stepCopy of batch rows rs only (rank >= 2).
 func stepCopyRows(t *tensors.Tensor, rs rowSpan, start, k, capacity int) (*tensors.Tensor, error) {
-	return stepCopyRowsAlloc(t, rs, start, k, capacity, func(s shapes.Shape) (*tensors.Tensor, error) { return tensors.FromShape(s), nil })
+	return stepCopyRowsAlloc(t, rs, start, k, capacity, hostAlloc)
 }
 
 // stepCopyRowsAlloc is stepCopyRows into a tensor that alloc gives for the shape; with

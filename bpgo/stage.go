@@ -146,28 +146,35 @@ func parallelRange(n int, fn func(lo, hi int)) {
 	wg.Wait()
 }
 
-// chunk is steps [start, start+k) of samples rs of t (B, T, ...), in t's dtype, written into a
-// tensor of the backend's own that the stager keeps for slot: valid until the next call with
-// the same slot and shape. The backward pass hands each chunk its part of the loss's
-// cotangents this way (on the Go backend; elsewhere a host copy, timeChunkRows): a host tensor
-// was copied into a fresh device buffer at every chunk.
-func (s *stager) chunk(slot string, t *tensors.Tensor, rs rowSpan, start, k int) (*tensors.Tensor, error) {
-	if !s.backend.HasSharedBuffers() || t.Rank() < 2 {
-		return timeChunkRows(t, t.DType(), rs, start, k)
+// chunk is timeChunkRows(t, dt, rs, start, k): steps [start, start+k) of samples rs of t
+// (B, T, ...) in dtype dt. Where it can (a backend that shares memory with the host, t already
+// in dt) it writes them into a tensor of the backend's own that the stager keeps for slot,
+// valid until the next call with the same slot and shape. The backward pass hands each chunk
+// its part of the loss's cotangents this way: a host tensor was copied into a fresh device
+// buffer at every chunk.
+func (s *stager) chunk(slot string, t *tensors.Tensor, dt dtypes.DType, rs rowSpan, start, k int) (*tensors.Tensor, error) {
+	if !s.backend.HasSharedBuffers() || t.Rank() < 2 || t.DType() != dt {
+		return timeChunkRows(t, dt, rs, start, k)
 	}
 	return stepCopyRowsAlloc(t, rs, start, k, k, func(sh shapes.Shape) (*tensors.Tensor, error) {
-		key := slot + "/" + sh.String()
-		if c := s.chunks[key]; c != nil {
-			return c, nil
-		}
-		c, err := tensors.FromShapeForBackend(s.backend, 0, sh)
-		if err != nil {
-			return nil, err
-		}
 		if s.chunks == nil || len(s.chunks) >= 4*maxStaged {
 			s.chunks = map[string]*tensors.Tensor{} // a run with ever new shapes keeps a few
 		}
-		s.chunks[key] = c
-		return c, nil
+		// The shape is part of the key: a run's last, shorter chunk keeps its own tensor.
+		return kept(s.chunks, s.backend, slot+"/"+sh.String(), sh)
 	})
+}
+
+// kept returns the tensor m keeps under key if it has shape sh, else a new tensor of b's own,
+// kept there in its place.
+func kept[K comparable](m map[K]*tensors.Tensor, b compute.Backend, key K, sh shapes.Shape) (*tensors.Tensor, error) {
+	if t := m[key]; t != nil && t.Shape().Equal(sh) {
+		return t, nil
+	}
+	t, err := tensors.FromShapeForBackend(b, 0, sh)
+	if err != nil {
+		return nil, err
+	}
+	m[key] = t
+	return t, nil
 }
