@@ -41,6 +41,7 @@ PATCHED=(
 	internal/gobackend/ops/bpgo_concat_test.go
 	internal/gobackend/ops/bpgo_movement.go
 	internal/gobackend/ops/bpgo_movement_test.go
+	internal/gobackend/ops/bpgo_reduce.go
 	internal/gobackend/ops/broadcastindim.go
 	internal/gobackend/ops/concatenate.go
 	internal/gobackend/ops/slice.go

@@ -17,7 +17,9 @@ package gobackend
 import (
 	"os"
 	"simd/archsimd"
+	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
@@ -33,17 +35,41 @@ const (
 	bpgoFuseBlock    = 512  // elements per block: a float64 scratch block is 4 KB
 	bpgoFuseMinSize  = 1024 // smaller tensors are left to the ops (little memory traffic to save)
 	bpgoFuseMaxNodes = 24   // nodes per tree
+
+	// Trees of at least bpgoGroupMinSize elements whose memory traffic, not their ops, is the
+	// cost: a ReduceSum over their leading axis is folded into them, and those that share a
+	// leaf run as one group (bpgoGroup).
+	bpgoGroupMinSize   = 1 << 16
+	bpgoGroupMaxCode   = 4 * bpgoFuseMaxNodes
+	bpgoGroupMaxLeaves = 4 * bpgoFuseMaxNodes
 )
 
-// bpgoFusion is the program of one fused tree, run by its root.
+// bpgoFusion is the program of one fused tree, run by its root, or of a group of trees that
+// share leaves (see bpgoGroup), run by the group's last result in the schedule.
 type bpgoFusion struct {
 	dtype  dtypes.DType
+	dims   []int // the trees' shape: every op of the program is over it
 	size   int
 	leaves []*Node      // external inputs, in first-use order
 	scalar []bool       // leaf holds one value (broadcast)
 	bcast  []*bpgoBcast // leaf broadcast along some axes (nil: the tree's shape, or scalar)
-	code   []bpgoFuseOp // post-order; the last one is the root
-	uses   []int        // each leaf once per use inside the tree, for their release
+	code   []bpgoFuseOp // post-order per tree; a tree's root is its last op
+	outs   []bpgoOut    // the results, one per tree
+	outAt  []int        // per op: the index in outs of the result it is, or -1
+	uses   []int        // each leaf once per use inside the trees, for their release
+	// A group (sequential execution only) writes a result into the buffer of a leaf of its
+	// shape that it owns and that nothing after it reads: useCount counts each leaf's uses.
+	inPlace  bool
+	useCount []int
+}
+
+// bpgoOut is one result of a program: op code's values, written to node's buffer whole or, with
+// row > 0, summed over the tree's leading axis (node is then the ReduceSum that the tree's root
+// fed, and row the length of the rest).
+type bpgoOut struct {
+	code int
+	node *Node
+	row  int
 }
 
 // bpgoFuseOp is one node of a tree: op over operands a and b (b unused for Neg and Identity).
@@ -125,7 +151,7 @@ func (fe *FunctionExecutable) bpgoFuse() {
 		if len(fe.Dependents[i]) == 1 && fusible[fe.Dependents[i][0]] && absorbed(root, nodes[fe.Dependents[i][0]]) {
 			continue // part of its consumer's tree
 		}
-		f := &bpgoFusion{dtype: root.Shape.DType, size: root.Shape.Size()}
+		f := &bpgoFusion{dtype: root.Shape.DType, dims: root.Shape.Dimensions, size: root.Shape.Size()}
 		leafIdx := map[int]int{}
 		var tree []int
 		var build func(n *Node) int
@@ -155,10 +181,14 @@ func (fe *FunctionExecutable) bpgoFuse() {
 			return len(f.code) - 1
 		}
 		build(root)
-		if len(f.code) < 2 {
+		out := bpgoOut{code: len(f.code) - 1, node: root}
+		if red := fe.bpgoLeadingSum(root, isOutput[i]); red != nil {
+			out = bpgoOut{code: len(f.code) - 1, node: red, row: red.Shape.Size()}
+		} else if len(f.code) < 2 {
 			continue // nothing to fuse
 		}
-		f.uses = f.leafUses()
+		f.outs = []bpgoOut{out}
+		f.finish()
 		if internal == nil {
 			internal = make([]bool, len(nodes))
 			fused = make([]*bpgoFusion, len(nodes))
@@ -166,9 +196,189 @@ func (fe *FunctionExecutable) bpgoFuse() {
 		for _, t := range tree {
 			internal[t] = true
 		}
-		fused[i] = f
+		if out.row > 0 {
+			internal[i] = true // the root's values are summed inside the program, never stored
+		}
+		fused[out.node.Index] = f
 	}
 	fe.bpgoInternal, fe.bpgoFused = internal, fused
+}
+
+// bpgoReducedAxes is the reduce ops' node data (ops.ReduceConfig): the axes they reduce.
+type bpgoReducedAxes interface{ BpgoReducedAxes() []int }
+
+// bpgoLeadingSum returns the ReduceSum over the leading axis that is the only use of root, a
+// tree of at least bpgoGroupMinSize elements that is not an output; nil if there is none.
+func (fe *FunctionExecutable) bpgoLeadingSum(root *Node, isOutput bool) *Node {
+	i := root.Index
+	if isOutput || root.Shape.Size() < bpgoGroupMinSize || root.Shape.Rank() < 2 ||
+		fe.NumUses[i] != 1 || len(fe.Dependents[i]) != 1 {
+		return nil
+	}
+	red := fe.Function.Nodes[fe.Dependents[i][0]]
+	if red.OpType != compute.OpTypeReduceSum || red.IsMultiOutputs() || red.Shape.IsDynamic() ||
+		red.Shape.DType != root.Shape.DType || len(red.Inputs) != 1 {
+		return nil
+	}
+	ra, ok := red.Data.(bpgoReducedAxes)
+	if !ok {
+		return nil
+	}
+	if axes := ra.BpgoReducedAxes(); len(axes) != 1 || axes[0] != 0 {
+		return nil
+	}
+	return red
+}
+
+// finish derives outAt and the leaves' uses from code and outs.
+func (f *bpgoFusion) finish() {
+	f.outAt = make([]int, len(f.code))
+	for i := range f.outAt {
+		f.outAt[i] = -1
+	}
+	for k, o := range f.outs {
+		f.outAt[o.code] = k
+	}
+	f.uses = f.leafUses()
+	f.useCount = make([]int, len(f.leaves))
+	for _, k := range f.uses {
+		f.useCount[k]++
+	}
+}
+
+// bpgoGroup runs, in sequential execution, the large trees that share a leaf as one program:
+// each block of a shared leaf is then read from memory once for all of them, instead of once
+// per tree (online e-prop's (B, P, N) trace updates and the sums over its trials all read the
+// same three traces). A group runs at one point of the schedule, after every leaf of its trees
+// is computed and before any node consumes one of its results: the earlier of its first
+// consumer and its last result. In parallel execution each tree runs on its own at its root,
+// as without groups.
+func (fe *FunctionExecutable) bpgoGroup() {
+	if fe.bpgoFused == nil {
+		return
+	}
+	pos := make([]int, fe.NumNodesToProcess)
+	for p, idx := range fe.Schedule {
+		pos[idx] = p
+	}
+	type member struct {
+		f         *bpgoFusion
+		ready     int // schedule position of its last leaf
+		needed    int // schedule position of its result's first consumer (past the end: none)
+		resultPos int
+	}
+	type group struct {
+		ms                     []member
+		ready, needed, lastOut int
+		code, leaves           int
+	}
+	// shared reports whether a and b read a common leaf of the trees' whole shape.
+	shared := func(a, b *bpgoFusion) bool {
+		for k, la := range a.leaves {
+			if a.scalar[k] || a.bcast[k] != nil {
+				continue
+			}
+			for j, lb := range b.leaves {
+				if lb == la && !b.scalar[j] && b.bcast[j] == nil {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	var groups []*group
+	for _, idx := range fe.Schedule {
+		f := fe.bpgoFused[idx]
+		if f == nil || f.size < bpgoGroupMinSize {
+			continue
+		}
+		m := member{f: f, ready: -1, needed: len(fe.Schedule), resultPos: pos[idx]}
+		for _, l := range f.leaves {
+			m.ready = max(m.ready, pos[l.Index])
+		}
+		for _, d := range fe.Dependents[idx] {
+			m.needed = min(m.needed, pos[d])
+		}
+		joined := false
+		for _, g := range groups {
+			f0 := g.ms[0].f
+			if f0.dtype != f.dtype || !slices.Equal(f0.dims, f.dims) ||
+				max(g.ready, m.ready) >= min(g.needed, m.needed) ||
+				g.code+len(f.code) > bpgoGroupMaxCode || g.leaves+len(f.leaves) > bpgoGroupMaxLeaves {
+				continue
+			}
+			share := false
+			for _, o := range g.ms {
+				share = share || shared(o.f, f)
+			}
+			if !share {
+				continue
+			}
+			g.ms = append(g.ms, m)
+			g.ready, g.needed, g.lastOut = max(g.ready, m.ready), min(g.needed, m.needed), max(g.lastOut, m.resultPos)
+			g.code, g.leaves = g.code+len(f.code), g.leaves+len(f.leaves)
+			joined = true
+			break
+		}
+		if !joined {
+			groups = append(groups, &group{ms: []member{m}, ready: m.ready, needed: m.needed, lastOut: m.resultPos,
+				code: len(f.code), leaves: len(f.leaves)})
+		}
+	}
+	for _, g := range groups {
+		at := fe.Schedule[min(g.needed, g.lastOut)]
+		if len(g.ms) < 2 || (fe.bpgoGroups != nil && fe.bpgoGroups[at] != nil) {
+			continue // alone, or its point of the schedule taken by another group
+		}
+		if fe.bpgoGroups == nil {
+			fe.bpgoGroups = make([]*bpgoFusion, fe.NumNodesToProcess)
+			fe.bpgoGrouped = make([]bool, fe.NumNodesToProcess)
+		}
+		fs := make([]*bpgoFusion, len(g.ms))
+		for k, m := range g.ms {
+			fs[k] = m.f
+			fe.bpgoGrouped[m.f.outs[0].node.Index] = true
+		}
+		fe.bpgoGroups[at] = bpgoMerge(fs)
+	}
+}
+
+// bpgoMerge joins trees of one shape into one program: their leaves merged, their code one
+// after the other.
+func bpgoMerge(g []*bpgoFusion) *bpgoFusion {
+	f := &bpgoFusion{dtype: g[0].dtype, dims: g[0].dims, size: g[0].size}
+	leafIdx := map[*Node]int{}
+	for _, m := range g {
+		base := len(f.code)
+		remap := func(o int) int {
+			if o >= 0 {
+				return o + base
+			}
+			leaf := m.leaves[-o-1]
+			k, ok := leafIdx[leaf]
+			if !ok {
+				k = len(f.leaves)
+				leafIdx[leaf] = k
+				f.leaves = append(f.leaves, leaf)
+				f.scalar = append(f.scalar, m.scalar[-o-1])
+				f.bcast = append(f.bcast, m.bcast[-o-1])
+			}
+			return -k - 1
+		}
+		for _, c := range m.code {
+			op := bpgoFuseOp{op: c.op, a: remap(c.a), b: c.b}
+			if !bpgoUnary(c.op) {
+				op.b = remap(c.b)
+			}
+			f.code = append(f.code, op)
+		}
+		for _, o := range m.outs {
+			f.outs = append(f.outs, bpgoOut{code: o.code + base, node: o.node, row: o.row})
+		}
+	}
+	f.finish()
+	f.inPlace = true
+	return f
 }
 
 // bpgoLeafUses lists, for the root's release of its leaves, each leaf once per use inside the tree.
@@ -185,17 +395,15 @@ func (f *bpgoFusion) leafUses() []int {
 	return out
 }
 
-// Scratch blocks: one per tree node, then one per leaf (a single-value leaf is spread over a
-// block once per run, so that every op works on two blocks).
-const bpgoScratchBlocks = 2*bpgoFuseMaxNodes + 1
+// Scratch: one block per op of the program, then one per leaf (a single-value leaf is spread
+// over a block once per run, so that every op works on two blocks).
+var bpgoScratch32 = sync.Pool{New: func() any { return new([]float32) }}
+var bpgoScratch64 = sync.Pool{New: func() any { return new([]float64) }}
 
-var bpgoScratch32 = sync.Pool{New: func() any { return new([bpgoScratchBlocks][bpgoFuseBlock]float32) }}
-var bpgoScratch64 = sync.Pool{New: func() any { return new([bpgoScratchBlocks][bpgoFuseBlock]float64) }}
-
-// bpgoExecFused runs the tree rooted at node: output allocated, every block computed through
-// the scratch blocks, then the leaves released.
+// bpgoExecFused runs program f, whose last result is node: the results' buffers allocated,
+// every block computed through the scratch blocks, then the leaves released.
 func (fe *FunctionExecutable) bpgoExecFused(backend *Backend, node *Node, execBuf *funcExecBuffers, f *bpgoFusion) error {
-	var bufArr [bpgoFuseMaxNodes + 1]*Buffer // a tree of n nodes has at most n+1 leaves
+	var bufArr [bpgoGroupMaxLeaves + 1]*Buffer
 	bufs := bufArr[:len(f.leaves)]
 	for k, leaf := range f.leaves {
 		b := execBuf.results[leaf.Index]
@@ -204,26 +412,51 @@ func (fe *FunctionExecutable) bpgoExecFused(backend *Backend, node *Node, execBu
 		}
 		bufs[k] = b
 	}
-	out, err := backend.GetBuffer(node.Shape)
-	if err != nil {
-		return err
+	var outArr [bpgoGroupMaxCode]*Buffer
+	outs := outArr[:len(f.outs)]
+	var takenArr [bpgoGroupMaxLeaves + 1]bool
+	taken := takenArr[:len(f.leaves)] // leaves whose buffer became a result's
+	inPlace := false
+	for k, o := range f.outs {
+		if f.inPlace && o.row == 0 {
+			if j := fe.bpgoDeadLeaf(f, execBuf, taken); j >= 0 {
+				taken[j], inPlace, outs[k] = true, true, bufs[j]
+				bpgoInPlaceWrites.Add(1)
+				continue
+			}
+		}
+		b, err := backend.GetBuffer(o.node.Shape)
+		if err != nil {
+			for i, b := range outs[:k] {
+				if f.outs[i].row > 0 || !slices.Contains(bufs, b) {
+					backend.PutBuffer(b)
+				}
+			}
+			return err
+		}
+		outs[k] = b
 	}
 	if !backend.NoOps {
 		if f.dtype == dtypes.Float32 {
-			bpgoRun(f, bufs, out.Flat.([]float32), &bpgoScratch32, bpgoBin32, bpgoNeg32)
+			bpgoRun(f, bufs, outs, inPlace, &bpgoScratch32, bpgoBin32, bpgoNeg32)
 		} else {
-			bpgoRun(f, bufs, out.Flat.([]float64), &bpgoScratch64, bpgoBin64, bpgoNeg64)
+			bpgoRun(f, bufs, outs, inPlace, &bpgoScratch64, bpgoBin64, bpgoNeg64)
 		}
 	}
-	execBuf.results[node.Index] = out
-	execBuf.owned[node.Index] = true
-	// Release the leaves as the tree's nodes would have, one count per use.
+	for k, o := range f.outs {
+		execBuf.results[o.node.Index] = outs[k]
+		execBuf.owned[o.node.Index] = true
+	}
+	// Release the leaves as the trees' nodes would have, one count per use; a leaf whose
+	// buffer is now a result is only forgotten.
 	for _, k := range f.uses {
 		idx := f.leaves[k].Index
 		newCount := execBuf.numUsed[idx].Add(1)
 		if int(newCount) == fe.NumUses[idx] && execBuf.owned[idx] {
 			if b := execBuf.results[idx]; b != nil {
-				backend.PutBuffer(b)
+				if !taken[k] {
+					backend.PutBuffer(b)
+				}
 				execBuf.results[idx] = nil
 			}
 		}
@@ -231,34 +464,75 @@ func (fe *FunctionExecutable) bpgoExecFused(backend *Backend, node *Node, execBu
 	return nil
 }
 
-// bpgoRun runs the tree over blocks of out, with scratch blocks from pool and the dtype's
+// bpgoInPlaceWrites counts the results written over a leaf (for the tests).
+var bpgoInPlaceWrites atomic.Int64
+
+// bpgoDeadLeaf returns a leaf of f, not yet taken, of the trees' shape, whose buffer f owns
+// and whose every remaining use is in f, so that a result can be written over it; -1 if none.
+func (fe *FunctionExecutable) bpgoDeadLeaf(f *bpgoFusion, execBuf *funcExecBuffers, taken []bool) int {
+	for j, leaf := range f.leaves {
+		idx := leaf.Index
+		if taken[j] || f.scalar[j] || f.bcast[j] != nil || !execBuf.owned[idx] ||
+			leaf.Shape.DType != f.dtype || !slices.Equal(leaf.Shape.Dimensions, f.dims) {
+			continue
+		}
+		b := execBuf.results[idx]
+		if b == nil || !b.InUse || b.Flat == nil {
+			continue
+		}
+		if int(execBuf.numUsed[idx].Load())+f.useCount[j] == fe.NumUses[idx] {
+			return j
+		}
+	}
+	return -1
+}
+
+// bpgoRun runs program f over blocks of its elements, with scratch from pool and the dtype's
 // vector kernels bin and neg.
-func bpgoRun[T float32 | float64](f *bpgoFusion, bufs []*Buffer, out []T, pool *sync.Pool,
+//
+// With deferred set, a result may be written over one of the leaves, which later trees of the
+// program still read in the same block: whole results are computed into their blocks and
+// copied out once the block's every op has run.
+func bpgoRun[T float32 | float64](f *bpgoFusion, bufs []*Buffer, outBufs []*Buffer, deferred bool, pool *sync.Pool,
 	bin func(op compute.OpType, dst, a, b []T), neg func(dst, a []T)) {
-	var arr [bpgoFuseMaxNodes + 1][]T
+	var arr [bpgoGroupMaxLeaves + 1][]T
 	leaves := arr[:len(bufs)]
 	for k, b := range bufs {
 		leaves[k] = b.Flat.([]T)
 	}
-	s := pool.Get().(*[bpgoScratchBlocks][bpgoFuseBlock]T)
-	defer pool.Put(s)
+	var outArr [bpgoGroupMaxCode][]T
+	outs := outArr[:len(outBufs)]
+	for k, b := range outBufs {
+		outs[k] = b.Flat.([]T)
+	}
 	nc := len(f.code)
+	sp := pool.Get().(*[]T)
+	defer pool.Put(sp)
+	if need := (nc + len(leaves)) * bpgoFuseBlock; len(*sp) < need {
+		*sp = make([]T, need)
+	}
+	scratch := *sp
+	block := func(k int) []T { return scratch[k*bpgoFuseBlock : (k+1)*bpgoFuseBlock] }
 	for k, l := range leaves {
 		if f.scalar[k] {
-			b := s[nc+k][:]
+			b := block(nc + k)
 			for i := range b {
 				b[i] = l[0]
 			}
 		}
 	}
-	// arg is operand o over elements [lo, hi): a node's scratch block, a single-value leaf's
-	// spread block, or the leaf's own slice.
+	// whole reports whether op i writes its result straight into its output.
+	whole := func(i int) bool { return !deferred && f.outAt[i] >= 0 && f.outs[f.outAt[i]].row == 0 }
+	// arg is operand o over elements [lo, hi): an op's block (or its output), a single-value
+	// leaf's spread block, or the leaf's own slice.
 	arg := func(o, lo, hi int) []T {
 		switch {
+		case o >= 0 && whole(o):
+			return outs[f.outAt[o]][lo:hi]
 		case o >= 0:
-			return s[o][:hi-lo]
+			return block(o)[:hi-lo]
 		case f.scalar[-o-1] || f.bcast[-o-1] != nil:
-			return s[nc-o-1][:hi-lo]
+			return block(nc - o - 1)[:hi-lo]
 		default:
 			return leaves[-o-1][lo:hi]
 		}
@@ -267,13 +541,13 @@ func bpgoRun[T float32 | float64](f *bpgoFusion, bufs []*Buffer, out []T, pool *
 		hi := min(lo+bpgoFuseBlock, f.size)
 		for k, bc := range f.bcast {
 			if bc != nil {
-				bpgoSpread(s[nc+k][:hi-lo], leaves[k], bc, lo)
+				bpgoSpread(block(nc + k)[:hi-lo], leaves[k], bc, lo)
 			}
 		}
 		for i, c := range f.code {
-			dst := s[i][:hi-lo]
-			if i == nc-1 {
-				dst = out[lo:hi]
+			dst := block(i)[:hi-lo]
+			if whole(i) {
+				dst = outs[f.outAt[i]][lo:hi]
 			}
 			switch c.op {
 			case compute.OpTypeNeg:
@@ -283,7 +557,34 @@ func bpgoRun[T float32 | float64](f *bpgoFusion, bufs []*Buffer, out []T, pool *
 			default:
 				bin(c.op, dst, arg(c.a, lo, hi), arg(c.b, lo, hi))
 			}
+			if k := f.outAt[i]; k >= 0 && f.outs[k].row > 0 {
+				bpgoSumRows(outs[k], dst, f.outs[k].row, lo, bin)
+			}
 		}
+		if deferred {
+			for k, o := range f.outs {
+				if o.row == 0 {
+					copy(outs[k][lo:hi], block(o.code)[:hi-lo])
+				}
+			}
+		}
+	}
+}
+
+// bpgoSumRows adds src, the tree's elements [lo, lo+len(src)), into out, their sum over the
+// leading axis (rows of length row): the first row copied, each later one added, as the
+// backend's ReduceSum does, so the sums are the same.
+func bpgoSumRows[T float32 | float64](out, src []T, row, lo int, bin func(op compute.OpType, dst, a, b []T)) {
+	for i := 0; i < len(src); {
+		pos := lo + i
+		r, j := pos/row, pos%row
+		n := min(row-j, len(src)-i)
+		if r == 0 {
+			copy(out[j:j+n], src[i:i+n])
+		} else {
+			bin(compute.OpTypeAdd, out[j:j+n], out[j:j+n], src[i:i+n])
+		}
+		i += n
 	}
 }
 

@@ -26,3 +26,24 @@ func BpgoFusedTrees(e compute.Executable) (trees, absorbed int) {
 	}
 	return
 }
+
+// BpgoGroups counts the groups of fused trees in e's main function, the trees in them, and
+// the trees that fold a sum over their leading axis.
+func BpgoGroups(e compute.Executable) (groups, trees, folded int) {
+	fe := e.(*Executable).mainFn
+	for _, g := range fe.bpgoGroups {
+		if g != nil {
+			groups++
+			trees += len(g.outs)
+		}
+	}
+	for _, f := range fe.bpgoFused {
+		if f != nil && f.outs[0].row > 0 {
+			folded++
+		}
+	}
+	return
+}
+
+// BpgoInPlaceWrites counts the fused results written over a leaf's buffer so far.
+func BpgoInPlaceWrites() int64 { return bpgoInPlaceWrites.Load() }

@@ -9,6 +9,8 @@ type bpgoFusion struct{}
 
 func (fe *FunctionExecutable) bpgoFuse() {}
 
+func (fe *FunctionExecutable) bpgoGroup() {}
+
 func (fe *FunctionExecutable) bpgoExecFused(*Backend, *Node, *funcExecBuffers, *bpgoFusion) error {
 	return nil
 }

@@ -239,3 +239,126 @@ func TestBpgoFuseBroadcast(t *testing.T) {
 		}
 	}
 }
+
+// TestBpgoFuseGroup: large trees that share a leaf run as one group in sequential execution,
+// a ReduceSum over the leading axis folds into the tree that feeds it, and both give bit for
+// bit the unfused outputs (sequential and parallel execution, float32 and float64, a last
+// block that is partial and rows that straddle blocks), with results written over the
+// donated leaves that nothing reads after the group. Over x, y, z of shape (B, P, N), a of
+// shape (B, 1, N) and a scalar c:
+//
+//	t1 = x·a + y              a tree, an output
+//	t2 = (x − z)·c            a tree, an output
+//	r0 = Σ_b (x·y + z)        a tree folding its ReduceSum over axis 0, an output
+//	r1 = Σ_p (y·z − x)        a sum over axis 1: not folded, its tree grouped
+//	u  = x·z + y, v = u·u     u a tree consumed by v before the others' results: the group
+//	                          of u, t1, t2, r0's and r1's trees runs before v
+//	w  = e·c + c              a tree that shares no leaf of the whole shape: alone
+func TestBpgoFuseGroup(t *testing.T) {
+	seq, err := gobackend.New("ops_sequential")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer seq.Finalize()
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, b := range []compute.Backend{seq, backend} {
+		for _, dt := range []dtypes.DType{dtypes.Float32, dtypes.Float64} {
+			for _, dims := range [][]int{{4, 140, 120}, {3, 190, 117}} {
+				B, P, N := dims[0], dims[1], dims[2]
+				var ins []shapes.Shape
+				var vals []any
+				for _, d := range [][]int{{B, P, N}, {B, P, N}, {B, P, N}, {B, 1, N}, {}, {B, P, N}} {
+					sh := shapes.Make(dt, d...)
+					v := make([]float64, sh.Size())
+					for i := range v {
+						v[i] = rng.NormFloat64()
+						if rng.IntN(60) == 0 {
+							v[i] = []float64{0, math.Copysign(0, -1), math.Inf(1)}[rng.IntN(3)]
+						}
+					}
+					ins = append(ins, sh)
+					if dt == dtypes.Float64 {
+						vals = append(vals, v)
+						continue
+					}
+					w := make([]float32, len(v))
+					for i, x := range v {
+						w[i] = float32(x)
+					}
+					vals = append(vals, w)
+				}
+				run := func(fuse bool) (raw [][]byte, groups, trees, folded int) {
+					defer gobackend.BpgoSetFuse(fuse)()
+					builder := b.Builder("bpgo_fuse_group")
+					fn := builder.Main()
+					must := func(v compute.Value, err error) compute.Value {
+						t.Helper()
+						if err != nil {
+							t.Fatalf("%+v", err)
+						}
+						return v
+					}
+					var p []compute.Value
+					for i, sh := range ins {
+						p = append(p, must(fn.Parameter(string(rune('a'+i)), sh, nil)))
+					}
+					x, y, z, a, c, e := p[0], p[1], p[2], p[3], p[4], p[5]
+					u := must(fn.Add(must(fn.Mul(x, z)), y))
+					v := must(fn.Mul(u, u))
+					t1 := must(fn.Add(must(fn.Mul(x, a)), y))
+					t2 := must(fn.Mul(must(fn.Sub(x, z)), c))
+					r0 := must(fn.ReduceSum(must(fn.Add(must(fn.Mul(x, y)), z)), 0))
+					r1 := must(fn.ReduceSum(must(fn.Sub(must(fn.Mul(y, z)), x)), 1))
+					w := must(fn.Add(must(fn.Mul(e, c)), c))
+					if err := fn.Return([]compute.Value{v, t1, t2, r0, r1, w}, nil); err != nil {
+						t.Fatalf("%+v", err)
+					}
+					exec, err := builder.Compile()
+					if err != nil {
+						t.Fatalf("%+v", err)
+					}
+					groups, trees, folded = gobackend.BpgoGroups(exec)
+					var bufs []compute.Buffer
+					for i, val := range vals {
+						buf, err := b.BufferFromFlatData(0, val, ins[i])
+						if err != nil {
+							t.Fatal(err)
+						}
+						bufs = append(bufs, buf)
+					}
+					// x, y and z donated: the group writes results over them.
+					outs, err := exec.Execute(bufs, []bool{true, true, true, false, false, false}, 0)
+					if err != nil {
+						t.Fatalf("%+v", err)
+					}
+					for _, o := range outs {
+						bs, err := o.(*gobackend.Buffer).MutableBytes()
+						if err != nil {
+							t.Fatal(err)
+						}
+						raw = append(raw, append([]byte(nil), bs...))
+					}
+					return
+				}
+				want, g0, _, f0 := run(false)
+				writes := gobackend.BpgoInPlaceWrites()
+				got, groups, trees, folded := run(true)
+				// Sequential execution: u's, t1's and t2's results over x, y and z.
+				if w := gobackend.BpgoInPlaceWrites() - writes; b == seq && w != 3 || b != seq && w != 0 {
+					t.Errorf("%s %v: %d results written over a leaf", dt, dims, w)
+				}
+				if g0 != 0 || f0 != 0 {
+					t.Fatalf("fusion off: %d groups, %d folded sums", g0, f0)
+				}
+				if groups != 1 || trees != 5 || folded != 1 {
+					t.Errorf("%s %v: %d groups of %d trees, %d folded sums; want 1 of 5, 1", dt, dims, groups, trees, folded)
+				}
+				for i := range want {
+					if string(got[i]) != string(want[i]) {
+						t.Errorf("%s %v: output %d differs from the unfused run", dt, dims, i)
+					}
+				}
+			}
+		}
+	}
+}

@@ -50,6 +50,10 @@ type FunctionExecutable struct {
 	// Both are nil when nothing was fused.
 	bpgoFused    []*bpgoFusion
 	bpgoInternal []bool
+	// bpgoGroups[i] is the program of a group of trees (bpgoGroup), run before node i; it
+	// computes the results that bpgoGrouped marks. Both used in sequential execution only.
+	bpgoGroups  []*bpgoFusion
+	bpgoGrouped []bool
 }
 
 // newFunctionExecutable creates a FunctionExecutable for the given function.
@@ -110,6 +114,7 @@ func newFunctionExecutable(f *Function) (*FunctionExecutable, error) {
 	}
 
 	fe.InitSchedule()
+	fe.bpgoGroup() // bpgo patch: trees that share leaves run as one (bpgo_fuse.go)
 
 	if klog.V(1).Enabled() {
 		estMem := fe.EstimatedTemporaryMemory()
@@ -341,6 +346,12 @@ func (fe *FunctionExecutable) executeSequentially(backend *Backend, execBuf *fun
 	}()
 
 	for _, nodeIdx := range fe.Schedule {
+		if fe.bpgoGroups != nil && spec == nil && fe.bpgoGroups[nodeIdx] != nil {
+			// bpgo patch: a group of fused trees runs before this node (bpgo_fuse.go).
+			if err := fe.bpgoExecFused(backend, fe.Function.Nodes[nodeIdx], execBuf, fe.bpgoGroups[nodeIdx]); err != nil {
+				return err
+			}
+		}
 		if execBuf.results[nodeIdx] != nil {
 			// Already computed (parameter)
 			continue
@@ -351,6 +362,9 @@ func (fe *FunctionExecutable) executeSequentially(backend *Backend, execBuf *fun
 		}
 		if fe.bpgoInternal != nil && fe.bpgoInternal[nodeIdx] {
 			continue // bpgo patch: computed inside its fused tree's root
+		}
+		if fe.bpgoGrouped != nil && spec == nil && fe.bpgoGrouped[nodeIdx] {
+			continue // bpgo patch: computed by its group, later in the schedule
 		}
 
 		node := fe.Function.Nodes[nodeIdx]
