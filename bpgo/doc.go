@@ -26,7 +26,9 @@
 //     a graph of several unrolled steps then reads out all of them with one product. On the Go
 //     backend a batch runs as one group of samples per core when a first-chunk probe shows the
 //     samples independent (batch shards, RunnerOptions.Shards and GradOptions.Shards; a hook's
-//     sums over samples are declared with [SummedHook]);
+//     sums over samples are declared with [SummedHook]); a hook for which a zero target row
+//     means no target ([ZeroTargetHook]) sees chunks whose targets are all zero run without
+//     targets, in graphs of their own;
 //   - gradients through time ([Grad]): the gradient of a [LossFunc] over a run, for sequences of
 //     any length. Up to one chunk it is a single graph that also applies the optimizer update
 //     ([Grad.Step]); longer sequences are differentiated chunk by chunk, recomputing each chunk

@@ -152,6 +152,7 @@ type runKey struct{ fit, targets bool }
 // runExec is a compiled chunk with the names of its inputs and results.
 type runExec struct {
 	exec      *graph.Exec
+	quiet     *runExec // with targets: the graph for chunks whose targets are all zero (ZeroTargetHook)
 	ins, outs argGroups
 	keys      []any // Context.Record keys, known once the graph is built
 	// built holds the (rows, steps) shapes the exec has run: a call of a new shape builds a
@@ -350,6 +351,11 @@ func (r *Runner) run(inputs *tensors.Tensor, opts RunOptions) (*tensors.Tensor, 
 		return r.runScan(inputs, targets, opts)
 	}
 	ex := r.exec(runKey{opts.Fit, targets != nil})
+	if _, ok := r.hook.(ZeroTargetHook); ok && targets != nil && opts.OnChunk == nil {
+		ex.quiet = r.exec(runKey{opts.Fit, false})
+	} else {
+		ex.quiet = nil
+	}
 	rows, err := r.runShards(ex, inputs, targets, opts)
 	if err != nil {
 		return nil, err

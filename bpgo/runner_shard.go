@@ -21,6 +21,16 @@ type SummedHook interface {
 	SummedVars() []*Variable
 }
 
+// ZeroTargetHook is a StepHook for which a target row of zeros means no target at that step
+// (e-prop: no loss term there). A Runner runs a compiled chunk whose targets are all zero as a
+// chunk without targets, in a graph of its own where StepContext.Target is nil, so that the
+// hook can leave out what targets feed (the click task's cue and delay periods: most of a
+// trial). The hook must give the same results either way.
+type ZeroTargetHook interface {
+	StepHook
+	ZeroTargetsAreNone()
+}
+
 // runShards returns the row groups a run of inputs uses (see RunnerOptions.Shards).
 func (r *Runner) runShards(ex *runExec, inputs, targets *tensors.Tensor, opts RunOptions) ([]rowSpan, error) {
 	batch := inputs.Shape().Dimensions[0]
@@ -71,10 +81,21 @@ func (r *Runner) shardHook(vals []*tensors.Tensor, summed map[*Variable]bool, rs
 // holds: they are donated to the call (see donated), unless the call builds a graph. Building
 // runs the model's Update, which may read a variable's value (its shape, say), and on a backend
 // without host copies (XLA) a donated tensor is gone.
+//
+// A chunk whose targets are all zero runs on ex.quiet when that is set (ZeroTargetHook).
 func (r *Runner) runChunkRows(ex *runExec, inputs, targets *tensors.Tensor, rs rowSpan, start, k int, states, hook []*tensors.Tensor, own bool) (map[string][]*tensors.Tensor, error) {
 	xs, err := timeChunkRows(inputs, r.dtype, rs, start, k)
 	if err != nil {
 		return nil, err
+	}
+	var tg *tensors.Tensor
+	if targets != nil {
+		if tg, err = timeChunkRows(targets, targets.DType(), rs, start, k); err != nil {
+			return nil, err
+		}
+		if ex.quiet != nil && allZeroTensor(tg) {
+			ex, tg = ex.quiet, nil
+		}
 	}
 	shape := shapeKey{rs.hi - rs.lo, k}
 	stateArgs, hookArgs := anys(states), anys(hook)
@@ -84,11 +105,7 @@ func (r *Runner) runChunkRows(ex *runExec, inputs, targets *tensors.Tensor, rs r
 	}
 	in := map[string][]any{"vars": varsWithArgs(r.tree.Vars, stateArgs), "hook": hookArgs,
 		"clock": {clockArg(r.i0 + start)}, "xs": {xs}, "targets": nil}
-	if targets != nil {
-		tg, err := timeChunkRows(targets, targets.DType(), rs, start, k)
-		if err != nil {
-			return nil, err
-		}
+	if tg != nil {
 		in["targets"] = []any{tg}
 	}
 	res, err := callExec(ex.exec, packArgs(&ex.ins, in))
@@ -286,4 +303,20 @@ func donated(b compute.Backend, ts []*tensors.Tensor) []any {
 		}
 	}
 	return out
+}
+
+// allZeroTensor reports whether every value of a float tensor is zero.
+func allZeroTensor(t *tensors.Tensor) bool {
+	zero := true
+	t.MustConstFlatData(func(flat any) {
+		switch f := flat.(type) {
+		case []float32:
+			zero = !slices.ContainsFunc(f, func(v float32) bool { return v != 0 })
+		case []float64:
+			zero = !slices.ContainsFunc(f, func(v float64) bool { return v != 0 })
+		default:
+			zero = false
+		}
+	})
+	return zero
 }

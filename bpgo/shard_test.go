@@ -261,3 +261,79 @@ func TestRunnerShards(t *testing.T) {
 		t.Errorf("Shards -1: error %v, want one naming Shards", err)
 	}
 }
+
+// countHook counts, summed over samples, the steps it ran with and without a target, and adds
+// up the targets it saw.
+type countHook struct{ Loud, Quiet, Seen *bpgo.Variable }
+
+func (h *countHook) HookVars() []*bpgo.Variable   { return []*bpgo.Variable{h.Loud, h.Quiet, h.Seen} }
+func (h *countHook) SummedVars() []*bpgo.Variable { return h.HookVars() }
+
+func (h *countHook) OnStep(sc *bpgo.StepContext) {
+	batch := graph.Reshape(graph.ReduceSum(graph.OnesLike(sc.Y), 0, 1), 1) // (1): samples × outputs
+	if sc.Target == nil {
+		sc.Set(h.Quiet, graph.Add(sc.Value(h.Quiet), batch))
+		return
+	}
+	sc.Set(h.Loud, graph.Add(sc.Value(h.Loud), batch))
+	sc.Set(h.Seen, graph.Add(sc.Value(h.Seen), graph.Reshape(graph.ReduceAllSum(sc.Target), 1)))
+}
+
+// zeroCountHook is countHook declaring that a zero target row means no target.
+type zeroCountHook struct{ countHook }
+
+func (h *zeroCountHook) ZeroTargetsAreNone() {}
+
+// TestZeroTargetHook: a ZeroTargetHook runs the chunks whose targets are all zero without
+// targets (the whole batch and in shards), the others with them, and sees every target; a
+// plain hook sees targets at every step.
+func TestZeroTargetHook(t *testing.T) {
+	onGoBackend(t)
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	b, steps := 2*bpgo.MinShardRows, 11
+	xs := randTensor(1, 1, b, steps, 2)
+	// Targets zero at steps 0-7 (chunks [0, 4) and [4, 8)) and at step 8; chunk [8, 11) has
+	// some.
+	tg := make([]float64, b*steps)
+	want := 0.0
+	for s := range b {
+		for k := 9; k < steps; k++ {
+			tg[s*steps+k] = float64(s + k)
+			want += float64(s + k)
+		}
+	}
+	targets := bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), tg, b, steps, 1))
+	newCount := func() countHook {
+		return countHook{bpgo.NewState(bpgo.Zeros(1), -1), bpgo.NewState(bpgo.Zeros(1), -1), bpgo.NewState(bpgo.Zeros(1), -1)}
+	}
+	for _, shards := range []int{1, 2} {
+		for _, zero := range []bool{true, false} {
+			var hook bpgo.StepHook
+			c := newCount()
+			counts := &c
+			if zero {
+				z := &zeroCountHook{c}
+				hook, counts = z, &z.countHook
+			} else {
+				hook = counts
+			}
+			r, err := bpgo.NewRunner(newTanhRNN(t, 2, 5, 1, b), bpgo.RunnerOptions{Chunk: 4, Shards: shards, Hook: hook})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := r.Run(xs, bpgo.RunOptions{Targets: targets}); err != nil {
+				t.Fatalf("Shards %d: %v", shards, err)
+			}
+			quiet, loud := 8.0*float64(b), 3.0*float64(b)
+			if !zero {
+				quiet, loud = 0, float64(b*steps)
+			}
+			if q, l, s := counts.Quiet.Float64s()[0], counts.Loud.Float64s()[0], counts.Seen.Float64s()[0]; q != quiet || l != loud || s != want {
+				t.Errorf("Shards %d, ZeroTargetHook %v: %v sample-steps without targets, %v with, targets summing to %v; want %v, %v, %v",
+					shards, zero, q, l, s, quiet, loud, want)
+			}
+		}
+	}
+}

@@ -25,11 +25,13 @@ type epropStep struct {
 // the block's steps; what touches every synapse is three elementwise passes over S_0 and three
 // matrix products over the block's steps, instead of ~15 elementwise passes per step. The
 // result is the step-by-step recurrence of EProp's documentation, reassociated (a block of one
-// step is exactly it); memory is the block's (B, N) and (B, P) values, whatever T is.
+// step is exactly it); memory is the block's (B, N) and (B, P) values, whatever T is. A block
+// without learning signals (a run without targets) moves the traces and Σ e only.
 func (h *epropHook) advance(sc *bpgo.StepContext, beta *graph.Node, rho, kappa float64) {
 	blk := h.block
 	h.block = nil
 	k := len(blk)
+	signals := blk[0].l != nil
 	g := sc.Graph()
 	one := graph.Scalar(g, h.dtype, 1)
 	zero := graph.Scalar(g, h.dtype, 0)
@@ -53,18 +55,20 @@ func (h *epropHook) advance(sc *bpgo.StepContext, beta *graph.Node, rho, kappa f
 		t1 := add(m10, mul(m11, s.psi))
 		m2 := add(m21, m22)
 		t2 := add(m20, mul(m2, s.psi))
-		lam[2] = add(lam[2], s.l)
-		l12 := add(lam[1], lam[2])
-		tl := add(lam[0], mul(l12, s.psi))
 		tn := add(nu0, mul(nu1, s.psi))
 		wV[i], wA[i], wE[i] = mul(m00, s.dI), mul(t1, s.dI), mul(t2, s.dI)
-		cL[i] = mul(tl, s.dI)
 		cE[i] = mul(add(tn, s.psi), s.dI)
+		if signals {
+			lam[2] = add(lam[2], s.l)
+			l12 := add(lam[1], lam[2])
+			tl := add(lam[0], mul(l12, s.psi))
+			cL[i] = mul(tl, s.dI)
+			lam = [3]*graph.Node{mul(tl, s.cV), sub(graph.MulScalar(lam[1], rho), mul(l12, pb)), graph.MulScalar(lam[2], kappa)}
+		}
 		// Step back through A_s.
 		m00 = mul(m00, s.cV)
 		m10, m11 = mul(t1, s.cV), mul(m11, r)
 		m20, m21, m22 = mul(t2, s.cV), sub(graph.MulScalar(m21, rho), mul(m2, pb)), graph.MulScalar(m22, kappa)
-		lam = [3]*graph.Node{mul(tl, s.cV), sub(graph.MulScalar(lam[1], rho), mul(l12, pb)), graph.MulScalar(lam[2], kappa)}
 		nu0, nu1 = mul(add(tn, s.psi), s.cV), sub(mul(nu1, r), pb)
 	}
 
@@ -98,8 +102,10 @@ func (h *epropHook) advance(sc *bpgo.StepContext, beta *graph.Node, rho, kappa f
 		return graph.DotGeneral(preBK, []int{1}, nil, ws, []int{0}, nil)
 	}
 	// λ = λ_1·A_1 and ν = ν_0 are now the sums' weights on S_0 (ν has no ē component).
-	fromS0 := add(add(mul(col(lam[0]), epsV0), mul(col(lam[1]), epsA0)), mul(col(lam[2]), eBar0))
-	sc.Set(h.gRec, add(add(sc.Value(h.gRec), graph.ReduceSum(fromS0, 0)), total(cL)))
-	fromS0 = add(mul(col(nu0), epsV0), mul(col(nu1), epsA0))
+	if signals {
+		fromS0 := add(add(mul(col(lam[0]), epsV0), mul(col(lam[1]), epsA0)), mul(col(lam[2]), eBar0))
+		sc.Set(h.gRec, add(add(sc.Value(h.gRec), graph.ReduceSum(fromS0, 0)), total(cL)))
+	}
+	fromS0 := add(mul(col(nu0), epsV0), mul(col(nu1), epsA0))
 	sc.Set(h.eSum, add(add(sc.Value(h.eSum), graph.ReduceSum(fromS0, 0)), total(cE)))
 }

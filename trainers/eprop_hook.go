@@ -80,6 +80,11 @@ func (h *epropHook) SummedVars() []*bpgo.Variable {
 	return []*bpgo.Variable{h.gRec, h.eSum, h.gOut, h.spikes, h.ce}
 }
 
+// ZeroTargetsAreNone makes the hook a bpgo.ZeroTargetHook: a zero target row is a step without
+// a loss term, so the runner runs chunks without targets (the click task's cue and delay
+// periods) in graphs without the learning-signal path (see OnStep).
+func (h *epropHook) ZeroTargetsAreNone() {}
+
 // reset zeroes the traces and accumulators for a trial of the given batch size.
 func (h *epropHook) reset(batch int) {
 	for _, v := range h.HookVars() {
@@ -101,7 +106,10 @@ func (h *epropHook) resetUpdate() {
 
 // OnStep computes the step's factors of the trace recurrence, the readout's error and the
 // readout's update; at the graph's last step it advances the traces over all the graph's
-// steps at once (see advance).
+// steps at once (see advance). A chunk without targets (the runner runs a chunk whose target
+// rows are all zero so: ZeroTargetsAreNone) has no loss term at any step: its readout errors
+// and learning signals are zero, and the graph leaves out everything they feed (the sums Σ L·ē
+// and Σ z̄·δ, the cross-entropy, the readout sums), which would add only zeros.
 func (h *epropHook) OnStep(sc *bpgo.StepContext) {
 	nr := h.net.Neurons
 	p := nr.Params()
@@ -141,6 +149,13 @@ func (h *epropHook) OnStep(sc *bpgo.StepContext) {
 	sc.Set(h.zBar, zBar)
 	sc.Set(h.spikes, graph.Add(sc.Value(h.spikes), graph.ReduceSum(z, 0)))
 
+	if sc.Target == nil {
+		h.block = append(h.block, bq)
+		if sc.Last {
+			h.advance(sc, beta, rho, kappa)
+		}
+		return
+	}
 	// Readout error at this step: δ = softmax(y)·m − target, m = Σ target (0: no loss here).
 	y, tg := sc.Y, sc.Target
 	m := graph.ReduceSum(tg, 1)                                                // (B)
