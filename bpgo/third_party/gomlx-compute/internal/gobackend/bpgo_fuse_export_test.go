@@ -47,3 +47,6 @@ func BpgoGroups(e compute.Executable) (groups, trees, folded int) {
 
 // BpgoInPlaceWrites counts the fused results written over a leaf's buffer so far.
 func BpgoInPlaceWrites() int64 { return bpgoInPlaceWrites.Load() }
+
+// BpgoTiny reports whether e's main function runs sequentially as a graph of tiny nodes.
+func BpgoTiny(e compute.Executable) bool { return e.(*Executable).mainFn.bpgoTiny }

@@ -54,6 +54,9 @@ type FunctionExecutable struct {
 	// computes the results that bpgoGrouped marks. Both used in sequential execution only.
 	bpgoGroups  []*bpgoFusion
 	bpgoGrouped []bool
+	// bpgoTiny marks a function whose nodes are tiny on average (bpgoTinyNodes): it runs
+	// sequentially even when it is the only execution (bpgo_tiny.go).
+	bpgoTiny bool
 }
 
 // newFunctionExecutable creates a FunctionExecutable for the given function.
@@ -115,6 +118,7 @@ func newFunctionExecutable(f *Function) (*FunctionExecutable, error) {
 
 	fe.InitSchedule()
 	fe.bpgoGroup() // bpgo patch: trees that share leaves run as one (bpgo_fuse.go)
+	fe.bpgoTiny = fe.bpgoTinyNodes() // bpgo patch: bpgo_tiny.go
 
 	if klog.V(1).Enabled() {
 		estMem := fe.EstimatedTemporaryMemory()
@@ -274,7 +278,7 @@ func (fe *FunctionExecutable) Execute(backend *Backend, inputs []*Buffer, donate
 	// Decide execution mode
 	executionMode := backend.OpsExecutionType
 	if executionMode == OpsExecutionDynamic {
-		if backend.NumLiveExecutions.Load() <= 1 {
+		if backend.NumLiveExecutions.Load() <= 1 && !fe.bpgoTiny {
 			executionMode = OpsExecutionParallel
 		} else {
 			executionMode = OpsExecutionSequential
