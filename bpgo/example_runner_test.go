@@ -104,3 +104,35 @@ func ExampleReadouter() {
 	// outputs: [3 2 1.5 3.25]
 	// Readout built on: [[4 1]]
 }
+
+// targetSteps counts the steps at which it is given a target. A zero target row means no
+// target for it (bpgo.ZeroTargetHook).
+type targetSteps struct{ N *bpgo.Variable }
+
+func (h *targetSteps) HookVars() []*bpgo.Variable { return []*bpgo.Variable{h.N} }
+
+func (h *targetSteps) ZeroTargetsAreNone() {}
+
+func (h *targetSteps) OnStep(sc *bpgo.StepContext) {
+	if sc.Target != nil {
+		sc.Set(h.N, graph.AddScalar(sc.Value(h.N), 1))
+	}
+}
+
+// A hook for which a zero target row means no target has the chunks whose targets are all zero
+// run without targets, in graphs of their own: here the first two chunks of two steps, so the
+// hook sees targets at two steps of six. (The unrolled engine decides chunk by chunk; on the
+// scan engine every step has its target.)
+func ExampleZeroTargetHook() {
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	model := &decay{V: bpgo.NewState(bpgo.Zeros(1, 1), 0)}
+	hook := &targetSteps{N: bpgo.NewState(bpgo.Zeros(1), -1)}
+	runner := bpgo.Must1(bpgo.NewRunner(model, bpgo.RunnerOptions{Chunk: 2, Engine: bpgo.EngineUnrolled, Hook: hook}))
+	x := bpgo.Must1(bpgo.Sequence([]float64{1, 0, 0, 1, 0, 0}))
+	y := bpgo.Must1(bpgo.Sequence([]float64{0, 0, 0, 0, 0, 1}))
+	bpgo.Must1(runner.Run(x, bpgo.RunOptions{ResetState: true, Targets: y}))
+	fmt.Println("steps run with a target:", hook.N.Float64s())
+	// Output:
+	// steps run with a target: [2]
+}

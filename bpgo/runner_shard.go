@@ -22,10 +22,11 @@ type SummedHook interface {
 }
 
 // ZeroTargetHook is a StepHook for which a target row of zeros means no target at that step
-// (e-prop: no loss term there). A Runner runs a compiled chunk whose targets are all zero as a
-// chunk without targets, in a graph of its own where StepContext.Target is nil, so that the
-// hook can leave out what targets feed (the click task's cue and delay periods: most of a
-// trial). The hook must give the same results either way.
+// (e-prop: no loss term there). A Runner on the unrolled engine runs a compiled chunk whose
+// targets are all zero as a chunk without targets, in a graph of its own where
+// StepContext.Target is nil, so that the hook can leave out what targets feed (the click task's
+// cue and delay periods: most of a trial); the scan engine gives every step its target. The
+// hook must give the same results either way.
 type ZeroTargetHook interface {
 	StepHook
 	ZeroTargetsAreNone()
