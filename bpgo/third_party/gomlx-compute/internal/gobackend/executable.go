@@ -117,7 +117,7 @@ func newFunctionExecutable(f *Function) (*FunctionExecutable, error) {
 	}
 
 	fe.InitSchedule()
-	fe.bpgoGroup() // bpgo patch: trees that share leaves run as one (bpgo_fuse.go)
+	fe.bpgoGroup()                   // bpgo patch: trees that share leaves run as one (bpgo_fuse.go)
 	fe.bpgoTiny = fe.bpgoTinyNodes() // bpgo patch: bpgo_tiny.go
 
 	if klog.V(1).Enabled() {
