@@ -139,9 +139,9 @@ func EPropDefaults() EPropOptions {
 // 1 s on the Go backend instead of minutes. A chunk in which no trial has a target (the click
 // task's cue and delay periods, 2100 of its 2250 steps) has no learning signal at any step: the
 // hook is a bpgo.ZeroTargetHook, so the runner runs such chunks without targets, in graphs that
-// leave out the learning-signal path and the readout's sums (terms that are all zero there). On the XLA scan engine every step is a chunk of one,
-// which at that size is about 6 times slower (tests/bench/RESULTS.md): train e-prop on the Go
-// backend.
+// leave out the learning-signal path and the readout's sums (terms that are all zero there).
+// On the XLA scan engine every step is a chunk of one, which at that size is about 6 times
+// slower (tests/bench/RESULTS.md): train e-prop on the Go backend.
 //
 // Targets are per step: Batch.Y is (B, T, K), a one-hot (or probability) row at the steps that
 // count and all-zero rows elsewhere (EvidenceTargets builds them from labels). Fit reports

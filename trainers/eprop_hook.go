@@ -148,30 +148,29 @@ func (h *epropHook) OnStep(sc *bpgo.StepContext) {
 	sc.Set(h.zBar, zBar)
 	sc.Set(h.spikes, graph.Add(sc.Value(h.spikes), graph.ReduceSum(z, 0)))
 
-	if sc.Target == nil {
-		h.block = append(h.block, bq)
-		if sc.Last {
-			h.advance(sc, beta, rho, kappa)
-		}
-		return
-	}
 	// Readout error at this step: δ = softmax(y)·m − target, m = Σ target (0: no loss here).
 	y, tg := sc.Y, sc.Target
-	m := graph.ReduceSum(tg, 1)                                                // (B)
-	logp := graph.LogSoftmax(y, 1)                                             // (B, K)
-	delta := graph.Sub(graph.Mul(graph.Exp(logp), graph.InsertAxes(m, 1)), tg) // (B, K)
-	var fb *graph.Node
-	if h.fb != nil {
-		fb = graph.Const(g, h.fb)
-	} else {
-		fb = sc.Value(h.net.Out.W)
+	var m, logp, delta *graph.Node
+	if tg != nil {
+		m = graph.ReduceSum(tg, 1)                                                // (B)
+		logp = graph.LogSoftmax(y, 1)                                             // (B, K)
+		delta = graph.Sub(graph.Mul(graph.Exp(logp), graph.InsertAxes(m, 1)), tg) // (B, K)
+		var fb *graph.Node
+		if h.fb != nil {
+			fb = graph.Const(g, h.fb)
+		} else {
+			fb = sc.Value(h.net.Out.W)
+		}
+		// Learning signals (B, N) = δ·Bᵀ, with Bᵀ (K, N) contracted on its first axis: the
+		// backend's plain product (the transpose is one node per graph).
+		bq.l = graph.DotGeneral(delta, []int{1}, nil, graph.Transpose(fb, 0, 1), []int{0}, nil)
 	}
-	// Learning signals (B, N) = δ·Bᵀ, with Bᵀ (K, N) contracted on its first axis: the backend's
-	// plain product (the transpose is one node per graph).
-	bq.l = graph.DotGeneral(delta, []int{1}, nil, graph.Transpose(fb, 0, 1), []int{0}, nil)
 	h.block = append(h.block, bq)
 	if sc.Last {
 		h.advance(sc, beta, rho, kappa)
+	}
+	if tg == nil {
+		return
 	}
 	sc.Set(h.gOut, graph.Add(sc.Value(h.gOut), graph.Einsum("bj,bk->jk", zBar, delta)))
 	sc.Set(h.ce, graph.Sub(sc.Value(h.ce), graph.ReduceAllSum(graph.Mul(tg, logp))))

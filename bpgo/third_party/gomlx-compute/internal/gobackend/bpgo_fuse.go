@@ -427,8 +427,8 @@ func (fe *FunctionExecutable) bpgoExecFused(backend *Backend, node *Node, execBu
 		}
 		b, err := backend.GetBuffer(o.node.Shape)
 		if err != nil {
-			for i, b := range outs[:k] {
-				if f.outs[i].row > 0 || !slices.Contains(bufs, b) {
+			for _, b := range outs[:k] {
+				if !slices.Contains(bufs, b) { // not a leaf's buffer taken for a result
 					backend.PutBuffer(b)
 				}
 			}
@@ -523,12 +523,11 @@ func bpgoRun[T float32 | float64](f *bpgoFusion, bufs []*Buffer, outBufs []*Buff
 	}
 	// whole reports whether op i writes its result straight into its output.
 	whole := func(i int) bool { return !deferred && f.outAt[i] >= 0 && f.outs[f.outAt[i]].row == 0 }
-	// arg is operand o over elements [lo, hi): an op's block (or its output), a single-value
-	// leaf's spread block, or the leaf's own slice.
+	// arg is operand o over elements [lo, hi): an op's block (a tree's root, written to its
+	// output, is no other op's operand), a single-value leaf's spread block, or the leaf's own
+	// slice.
 	arg := func(o, lo, hi int) []T {
 		switch {
-		case o >= 0 && whole(o):
-			return outs[f.outAt[o]][lo:hi]
 		case o >= 0:
 			return block(o)[:hi-lo]
 		case f.scalar[-o-1] || f.bcast[-o-1] != nil:
