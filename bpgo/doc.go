@@ -37,7 +37,9 @@
 //     is a second While loop that recomputes one step per iteration from its stored state and
 //     adds that step's vector-Jacobian product; every step's state is stored while it fits
 //     (DefaultScanStateBytes), longer runs recompute segments from checkpoints
-//     (GradOptions.Checkpoint). [CheckGradients] compares any model's
+//     (GradOptions.Checkpoint). A model whose steps start with a stateless map of the input
+//     can implement [Encoder]: the scan then maps all steps' inputs with one product before
+//     its loops and takes the map's gradient with one product after them. [CheckGradients] compares any model's
 //     gradient with finite differences. Importing bpgo makes GoMLX differentiate ReduceMax and
 //     ReduceMin as JAX (so BrainPy's bm.max) does: a maximum shared by k elements passes 1/k
 //     of its gradient to each, instead of all of it to every one (reducegrad.go). Plain matrix

@@ -118,8 +118,8 @@ func timeAxis(rank int) int {
 	return 0
 }
 
-// sliceStep reads step t of a sequence as a one-step sequence ((B, 1, ...) or (1,)).
-func sliceStep(seq, t *graph.Node) *graph.Node {
+// sliceSteps reads steps [t, t+k) of a sequence as a k-step sequence ((B, k, ...) or (k,)).
+func sliceSteps(seq, t *graph.Node, k int) *graph.Node {
 	g := seq.Graph()
 	axis := timeAxis(seq.Rank())
 	starts := make([]*graph.Node, seq.Rank())
@@ -127,11 +127,11 @@ func sliceStep(seq, t *graph.Node) *graph.Node {
 	for i := range starts {
 		starts[i] = constI32(g, 0)
 	}
-	starts[axis], dims[axis] = t, 1
+	starts[axis], dims[axis] = t, k
 	return graph.DynamicSlice(seq, starts, dims)
 }
 
-// writeStep writes a one-step sequence into step t of a sequence buffer.
+// writeStep writes a sequence of one or more steps into a sequence buffer from step t on.
 func writeStep(buf, step, t *graph.Node) *graph.Node {
 	g := buf.Graph()
 	starts := make([]*graph.Node, buf.Rank())
@@ -170,6 +170,11 @@ func writeRow(buf, v, t *graph.Node) *graph.Node {
 	return graph.DynamicUpdateSlice(buf, graph.InsertAxes(v, 0), starts)
 }
 
+// stepShape is the shape of one step (B, ...) of a batch-first sequence (B, T, ...).
+func stepShape(s shapes.Shape) shapes.Shape {
+	return shapes.Make(s.DType, append([]int{s.Dimensions[0]}, s.Dimensions[2:]...)...)
+}
+
 // withSteps returns a one-step shape (B, 1, ...) or (1,) with k steps instead.
 func withSteps(s shapes.Shape, k int) shapes.Shape {
 	s = s.Clone()
@@ -189,15 +194,22 @@ type scanStep struct {
 	hookVar []*Variable
 	mons    []monitorRef
 	records bool
+	encoded bool // the loops' inputs are Encoder encodings (see encode.go)
 }
 
-// build runs one step of the model on the one-step input x (B, 1, ...) at the given clock
-// index, with the variables bound to values; the map advances as the step Sets state.
+// build runs one step of the model on the step's input x (B, ...) at the given clock index,
+// with the variables bound to values; the map advances as the step Sets state. target is the
+// step's target (B, 1, ...) or nil.
 func (s *scanStep) build(g *graph.Graph, values map[*Variable]*graph.Node, clock, x, target *graph.Node) (*Context, unrolled) {
 	ctx := newContext(g, s.dtype, s.dt, s.fit, values, clock)
 	ctx.tree = s.tree
-	u := unrollSpec{xs: x, targets: target, hook: s.hook, mons: s.mons, records: s.records}
+	u := unrollSpec{steps: []*graph.Node{x}, targets: target, hook: s.hook, mons: s.mons, records: s.records, encoded: s.encoded}
 	return ctx, unroll(ctx, s.model, u)
+}
+
+// stepInput reads step t of a batch-first sequence (B, T, ...) as a value (B, ...).
+func stepInput(seq, t *graph.Node) *graph.Node {
+	return graph.Reshape(sliceSteps(seq, t, 1), stepShape(seq.Shape()).Dimensions...)
 }
 
 // probe builds one step in a scratch graph to learn the shapes of a step's output, monitors
@@ -267,7 +279,7 @@ func newScanFwdExec(b compute.Backend, s *scanStep, states, outParams []*Variabl
 		if targets {
 			tgShape = withSteps(in["targets"][0].Shape(), 1)
 		}
-		yShape, monShapes, keys, recShapes := s.probe(b, withSteps(xs.Shape(), 1), tgShape)
+		yShape, monShapes, keys, recShapes := s.probe(b, stepShape(xs.Shape()), tgShape)
 		ex.keys = keys
 		var ls argGroups
 		ls.add("t", 1).add("n", 1).add("clock", 1).add("start", 1).add("vars", len(s.vars)).add("hook", len(s.hookVar)).
@@ -314,9 +326,9 @@ func newScanFwdExec(b compute.Backend, s *scanStep, states, outParams []*Variabl
 			at := graph.Add(p["start"][0], t) // the step's index in the inputs
 			var tg *graph.Node
 			if targets {
-				tg = sliceStep(p["targets"][0], at)
+				tg = sliceSteps(p["targets"][0], at, 1)
 			}
-			ctx, u := s.build(g, values, graph.Add(p["clock"][0], at), sliceStep(p["xs"][0], at), tg)
+			ctx, u := s.build(g, values, graph.Add(p["clock"][0], at), stepInput(p["xs"][0], at), tg)
 			if len(u.recKeys) != len(keys) {
 				panic(fmt.Sprintf("bpgo: the model recorded %d keys in the loop body but %d when probed", len(u.recKeys), len(keys)))
 			}
@@ -353,7 +365,9 @@ func newScanFwdExec(b compute.Backend, s *scanStep, states, outParams []*Variabl
 // inputs), "xs" (B, T, ...), "bufs" (each state before every step of the segment, as the forward
 // loop stores them), "gOut" (B, T, ...), "gMons", "lambda" (the cotangent of the segment's final
 // float states) and "acc" (the parameter gradients so far). Results: "acc" and "lambda" (of the
-// segment's first state).
+// segment's first state); with encoded inputs also "gE" (B, K, ...), K the segment length that
+// "bufs" holds: the cotangents of the encodings of the window of K steps that encodeGradExec
+// reads (zero outside the segment).
 type scanBwdExec struct {
 	exec      *graph.Exec
 	ins, outs argGroups
@@ -364,15 +378,25 @@ func newScanBwdExec(b compute.Backend, s *scanStep, states, params []*Variable) 
 	ex := &scanBwdExec{}
 	ex.ins.add("vars", len(s.vars)).add("clock", 1).add("start", 1).add("n", 1).add("xs", 1).add("bufs", len(states)).
 		add("gOut", 1).add("gMons", len(s.mons)).add("lambda", len(fs)).add("acc", len(params))
-	ex.outs.add("acc", len(params)).add("lambda", len(fs))
+	nE := 0
+	if s.encoded {
+		nE = 1
+	}
+	ex.outs.add("acc", len(params)).add("lambda", len(fs)).add("gE", nE)
 	ex.exec = graph.MustNewExec(b, func(g *graph.Graph, ins []*graph.Node) []*graph.Node {
 		in := splitArgs(&ex.ins, ins)
 		var ls argGroups
 		ls.add("t", 1).add("clock", 1).add("start", 1).add("vars", len(s.vars)).add("xs", 1).add("bufs", len(states)).
-			add("gOut", 1).add("gMons", len(s.mons)).add("lambda", len(fs)).add("acc", len(params))
+			add("gOut", 1).add("gMons", len(s.mons)).add("lambda", len(fs)).add("acc", len(params)).add("gE", nE).add("w", nE)
 		init := map[string][]*graph.Node{"t": {graph.Sub(in["n"][0], constI32(g, 1))}, "clock": in["clock"], "start": in["start"],
 			"vars": in["vars"], "xs": in["xs"], "bufs": in["bufs"], "gOut": in["gOut"], "gMons": in["gMons"],
 			"lambda": in["lambda"], "acc": in["acc"]}
+		if s.encoded {
+			xs := in["xs"][0]
+			k := in["bufs"][0].Shape().Dimensions[0]
+			init["gE"] = []*graph.Node{zerosOf(g, withSteps(xs.Shape(), k))}
+			init["w"] = []*graph.Node{windowStart(in["start"][0], xs.Shape().Dimensions[1], k)}
+		}
 		initNodes := packArgs(&ls, init)
 		cond := graph.NewClosure(g, func(g *graph.Graph) []*graph.Node {
 			p := splitArgs(&ls, loopParams(g, initNodes))
@@ -391,28 +415,36 @@ func newScanBwdExec(b compute.Backend, s *scanStep, states, params []*Variable) 
 			}
 			pnodes := valuesOfMap(values, params)
 			at := graph.Add(p["start"][0], t)
-			ctx, u := s.build(g, values, graph.Add(p["clock"][0], at), sliceStep(p["xs"][0], at), nil)
-			sum := inner(u.ys, sliceStep(p["gOut"][0], at))
+			x := stepInput(p["xs"][0], at)
+			ctx, u := s.build(g, values, graph.Add(p["clock"][0], at), x, nil)
+			sum := inner(u.ys, sliceSteps(p["gOut"][0], at, 1))
 			for i, m := range u.mons {
 				if m.DType().IsFloat() {
-					sum = graph.Add(sum, inner(m, sliceStep(p["gMons"][i], at)))
+					sum = graph.Add(sum, inner(m, sliceSteps(p["gMons"][i], at, 1)))
 				}
 			}
 			for i, si := range fs {
 				sum = graph.Add(sum, inner(ctx.values[states[si]], p["lambda"][i]))
 			}
-			grads := graph.Gradient(sum, append(pnodes, start...)...)
+			wrt := append(pnodes, start...)
+			if s.encoded {
+				wrt = append(wrt, x)
+			}
+			grads := graph.Gradient(sum, wrt...)
 			acc := make([]*graph.Node, len(params))
 			for i := range params {
 				acc[i] = graph.Add(p["acc"][i], grads[i])
 			}
 			out := map[string][]*graph.Node{"t": {graph.Sub(t, constI32(g, 1))}, "clock": p["clock"], "start": p["start"], "vars": p["vars"],
 				"xs": p["xs"], "bufs": p["bufs"], "gOut": p["gOut"], "gMons": p["gMons"],
-				"lambda": grads[len(params):], "acc": acc}
+				"lambda": grads[len(params) : len(params)+len(fs)], "acc": acc, "w": p["w"]}
+			if s.encoded {
+				out["gE"] = []*graph.Node{writeStep(p["gE"][0], graph.InsertAxes(grads[len(grads)-1], 1), graph.Sub(at, p["w"][0]))}
+			}
 			return packArgs(&ls, out)
 		})
 		res := splitArgs(&ls, graph.While(cond, body, initNodes...))
-		return packArgs(&ex.outs, map[string][]*graph.Node{"acc": res["acc"], "lambda": res["lambda"]})
+		return packArgs(&ex.outs, map[string][]*graph.Node{"acc": res["acc"], "lambda": res["lambda"], "gE": res["gE"]})
 	})
 	ex.exec.SetMaxCache(-1)
 	return ex

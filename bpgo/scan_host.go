@@ -13,9 +13,11 @@ import (
 
 // gradScan holds a Grad's compiled scan graphs (built on first use, dropped by refresh).
 type gradScan struct {
-	step *scanStep
-	fwd  map[[2]int]*scanFwdExec // by (store, ckpt)
-	bwd  *scanBwdExec
+	step    *scanStep
+	fwd     map[[2]int]*scanFwdExec // by (store, ckpt)
+	bwd     *scanBwdExec
+	enc     *encodeExec     // an Encoder's inputs to encodings
+	encGrad *encodeGradExec // an Encoder's parameter gradients
 }
 
 func (g *Grad) scanExecs() *gradScan {
@@ -24,6 +26,7 @@ func (g *Grad) scanExecs() *gradScan {
 	if g.scanEx == nil {
 		g.scanEx = &gradScan{fwd: map[[2]int]*scanFwdExec{}, step: &scanStep{model: g.model, tree: g.tree, dtype: g.dtype,
 			dt: g.dt, vars: g.tree.Vars, mons: g.mons}}
+		_, g.scanEx.step.encoded = g.model.(Encoder)
 	}
 	return g.scanEx
 }
@@ -50,6 +53,12 @@ func (sc *gradScan) finalize() {
 	}
 	if sc.bwd != nil {
 		sc.bwd.exec.Finalize()
+	}
+	if sc.enc != nil {
+		sc.enc.exec.Finalize()
+	}
+	if sc.encGrad != nil {
+		sc.encGrad.exec.Finalize()
 	}
 }
 
@@ -88,10 +97,20 @@ func scanSegment(checkpoint, steps int, states []*Variable) int {
 // backward loop, either over all steps at once from every stored state or segment by segment,
 // each segment's states recomputed from its checkpoint. Sequences, outputs, monitors and
 // cotangents stay on the device; only the checkpoints (one state per segment) visit the host.
+// An Encoder's inputs are encoded once before the loops, which step on the encodings, and the
+// encoder's gradient is taken after each segment's backward loop (encode.go).
 func (g *Grad) runScan(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*GradResult, error) {
 	steps := xs.Shape().Dimensions[1]
 	states := g.tree.States()
 	sc := g.scanExecs()
+	in := xs // what the loops step on: xs, or an Encoder's encodings of xs
+	if sc.step.encoded {
+		var err error
+		if in, err = sc.encode(g, xs); err != nil {
+			return nil, err
+		}
+		defer release([]*tensors.Tensor{in})
+	}
 	k := steps
 	if withGrad {
 		k = scanSegment(g.checkpoint, steps, states)
@@ -107,7 +126,7 @@ func (g *Grad) runScan(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*G
 	}
 	fwd := sc.forward(g, store, ckpt)
 	res, err := callExec(fwd.exec, packArgs(&fwd.ins, map[string][]any{"vars": varValues(g.tree.Vars), "hook": nil,
-		"clock": {clockArg(0)}, "start": {clockArg(0)}, "n": {clockArg(steps)}, "xs": {xs}}))
+		"clock": {clockArg(0)}, "start": {clockArg(0)}, "n": {clockArg(steps)}, "xs": {in}}))
 	if err != nil {
 		return nil, fmt.Errorf("forward loop: %w", err)
 	}
@@ -149,7 +168,7 @@ func (g *Grad) runScan(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*G
 			setValues(states, rows[c])
 			rec := sc.forward(g, k, 0)
 			res, err := callExec(rec.exec, packArgs(&rec.ins, map[string][]any{"vars": varValues(g.tree.Vars), "hook": nil,
-				"clock": {clockArg(0)}, "start": {clockArg(start)}, "n": {clockArg(n)}, "xs": {xs}}))
+				"clock": {clockArg(0)}, "start": {clockArg(start)}, "n": {clockArg(n)}, "xs": {in}}))
 			if err != nil {
 				return nil, fmt.Errorf("recomputing steps [%d, %d): %w", start, start+n, err)
 			}
@@ -162,13 +181,20 @@ func (g *Grad) runScan(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*G
 			return nil, err
 		}
 		res, err := callExec(bwd.exec, packArgs(&bwd.ins, map[string][]any{"vars": varValues(g.tree.Vars),
-			"clock": {clockArg(0)}, "start": {clockArg(start)}, "n": {clockArg(n)}, "xs": {xs}, "bufs": donated,
+			"clock": {clockArg(0)}, "start": {clockArg(start)}, "n": {clockArg(n)}, "xs": {in}, "bufs": donated,
 			"gOut": anys(lout["gOut"]), "gMons": anys(lout["gMons"]), "lambda": lambda, "acc": acc}))
 		if err != nil {
 			return nil, fmt.Errorf("backward loop over steps [%d, %d): %w", start, start+n, err)
 		}
 		bout := splitArgs(&bwd.outs, res)
 		acc, lambda = anys(bout["acc"]), anys(bout["lambda"])
+		if sc.step.encoded {
+			acc, err = sc.encodeGrad(g, xs, start, bout["gE"][0], acc)
+			release(bout["gE"])
+			if err != nil {
+				return nil, err
+			}
+		}
 	}
 	setValues(states, final)
 	release(out["ys"], out["mons"], out["ckpts"], lout["gOut"], lout["gMons"])

@@ -38,7 +38,11 @@ type scanNet struct {
 }
 
 func (m *scanNet) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
-	i := m.In.Update(ctx, x)
+	return m.fromInput(ctx, m.In.Update(ctx, x))
+}
+
+// fromInput is the step after the input layer.
+func (m *scanNet) fromInput(ctx *bpgo.Context, i *graph.Node) *graph.Node {
 	if m.Rec != nil {
 		i = graph.Add(i, m.Rec.Update(ctx, ctx.Value(m.Z)))
 	}
@@ -46,6 +50,22 @@ func (m *scanNet) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
 		i = graph.Add(i, graph.MulScalar(ctx.Normal(m.Noise, i.Shape().Dimensions...), 0.2))
 	}
 	return m.Out.Update(ctx, m.Cell.Update(ctx, i))
+}
+
+// scanEncNet is scanNet as a bpgo.Encoder: the scan engine runs its input layer once on all
+// steps and takes that layer's gradient after the backward loop.
+type scanEncNet struct{ Net *scanNet }
+
+func (m *scanEncNet) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
+	return m.Net.Update(ctx, x)
+}
+
+func (m *scanEncNet) Encode(ctx *bpgo.Context, x *graph.Node) *graph.Node {
+	return m.Net.In.Update(ctx, x)
+}
+
+func (m *scanEncNet) UpdateEncoded(ctx *bpgo.Context, i *graph.Node) *graph.Node {
+	return m.Net.fromInput(ctx, i)
 }
 
 var scanInit = initializers.Normal{Mean: 0.05, Scale: 0.4}
@@ -172,7 +192,8 @@ func maxRelDiff(a, b []float64) float64 {
 
 // TestScanGradMatchesUnrolled: the scan engine's loss, aux metrics and gradients equal the
 // unrolled engine's at 1e-10 (float64) on every model, for odd T and T = 1, storing every state
-// and recomputing from checkpoints.
+// and recomputing from checkpoints (segments of 3: the last one shorter), with the inputs
+// stepped through raw and, for the spiking models, through a bpgo.Encoder.
 func TestScanGradMatchesUnrolled(t *testing.T) {
 	requireXLA(t)
 	bpgo.EnableX64()
@@ -181,28 +202,36 @@ func TestScanGradMatchesUnrolled(t *testing.T) {
 	type scanCase struct {
 		kind        string
 		steps, ckpt int
+		enc         bool
 	}
 	var cases []scanCase
 	for _, kind := range []string{"rnn", "gru", "lstm", "lif", "alif", "lif+noise"} {
 		for _, steps := range []int{7, 1} {
 			for _, ckpt := range []int{0, 3} {
-				cases = append(cases, scanCase{kind, steps, ckpt})
+				cases = append(cases, scanCase{kind, steps, ckpt, false})
+				if kind == "lif" || kind == "alif" || kind == "lif+noise" {
+					cases = append(cases, scanCase{kind, steps, ckpt, true})
+				}
 			}
 		}
 	}
 	if testing.Short() {
-		cases = []scanCase{{"alif", 7, 3}, {"lstm", 7, 0}, {"lif+noise", 1, 0}}
+		cases = []scanCase{{"alif", 7, 3, false}, {"lstm", 7, 0, false}, {"lif+noise", 1, 0, false}, {"alif", 7, 3, true}, {"lif+noise", 7, 0, true}}
 	}
 	for _, c := range cases {
 		kind, steps, ckpt := c.kind, c.steps, c.ckpt
-		t.Run(fmt.Sprintf("%s/T%d/ckpt%d", kind, steps, ckpt), func(t *testing.T) {
-			m := newScanNet(t, kind, in, n, out)
+		t.Run(fmt.Sprintf("%s/T%d/ckpt%d/enc%v", kind, steps, ckpt, c.enc), func(t *testing.T) {
+			net := newScanNet(t, kind, in, n, out)
+			var m bpgo.Stepper = net
+			if c.enc {
+				m = &scanEncNet{net}
+			}
 			watch := firstFloatState(t, m)
 			loss := monitorLoss(watch.Name())
 			xs, ys := scanData(b, steps, in, out)
 			var noise0 *tensors.Tensor
-			if m.Noise != nil {
-				noise0 = m.Noise.Value()
+			if net.Noise != nil {
+				noise0 = net.Noise.Value()
 			}
 			ref := bpgo.Must1(bpgo.NewGrad(m, loss, bpgo.GradOptions{Engine: bpgo.EngineUnrolled, Chunk: 2, Watch: []*bpgo.Variable{watch}}))
 			scan := bpgo.Must1(bpgo.NewGrad(m, loss, bpgo.GradOptions{Engine: bpgo.EngineScan, Checkpoint: ckpt, Watch: []*bpgo.Variable{watch}}))
@@ -211,8 +240,8 @@ func TestScanGradMatchesUnrolled(t *testing.T) {
 				t.Fatal(err)
 			}
 			wantState := watch.Float64s()
-			if m.Noise != nil {
-				bpgo.Must(m.Noise.SetValue(noise0)) // the same noise for both engines
+			if net.Noise != nil {
+				bpgo.Must(net.Noise.SetValue(noise0)) // the same noise for both engines
 			}
 			got, err := scan.Compute(xs, ys)
 			if err != nil {
@@ -393,5 +422,31 @@ func TestEngineOption(t *testing.T) {
 		}
 	} else if err != nil {
 		t.Errorf("scan on XLA: %v", err)
+	}
+}
+
+// badEncoder's Encode mixes rows: its result has one row, not B·T.
+type badEncoder struct{ *leakyGain }
+
+func (m *badEncoder) Encode(ctx *bpgo.Context, x *graph.Node) *graph.Node {
+	return graph.ReduceSum(x, 0)
+}
+
+// TestScanEncoderErrors: an Encode that does not map rows is an error that names Encode and the
+// shape it should have returned.
+func TestScanEncoderErrors(t *testing.T) {
+	requireXLA(t)
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	m := &badEncoder{&leakyGain{
+		W: bpgo.NewParam(bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), []float64{1}, 1)), true),
+		V: bpgo.NewState(bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), []float64{0}, 1, 1)), 0),
+	}}
+	sum := func(lc *bpgo.LossContext, out, y *graph.Node) *graph.Node { return graph.ReduceAllSum(out) }
+	g := bpgo.Must1(bpgo.NewGrad(m, sum, bpgo.GradOptions{Engine: bpgo.EngineScan}))
+	x := bpgo.Must1(bpgo.Sequence([]float64{1, 2, 3})) // (1, 3, 1)
+	_, err := g.Compute(x, x)
+	if err == nil || !strings.Contains(err.Error(), "Encode") || !strings.Contains(err.Error(), "want (3, ...)") {
+		t.Errorf("got %v, want an error naming Encode and the (3, ...) rows it should return", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync/atomic"
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
@@ -88,11 +89,27 @@ func nonFiniteErr(arg string, t *tensors.Tensor, at int, v float64) error {
 	return fmt.Errorf("%s: element %d (of shape %v) is %v: data must be finite", arg, at, t.Shape().Dimensions, v)
 }
 
+// parallelFiniteMin is the fewest elements firstNonFinite splits over the cores: a scan of a
+// few MB takes a millisecond or more, a goroutine's start a microsecond.
+const parallelFiniteMin = 1 << 18
+
 // firstNonFinite scans in place (no copy): tensors can be large and this runs on every input.
-// allFinite answers for all of flat at once; only data that holds a non-finite value is
-// searched element by element.
+// allFinite answers for all of flat at once (large data in one part per core); only data that
+// holds a non-finite value is searched element by element.
 func firstNonFinite[F float32 | float64](flat []F) (int, float64) {
-	if allFinite(flat) {
+	ok := true
+	if len(flat) < parallelFiniteMin {
+		ok = allFinite(flat)
+	} else {
+		var bad atomic.Bool
+		parallelRange(len(flat), func(lo, hi int) {
+			if !allFinite(flat[lo:hi]) {
+				bad.Store(true)
+			}
+		})
+		ok = !bad.Load()
+	}
+	if ok {
 		return -1, 0
 	}
 	for i, x := range flat {

@@ -99,6 +99,7 @@ type unrollSpec struct {
 	hook    StepHook    // online learning rule run after every step, or nil
 	mons    []monitorRef
 	records bool // collect Context.Record keys and values
+	encoded bool // the inputs are the model's encodings: steps run Encoder.UpdateEncoded
 }
 
 // unrolled is what unroll returns: the outputs stacked to (B, K, ...), each monitor stacked
@@ -123,7 +124,7 @@ func unroll(ctx *Context, model Stepper, u unrollSpec) unrolled {
 	recs := map[any][]*graph.Node{}
 	ctx.steps = k
 	ro, readout := model.(Readouter)
-	readout = readout && k > 1 && u.hook == nil && !ctx.fitting
+	readout = readout && k > 1 && u.hook == nil && !ctx.fitting && !u.encoded
 	targets := (func(int) *graph.Node)(nil)
 	if u.targets != nil {
 		targets = stepper(u.targets, k)
@@ -133,7 +134,9 @@ func unroll(ctx *Context, model Stepper, u unrollSpec) unrolled {
 		clear(ctx.drawN)
 		clear(ctx.records)
 		x := xs(t)
-		if readout {
+		if u.encoded {
+			steps[t] = model.(Encoder).UpdateEncoded(ctx, x)
+		} else if readout {
 			steps[t] = ro.UpdateHidden(ctx, x)
 		} else {
 			steps[t] = model.Update(ctx, x)

@@ -44,6 +44,22 @@ func (s *Sequential) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
 	return x
 }
 
+// Head applies the first module only and Tail the others, so that Tail(Head(x)) is Update(x).
+// A model whose input layer is a Sequential starting with a stateless map (Linear, Dense) uses
+// them to be a bpgo.Encoder: Encode calls Head, UpdateEncoded calls Tail. Head may serve as
+// Encode only when the first module has no state.
+func (s *Sequential) Head(ctx *bpgo.Context, x *graph.Node) *graph.Node {
+	return s.Modules[0].Update(ctx, x)
+}
+
+// Tail applies every module but the first, in order (see Head).
+func (s *Sequential) Tail(ctx *bpgo.Context, h *graph.Node) *graph.Node {
+	for _, m := range s.Modules[1:] {
+		h = m.Update(ctx, h)
+	}
+	return h
+}
+
 // OutSize is the last module's output size when it can be told (see HalfProjAlignPost), else 0.
 func (s *Sequential) OutSize() int {
 	if len(s.Modules) == 0 {

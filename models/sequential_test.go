@@ -8,6 +8,7 @@ import (
 	"github.com/bpgo/bpgo/bpgo"
 	"github.com/bpgo/bpgo/bpgo/initializers"
 	"github.com/bpgo/bpgo/models"
+	"github.com/gomlx/gomlx/core/graph"
 )
 
 // spikeSteps returns T steps of (B, N) Bernoulli(p) spikes as 0/1 floats.
@@ -127,5 +128,50 @@ func TestSequentialErrors(t *testing.T) {
 	seq := bpgo.Must1(models.NewSequential(bpgo.Must1(models.NewDense(3, 2, models.DenseOptions{})), e))
 	if seq.OutSize() != 2 {
 		t.Errorf("OutSize = %d, want 2", seq.OutSize())
+	}
+}
+
+// headTail steps a Sequential as Tail(Head(x)), the way an Encoder built on it runs.
+type headTail struct{ S *models.Sequential }
+
+func (m *headTail) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
+	return m.S.Tail(ctx, m.S.Head(ctx, x))
+}
+
+// TestSequentialHeadTail: Tail(Head(x)) runs exactly as Update, and Head is the first module.
+func TestSequentialHeadTail(t *testing.T) {
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	const T, B, in, out = 6, 2, 5, 3
+	seq, lin, _ := linearExpon(t, in, out, bpgo.TrainingMode)
+	xs := seqTensor(t, spikeSteps(3, T, B, in, 0.4))
+	run := func(m bpgo.Stepper) [][][]float64 {
+		r := bpgo.Must1(bpgo.NewRunner(m, bpgo.RunnerOptions{Dt: 1}))
+		return unpack(bpgo.Must1(r.Run(xs, bpgo.RunOptions{ResetState: true})))
+	}
+	want, got := run(seq), run(&headTail{seq})
+	for ti := range want {
+		for b := range want[ti] {
+			for j := range want[ti][b] {
+				if got[ti][b][j] != want[ti][b][j] {
+					t.Fatalf("step %d sample %d unit %d: Tail(Head(x)) %v, Update %v", ti, b, j, got[ti][b][j], want[ti][b][j])
+				}
+			}
+		}
+	}
+	head := bpgo.Must1(models.NewSequential(lin))
+	one := run(head) // Head alone: the Linear
+	w, bias := lin.W.Float64s(), lin.B.Float64s()
+	x := unpack(xs)
+	for ti := range one {
+		for b := range one[ti] {
+			for j := range one[ti][b] {
+				y := bias[j]
+				for i := range in {
+					y += x[ti][b][i] * w[i*out+j]
+				}
+				near(t, "Head", one[ti][b][j], y, 1e-12)
+			}
+		}
 	}
 }

@@ -373,7 +373,16 @@ type spiking struct {
 }
 
 func (n *spiking) Update(ctx *bpgo.Context, spike *graph.Node) *graph.Node {
-	return n.O.Update(ctx, n.R2O.Update(ctx, n.R.Update(ctx, n.I2R.Update(ctx, spike))))
+	return n.UpdateEncoded(ctx, n.Encode(ctx, spike))
+}
+
+// Encode and UpdateEncoded make the network a bpgo.Encoder, as notebook 01's SNN is.
+func (n *spiking) Encode(ctx *bpgo.Context, spike *graph.Node) *graph.Node {
+	return n.I2R.Head(ctx, spike)
+}
+
+func (n *spiking) UpdateEncoded(ctx *bpgo.Context, e *graph.Node) *graph.Node {
+	return n.O.Update(ctx, n.R2O.Update(ctx, n.R.Update(ctx, n.I2R.Tail(ctx, e))))
 }
 
 func newSpiking(numIn, numRec, numOut int) (*spiking, error) {
