@@ -7,26 +7,25 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 )
 
-// leakyGain is v ← 0.5·v + w·x with output v: its step starts with the stateless map w·x.
-type leakyGain struct {
+// gainDecay is decay (example_runner_test.go) driven through a gain, v ← 0.5·v + w·x: its step
+// starts with the stateless map w·x.
+type gainDecay struct {
 	W *bpgo.Variable
-	V *bpgo.Variable
+	D *decay
 }
 
-func (m *leakyGain) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
+func (m *gainDecay) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
 	return m.UpdateEncoded(ctx, m.Encode(ctx, x))
 }
 
 // Encode maps inputs row by row and reads only parameters.
-func (m *leakyGain) Encode(ctx *bpgo.Context, x *graph.Node) *graph.Node {
+func (m *gainDecay) Encode(ctx *bpgo.Context, x *graph.Node) *graph.Node {
 	return graph.Mul(x, graph.InsertAxes(ctx.Value(m.W), 0))
 }
 
 // UpdateEncoded is the rest of the step.
-func (m *leakyGain) UpdateEncoded(ctx *bpgo.Context, e *graph.Node) *graph.Node {
-	v := graph.Add(graph.MulScalar(ctx.Value(m.V), 0.5), e)
-	ctx.Set(m.V, v)
-	return v
+func (m *gainDecay) UpdateEncoded(ctx *bpgo.Context, e *graph.Node) *graph.Node {
+	return m.D.Update(ctx, e)
 }
 
 // A model splits its step after a stateless input map to be an Encoder. On XLA the scan engine
@@ -35,9 +34,9 @@ func (m *leakyGain) UpdateEncoded(ctx *bpgo.Context, e *graph.Node) *graph.Node 
 func ExampleEncoder() {
 	bpgo.EnableX64()
 	defer bpgo.DisableX64()
-	model := &leakyGain{
+	model := &gainDecay{
 		W: bpgo.NewParam(bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), []float64{1}, 1)), true),
-		V: bpgo.NewState(bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), []float64{0}, 1, 1)), 0),
+		D: &decay{V: bpgo.NewState(bpgo.Zeros(1, 1), 0)},
 	}
 	var _ bpgo.Encoder = model
 	loss := func(lc *bpgo.LossContext, out, y *graph.Node) *graph.Node {

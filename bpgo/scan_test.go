@@ -426,7 +426,7 @@ func TestEngineOption(t *testing.T) {
 }
 
 // badEncoder's Encode mixes rows: its result has one row, not B·T.
-type badEncoder struct{ *leakyGain }
+type badEncoder struct{ *gainDecay }
 
 func (m *badEncoder) Encode(ctx *bpgo.Context, x *graph.Node) *graph.Node {
 	return graph.ReduceSum(x, 0)
@@ -438,9 +438,9 @@ func TestScanEncoderErrors(t *testing.T) {
 	requireXLA(t)
 	bpgo.EnableX64()
 	defer bpgo.DisableX64()
-	m := &badEncoder{&leakyGain{
+	m := &badEncoder{&gainDecay{
 		W: bpgo.NewParam(bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), []float64{1}, 1)), true),
-		V: bpgo.NewState(bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), []float64{0}, 1, 1)), 0),
+		D: &decay{V: bpgo.NewState(bpgo.Zeros(1, 1), 0)},
 	}}
 	sum := func(lc *bpgo.LossContext, out, y *graph.Node) *graph.Node { return graph.ReduceAllSum(out) }
 	g := bpgo.Must1(bpgo.NewGrad(m, sum, bpgo.GradOptions{Engine: bpgo.EngineScan}))
