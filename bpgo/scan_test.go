@@ -271,6 +271,15 @@ func TestScanGradMatchesUnrolled(t *testing.T) {
 			if !nonzero {
 				t.Error("all gradients are zero: the test cannot tell the engines apart")
 			}
+			if c.enc && net.Noise == nil { // the loss without gradients: the forward loop alone
+				ev, err := scan.Evaluate(xs, ys)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d := maxRelDiff([]float64{want.Loss}, []float64{ev.Loss}); d > 1e-10 {
+					t.Errorf("Evaluate: loss %v, unrolled %v", ev.Loss, want.Loss)
+				}
+			}
 		})
 	}
 }
