@@ -103,7 +103,16 @@ func windowStart(start *graph.Node, T, k int) *graph.Node {
 	return graph.Min(start, constI32(start.Graph(), T-k))
 }
 
-// encoded runs the encode graph on xs.
+// run encodes xs with the variables' current values.
+func (ex *encodeExec) run(vars []*Variable, xs *tensors.Tensor) (*tensors.Tensor, error) {
+	res, err := callExec(ex.exec, packArgs(&ex.ins, map[string][]any{"vars": varValues(vars), "xs": {xs}}))
+	if err != nil {
+		return nil, fmt.Errorf("encoding the inputs: %w", err)
+	}
+	return res[0], nil
+}
+
+// encode runs the encode graph on xs.
 func (sc *gradScan) encode(g *Grad, xs *tensors.Tensor) (*tensors.Tensor, error) {
 	g.mu.Lock()
 	if sc.enc == nil {
@@ -111,11 +120,7 @@ func (sc *gradScan) encode(g *Grad, xs *tensors.Tensor) (*tensors.Tensor, error)
 	}
 	ex := sc.enc
 	g.mu.Unlock()
-	res, err := callExec(ex.exec, packArgs(&ex.ins, map[string][]any{"vars": varValues(g.tree.Vars), "xs": {xs}}))
-	if err != nil {
-		return nil, fmt.Errorf("encoding the inputs: %w", err)
-	}
-	return res[0], nil
+	return ex.run(g.tree.Vars, xs)
 }
 
 // encodeGrad adds the encoder's share of the parameter gradients for the segment at start.

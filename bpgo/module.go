@@ -33,9 +33,10 @@ type Readouter interface {
 // Encoder is a model whose every step starts with a stateless map of its input, such as the
 // input layer's weights: Update(ctx, x) must equal UpdateEncoded(ctx, Encode(ctx, x)). The scan
 // engine (XLA) calls Encode once on all the steps' inputs, with batch and time merged into the
-// leading axis, before its forward loop, and takes the map's gradient once after its backward
-// loop: T small products and their weight gradients become two large ones, and neither loop
-// recomputes them (seed 000's SNN: its only product with the inputs). Encode maps a batch of
+// leading axis, before its forward loop, and a Grad takes the map's gradient once after its
+// backward loop: T small products and their weight gradients become two large ones, and neither
+// loop recomputes them (seed 000's SNN: its only product with the inputs). A Runner with a
+// StepHook, or recording for a fit, steps through Update. Encode maps a batch of
 // inputs (N, ...) row by row to encodings (N, ...): it must read only parameters (ctx.Value,
 // ctx.Once), never set state, draw noise, record or read the clock.
 type Encoder interface {

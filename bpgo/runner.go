@@ -491,6 +491,9 @@ func (r *Runner) refresh() error {
 		r.execs = map[runKey]*runExec{}
 		for _, e := range r.scanExecs {
 			e.exec.Finalize()
+			if e.enc != nil {
+				e.enc.exec.Finalize()
+			}
 		}
 		r.scanExecs = map[runKey]*scanFwdExec{}
 		r.shardMemo.forget()

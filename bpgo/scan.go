@@ -251,6 +251,7 @@ type scanFwdExec struct {
 	exec      *graph.Exec
 	ins, outs argGroups
 	keys      []any
+	enc       *encodeExec // a Runner's Encoder: its inputs are encoded before the loop
 }
 
 func newScanFwdExec(b compute.Backend, s *scanStep, states, outParams []*Variable, targets bool, store, ckpt int) *scanFwdExec {

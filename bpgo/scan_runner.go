@@ -19,7 +19,14 @@ func (r *Runner) scanExec(key runKey) *scanFwdExec {
 	if r.hook != nil {
 		outParams = r.tree.Params(false) // a hook may change any parameter
 	}
+	// An Encoder's inputs are encoded before the loop, unless a hook (which reads each step's
+	// raw input and may change the encoder's weights) or a fit (which records) runs.
+	_, isEncoder := r.model.(Encoder)
+	s.encoded = isEncoder && r.hook == nil && !key.fit
 	e := newScanFwdExec(r.backend, s, r.tree.States(), outParams, key.targets, 0, 0)
+	if s.encoded {
+		e.enc = newEncodeExec(r.backend, s)
+	}
 	r.scanExecs[key] = e
 	return e
 }
@@ -47,6 +54,16 @@ func (r *Runner) runScan(inputs, targets *tensors.Tensor, opts RunOptions) (*ten
 		if err != nil {
 			return nil, err
 		}
+		if ex.enc != nil {
+			e, err := ex.enc.run(r.tree.Vars, xs)
+			if err != nil {
+				return nil, err
+			}
+			if xs != inputs {
+				release([]*tensors.Tensor{xs}) // the window's copy
+			}
+			xs = e
+		}
 		in := map[string][]any{"vars": varValues(r.tree.Vars), "hook": varValues(r.hookVars),
 			"clock": {clockArg(r.i0 + sp.start)}, "start": {clockArg(0)}, "n": {clockArg(sp.k)}, "xs": {xs}, "targets": nil}
 		if targets != nil {
@@ -57,6 +74,9 @@ func (r *Runner) runScan(inputs, targets *tensors.Tensor, opts RunOptions) (*ten
 			in["targets"] = []any{tg}
 		}
 		res, err := callExec(ex.exec, packArgs(&ex.ins, in))
+		if ex.enc != nil {
+			release([]*tensors.Tensor{xs}) // the encodings
+		}
 		if err != nil {
 			return nil, fmt.Errorf("running steps [%d, %d): %w", sp.start, sp.start+sp.k, err)
 		}

@@ -355,19 +355,24 @@ func TestScanClock(t *testing.T) {
 }
 
 // TestScanRunnerMatchesUnrolled: a scan Runner gives the unrolled Runner's outputs, monitors,
-// records (OnChunk), final state and hook updates, over segments and from run to run.
+// records (OnChunk), final state and hook updates, over segments and from run to run, with
+// and without an Encoder.
 func TestScanRunnerMatchesUnrolled(t *testing.T) {
 	requireXLA(t)
 	bpgo.EnableX64()
 	defer bpgo.DisableX64()
-	kinds := []string{"gru", "alif", "lif+noise"}
+	kinds := []string{"gru", "alif", "lif+noise", "alif/enc", "lif+noise/enc"}
 	if testing.Short() {
-		kinds = kinds[1:2]
+		kinds = []string{"alif", "alif/enc"}
 	}
 	for _, kind := range kinds {
 		var outs, mons [2][]float64
 		for e, engine := range []bpgo.Engine{bpgo.EngineUnrolled, bpgo.EngineScan} {
-			m := newScanNet(t, kind, 2, 3, 2)
+			net := newScanNet(t, strings.TrimSuffix(kind, "/enc"), 2, 3, 2)
+			var m bpgo.Stepper = net
+			if strings.HasSuffix(kind, "/enc") { // the scan encodes each segment's inputs first
+				m = &scanEncNet{net}
+			}
 			watch := firstFloatState(t, m)
 			r := bpgo.Must1(bpgo.NewRunner(m, bpgo.RunnerOptions{Engine: engine, Chunk: 3, Watch: []*bpgo.Variable{watch}}))
 			xs, _ := scanData(2, 7, 2, 2)
