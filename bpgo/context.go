@@ -23,7 +23,8 @@ type Context struct {
 	values  map[*Variable]*graph.Node
 	records map[any]*graph.Node
 	recKeys []any
-	tree    *Tree // for error messages
+	tree    *Tree  // for error messages
+	noClock string // why a graph without a clock has none (Index's error), or ""
 	// setParams lets Set change parameters: true only while a StepHook builds its update.
 	setParams bool
 	once      map[any]*graph.Node // Once's nodes, for this graph
@@ -66,6 +67,9 @@ func (c *Context) Step() int { return c.step }
 func (c *Context) Index() *graph.Node {
 	if c.index == nil {
 		if c.clock0 == nil {
+			if c.noClock != "" {
+				panic("bpgo: Context.Index: " + c.noClock)
+			}
 			panic("bpgo: Context.Index: this graph has no clock (a bug in bpgo)")
 		}
 		c.index = graph.AddScalar(c.clock0, float64(c.step))

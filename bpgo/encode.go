@@ -41,8 +41,14 @@ func encodeRows(g *graph.Graph, s *scanStep, values map[*Variable]*graph.Node, x
 		panic(fmt.Sprintf("bpgo: Encoder inputs %s: want (batch, time, ...)", xs.Shape()))
 	}
 	b, k := d[0], d[1]
+	defer func() {
+		if r := recover(); r != nil {
+			panic(fmt.Sprintf("bpgo: the model's Encode: %v", r))
+		}
+	}()
 	ctx := newContext(g, s.dtype, s.dt, false, values, nil)
 	ctx.tree = s.tree
+	ctx.noClock = "Encode maps input rows and reads only parameters: it has no clock (Context.Index, Context.T)"
 	ctx.steps = k
 	e := s.model.(Encoder).Encode(ctx, graph.Reshape(xs, append([]int{b * k}, d[2:]...)...))
 	if e == nil || e.Rank() == 0 || e.Shape().Dimensions[0] != b*k {

@@ -446,8 +446,15 @@ func (m *badEncoder) Encode(ctx *bpgo.Context, x *graph.Node) *graph.Node {
 	return graph.ReduceSum(x, 0)
 }
 
+// clockEncoder's Encode reads the clock, which an Encode has no access to.
+type clockEncoder struct{ *gainDecay }
+
+func (m *clockEncoder) Encode(ctx *bpgo.Context, x *graph.Node) *graph.Node {
+	return graph.Add(x, graph.ConvertDType(ctx.Index(), x.DType()))
+}
+
 // TestScanEncoderErrors: an Encode that does not map rows is an error that names Encode and the
-// shape it should have returned.
+// shape it should have returned; one that reads the clock is an error that names Encode.
 func TestScanEncoderErrors(t *testing.T) {
 	requireXLA(t)
 	bpgo.EnableX64()
@@ -462,5 +469,11 @@ func TestScanEncoderErrors(t *testing.T) {
 	_, err := g.Compute(x, x)
 	if err == nil || !strings.Contains(err.Error(), "Encode") || !strings.Contains(err.Error(), "want (3, ...)") {
 		t.Errorf("got %v, want an error naming Encode and the (3, ...) rows it should return", err)
+	}
+	ce := &clockEncoder{m.gainDecay}
+	g = bpgo.Must1(bpgo.NewGrad(ce, sum, bpgo.GradOptions{Engine: bpgo.EngineScan}))
+	_, err = g.Compute(x, x)
+	if err == nil || !strings.Contains(err.Error(), "Encode") || !strings.Contains(err.Error(), "no clock") {
+		t.Errorf("got %v, want an error naming Encode and saying it has no clock", err)
 	}
 }
