@@ -81,14 +81,7 @@ func newEncodeGradExec(b compute.Backend, s *scanStep, params []*Variable) *enco
 		k := gE.Shape().Dimensions[1]
 		x := xs
 		if k != xs.Shape().Dimensions[1] {
-			starts := make([]*graph.Node, xs.Rank())
-			for i := range starts {
-				starts[i] = constI32(g, 0)
-			}
-			starts[1] = windowStart(in["start"][0], xs.Shape().Dimensions[1], k)
-			dims := slices.Clone(xs.Shape().Dimensions)
-			dims[1] = k
-			x = graph.DynamicSlice(xs, starts, dims)
+			x = sliceSteps(xs, windowStart(in["start"][0], xs.Shape().Dimensions[1], k), k)
 		}
 		e := encodeRows(g, s, values, x)
 		grads := graph.Gradient(graph.ReduceAllSum(graph.Mul(e, gE)), valuesOfMap(values, params)...)

@@ -97,7 +97,7 @@ const parallelFiniteMin = 1 << 18
 // allFinite answers for all of flat at once (large data in one part per core); only data that
 // holds a non-finite value is searched element by element.
 func firstNonFinite[F float32 | float64](flat []F) (int, float64) {
-	ok := true
+	var ok bool
 	if len(flat) < parallelFiniteMin {
 		ok = allFinite(flat)
 	} else {
