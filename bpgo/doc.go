@@ -39,7 +39,9 @@
 //     (DefaultScanStateBytes), longer runs recompute segments from checkpoints
 //     (GradOptions.Checkpoint). A model whose steps start with a stateless map of the input
 //     can implement [Encoder]: the scan then maps all steps' inputs with one product before
-//     its loops and takes the map's gradient with one product after them. [CheckGradients] compares any model's
+//     its loops and takes the map's gradient with one product after them. A model whose steps
+//     start with currents from its input and state can implement [Projector]: the forward
+//     loop stores them and the backward loop does not recompute their products. [CheckGradients] compares any model's
 //     gradient with finite differences. Importing bpgo makes GoMLX differentiate ReduceMax and
 //     ReduceMin as JAX (so BrainPy's bm.max) does: a maximum shared by k elements passes 1/k
 //     of its gradient to each, instead of all of it to every one (reducegrad.go). Plain matrix

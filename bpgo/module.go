@@ -45,6 +45,22 @@ type Encoder interface {
 	UpdateEncoded(ctx *Context, e *graph.Node) *graph.Node
 }
 
+// Projector is a model whose every step starts with a projection: the currents its synapses
+// deliver, computed from the input and the state before the step (for example x·W_in +
+// z_{t−1}·W_rec), which the rest of the step consumes. Update(ctx, x) must equal
+// UpdateProjected(ctx, x, Project(ctx, x)). A Grad on the scan engine (XLA) stores each step's
+// projection in its forward loop; its backward loop then runs the rest of the step from the
+// stored value instead of recomputing the products, and takes the projection's gradient on its
+// own, which needs only its inputs (for products: two matrix products per weight instead of
+// three). It costs one (T, B, ...) buffer of the projections. Project must not set state: it
+// reads the state the step starts from. Every other engine steps through Update. An Encoder
+// is not also run as a Projector.
+type Projector interface {
+	Stepper
+	Project(ctx *Context, x *graph.Node) *graph.Node
+	UpdateProjected(ctx *Context, x, p *graph.Node) *graph.Node
+}
+
 // Resetter is implemented by modules with state: ResetState reinitialises the state for a
 // batch of the given size, following BrainPy's per-module reset_state rules. It must update the
 // module's variables in place (Variable.Reset), not replace them.

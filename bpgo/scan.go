@@ -2,6 +2,7 @@ package bpgo
 
 import (
 	"fmt"
+	"maps"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
@@ -195,16 +196,40 @@ type scanStep struct {
 	mons    []monitorRef
 	records bool
 	encoded bool // the loops' inputs are Encoder encodings (see encode.go)
+	// projected: the model is a Projector whose projections the forward loop stores and the
+	// backward loop reads (a Grad's loops only).
+	projected bool
 }
 
 // build runs one step of the model on the step's input x (B, ...) at the given clock index,
 // with the variables bound to values; the map advances as the step Sets state. target is the
 // step's target (B, 1, ...) or nil.
 func (s *scanStep) build(g *graph.Graph, values map[*Variable]*graph.Node, clock, x, target *graph.Node) (*Context, unrolled) {
+	return s.buildGiven(g, values, clock, x, target, nil)
+}
+
+// buildGiven is build; a Projector's step runs on the given projection when it is not nil.
+func (s *scanStep) buildGiven(g *graph.Graph, values map[*Variable]*graph.Node, clock, x, target, proj *graph.Node) (*Context, unrolled) {
 	ctx := newContext(g, s.dtype, s.dt, s.fit, values, clock)
 	ctx.tree = s.tree
 	u := unrollSpec{steps: []*graph.Node{x}, targets: target, hook: s.hook, mons: s.mons, records: s.records, encoded: s.encoded}
+	switch {
+	case !s.projected:
+	case proj != nil:
+		u.project, u.given = projGiven, proj
+	default:
+		u.project = projRecord
+	}
 	return ctx, unroll(ctx, s.model, u)
+}
+
+// projectAt builds the model's Project on the given values (the state a step starts from): the
+// backward loop takes the projection's gradient from it.
+func (s *scanStep) projectAt(g *graph.Graph, values map[*Variable]*graph.Node, clock, x *graph.Node) *graph.Node {
+	ctx := newContext(g, s.dtype, s.dt, s.fit, values, clock)
+	ctx.tree = s.tree
+	ctx.steps = 1
+	return project(ctx, s.model.(Projector), x)
 }
 
 // stepInput reads step t of a batch-first sequence (B, T, ...) as a value (B, ...).
@@ -214,7 +239,7 @@ func stepInput(seq, t *graph.Node) *graph.Node {
 
 // probe builds one step in a scratch graph to learn the shapes of a step's output, monitors
 // and records, which the loop's buffers need before the loop body exists.
-func (s *scanStep) probe(b compute.Backend, x, target shapes.Shape) (y shapes.Shape, mons []shapes.Shape, keys []any, recs []shapes.Shape) {
+func (s *scanStep) probe(b compute.Backend, x, target shapes.Shape) (y shapes.Shape, mons []shapes.Shape, keys []any, recs []shapes.Shape, proj shapes.Shape) {
 	g := graph.NewGraph(b, "bpgo.scan.probe")
 	defer g.Finalize()
 	values := map[*Variable]*graph.Node{}
@@ -234,7 +259,10 @@ func (s *scanStep) probe(b compute.Backend, x, target shapes.Shape) (y shapes.Sh
 	for _, r := range u.recNodes {
 		recs = append(recs, r.Shape())
 	}
-	return y, mons, u.recKeys, recs
+	if u.proj != nil {
+		proj = u.proj.Shape()
+	}
+	return y, mons, u.recKeys, recs, proj
 }
 
 // scanFwdExec is a compiled forward loop over steps [start, start+n) of its inputs.
@@ -260,9 +288,12 @@ func newScanFwdExec(b compute.Backend, s *scanStep, states, outParams []*Variabl
 	if targets {
 		nTargets = 1
 	}
-	nBufs, nCkpts := 0, 0
+	nBufs, nCkpts, nProj := 0, 0, 0
 	if store > 0 {
 		nBufs = len(states)
+		if s.projected {
+			nProj = 1
+		}
 	}
 	if ckpt > 0 {
 		nCkpts = len(states)
@@ -280,12 +311,12 @@ func newScanFwdExec(b compute.Backend, s *scanStep, states, outParams []*Variabl
 		if targets {
 			tgShape = withSteps(in["targets"][0].Shape(), 1)
 		}
-		yShape, monShapes, keys, recShapes := s.probe(b, stepShape(xs.Shape()), tgShape)
+		yShape, monShapes, keys, recShapes, projShape := s.probe(b, stepShape(xs.Shape()), tgShape)
 		ex.keys = keys
 		var ls argGroups
 		ls.add("t", 1).add("n", 1).add("clock", 1).add("start", 1).add("vars", len(s.vars)).add("hook", len(s.hookVar)).
 			add("xs", 1).add("targets", nTargets).add("ys", 1).add("mons", len(monShapes)).add("records", len(recShapes)).
-			add("bufs", nBufs).add("ckpts", nCkpts)
+			add("bufs", nBufs).add("ckpts", nCkpts).add("proj", nProj)
 		init := map[string][]*graph.Node{"t": {constI32(g, 0)}, "n": in["n"], "clock": in["clock"], "start": in["start"], "vars": in["vars"],
 			"hook": in["hook"], "xs": {xs}, "targets": in["targets"], "ys": {zerosOf(g, withSteps(yShape, k))}}
 		for _, m := range monShapes {
@@ -299,6 +330,9 @@ func newScanFwdExec(b compute.Backend, s *scanStep, states, outParams []*Variabl
 		}
 		for _, v := range states[:nCkpts] {
 			init["ckpts"] = append(init["ckpts"], zerosOf(g, bufShape(v.value.Shape(), (steps+ckpt-1)/ckpt)))
+		}
+		if nProj > 0 {
+			init["proj"] = []*graph.Node{zerosOf(g, bufShape(projShape, k))}
 		}
 		initNodes := packArgs(&ls, init)
 		cond := graph.NewClosure(g, func(g *graph.Graph) []*graph.Node {
@@ -336,6 +370,9 @@ func newScanFwdExec(b compute.Backend, s *scanStep, states, outParams []*Variabl
 			out := map[string][]*graph.Node{"t": {graph.Add(t, constI32(g, 1))}, "n": p["n"], "clock": p["clock"], "start": p["start"],
 				"vars": valuesOf(ctx, s.vars), "hook": valuesOf(ctx, s.hookVar), "xs": p["xs"], "targets": p["targets"],
 				"ys": {writeStep(p["ys"][0], u.ys, t)}, "bufs": bufs, "ckpts": ckpts}
+			if nProj > 0 {
+				out["proj"] = []*graph.Node{writeRow(p["proj"][0], u.proj, t)}
+			}
 			for i, m := range u.mons {
 				out["mons"] = append(out["mons"], writeStep(p["mons"][i], m, t))
 			}
@@ -348,10 +385,10 @@ func newScanFwdExec(b compute.Backend, s *scanStep, states, outParams []*Variabl
 		final := bindInputs(s.vars, res["vars"])
 		ex.outs = argGroups{}
 		ex.outs.add("ys", 1).add("mons", len(monShapes)).add("records", len(recShapes)).add("states", len(states)).
-			add("params", len(outParams)).add("hook", len(s.hookVar)).add("bufs", nBufs).add("ckpts", nCkpts)
+			add("params", len(outParams)).add("hook", len(s.hookVar)).add("bufs", nBufs).add("ckpts", nCkpts).add("proj", nProj)
 		return packArgs(&ex.outs, map[string][]*graph.Node{"ys": res["ys"], "mons": res["mons"], "records": res["records"],
 			"states": valuesOfMap(final, states), "params": valuesOfMap(final, outParams), "hook": res["hook"],
-			"bufs": res["bufs"], "ckpts": res["ckpts"]})
+			"bufs": res["bufs"], "ckpts": res["ckpts"], "proj": res["proj"]})
 	})
 	ex.exec.SetMaxCache(-1)
 	return ex
@@ -377,21 +414,25 @@ type scanBwdExec struct {
 func newScanBwdExec(b compute.Backend, s *scanStep, states, params []*Variable) *scanBwdExec {
 	fs := floatStateIdx(states)
 	ex := &scanBwdExec{}
-	ex.ins.add("vars", len(s.vars)).add("clock", 1).add("start", 1).add("n", 1).add("xs", 1).add("bufs", len(states)).
-		add("gOut", 1).add("gMons", len(s.mons)).add("lambda", len(fs)).add("acc", len(params))
-	nE := 0
+	nE, nP := 0, 0
 	if s.encoded {
 		nE = 1
 	}
+	if s.projected {
+		nP = 1
+	}
+	ex.ins.add("vars", len(s.vars)).add("clock", 1).add("start", 1).add("n", 1).add("xs", 1).add("bufs", len(states)).
+		add("gOut", 1).add("gMons", len(s.mons)).add("lambda", len(fs)).add("acc", len(params)).add("proj", nP)
 	ex.outs.add("acc", len(params)).add("lambda", len(fs)).add("gE", nE)
 	ex.exec = graph.MustNewExec(b, func(g *graph.Graph, ins []*graph.Node) []*graph.Node {
 		in := splitArgs(&ex.ins, ins)
 		var ls argGroups
 		ls.add("t", 1).add("clock", 1).add("start", 1).add("vars", len(s.vars)).add("xs", 1).add("bufs", len(states)).
-			add("gOut", 1).add("gMons", len(s.mons)).add("lambda", len(fs)).add("acc", len(params)).add("gE", nE).add("w", nE)
+			add("gOut", 1).add("gMons", len(s.mons)).add("lambda", len(fs)).add("acc", len(params)).add("gE", nE).add("w", nE).
+			add("proj", nP)
 		init := map[string][]*graph.Node{"t": {graph.Sub(in["n"][0], constI32(g, 1))}, "clock": in["clock"], "start": in["start"],
 			"vars": in["vars"], "xs": in["xs"], "bufs": in["bufs"], "gOut": in["gOut"], "gMons": in["gMons"],
-			"lambda": in["lambda"], "acc": in["acc"]}
+			"lambda": in["lambda"], "acc": in["acc"], "proj": in["proj"]}
 		if s.encoded {
 			xs := in["xs"][0]
 			k := in["bufs"][0].Shape().Dimensions[0]
@@ -417,7 +458,13 @@ func newScanBwdExec(b compute.Backend, s *scanStep, states, params []*Variable) 
 			pnodes := valuesOfMap(values, params)
 			at := graph.Add(p["start"][0], t)
 			x := stepInput(p["xs"][0], at)
-			ctx, u := s.build(g, values, graph.Add(p["clock"][0], at), x, nil)
+			clock := graph.Add(p["clock"][0], at)
+			var proj *graph.Node
+			var before map[*Variable]*graph.Node
+			if s.projected {
+				proj, before = readRow(p["proj"][0], t), maps.Clone(values)
+			}
+			ctx, u := s.buildGiven(g, values, clock, x, nil, proj)
 			sum := inner(u.ys, sliceSteps(p["gOut"][0], at, 1))
 			for i, m := range u.mons {
 				if m.DType().IsFloat() {
@@ -431,14 +478,26 @@ func newScanBwdExec(b compute.Backend, s *scanStep, states, params []*Variable) 
 			if s.encoded {
 				wrt = append(wrt, x)
 			}
+			if s.projected {
+				wrt = append(wrt, proj)
+			}
 			grads := graph.Gradient(sum, wrt...)
+			if s.projected {
+				// The projection's share: its vector-Jacobian product at the step's start,
+				// which needs the projection's inputs but not its value (XLA drops the product).
+				gp := graph.StopGradient(grads[len(grads)-1])
+				more := graph.Gradient(inner(s.projectAt(g, before, clock, x), gp), append(valuesOfMap(before, params), startOf(before, states, fs)...)...)
+				for i := range more {
+					grads[i] = graph.Add(grads[i], more[i])
+				}
+			}
 			acc := make([]*graph.Node, len(params))
 			for i := range params {
 				acc[i] = graph.Add(p["acc"][i], grads[i])
 			}
 			out := map[string][]*graph.Node{"t": {graph.Sub(t, constI32(g, 1))}, "clock": p["clock"], "start": p["start"], "vars": p["vars"],
 				"xs": p["xs"], "bufs": p["bufs"], "gOut": p["gOut"], "gMons": p["gMons"],
-				"lambda": grads[len(params) : len(params)+len(fs)], "acc": acc, "w": p["w"]}
+				"lambda": grads[len(params) : len(params)+len(fs)], "acc": acc, "w": p["w"], "proj": p["proj"]}
 			if s.encoded {
 				out["gE"] = []*graph.Node{writeStep(p["gE"][0], graph.InsertAxes(grads[len(grads)-1], 1), graph.Sub(at, p["w"][0]))}
 			}
@@ -449,4 +508,13 @@ func newScanBwdExec(b compute.Backend, s *scanStep, states, params []*Variable) 
 	})
 	ex.exec.SetMaxCache(-1)
 	return ex
+}
+
+// startOf lists the values of the float states (indices fs into states).
+func startOf(values map[*Variable]*graph.Node, states []*Variable, fs []int) []*graph.Node {
+	out := make([]*graph.Node, len(fs))
+	for i, si := range fs {
+		out[i] = values[states[si]]
+	}
+	return out
 }

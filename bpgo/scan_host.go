@@ -18,6 +18,8 @@ type gradScan struct {
 	bwd     *scanBwdExec
 	enc     *encodeExec     // an Encoder's inputs to encodings
 	encGrad *encodeGradExec // an Encoder's parameter gradients
+	// projBytes is a Projector's projection size per step, by the step input's shape.
+	projBytes map[string]int
 }
 
 func (g *Grad) scanExecs() *gradScan {
@@ -27,6 +29,8 @@ func (g *Grad) scanExecs() *gradScan {
 		g.scanEx = &gradScan{fwd: map[[2]int]*scanFwdExec{}, step: &scanStep{model: g.model, tree: g.tree, dtype: g.dtype,
 			dt: g.dt, vars: g.tree.Vars, mons: g.mons}}
 		_, g.scanEx.step.encoded = g.model.(Encoder)
+		_, proj := g.model.(Projector)
+		g.scanEx.step.projected = proj && !g.scanEx.step.encoded
 	}
 	return g.scanEx
 }
@@ -71,16 +75,42 @@ func (sc *gradScan) backward(g *Grad) *scanBwdExec {
 	return sc.bwd
 }
 
-// scanSegment is the number of steps whose states the backward loop keeps at once: all of
-// them while they fit in DefaultScanStateBytes (or GradOptions.Checkpoint steps), else
-// segments of equal length recomputed from checkpoints.
-func scanSegment(checkpoint, steps int, states []*Variable) int {
+// stepBytes is what the forward loop stores per step for the backward loop: the states and a
+// Projector's projection (whose shape a scratch graph tells, once per input shape).
+func (sc *gradScan) stepBytes(g *Grad, xs *tensors.Tensor, states []*Variable) (_ int, err error) {
+	per := 0
+	for _, s := range states {
+		per += int(s.value.Shape().Memory())
+	}
+	if !sc.step.projected {
+		return per, nil
+	}
+	x := stepShape(xs.Shape())
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if sc.projBytes == nil {
+		sc.projBytes = map[string]int{}
+	}
+	n, ok := sc.projBytes[x.String()]
+	if !ok {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("building the step graph: %v", r)
+			}
+		}()
+		_, _, _, _, p := sc.step.probe(g.backend, x, shapes.Shape{})
+		n = int(p.Memory())
+		sc.projBytes[x.String()] = n
+	}
+	return per + n, nil
+}
+
+// scanSegment is the number of steps whose states (per bytes a step) the backward loop keeps
+// at once: all of them while they fit in DefaultScanStateBytes (or GradOptions.Checkpoint
+// steps), else segments of equal length recomputed from checkpoints.
+func scanSegment(checkpoint, steps, per int) int {
 	k := checkpoint
 	if k == 0 {
-		per := 0
-		for _, s := range states {
-			per += int(s.value.Shape().Memory())
-		}
 		if per == 0 || DefaultScanStateBytes/per >= steps {
 			return steps
 		}
@@ -113,7 +143,11 @@ func (g *Grad) runScan(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*G
 	}
 	k := steps
 	if withGrad {
-		k = scanSegment(g.checkpoint, steps, states)
+		per, err := sc.stepBytes(g, in, states)
+		if err != nil {
+			return nil, err
+		}
+		k = scanSegment(g.checkpoint, steps, per)
 	}
 	single := k == steps
 	store, ckpt := 0, 0
@@ -142,7 +176,7 @@ func (g *Grad) runScan(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*G
 	lout := splitArgs(&lex.outs, res)
 	r := g.decodeLoss(lout)
 	if !withGrad || (opt != nil && (math.IsNaN(r.Loss) || math.IsInf(r.Loss, 0))) {
-		release(out["ys"], out["mons"], out["bufs"], out["ckpts"], lout["gOut"], lout["gMons"])
+		release(out["ys"], out["mons"], out["bufs"], out["ckpts"], out["proj"], lout["gOut"], lout["gMons"])
 		return r, nil
 	}
 
@@ -161,7 +195,7 @@ func (g *Grad) runScan(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*G
 	}
 	acc := anys(lout["gParams"])
 	final := varValuesT(states)
-	bufs := out["bufs"]
+	bufs, proj := out["bufs"], out["proj"]
 	for c := (steps+k-1)/k - 1; c >= 0; c-- {
 		start, n := c*k, min(k, steps-c*k)
 		if !single {
@@ -173,16 +207,20 @@ func (g *Grad) runScan(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*G
 				return nil, fmt.Errorf("recomputing steps [%d, %d): %w", start, start+n, err)
 			}
 			rout := splitArgs(&rec.outs, res)
-			bufs = rout["bufs"]
+			bufs, proj = rout["bufs"], rout["proj"]
 			release(rout["ys"], rout["mons"], rout["states"])
 		}
 		donated, err := donate(g.backend, bufs)
 		if err != nil {
 			return nil, err
 		}
+		dproj, err := donate(g.backend, proj)
+		if err != nil {
+			return nil, err
+		}
 		res, err := callExec(bwd.exec, packArgs(&bwd.ins, map[string][]any{"vars": varValues(g.tree.Vars),
 			"clock": {clockArg(0)}, "start": {clockArg(start)}, "n": {clockArg(n)}, "xs": {in}, "bufs": donated,
-			"gOut": anys(lout["gOut"]), "gMons": anys(lout["gMons"]), "lambda": lambda, "acc": acc}))
+			"gOut": anys(lout["gOut"]), "gMons": anys(lout["gMons"]), "lambda": lambda, "acc": acc, "proj": dproj}))
 		if err != nil {
 			return nil, fmt.Errorf("backward loop over steps [%d, %d): %w", start, start+n, err)
 		}

@@ -46,6 +46,11 @@ func (m *scanNet) fromInput(ctx *bpgo.Context, i *graph.Node) *graph.Node {
 	if m.Rec != nil {
 		i = graph.Add(i, m.Rec.Update(ctx, ctx.Value(m.Z)))
 	}
+	return m.afterRec(ctx, i)
+}
+
+// afterRec is the step after the input layer and the recurrence.
+func (m *scanNet) afterRec(ctx *bpgo.Context, i *graph.Node) *graph.Node {
 	if m.Noise != nil {
 		i = graph.Add(i, graph.MulScalar(ctx.Normal(m.Noise, i.Shape().Dimensions...), 0.2))
 	}
@@ -66,6 +71,26 @@ func (m *scanEncNet) Encode(ctx *bpgo.Context, x *graph.Node) *graph.Node {
 
 func (m *scanEncNet) UpdateEncoded(ctx *bpgo.Context, i *graph.Node) *graph.Node {
 	return m.Net.fromInput(ctx, i)
+}
+
+// scanProjNet is scanNet as a bpgo.Projector: the scan engine stores the input layer's and the
+// recurrence's currents in its forward loop and takes their gradient apart from the step's.
+type scanProjNet struct{ Net *scanNet }
+
+func (m *scanProjNet) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
+	return m.Net.Update(ctx, x)
+}
+
+func (m *scanProjNet) Project(ctx *bpgo.Context, x *graph.Node) *graph.Node {
+	i := m.Net.In.Update(ctx, x)
+	if m.Net.Rec != nil {
+		i = graph.Add(i, m.Net.Rec.Update(ctx, ctx.Value(m.Net.Z)))
+	}
+	return i
+}
+
+func (m *scanProjNet) UpdateProjected(ctx *bpgo.Context, x, i *graph.Node) *graph.Node {
+	return m.Net.afterRec(ctx, i)
 }
 
 var scanInit = initializers.Normal{Mean: 0.05, Scale: 0.4}
@@ -193,7 +218,8 @@ func maxRelDiff(a, b []float64) float64 {
 // TestScanGradMatchesUnrolled: the scan engine's loss, aux metrics and gradients equal the
 // unrolled engine's at 1e-10 (float64) on every model, for odd T and T = 1, storing every state
 // and recomputing from checkpoints (segments of 3: the last one shorter), with the inputs
-// stepped through raw and, for the spiking models, through a bpgo.Encoder.
+// stepped through raw and, for the spiking models, through a bpgo.Encoder, and with every
+// model as a bpgo.Projector (its currents stored by the forward loop).
 func TestScanGradMatchesUnrolled(t *testing.T) {
 	requireXLA(t)
 	bpgo.EnableX64()
@@ -202,29 +228,33 @@ func TestScanGradMatchesUnrolled(t *testing.T) {
 	type scanCase struct {
 		kind        string
 		steps, ckpt int
-		enc         bool
+		as          string // "raw", "enc" (Encoder) or "proj" (Projector)
 	}
 	var cases []scanCase
 	for _, kind := range []string{"rnn", "gru", "lstm", "lif", "alif", "lif+noise"} {
 		for _, steps := range []int{7, 1} {
 			for _, ckpt := range []int{0, 3} {
-				cases = append(cases, scanCase{kind, steps, ckpt, false})
+				cases = append(cases, scanCase{kind, steps, ckpt, "raw"}, scanCase{kind, steps, ckpt, "proj"})
 				if kind == "lif" || kind == "alif" || kind == "lif+noise" {
-					cases = append(cases, scanCase{kind, steps, ckpt, true})
+					cases = append(cases, scanCase{kind, steps, ckpt, "enc"})
 				}
 			}
 		}
 	}
 	if testing.Short() {
-		cases = []scanCase{{"alif", 7, 3, false}, {"lstm", 7, 0, false}, {"lif+noise", 1, 0, false}, {"alif", 7, 3, true}, {"lif+noise", 7, 0, true}}
+		cases = []scanCase{{"alif", 7, 3, "raw"}, {"lstm", 7, 0, "raw"}, {"lif+noise", 1, 0, "raw"}, {"alif", 7, 3, "enc"},
+			{"lif+noise", 7, 0, "enc"}, {"alif", 7, 3, "proj"}, {"gru", 1, 0, "proj"}}
 	}
 	for _, c := range cases {
 		kind, steps, ckpt := c.kind, c.steps, c.ckpt
-		t.Run(fmt.Sprintf("%s/T%d/ckpt%d/enc%v", kind, steps, ckpt, c.enc), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s/T%d/ckpt%d/%s", kind, steps, ckpt, c.as), func(t *testing.T) {
 			net := newScanNet(t, kind, in, n, out)
 			var m bpgo.Stepper = net
-			if c.enc {
+			switch c.as {
+			case "enc":
 				m = &scanEncNet{net}
+			case "proj":
+				m = &scanProjNet{net}
 			}
 			watch := firstFloatState(t, m)
 			loss := monitorLoss(watch.Name())
@@ -271,7 +301,7 @@ func TestScanGradMatchesUnrolled(t *testing.T) {
 			if !nonzero {
 				t.Error("all gradients are zero: the test cannot tell the engines apart")
 			}
-			if c.enc && net.Noise == nil { // the loss without gradients: the forward loop alone
+			if c.as != "raw" && net.Noise == nil { // the loss without gradients: the forward loop alone
 				ev, err := scan.Evaluate(xs, ys)
 				if err != nil {
 					t.Fatal(err)
@@ -475,5 +505,44 @@ func TestScanEncoderErrors(t *testing.T) {
 	_, err = g.Compute(x, x)
 	if err == nil || !strings.Contains(err.Error(), "Encode") || !strings.Contains(err.Error(), "no clock") {
 		t.Errorf("got %v, want an error naming Encode and saying it has no clock", err)
+	}
+}
+
+// settingProjector's Project sets the state, which a Project must leave as the step found it.
+type settingProjector struct {
+	W *bpgo.Variable
+	D *decay
+}
+
+func (m *settingProjector) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
+	return m.UpdateProjected(ctx, x, m.Project(ctx, x))
+}
+
+func (m *settingProjector) Project(ctx *bpgo.Context, x *graph.Node) *graph.Node {
+	p := graph.Mul(x, graph.InsertAxes(ctx.Value(m.W), 0))
+	ctx.Set(m.D.V, p)
+	return p
+}
+
+func (m *settingProjector) UpdateProjected(ctx *bpgo.Context, x, p *graph.Node) *graph.Node {
+	return m.D.Update(ctx, p)
+}
+
+// TestScanProjectorErrors: a Project that sets state is an error that names Project and the
+// state it set.
+func TestScanProjectorErrors(t *testing.T) {
+	requireXLA(t)
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	m := &settingProjector{
+		W: bpgo.NewParam(bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), []float64{1}, 1)), true),
+		D: &decay{V: bpgo.NewState(bpgo.Zeros(1, 1), 0)},
+	}
+	sum := func(lc *bpgo.LossContext, out, y *graph.Node) *graph.Node { return graph.ReduceAllSum(out) }
+	g := bpgo.Must1(bpgo.NewGrad(m, sum, bpgo.GradOptions{Engine: bpgo.EngineScan}))
+	x := bpgo.Must1(bpgo.Sequence([]float64{1, 2, 3})) // (1, 3, 1)
+	_, err := g.Compute(x, x)
+	if err == nil || !strings.Contains(err.Error(), "Project set D.V") {
+		t.Errorf("got %v, want an error saying Project set D.V", err)
 	}
 }

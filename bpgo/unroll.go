@@ -2,6 +2,7 @@ package bpgo
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -100,7 +101,20 @@ type unrollSpec struct {
 	mons    []monitorRef
 	records bool // collect Context.Record keys and values
 	encoded bool // the inputs are the model's encodings: steps run Encoder.UpdateEncoded
+	// project runs a one-step chunk as Projector.UpdateProjected, with the step's projection
+	// computed by Project (projRecord: returned as unrolled.proj) or given (projGiven).
+	project projMode
+	given   *graph.Node
 }
+
+// projMode says how a step of a Projector is built (unrollSpec.project).
+type projMode int
+
+const (
+	projNone   projMode = iota // through Update
+	projRecord                 // Project, then UpdateProjected; the projection is returned
+	projGiven                  // UpdateProjected on a given projection
+)
 
 // unrolled is what unroll returns: the outputs stacked to (B, K, ...), each monitor stacked
 // over time, and (with records) the Context.Record keys of step 0 with their stacked values.
@@ -109,6 +123,7 @@ type unrolled struct {
 	mons     []*graph.Node
 	recKeys  []any
 	recNodes []*graph.Node
+	proj     *graph.Node // the step's projection (unrollSpec.project, one step)
 }
 
 // unroll builds K steps of the model (K = len(u.steps), or axis 1 of u.xs). The nodes in
@@ -125,6 +140,10 @@ func unroll(ctx *Context, model Stepper, u unrollSpec) unrolled {
 	ctx.steps = k
 	ro, readout := model.(Readouter)
 	readout = readout && k > 1 && u.hook == nil && !ctx.fitting && !u.encoded
+	if u.project != projNone && k != 1 {
+		panic(fmt.Sprintf("bpgo: a Projector's steps are built one at a time, not %d", k))
+	}
+	var proj *graph.Node
 	targets := (func(int) *graph.Node)(nil)
 	if u.targets != nil {
 		targets = stepper(u.targets, k)
@@ -136,6 +155,12 @@ func unroll(ctx *Context, model Stepper, u unrollSpec) unrolled {
 		x := xs(t)
 		if u.encoded {
 			steps[t] = model.(Encoder).UpdateEncoded(ctx, x)
+		} else if u.project != projNone {
+			proj = u.given
+			if u.project == projRecord {
+				proj = project(ctx, model.(Projector), x)
+			}
+			steps[t] = model.(Projector).UpdateProjected(ctx, x, proj)
 		} else if readout {
 			steps[t] = ro.UpdateHidden(ctx, x)
 		} else {
@@ -174,7 +199,7 @@ func unroll(ctx *Context, model Stepper, u unrollSpec) unrolled {
 			}
 		}
 	}
-	out := unrolled{}
+	out := unrolled{proj: proj}
 	if readout {
 		out.ys = readoutAll(ctx, ro, steps)
 	} else {
@@ -265,4 +290,23 @@ func stackMonitor(steps []*graph.Node) *graph.Node {
 		return graph.Stack(steps, 0)
 	}
 	return graph.Stack(steps, 1)
+}
+
+// project runs the model's Project at the current step and checks that it left the state as
+// it was: the backward loop recomputes it from the state the step starts from.
+func project(ctx *Context, m Projector, x *graph.Node) *graph.Node {
+	before := maps.Clone(ctx.values)
+	p := m.Project(ctx, x)
+	if p == nil {
+		panic("bpgo: the model's Project returned nil")
+	}
+	if p.DType() != ctx.dtype {
+		panic(fmt.Sprintf("bpgo: the model's Project returned dtype %s, want the model's float type %s", p.DType(), ctx.dtype))
+	}
+	for v, n := range ctx.values {
+		if before[v] != n {
+			panic(fmt.Sprintf("bpgo: the model's Project set %s: Project reads the state the step starts from and sets nothing (UpdateProjected sets state)", v.Name()))
+		}
+	}
+	return p
 }

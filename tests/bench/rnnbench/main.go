@@ -475,8 +475,16 @@ type eligSNN struct {
 }
 
 func (n *eligSNN) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
-	z := ctx.Value(n.R.Spike)
-	i := graph.Add(n.R2R.Update(ctx, z), n.I2R.Update(ctx, x))
+	return n.UpdateProjected(ctx, x, n.Project(ctx, x))
+}
+
+// Project is the recurrent and input currents (a bpgo.Projector: the XLA scan stores them
+// instead of recomputing their products in its backward loop).
+func (n *eligSNN) Project(ctx *bpgo.Context, x *graph.Node) *graph.Node {
+	return graph.Add(n.R2R.Update(ctx, ctx.Value(n.R.Spike)), n.I2R.Update(ctx, x))
+}
+
+func (n *eligSNN) UpdateProjected(ctx *bpgo.Context, x, i *graph.Node) *graph.Node {
 	return n.O.Update(ctx, n.R2O.Update(ctx, n.R.Update(ctx, i)))
 }
 
