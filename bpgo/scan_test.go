@@ -469,6 +469,18 @@ func TestEngineOption(t *testing.T) {
 	}
 }
 
+// oneUnit is the weight (1) and the decay unit that the error tests' models are made of.
+func oneUnit() (*bpgo.Variable, *decay) {
+	return bpgo.NewParam(bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), []float64{1}, 1)), true), &decay{V: bpgo.NewState(bpgo.Zeros(1, 1), 0)}
+}
+
+// scanSumGrad is a scan-engine Grad of the sum of m's outputs, with a sequence (1, 3, 1) to
+// run it on.
+func scanSumGrad(m bpgo.Stepper) (*bpgo.Grad, *tensors.Tensor) {
+	sum := func(lc *bpgo.LossContext, out, y *graph.Node) *graph.Node { return graph.ReduceAllSum(out) }
+	return bpgo.Must1(bpgo.NewGrad(m, sum, bpgo.GradOptions{Engine: bpgo.EngineScan})), bpgo.Must1(bpgo.Sequence([]float64{1, 2, 3}))
+}
+
 // badEncoder's Encode mixes rows: its result has one row, not B·T.
 type badEncoder struct{ *gainDecay }
 
@@ -489,19 +501,14 @@ func TestScanEncoderErrors(t *testing.T) {
 	requireXLA(t)
 	bpgo.EnableX64()
 	defer bpgo.DisableX64()
-	m := &badEncoder{&gainDecay{
-		W: bpgo.NewParam(bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), []float64{1}, 1)), true),
-		D: &decay{V: bpgo.NewState(bpgo.Zeros(1, 1), 0)},
-	}}
-	sum := func(lc *bpgo.LossContext, out, y *graph.Node) *graph.Node { return graph.ReduceAllSum(out) }
-	g := bpgo.Must1(bpgo.NewGrad(m, sum, bpgo.GradOptions{Engine: bpgo.EngineScan}))
-	x := bpgo.Must1(bpgo.Sequence([]float64{1, 2, 3})) // (1, 3, 1)
+	w, d := oneUnit()
+	m := &badEncoder{&gainDecay{W: w, D: d}}
+	g, x := scanSumGrad(m)
 	_, err := g.Compute(x, x)
 	if err == nil || !strings.Contains(err.Error(), "Encode") || !strings.Contains(err.Error(), "want (3, ...)") {
 		t.Errorf("got %v, want an error naming Encode and the (3, ...) rows it should return", err)
 	}
-	ce := &clockEncoder{m.gainDecay}
-	g = bpgo.Must1(bpgo.NewGrad(ce, sum, bpgo.GradOptions{Engine: bpgo.EngineScan}))
+	g, x = scanSumGrad(&clockEncoder{m.gainDecay})
 	_, err = g.Compute(x, x)
 	if err == nil || !strings.Contains(err.Error(), "Encode") || !strings.Contains(err.Error(), "no clock") {
 		t.Errorf("got %v, want an error naming Encode and saying it has no clock", err)
@@ -534,13 +541,8 @@ func TestScanProjectorErrors(t *testing.T) {
 	requireXLA(t)
 	bpgo.EnableX64()
 	defer bpgo.DisableX64()
-	m := &settingProjector{
-		W: bpgo.NewParam(bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), []float64{1}, 1)), true),
-		D: &decay{V: bpgo.NewState(bpgo.Zeros(1, 1), 0)},
-	}
-	sum := func(lc *bpgo.LossContext, out, y *graph.Node) *graph.Node { return graph.ReduceAllSum(out) }
-	g := bpgo.Must1(bpgo.NewGrad(m, sum, bpgo.GradOptions{Engine: bpgo.EngineScan}))
-	x := bpgo.Must1(bpgo.Sequence([]float64{1, 2, 3})) // (1, 3, 1)
+	w, d := oneUnit()
+	g, x := scanSumGrad(&settingProjector{W: w, D: d})
 	_, err := g.Compute(x, x)
 	if err == nil || !strings.Contains(err.Error(), "Project set D.V") {
 		t.Errorf("got %v, want an error saying Project set D.V", err)
