@@ -210,8 +210,7 @@ func (s *scanStep) build(g *graph.Graph, values map[*Variable]*graph.Node, clock
 
 // buildGiven is build; a Projector's step runs on the given projection when it is not nil.
 func (s *scanStep) buildGiven(g *graph.Graph, values map[*Variable]*graph.Node, clock, x, target, proj *graph.Node) (*Context, unrolled) {
-	ctx := newContext(g, s.dtype, s.dt, s.fit, values, clock)
-	ctx.tree = s.tree
+	ctx := s.context(g, values, clock)
 	u := unrollSpec{steps: []*graph.Node{x}, targets: target, hook: s.hook, mons: s.mons, records: s.records, encoded: s.encoded}
 	switch {
 	case !s.projected:
@@ -226,10 +225,16 @@ func (s *scanStep) buildGiven(g *graph.Graph, values map[*Variable]*graph.Node, 
 // projectAt builds the model's Project on the given values (the state a step starts from): the
 // backward loop takes the projection's gradient from it.
 func (s *scanStep) projectAt(g *graph.Graph, values map[*Variable]*graph.Node, clock, x *graph.Node) *graph.Node {
-	ctx := newContext(g, s.dtype, s.dt, s.fit, values, clock)
-	ctx.tree = s.tree
+	ctx := s.context(g, values, clock)
 	ctx.steps = 1
 	return project(ctx, s.model.(Projector), x)
+}
+
+// context is a step's Context over the given values at the given clock index.
+func (s *scanStep) context(g *graph.Graph, values map[*Variable]*graph.Node, clock *graph.Node) *Context {
+	ctx := newContext(g, s.dtype, s.dt, s.fit, values, clock)
+	ctx.tree = s.tree
+	return ctx
 }
 
 // stepInput reads step t of a batch-first sequence (B, T, ...) as a value (B, ...).
@@ -486,7 +491,7 @@ func newScanBwdExec(b compute.Backend, s *scanStep, states, params []*Variable) 
 				// The projection's share: its vector-Jacobian product at the step's start,
 				// which needs the projection's inputs but not its value (XLA drops the product).
 				gp := graph.StopGradient(grads[len(grads)-1])
-				more := graph.Gradient(inner(s.projectAt(g, before, clock, x), gp), append(valuesOfMap(before, params), startOf(before, states, fs)...)...)
+				more := graph.Gradient(inner(s.projectAt(g, before, clock, x), gp), wrt[:len(params)+len(fs)]...)
 				for i := range more {
 					grads[i] = graph.Add(grads[i], more[i])
 				}
@@ -508,13 +513,4 @@ func newScanBwdExec(b compute.Backend, s *scanStep, states, params []*Variable) 
 	})
 	ex.exec.SetMaxCache(-1)
 	return ex
-}
-
-// startOf lists the values of the float states (indices fs into states).
-func startOf(values map[*Variable]*graph.Node, states []*Variable, fs []int) []*graph.Node {
-	out := make([]*graph.Node, len(fs))
-	for i, si := range fs {
-		out[i] = values[states[si]]
-	}
-	return out
 }
