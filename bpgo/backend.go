@@ -42,6 +42,12 @@ const XLABuildHelp = `XLA is linked only into programs built with the build tag 
 // out-of-bounds read (see package bpgo/internal/heapguard).
 const HeapGuardEnv = heapguard.Env
 
+// XLAMallocEnv names the environment variable that leaves the C library's malloc settings as they
+// are (BPGO_XLA_MALLOC=system, for A/B measurements). By default a program built with XLA, on
+// glibc, keeps the memory XLA frees for its next call instead of handing it back to the system at
+// once, which saved a training step's kernel time of faulting it in again (README, "Backends").
+const XLAMallocEnv = "BPGO_XLA_MALLOC"
+
 // PluginHelp tells a user how to get the XLA CPU plugin; it ends every error loading a CPU plugin.
 const PluginHelp = `the XLA CPU plugin could not be loaded. Install it with "make setup" (it puts ` +
 	`pjrt_c_api_cpu_plugin.so in .bpgo/pjrt and the bpgo kernel sets PJRT_PLUGIN_LIBRARY_PATH to it), ` +

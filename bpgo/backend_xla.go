@@ -34,6 +34,7 @@ func newXLA(cfg string) (b compute.Backend, err error) {
 			return nil, fmt.Errorf("bpgo: XLA plugin file %s: %w; %s", plugin, statErr, help)
 		}
 	}
+	keepMallocPages()
 	local := hasLocalPlugin(plugin)
 	autoInstall := !local && os.Getenv("GOMLX_NO_AUTO_INSTALL") == ""
 	xla.EnableAutoInstall(autoInstall)

@@ -112,4 +112,8 @@ func TestXLAPlugin(t *testing.T) {
 	if err := checkPluginVersion("cpu"); err != nil {
 		t.Error(err)
 	}
+	// Creating the backend keeps freed C memory for reuse (malloc_xla.go).
+	if os.Getenv(XLAMallocEnv) != "system" && mallocMapped(20<<20) == 1 {
+		t.Errorf("after creating the XLA backend a 20 MiB allocation got its own mapping: keepMallocPages was not applied")
+	}
 }

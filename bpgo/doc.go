@@ -5,7 +5,8 @@
 //   - the runtime: the compute backend (GoMLX's pure-Go backend by default, XLA through a PJRT
 //     plugin with BPGO_BACKEND=xla in programs built with the tag xla, see [XLATag]; there the
 //     default auto also gives XLA the batch-1 runners of large weights, see [AutoXLAMinWeight]; in SIMD
-//     builds a heap guard works around a toolchain out-of-bounds read, see [HeapGuardEnv]), the
+//     builds a heap guard works around a toolchain out-of-bounds read, see [HeapGuardEnv]; with XLA
+//     the C library keeps freed memory for the next call, see [XLAMallocEnv]), the
 //     float type (float32, or float64 after EnableX64, like bm.enable_x64()), the global time
 //     step Dt (ms), the global Mode (set for a scope with `defer bpgo.UseMode(bpgo.TrainingMode)()`,
 //     like `with bm.training_environment():`) and the random seed (SetSeed);
