@@ -64,7 +64,7 @@ func encodeRows(g *graph.Graph, s *scanStep, values map[*Variable]*graph.Node, x
 // parameter gradients.
 //
 // Inputs: "vars", "xs" (B, T, F...), "start" (the segment's first step; the window is the K
-// steps from windowStart) "gE" (B, K, ...) and "acc". Result: "acc".
+// steps from windowStart), "gE" (B, K, ...) and "acc". Result: "acc".
 type encodeGradExec struct {
 	exec *graph.Exec
 	ins  argGroups

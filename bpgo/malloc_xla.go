@@ -5,13 +5,12 @@ package bpgo
 // #include <malloc.h>
 //
 // // bpgo_keep_malloc_pages sets glibc's mmap threshold to its largest value (which also stops
-// // glibc from moving it) and its trim threshold to trim bytes. It returns 0 where the C library
-// // has no such settings (musl, say), 1 otherwise.
-// static int bpgo_keep_malloc_pages(int mmap, int trim) {
+// // glibc from moving it) and its trim threshold to trim bytes; C libraries without these
+// // settings (musl, say) are left alone.
+// static void bpgo_keep_malloc_pages(int mmap, int trim) {
 // #if defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD)
-//	return mallopt(M_MMAP_THRESHOLD, mmap) && mallopt(M_TRIM_THRESHOLD, trim);
-// #else
-//	return 0;
+//	mallopt(M_MMAP_THRESHOLD, mmap);
+//	mallopt(M_TRIM_THRESHOLD, trim);
 // #endif
 // }
 //
