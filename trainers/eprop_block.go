@@ -84,22 +84,19 @@ func (h *epropHook) advance(sc *bpgo.StepContext, beta *graph.Node, rho, kappa f
 		pres[i] = s.pre
 	}
 	// The presynaptic activity is spikes, mostly zeros, and the backend skips the zeros of a
-	// product's left factor: every product below has pre on the left, contracted on its last
-	// axis, and the step weights w stacked on the right with the steps first, where stacking
-	// copies whole rows. The traces are (B, P, N), the products' own layout.
-	preT := graph.Stack(pres, 2)                 // (B, P, K)
-	drive := func(w []*graph.Node) *graph.Node { // Σ_s pre_s·w_s per trial: (B, P, K)·(B, K, N)
-		return graph.DotGeneral(preT, []int{2}, []int{0}, graph.Stack(w, 1), []int{1}, []int{0})
+	// product's left factor: every product below has pre on the left, stacked with the steps
+	// first like the step weights w on the right, which stacking copies as whole rows, and
+	// contracts the steps. The traces are (B, P, N), the products' own layout.
+	preK := graph.Stack(pres, 1)                 // (B, K, P)
+	drive := func(w []*graph.Node) *graph.Node { // Σ_s pre_s·w_s per trial: (B, K, P)·(B, K, N)
+		return graph.DotGeneral(preK, []int{1}, []int{0}, graph.Stack(w, 1), []int{1}, []int{0})
 	}
 	sc.Set(h.epsV, add(mul(col(m00), epsV0), drive(wV)))
 	sc.Set(h.epsA, add(add(mul(col(m10), epsV0), mul(col(m11), epsA0)), drive(wA)))
 	sc.Set(h.eBar, add(add(add(mul(col(m20), epsV0), mul(col(m21), epsA0)), mul(col(m22), eBar0)), drive(wE)))
-	// Σ_{b,s} pre_s·w_s: (P, B·K)·(B·K, N), the same stacks with the trials merged in.
-	b := preT.Shape().Dimensions[0]
-	preBK := graph.Reshape(graph.Transpose(preT, 0, 1), -1, b*k) // (P, B·K): runs of K copied
+	// Σ_{b,s} pre_s·w_s: the same stacks contracted on their trials and steps.
 	total := func(w []*graph.Node) *graph.Node {
-		ws := graph.Reshape(graph.Stack(w, 1), b*k, -1)
-		return graph.DotGeneral(preBK, []int{1}, nil, ws, []int{0}, nil)
+		return graph.DotGeneral(preK, []int{0, 1}, nil, graph.Stack(w, 1), []int{0, 1}, nil)
 	}
 	// λ = λ_1·A_1 and ν = ν_0 are now the sums' weights on S_0 (ν has no ē component).
 	if signals {

@@ -184,3 +184,85 @@ func BenchmarkBpgoSparse(b *testing.B) {
 		})
 	}
 }
+
+// runContractFirst runs lhs (batch, k, n)·rhs (batch, k, m), contracted on k, with bpgo's paths
+// on or off, and reports whether the sparse kernel computed it.
+func runContractFirst[T float32 | float64](t *testing.T, lhs, rhs [][][]T, on bool) ([][][]T, bool) {
+	t.Helper()
+	defer func(was bool) { *dot.BpgoSparseOn = was }(*dot.BpgoSparseOn)
+	*dot.BpgoSparseOn = on
+	before := dot.BpgoSparseCalls.Load()
+	y, err := testutil.Exec1(backend, []any{lhs, rhs}, func(f compute.Function, params []compute.Value) (compute.Value, error) {
+		return f.DotGeneral(params[0], []int{1}, []int{0}, params[1], []int{1}, []int{0}, compute.DotGeneralConfig{})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return y.([][][]T), dot.BpgoSparseCalls.Load() > before
+}
+
+// transposed returns x (batch, r, c) as (batch, c, r).
+func transposed[T any](x [][][]T) [][][]T {
+	out := make([][][]T, len(x))
+	for b, m := range x {
+		out[b] = make([][]T, len(m[0]))
+		for c := range out[b] {
+			out[b][c] = make([]T, len(m))
+			for r := range m {
+				out[b][c][r] = m[r][c]
+			}
+		}
+	}
+	return out
+}
+
+// TestBpgoContractFirst: a product whose lhs has its contracting axis first, (batch, k, n), and
+// is mostly zeros takes the sparse kernel without a transpose, and gives what the plain layout's
+// sparse kernel gives for the transposed lhs, to the bit; a dense lhs, or an rhs holding Inf,
+// gives upstream's result (both factors transposed, LayoutTransposed's kernel) to the bit.
+func TestBpgoContractFirst(t *testing.T) {
+	if _, ok := backend.(*gobackend.Backend); !ok || !gobackend.IsAVX512Allowed {
+		t.Skip("needs the Go backend with AVX-512")
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	// sparseCase's n and k are the transposed lhs's: lhs here is (batch, k, n).
+	cases := []sparseCase{
+		{64, 140, 100, 100, 0.03, true}, {1, 140, 6400, 100, 0.03, true}, {2, 37, 50, 17, 0.1, false},
+		{3, 9, 64, 16, 0.05, true}, {1, 130, 40, 79, 0.08, false}, {2, 21, 19, 33, 0, true},
+	}
+	for _, c := range cases {
+		for _, f64 := range []bool{false, true} {
+			name := fmt.Sprintf("%+v float64=%v", c, f64)
+			if f64 {
+				l, r := sparseOperands[float64](c, rng)
+				lk := transposed(l)
+				got, took := runContractFirst(t, lk, r, true)
+				want, _ := runProduct(t, l, r, true)
+				if !took || !sameBits(got, want) {
+					t.Errorf("%s: sparse kernel %v, same as the plain layout's %v; want both", name, took, sameBits(got, want))
+				}
+				continue
+			}
+			l, r := sparseOperands[float32](c, rng)
+			lk := transposed(l)
+			got, took := runContractFirst(t, lk, r, true)
+			want, _ := runProduct(t, l, r, true)
+			if !took || !sameBits(got, want) {
+				t.Errorf("%s: sparse kernel %v, same as the plain layout's %v; want both", name, took, sameBits(got, want))
+			}
+		}
+	}
+	// Dense lhs, and a sparse one with Inf in rhs: upstream's route, to the bit.
+	for _, c := range []sparseCase{{2, 40, 30, 50, 0.6, false}, {1, 64, 100, 40, 0.03, true}} {
+		l, r := sparseOperands[float32](c, rng)
+		if c.density < 0.5 {
+			r[0][7][5] = float32(math.Inf(1))
+		}
+		lk := transposed(l)
+		got, took := runContractFirst(t, lk, r, true)
+		want, wantTook := runContractFirst(t, lk, r, false)
+		if took || wantTook || !sameBits(got, want) {
+			t.Errorf("%+v: sparse kernel %v (upstream %v), same as upstream %v; want false, false, true", c, took, wantTook, sameBits(got, want))
+		}
+	}
+}

@@ -328,6 +328,12 @@ func reshapeToSupportedLayout(
 		return lhs, rhs, params, nil
 	}
 
+	// bpgo patch: a left factor with its contracting axes first is kept as it is, for the
+	// zero-skipping kernel (bpgo_contract_first.go).
+	if bpgoContractFirst(lhs.Shape, rhs.Shape, lhs.IsConstant(), rhs.IsConstant(), params) {
+		return lhs, rhs, params, nil
+	}
+
 	// We need to transpose inputs to a supported layout. Since
 	// LayoutTransposed is the fastest, we transpose to that.
 	targetLayout := LayoutTransposed

@@ -1,0 +1,284 @@
+//go:build amd64 && goexperiment.simd
+
+package dot
+
+// bpgo patch (see bpgo/third_party/README.md in bpgo's repository): products whose left factor
+// has its contracting axis first, lhs (batch, k, n)·rhs (batch, k, m): online e-prop's drive of
+// its eligibility traces, Σ_s pre_s ⊗ w_s over a chunk's steps, with the spikes pre stacked
+// step by step (a copy of whole rows) rather than interleaved into (batch, n, k).
+//
+// Upstream transposes both factors into LayoutTransposed when the graph is built. Here such a
+// product keeps its operands and runs as bpgoLayoutContractFirst: a mostly-zero lhs (spikes)
+// goes through bpgoSparseRows, with each output row's nonzeros listed in increasing k from the
+// lhs rows, so that every output is the sum bpgoSparse computes for the transposed lhs, to the
+// bit. Anything else is computed as upstream computes it: both factors transposed (now at run
+// time, into pooled buffers) and LayoutTransposed's kernel.
+
+import (
+	"math"
+	"slices"
+	"simd/archsimd"
+	"unsafe"
+
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/internal/gobackend"
+	"github.com/gomlx/compute/shapes"
+)
+
+// bpgoLayoutContractFirst is lhs (batch, k, n), rhs (batch, k, m): see above.
+const bpgoLayoutContractFirst Layout = 100
+
+func init() {
+	RegisterImplementation("bpgo:contract-first", bpgoLayoutContractFirst, dtypes.Float32, dtypes.Float32,
+		bpgoContractFirstExec[float32], gobackend.RegisterPriority(0), false)
+	RegisterImplementation("bpgo:contract-first", bpgoLayoutContractFirst, dtypes.Float64, dtypes.Float64,
+		bpgoContractFirstExec[float64], gobackend.RegisterPriority(0), false)
+}
+
+// bpgoContractFirst reports whether a product is one bpgoLayoutContractFirst takes, and if so
+// sets params.Layout to it: float32/float64 in and out, operands that are not constants (whose
+// packed copies upstream caches), each with its batch axes first, then its contracting axes, in
+// the same order on both sides, and its cross axes last.
+func bpgoContractFirst(lhs, rhs shapes.Shape, lhsConst, rhsConst bool, params *NodeData) bool {
+	dt := params.InputDType
+	if !bpgoSparseOn || lhsConst || rhsConst || (dt != dtypes.Float32 && dt != dtypes.Float64) ||
+		params.OutputDType != dt || rhs.DType != dt || lhs.IsDynamic() || rhs.IsDynamic() {
+		return false
+	}
+	if acc := params.Config.AccumulatorDType; acc != dtypes.InvalidDType && acc != dt {
+		return false
+	}
+	if out := params.Config.OutputDType; out != dtypes.InvalidDType && out != dt {
+		return false
+	}
+	nb, nc := len(params.LHSBatchAxes), len(params.LHSContractingAxes)
+	if nc == 0 || lhs.Rank() == nb+nc || rhs.Rank() == nb+nc {
+		return false // no contraction, or a side without cross axes
+	}
+	leading := func(axes []int, from int) bool {
+		for i, a := range axes {
+			if a != from+i {
+				return false
+			}
+		}
+		return true
+	}
+	if !leading(params.LHSBatchAxes, 0) || !leading(params.RHSBatchAxes, 0) ||
+		!leading(params.LHSContractingAxes, nb) || !leading(params.RHSContractingAxes, nb) {
+		return false
+	}
+	params.Layout = bpgoLayoutContractFirst
+	return true
+}
+
+// bpgoContractFirstExec computes output (b, n, m) = Σ_k lhs (b, k, n)·rhs (b, k, m).
+func bpgoContractFirstExec[T float32 | float64](backend *gobackend.Backend, _ Layout, lhs, rhs []T,
+	nb, n, m, k int, output []T, params *NodeData) {
+	lhs, rhs, output = lhs[:nb*k*n], rhs[:nb*k*m], output[:nb*n*m]
+	if bpgoSparseRows(lhs, rhs, output, nb, n, m, k) {
+		bpgoSparseCalls.Add(1)
+		return
+	}
+	// Upstream's route: both factors transposed, (b, n, k) and (b, m, k), and its kernel.
+	dt := dtypes.FromGenericsType[T]()
+	lt, err := backend.GetBuffer(shapes.Make(dt, nb, n, k))
+	if err != nil {
+		panic(err)
+	}
+	defer backend.PutBuffer(lt)
+	rt, err := backend.GetBuffer(shapes.Make(dt, nb, m, k))
+	if err != nil {
+		panic(err)
+	}
+	defer backend.PutBuffer(rt)
+	bpgoTransposeLast2(lhs, lt.Flat.([]T), nb, k, n)
+	bpgoTransposeLast2(rhs, rt.Flat.([]T), nb, k, m)
+	p := *params
+	p.Layout = LayoutTransposed
+	p.LHSContractingAxes, p.RHSContractingAxes = []int{2}, []int{2}
+	p.LHSBatchAxes, p.RHSBatchAxes = []int{0}, []int{0}
+	impl := FindRegisteredImplementation(LayoutTransposed, dt, dt)
+	impl.implFn.(DotGeneralExecFn[T, T])(backend, LayoutTransposed, lt.Flat.([]T), rt.Flat.([]T), nb, n, m, k, output, &p)
+}
+
+// bpgoTransposeLast2 writes in (b, h, w) as out (b, w, h), four input rows at a time so that
+// each output row receives four consecutive values per pass.
+func bpgoTransposeLast2[T any](in, out []T, nb, h, w int) {
+	for b := range nb {
+		src, dst := in[b*h*w:(b+1)*h*w], out[b*h*w:(b+1)*h*w]
+		r := 0
+		for ; r+4 <= h; r += 4 {
+			r0, r1, r2, r3 := src[r*w:(r+1)*w], src[(r+1)*w:(r+2)*w], src[(r+2)*w:(r+3)*w], src[(r+3)*w:(r+4)*w]
+			for c := range w {
+				d := dst[c*h+r : c*h+r+4]
+				d[0], d[1], d[2], d[3] = r0[c], r1[c], r2[c], r3[c]
+			}
+		}
+		for ; r < h; r++ {
+			for c := range w {
+				dst[c*h+r] = src[r*w+c]
+			}
+		}
+	}
+}
+
+// bpgoSparseRows computes a contract-first product through bpgoSparse's kernel and reports
+// whether it did: lhs must be mostly zeros (at most one nonzero in bpgoSparseMaxDensity per
+// batch), rhs finite and m at least a vector. Per batch it lists the nonzeros of every lhs row k
+// (one pass over lhs, as stored, which also counts them), files them by output row in
+// increasing k, and runs the kernel on those lists: the same multiply-adds in the same order as
+// for the transposed lhs. A batch found too dense stops it; the caller's dense route then
+// rewrites every output.
+func bpgoSparseRows[T float32 | float64](lhs, rhs, out []T, nb, n, m, k int) bool {
+	switch r := any(rhs).(type) {
+	case []float32:
+		if m < 16 || !bpgoAllFinite32(r) {
+			return false
+		}
+	case []float64:
+		if m < 8 || !bpgoAllFinite64(r) {
+			return false
+		}
+	}
+	var lists bpgoRowLists
+	for b := range nb {
+		lb := lhs[b*k*n : (b+1)*k*n]
+		if !lists.build(lb, n, k, max(1, k*n/bpgoSparseMaxDensity)) {
+			return false
+		}
+		rb, ob := rhs[b*k*m:(b+1)*k*m], out[b*n*m:(b+1)*n*m]
+		switch l := any(lb).(type) {
+		case []float32:
+			bpgoSparseListed32(l, any(rb).([]float32), any(ob).([]float32), &lists, n, m)
+		case []float64:
+			bpgoSparseListed64(l, any(rb).([]float64), any(ob).([]float64), &lists, n, m)
+		}
+	}
+	return true
+}
+
+// bpgoRowLists files the nonzeros of a (k, n) lhs by column: the ks of column i are
+// ks[start[i]:start[i+1]], increasing, and at[j] is the index in lhs of ks[j]'s value.
+type bpgoRowLists struct {
+	ks, at, start, nz []int32
+	seen             []int32 // (k, i) pairs in lhs order, i then k
+}
+
+// build files lhs's nonzeros and reports whether there were at most `most` of them.
+func (r *bpgoRowLists) build(lhs any, n, k, most int) bool {
+	r.seen, r.start = r.seen[:0], slices.Grow(r.start[:0], n+1)[:n+1]
+	clear(r.start)
+	for kk := range k {
+		switch l := lhs.(type) {
+		case []float32:
+			row := l[kk*n : (kk+1)*n]
+			r.nz = bpgoNonzeros32(row, unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(row))), n), r.nz[:0])
+		case []float64:
+			row := l[kk*n : (kk+1)*n]
+			r.nz = bpgoNonzeros64(row, unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(row))), n), r.nz[:0])
+		}
+		for _, i := range r.nz {
+			r.seen = append(r.seen, i, int32(kk))
+			r.start[i+1]++
+		}
+		if len(r.seen) > 2*most {
+			return false
+		}
+	}
+	for i := range n {
+		r.start[i+1] += r.start[i]
+	}
+	total := len(r.seen) / 2
+	r.ks, r.at = slices.Grow(r.ks[:0], total)[:total], slices.Grow(r.at[:0], total)[:total]
+	fill := slices.Clone(r.start[:n]) // small: one counter per column
+	for j := 0; j < len(r.seen); j += 2 {
+		i, kk := r.seen[j], r.seen[j+1]
+		p := fill[i]
+		fill[i]++
+		r.ks[p], r.at[p] = kk, kk*int32(n)+i
+	}
+	return true
+}
+
+// bpgoSparseListed32 is bpgoSparse32's loop over one batch's output rows, each row's nonzeros
+// taken from lists instead of a scan of a contiguous lhs row.
+func bpgoSparseListed32(lhs, r, o []float32, lists *bpgoRowLists, n, m int) {
+	bitsOf := unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(lhs))), len(lhs))
+	last := uint32(0)
+	var av, zero archsimd.Float32x16
+	for i := range n {
+		ks, at := lists.ks[lists.start[i]:lists.start[i+1]], lists.at[lists.start[i]:lists.start[i+1]]
+		row := o[i*m : (i+1)*m]
+		j := 0
+		for ; j+64 <= m; j += 64 {
+			a0, a1, a2, a3 := zero, zero, zero, zero
+			for q, p := range ks {
+				if a := bitsOf[at[q]]; a != last {
+					av, last = archsimd.BroadcastFloat32x16(math.Float32frombits(a)), a
+				}
+				src := r[int(p)*m+j : int(p)*m+j+64]
+				a0 = av.MulAdd(archsimd.LoadFloat32x16(src[0:16]), a0)
+				a1 = av.MulAdd(archsimd.LoadFloat32x16(src[16:32]), a1)
+				a2 = av.MulAdd(archsimd.LoadFloat32x16(src[32:48]), a2)
+				a3 = av.MulAdd(archsimd.LoadFloat32x16(src[48:64]), a3)
+			}
+			a0.Store(row[j : j+16])
+			a1.Store(row[j+16 : j+32])
+			a2.Store(row[j+32 : j+48])
+			a3.Store(row[j+48 : j+64])
+		}
+		for ; j < m; j += 16 {
+			j = min(j, m-16)
+			acc := zero
+			for q, p := range ks {
+				if a := bitsOf[at[q]]; a != last {
+					av, last = archsimd.BroadcastFloat32x16(math.Float32frombits(a)), a
+				}
+				x := int(p)*m + j
+				acc = av.MulAdd(archsimd.LoadFloat32x16(r[x:x+16]), acc)
+			}
+			acc.Store(row[j : j+16])
+		}
+	}
+}
+
+// bpgoSparseListed64 is bpgoSparseListed32 for float64 (tiles of 8).
+func bpgoSparseListed64(lhs, r, o []float64, lists *bpgoRowLists, n, m int) {
+	bitsOf := unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(lhs))), len(lhs))
+	last := uint64(0)
+	var av, zero archsimd.Float64x8
+	for i := range n {
+		ks, at := lists.ks[lists.start[i]:lists.start[i+1]], lists.at[lists.start[i]:lists.start[i+1]]
+		row := o[i*m : (i+1)*m]
+		j := 0
+		for ; j+32 <= m; j += 32 {
+			a0, a1, a2, a3 := zero, zero, zero, zero
+			for q, p := range ks {
+				if a := bitsOf[at[q]]; a != last {
+					av, last = archsimd.BroadcastFloat64x8(math.Float64frombits(a)), a
+				}
+				src := r[int(p)*m+j : int(p)*m+j+32]
+				a0 = av.MulAdd(archsimd.LoadFloat64x8(src[0:8]), a0)
+				a1 = av.MulAdd(archsimd.LoadFloat64x8(src[8:16]), a1)
+				a2 = av.MulAdd(archsimd.LoadFloat64x8(src[16:24]), a2)
+				a3 = av.MulAdd(archsimd.LoadFloat64x8(src[24:32]), a3)
+			}
+			a0.Store(row[j : j+8])
+			a1.Store(row[j+8 : j+16])
+			a2.Store(row[j+16 : j+24])
+			a3.Store(row[j+24 : j+32])
+		}
+		for ; j < m; j += 8 {
+			j = min(j, m-8)
+			acc := zero
+			for q, p := range ks {
+				if a := bitsOf[at[q]]; a != last {
+					av, last = archsimd.BroadcastFloat64x8(math.Float64frombits(a)), a
+				}
+				x := int(p)*m + j
+				acc = av.MulAdd(archsimd.LoadFloat64x8(r[x:x+8]), acc)
+			}
+			acc.Store(row[j : j+8])
+		}
+	}
+}
