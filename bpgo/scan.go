@@ -3,6 +3,7 @@ package bpgo
 import (
 	"fmt"
 	"maps"
+	"slices"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
@@ -199,6 +200,24 @@ type scanStep struct {
 	// projected: the model is a Projector whose projections the forward loop stores and the
 	// backward loop reads (a Grad's loops only).
 	projected bool
+	// stored, when not nil, are the states whose values before every step the forward loop
+	// stores for the backward loop (see readStates); nil stores them all.
+	stored []*Variable
+}
+
+// storedOf returns the states of states whose rows the loops store (s.stored's, in states'
+// order).
+func (s *scanStep) storedOf(states []*Variable) []*Variable {
+	if s.stored == nil {
+		return states
+	}
+	var out []*Variable
+	for _, v := range states {
+		if slices.Contains(s.stored, v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // build runs one step of the model on the step's input x (B, ...) at the given clock index,
@@ -245,6 +264,52 @@ func stepInput(seq, t *graph.Node) *graph.Node {
 // probe builds one step in a scratch graph to learn the shapes of a step's output, monitors
 // and records, which the loop's buffers need before the loop body exists.
 func (s *scanStep) probe(b compute.Backend, x, target shapes.Shape) (y shapes.Shape, mons []shapes.Shape, keys []any, recs []shapes.Shape, proj shapes.Shape) {
+	s.probeStep(b, x, target, func(_ *graph.Graph, _ map[*Variable]*graph.Node, u unrolled) {
+		y = u.ys.Shape()
+		for _, m := range u.mons {
+			mons = append(mons, m.Shape())
+		}
+		for _, r := range u.recNodes {
+			recs = append(recs, r.Shape())
+		}
+		if u.proj != nil {
+			proj = u.proj.Shape()
+		}
+		keys = u.recKeys
+	})
+	return
+}
+
+// readStates returns the states of states that one step reads: those whose value before the
+// step is an input of one of the step's ops. The others are only written (a refractory flag,
+// an input current) or passed on unchanged; the backward loop needs no stored rows of them
+// (a pass-through's cotangent does not depend on its value), and on XLA each stored state is
+// a (T, B, ...) buffer that every training step maps and fills. At least one state is kept:
+// the backward loop reads its segment's length from a stored buffer.
+func (s *scanStep) readStates(b compute.Backend, x shapes.Shape, states []*Variable) []*Variable {
+	var read []*Variable
+	s.probeStep(b, x, shapes.Shape{}, func(g *graph.Graph, start map[*Variable]*graph.Node, _ unrolled) {
+		used := map[*graph.Node]bool{}
+		for _, n := range g.Nodes() {
+			for _, in := range n.Inputs() {
+				used[in] = true
+			}
+		}
+		for _, v := range states {
+			if used[start[v]] {
+				read = append(read, v)
+			}
+		}
+	})
+	if len(read) == 0 && len(states) > 0 {
+		read = states[:1]
+	}
+	return read
+}
+
+// probeStep builds one step in a scratch graph on parameters for the variables (start) and
+// hands the graph and the step to f.
+func (s *scanStep) probeStep(b compute.Backend, x, target shapes.Shape, f func(g *graph.Graph, start map[*Variable]*graph.Node, u unrolled)) {
 	g := graph.NewGraph(b, "bpgo.scan.probe")
 	defer g.Finalize()
 	values := map[*Variable]*graph.Node{}
@@ -252,22 +317,13 @@ func (s *scanStep) probe(b compute.Backend, x, target shapes.Shape) (y shapes.Sh
 	for i, v := range all {
 		values[v] = graph.Parameter(g, fmt.Sprintf("v%d", i), v.value.Shape())
 	}
+	start := maps.Clone(values)
 	var tg *graph.Node
 	if target.Ok() {
 		tg = graph.Parameter(g, "target", target)
 	}
 	_, u := s.build(g, values, graph.Parameter(g, "clock", shapes.Make(dtypes.Int32)), graph.Parameter(g, "x", x), tg)
-	y = u.ys.Shape()
-	for _, m := range u.mons {
-		mons = append(mons, m.Shape())
-	}
-	for _, r := range u.recNodes {
-		recs = append(recs, r.Shape())
-	}
-	if u.proj != nil {
-		proj = u.proj.Shape()
-	}
-	return y, mons, u.recKeys, recs, proj
+	f(g, start, u)
 }
 
 // scanFwdExec is a compiled forward loop over steps [start, start+n) of its inputs.
@@ -276,8 +332,8 @@ func (s *scanStep) probe(b compute.Backend, x, target shapes.Shape) (y shapes.Sh
 // index of the inputs' first step), "start" and "n" (int32: the steps to run), "xs" (B, T, ...)
 // and "targets" (B, T, ...) when the hook has targets. Results: "ys" (B, L, ...), "mons" and
 // "records", the steps run written from index 0 (later ones are zeros; L is store, or T without
-// store); the final "states", "params" and "hook" values; with store > 0, "bufs": each state
-// before every step run (see bufShape); with ckpt > 0, "ckpts": each state before the steps
+// store); the final "states", "params" and "hook" values; with store > 0, "bufs": each stored
+// state (scanStep.stored) before every step run (see bufShape); with ckpt > 0, "ckpts": each state before the steps
 // that are multiples of ckpt, ceil(T/ckpt) rows (the checkpoints the backward pass recomputes
 // segments from).
 type scanFwdExec struct {
@@ -293,9 +349,10 @@ func newScanFwdExec(b compute.Backend, s *scanStep, states, outParams []*Variabl
 	if targets {
 		nTargets = 1
 	}
+	bufStates := s.storedOf(states)
 	nBufs, nCkpts, nProj := 0, 0, 0
 	if store > 0 {
-		nBufs = len(states)
+		nBufs = len(bufStates)
 		if s.projected {
 			nProj = 1
 		}
@@ -330,7 +387,7 @@ func newScanFwdExec(b compute.Backend, s *scanStep, states, outParams []*Variabl
 		for _, r := range recShapes {
 			init["records"] = append(init["records"], zerosOf(g, withSteps(r, k)))
 		}
-		for _, v := range states[:nBufs] {
+		for _, v := range bufStates[:nBufs] {
 			init["bufs"] = append(init["bufs"], zerosOf(g, bufShape(v.value.Shape(), k)))
 		}
 		for _, v := range states[:nCkpts] {
@@ -352,7 +409,7 @@ func newScanFwdExec(b compute.Backend, s *scanStep, states, outParams []*Variabl
 				values[v] = p["hook"][i]
 			}
 			var bufs, ckpts []*graph.Node
-			for i, v := range states[:nBufs] {
+			for i, v := range bufStates[:nBufs] {
 				bufs = append(bufs, writeRow(p["bufs"][i], values[v], t))
 			}
 			if nCkpts > 0 {
@@ -405,8 +462,9 @@ func newScanFwdExec(b compute.Backend, s *scanStep, states, outParams []*Variabl
 // respect to the parameters (accumulated) and to state_t (the next λ).
 //
 // Inputs: "vars", "clock", "start" and "n" (the segment is steps [start, start+n) of the
-// inputs), "xs" (B, T, ...), "bufs" (each state before every step of the segment, as the forward
-// loop stores them), "gOut" (B, T, ...), "gMons", "lambda" (the cotangent of the segment's final
+// inputs), "xs" (B, T, ...), "bufs" (each stored state (scanStep.stored) before every step of the
+// segment, as the forward loop stores them; a state the step does not read starts each step as
+// zeros), "gOut" (B, T, ...), "gMons", "lambda" (the cotangent of the segment's final
 // float states) and "acc" (the parameter gradients so far). Results: "acc" and "lambda" (of the
 // segment's first state); with encoded inputs also "gE" (B, K, ...), K the segment length that
 // "bufs" holds: the cotangents of the encodings of the window of K steps that encodeGradExec
@@ -418,6 +476,7 @@ type scanBwdExec struct {
 
 func newScanBwdExec(b compute.Backend, s *scanStep, states, params []*Variable) *scanBwdExec {
 	fs := floatStateIdx(states)
+	bufStates := s.storedOf(states)
 	ex := &scanBwdExec{}
 	nE, nP := 0, 0
 	if s.encoded {
@@ -426,13 +485,13 @@ func newScanBwdExec(b compute.Backend, s *scanStep, states, params []*Variable) 
 	if s.projected {
 		nP = 1
 	}
-	ex.ins.add("vars", len(s.vars)).add("clock", 1).add("start", 1).add("n", 1).add("xs", 1).add("bufs", len(states)).
+	ex.ins.add("vars", len(s.vars)).add("clock", 1).add("start", 1).add("n", 1).add("xs", 1).add("bufs", len(bufStates)).
 		add("gOut", 1).add("gMons", len(s.mons)).add("lambda", len(fs)).add("acc", len(params)).add("proj", nP)
 	ex.outs.add("acc", len(params)).add("lambda", len(fs)).add("gE", nE)
 	ex.exec = graph.MustNewExec(b, func(g *graph.Graph, ins []*graph.Node) []*graph.Node {
 		in := splitArgs(&ex.ins, ins)
 		var ls argGroups
-		ls.add("t", 1).add("clock", 1).add("start", 1).add("vars", len(s.vars)).add("xs", 1).add("bufs", len(states)).
+		ls.add("t", 1).add("clock", 1).add("start", 1).add("vars", len(s.vars)).add("xs", 1).add("bufs", len(bufStates)).
 			add("gOut", 1).add("gMons", len(s.mons)).add("lambda", len(fs)).add("acc", len(params)).add("gE", nE).add("w", nE).
 			add("proj", nP)
 		init := map[string][]*graph.Node{"t": {graph.Sub(in["n"][0], constI32(g, 1))}, "clock": in["clock"], "start": in["start"],
@@ -454,8 +513,12 @@ func newScanBwdExec(b compute.Backend, s *scanStep, states, params []*Variable) 
 			t := p["t"][0]
 			values := bindInputs(s.vars, p["vars"])
 			start := make([]*graph.Node, len(fs))
-			for i, v := range states {
-				values[v] = readRow(p["bufs"][i], t)
+			for _, v := range states {
+				if i := slices.Index(bufStates, v); i >= 0 {
+					values[v] = readRow(p["bufs"][i], t)
+				} else {
+					values[v] = zerosOf(g, v.value.Shape()) // not read by the step (readStates)
+				}
 			}
 			for i, si := range fs {
 				start[i] = values[states[si]]

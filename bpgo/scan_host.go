@@ -75,6 +75,23 @@ func (sc *gradScan) backward(g *Grad) *scanBwdExec {
 	return sc.bwd
 }
 
+// storeStates decides, once, which states the forward loop stores for the backward loop: those
+// the step reads (scanStep.readStates, from a scratch graph of one step).
+func (sc *gradScan) storeStates(g *Grad, xs *tensors.Tensor, states []*Variable) (err error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if sc.step.stored != nil {
+		return nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("building the step graph: %v", r)
+		}
+	}()
+	sc.step.stored = sc.step.readStates(g.backend, stepShape(xs.Shape()), states)
+	return nil
+}
+
 // stepBytes is what the forward loop stores per step for the backward loop: the states and a
 // Projector's projection (whose shape a scratch graph tells, once per input shape).
 func (sc *gradScan) stepBytes(g *Grad, xs *tensors.Tensor, states []*Variable) (_ int, err error) {
@@ -143,7 +160,10 @@ func (g *Grad) runScan(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*G
 	}
 	k := steps
 	if withGrad {
-		per, err := sc.stepBytes(g, in, states)
+		if err := sc.storeStates(g, in, states); err != nil {
+			return nil, err
+		}
+		per, err := sc.stepBytes(g, in, sc.step.storedOf(states))
 		if err != nil {
 			return nil, err
 		}

@@ -3,6 +3,7 @@ package bpgo_test
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -546,5 +547,49 @@ func TestScanProjectorErrors(t *testing.T) {
 	_, err := g.Compute(x, x)
 	if err == nil || !strings.Contains(err.Error(), "Project set D.V") {
 		t.Errorf("got %v, want an error saying Project set D.V", err)
+	}
+}
+
+// TestScanStoresReadStates: the scan engine stores for its backward loop only the states the
+// step reads. The ALIF network's V, a, spikes and last spike times are read; its input current
+// and refractory flag are only written, and are not stored. With the input current monitored
+// by the loss (its cotangent flows back through the step that computes it), the loss and
+// gradients still equal the unrolled engine's at 1e-10.
+func TestScanStoresReadStates(t *testing.T) {
+	requireXLA(t)
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	const b, in, n, out, steps = 3, 2, 4, 2, 7
+	net := newScanNet(t, "alif", in, n, out)
+	o := models.ALIFDefaults()
+	o.VRest, o.TauRef, o.VTh, o.TauA, o.Tau = 0, 2, 0.6, 20, 5
+	o.VInit, o.AInit, o.Mode = initializers.Zero{}, initializers.Zero{}, bpgo.TrainingMode
+	cell := bpgo.Must1(models.NewALIFBellec2020(n, o)) // with the Input state
+	net.Cell, net.Z = cell, cell.Spike
+	loss := monitorLoss("Cell.Input") // the name the model tree gives it
+	xs, ys := scanData(b, steps, in, out)
+	watch := []*bpgo.Variable{cell.Input}
+	ref := bpgo.Must1(bpgo.NewGrad(net, loss, bpgo.GradOptions{Engine: bpgo.EngineUnrolled, Chunk: 2, Watch: watch}))
+	scan := bpgo.Must1(bpgo.NewGrad(net, loss, bpgo.GradOptions{Engine: bpgo.EngineScan, Watch: watch}))
+	want := bpgo.Must1(ref.Compute(xs, ys))
+	got := bpgo.Must1(scan.Compute(xs, ys))
+	stored := bpgo.ScanStoredStates(scan)
+	for _, v := range []*bpgo.Variable{cell.V, cell.A, cell.Spike, cell.TLastSpike} {
+		if !slices.Contains(stored, v) {
+			t.Errorf("state %q is read by the step but not stored", v.Name())
+		}
+	}
+	for _, v := range []*bpgo.Variable{cell.Input, cell.Refractory} {
+		if slices.Contains(stored, v) {
+			t.Errorf("state %q is only written by the step but stored", v.Name())
+		}
+	}
+	if d := maxRelDiff([]float64{want.Loss}, []float64{got.Loss}); d > 1e-10 {
+		t.Errorf("loss %v, unrolled %v", got.Loss, want.Loss)
+	}
+	for _, p := range ref.Params() {
+		if d := maxRelDiff(bpgo.ToFloat64s(want.Grads[p]), bpgo.ToFloat64s(got.Grads[p])); d > 1e-10 {
+			t.Errorf("gradient of %q differs by %.3g (relative)", p.Name(), d)
+		}
 	}
 }

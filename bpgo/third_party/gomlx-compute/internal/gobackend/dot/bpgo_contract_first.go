@@ -16,8 +16,8 @@ package dot
 
 import (
 	"math"
-	"slices"
 	"simd/archsimd"
+	"slices"
 	"unsafe"
 
 	"github.com/gomlx/compute/dtypes"
@@ -161,7 +161,7 @@ func bpgoSparseRows[T float32 | float64](lhs, rhs, out []T, nb, n, m, k int) boo
 // ks[start[i]:start[i+1]], increasing, and at[j] is the index in lhs of ks[j]'s value.
 type bpgoRowLists struct {
 	ks, at, start, nz []int32
-	seen             []int32 // (k, i) pairs in lhs order, i then k
+	seen              []int32 // (k, i) pairs in lhs order, i then k
 }
 
 // build files lhs's nonzeros and reports whether there were at most `most` of them.
