@@ -37,7 +37,8 @@
 //     activations plus the state at chunk boundaries. On the scan engine (XLA) the backward pass
 //     is a second While loop that recomputes one step per iteration from its stored state and
 //     adds that step's vector-Jacobian product; every step's state is stored while it fits
-//     (DefaultScanStateBytes), longer runs recompute segments from checkpoints
+//     (DefaultScanStateBytes; only the states a step reads, not those it only writes), longer
+//     runs recompute segments from checkpoints
 //     (GradOptions.Checkpoint). A model whose steps start with a stateless map of the input
 //     can implement [Encoder]: the scan then maps all steps' inputs with one product before
 //     its loops and takes the map's gradient with one product after them. A model whose steps
