@@ -287,7 +287,7 @@ func (s *scanStep) probe(b compute.Backend, x, target shapes.Shape) (y shapes.Sh
 // a (T, B, ...) buffer that every training step maps and fills. At least one state is kept:
 // the backward loop reads its segment's length from a stored buffer.
 func (s *scanStep) readStates(b compute.Backend, x shapes.Shape, states []*Variable) []*Variable {
-	var read []*Variable
+	read := []*Variable{} // not nil, even for a model without states: nil means "not decided yet"
 	s.probeStep(b, x, shapes.Shape{}, func(g *graph.Graph, start map[*Variable]*graph.Node, _ unrolled) {
 		used := map[*graph.Node]bool{}
 		for _, n := range g.Nodes() {

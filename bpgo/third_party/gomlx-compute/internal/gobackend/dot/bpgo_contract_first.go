@@ -158,25 +158,31 @@ func bpgoSparseRows[T float32 | float64](lhs, rhs, out []T, nb, n, m, k int) boo
 }
 
 // bpgoRowLists files the nonzeros of a (k, n) lhs by column: the ks of column i are
-// ks[start[i]:start[i+1]], increasing, and at[j] is the index in lhs of ks[j]'s value.
+// ks[start[i]:start[i+1]], increasing (its values are lhs[kk·n + i]).
 type bpgoRowLists struct {
-	ks, at, start, nz []int32
-	seen              []int32 // (k, i) pairs in lhs order, i then k
+	ks, start, fill, nz []int32
+	seen                []int32 // (i, k) pairs in lhs order
 }
 
 // build files lhs's nonzeros and reports whether there were at most `most` of them.
 func (r *bpgoRowLists) build(lhs any, n, k, most int) bool {
+	var rowNonzeros func(kk int, nz []int32) []int32 // the nonzero columns of lhs row kk
+	switch l := lhs.(type) {
+	case []float32:
+		rowNonzeros = func(kk int, nz []int32) []int32 {
+			row := l[kk*n : (kk+1)*n]
+			return bpgoNonzeros32(row, unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(row))), n), nz)
+		}
+	case []float64:
+		rowNonzeros = func(kk int, nz []int32) []int32 {
+			row := l[kk*n : (kk+1)*n]
+			return bpgoNonzeros64(row, unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(row))), n), nz)
+		}
+	}
 	r.seen, r.start = r.seen[:0], slices.Grow(r.start[:0], n+1)[:n+1]
 	clear(r.start)
 	for kk := range k {
-		switch l := lhs.(type) {
-		case []float32:
-			row := l[kk*n : (kk+1)*n]
-			r.nz = bpgoNonzeros32(row, unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(row))), n), r.nz[:0])
-		case []float64:
-			row := l[kk*n : (kk+1)*n]
-			r.nz = bpgoNonzeros64(row, unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(row))), n), r.nz[:0])
-		}
+		r.nz = rowNonzeros(kk, r.nz[:0])
 		for _, i := range r.nz {
 			r.seen = append(r.seen, i, int32(kk))
 			r.start[i+1]++
@@ -189,13 +195,12 @@ func (r *bpgoRowLists) build(lhs any, n, k, most int) bool {
 		r.start[i+1] += r.start[i]
 	}
 	total := len(r.seen) / 2
-	r.ks, r.at = slices.Grow(r.ks[:0], total)[:total], slices.Grow(r.at[:0], total)[:total]
-	fill := slices.Clone(r.start[:n]) // small: one counter per column
+	r.ks = slices.Grow(r.ks[:0], total)[:total]
+	r.fill = append(r.fill[:0], r.start[:n]...) // the next free place of each column
 	for j := 0; j < len(r.seen); j += 2 {
 		i, kk := r.seen[j], r.seen[j+1]
-		p := fill[i]
-		fill[i]++
-		r.ks[p], r.at[p] = kk, kk*int32(n)+i
+		r.ks[r.fill[i]] = kk
+		r.fill[i]++
 	}
 	return true
 }
@@ -207,13 +212,13 @@ func bpgoSparseListed32(lhs, r, o []float32, lists *bpgoRowLists, n, m int) {
 	last := uint32(0)
 	var av, zero archsimd.Float32x16
 	for i := range n {
-		ks, at := lists.ks[lists.start[i]:lists.start[i+1]], lists.at[lists.start[i]:lists.start[i+1]]
+		ks := lists.ks[lists.start[i]:lists.start[i+1]]
 		row := o[i*m : (i+1)*m]
 		j := 0
 		for ; j+64 <= m; j += 64 {
 			a0, a1, a2, a3 := zero, zero, zero, zero
-			for q, p := range ks {
-				if a := bitsOf[at[q]]; a != last {
+			for _, p := range ks {
+				if a := bitsOf[int(p)*n+i]; a != last {
 					av, last = archsimd.BroadcastFloat32x16(math.Float32frombits(a)), a
 				}
 				src := r[int(p)*m+j : int(p)*m+j+64]
@@ -230,8 +235,8 @@ func bpgoSparseListed32(lhs, r, o []float32, lists *bpgoRowLists, n, m int) {
 		for ; j < m; j += 16 {
 			j = min(j, m-16)
 			acc := zero
-			for q, p := range ks {
-				if a := bitsOf[at[q]]; a != last {
+			for _, p := range ks {
+				if a := bitsOf[int(p)*n+i]; a != last {
 					av, last = archsimd.BroadcastFloat32x16(math.Float32frombits(a)), a
 				}
 				x := int(p)*m + j
@@ -248,13 +253,13 @@ func bpgoSparseListed64(lhs, r, o []float64, lists *bpgoRowLists, n, m int) {
 	last := uint64(0)
 	var av, zero archsimd.Float64x8
 	for i := range n {
-		ks, at := lists.ks[lists.start[i]:lists.start[i+1]], lists.at[lists.start[i]:lists.start[i+1]]
+		ks := lists.ks[lists.start[i]:lists.start[i+1]]
 		row := o[i*m : (i+1)*m]
 		j := 0
 		for ; j+32 <= m; j += 32 {
 			a0, a1, a2, a3 := zero, zero, zero, zero
-			for q, p := range ks {
-				if a := bitsOf[at[q]]; a != last {
+			for _, p := range ks {
+				if a := bitsOf[int(p)*n+i]; a != last {
 					av, last = archsimd.BroadcastFloat64x8(math.Float64frombits(a)), a
 				}
 				src := r[int(p)*m+j : int(p)*m+j+32]
@@ -271,8 +276,8 @@ func bpgoSparseListed64(lhs, r, o []float64, lists *bpgoRowLists, n, m int) {
 		for ; j < m; j += 8 {
 			j = min(j, m-8)
 			acc := zero
-			for q, p := range ks {
-				if a := bitsOf[at[q]]; a != last {
+			for _, p := range ks {
+				if a := bitsOf[int(p)*n+i]; a != last {
 					av, last = archsimd.BroadcastFloat64x8(math.Float64frombits(a)), a
 				}
 				x := int(p)*m + j
