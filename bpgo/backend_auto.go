@@ -61,8 +61,8 @@ func runnerBackend(tree *Tree) (compute.Backend, bool, error) {
 // stateBatch is the batch size of the first state with a batch axis (0 when none has one).
 func stateBatch(tree *Tree) int {
 	for _, v := range tree.States() {
-		if v.BatchAxis >= 0 && v.value != nil && v.BatchAxis < v.value.Rank() {
-			return v.value.Shape().Dimensions[v.BatchAxis]
+		if v.BatchAxis >= 0 && v.has() && v.BatchAxis < v.Shape().Rank() {
+			return v.Shape().Dimensions[v.BatchAxis]
 		}
 	}
 	return 0
@@ -72,8 +72,8 @@ func stateBatch(tree *Tree) int {
 func largestWeight(tree *Tree) int {
 	n := 0
 	for _, v := range tree.Vars {
-		if v.Kind == Param && v.value != nil && v.value.DType().IsFloat() {
-			n = max(n, v.value.Shape().Size())
+		if v.Kind == Param && v.has() && v.Shape().DType.IsFloat() {
+			n = max(n, v.Shape().Size())
 		}
 	}
 	return n

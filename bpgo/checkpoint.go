@@ -55,14 +55,14 @@ func Save(path string, model any, opt Optimizer) error {
 	h := ckptHeader{DType: FloatDType().String()}
 	var data []float64
 	add := func(v *Variable, list *[]ckptVar) error {
-		if v.value == nil {
+		if !v.has() {
 			return fmt.Errorf("variable %q has no value", v.name)
 		}
-		if !v.value.DType().IsFloat() {
-			return fmt.Errorf("variable %q has dtype %s; checkpoints hold float variables", v.name, v.value.DType())
+		if !v.Shape().DType.IsFloat() {
+			return fmt.Errorf("variable %q has dtype %s; checkpoints hold float variables", v.name, v.Shape().DType)
 		}
-		*list = append(*list, ckptVar{Name: v.name, Kind: v.Kind.String(), Trainable: v.Trainable, Shape: v.value.Shape().Dimensions})
-		data = append(data, ToFloat64s(v.value)...)
+		*list = append(*list, ckptVar{Name: v.name, Kind: v.Kind.String(), Trainable: v.Trainable, Shape: v.Shape().Dimensions})
+		data = append(data, ToFloat64s(v.get())...)
 		return nil
 	}
 	for _, v := range tree.Vars {
@@ -218,8 +218,8 @@ func Load(path string, model any, opt Optimizer) error {
 		if cv.Kind != v.Kind.String() {
 			return fmt.Errorf("bpgo.Load: %q is a %s in %s but a %s in the model", cv.Name, cv.Kind, path, v.Kind)
 		}
-		if !sameExceptAxis(cv.Shape, v.value.Shape().Dimensions, v.BatchAxis) {
-			return fmt.Errorf("bpgo.Load: %q has shape %v in %s but %v in the model", cv.Name, cv.Shape, path, v.value.Shape().Dimensions)
+		if !sameExceptAxis(cv.Shape, v.Shape().Dimensions, v.BatchAxis) {
+			return fmt.Errorf("bpgo.Load: %q has shape %v in %s but %v in the model", cv.Name, cv.Shape, path, v.Shape().Dimensions)
 		}
 		seen[cv.Name] = true
 		plan = append(plan, assign{v, vals, cv.Shape})
@@ -255,8 +255,8 @@ func Load(path string, model any, opt Optimizer) error {
 			if err != nil {
 				return fmt.Errorf("bpgo.Load: %w", err)
 			}
-			if !slices.Equal(cs.Shape, slots[i].value.Shape().Dimensions) {
-				return fmt.Errorf("bpgo.Load: optimizer slot %d has shape %v in %s but %v here", i, cs.Shape, path, slots[i].value.Shape().Dimensions)
+			if !slices.Equal(cs.Shape, slots[i].Shape().Dimensions) {
+				return fmt.Errorf("bpgo.Load: optimizer slot %d has shape %v in %s but %v here", i, cs.Shape, path, slots[i].Shape().Dimensions)
 			}
 			plan = append(plan, assign{slots[i], vals, cs.Shape})
 		}
@@ -277,7 +277,7 @@ func Load(path string, model any, opt Optimizer) error {
 	// Everything checked: convert, then assign.
 	values := make([]*tensors.Tensor, len(plan))
 	for i, a := range plan {
-		t, err := FromFloat64s(a.v.value.DType(), a.vals, a.dims...)
+		t, err := FromFloat64s(a.v.Shape().DType, a.vals, a.dims...)
 		if err != nil {
 			return fmt.Errorf("bpgo.Load: %q: %w", a.v.name, err)
 		}
@@ -289,7 +289,7 @@ func Load(path string, model any, opt Optimizer) error {
 		}
 	}
 	for i, a := range plan {
-		a.v.value = values[i]
+		a.v.put(values[i])
 	}
 	return nil
 }

@@ -87,7 +87,7 @@ func (c *Context) T() *graph.Node {
 func (c *Context) Value(v *Variable) *graph.Node {
 	n, ok := c.values[v]
 	if !ok {
-		panic(fmt.Sprintf("bpgo: variable %q (%s %v) is not part of the model being run: keep modules in fields of the model struct", v.name, v.Kind, v.value.Shape()))
+		panic(fmt.Sprintf("bpgo: variable %q (%s %v) is not part of the model being run: keep modules in fields of the model struct", v.name, v.Kind, v.Shape()))
 	}
 	return n
 }

@@ -214,8 +214,8 @@ func (g *Grad) refresh() error {
 				return fmt.Errorf("GradOptions.Params: variable %q is not part of the model", v.name)
 			case v.Kind != Param:
 				return fmt.Errorf("GradOptions.Params: %q is a state variable; only parameters are differentiated", v.name)
-			case !v.value.DType().IsFloat():
-				return fmt.Errorf("GradOptions.Params: %q has dtype %s, want a float type", v.name, v.value.DType())
+			case !v.Shape().DType.IsFloat():
+				return fmt.Errorf("GradOptions.Params: %q has dtype %s, want a float type", v.name, v.Shape().DType)
 			}
 		}
 		params = g.userVars

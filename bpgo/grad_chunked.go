@@ -93,7 +93,7 @@ func (g *Grad) runChunked(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) 
 		for i := range runs {
 			fin[i] = runs[i].final[j]
 		}
-		s.value = joinRows(fin)
+		s.put(joinRows(fin))
 	}
 
 	// Loss and its cotangents with respect to outputs, monitors and (directly) parameters.
@@ -216,7 +216,7 @@ func varsWithArgs(vars []*Variable, states []any) []any {
 			vals = append(vals, states[si])
 			si++
 		} else {
-			vals = append(vals, v.value)
+			vals = append(vals, v.get())
 		}
 	}
 	return vals
@@ -243,7 +243,7 @@ func (g *Grad) chunkForward(st *stager, xs *tensors.Tensor, rs rowSpan, sp span,
 func floatStateIdx(states []*Variable) []int {
 	var out []int
 	for i, s := range states {
-		if s.value.DType().IsFloat() {
+		if s.Shape().DType.IsFloat() {
 			out = append(out, i)
 		}
 	}

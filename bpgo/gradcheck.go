@@ -47,11 +47,11 @@ func CheckGradients(g *Grad, xs, ys *tensors.Tensor, opts GradCheckOptions) (*Gr
 	states := g.tree.States()
 	saved := make([]*tensors.Tensor, len(states))
 	for i, s := range states {
-		saved[i] = s.value
+		saved[i] = s.get()
 	}
 	restore := func() {
 		for i, s := range states {
-			s.value = saved[i]
+			s.put(saved[i])
 		}
 	}
 	res, err := g.Compute(xs, ys)
@@ -70,7 +70,7 @@ func CheckGradients(g *Grad, xs, ys *tensors.Tensor, opts GradCheckOptions) (*Gr
 	out := &GradCheck{}
 	for _, p := range g.params {
 		analytic := ToFloat64s(res.Grads[p])
-		orig := p.value
+		orig := p.get()
 		base := ToFloat64s(orig)
 		idx := spread(len(base), opts.MaxPerVar)
 		for _, i := range idx {
@@ -81,16 +81,16 @@ func CheckGradients(g *Grad, xs, ys *tensors.Tensor, opts GradCheckOptions) (*Gr
 				if err != nil {
 					return 0, err
 				}
-				p.value = t
+				p.put(t)
 				return loss()
 			}
 			lp, err := eval(opts.Step)
 			if err != nil {
-				p.value = orig
+				p.put(orig)
 				return nil, err
 			}
 			lm, err := eval(-opts.Step)
-			p.value = orig
+			p.put(orig)
 			if err != nil {
 				return nil, err
 			}

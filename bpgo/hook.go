@@ -55,7 +55,7 @@ func hookVars(h StepHook, tree *Tree) ([]*Variable, error) {
 		switch {
 		case v == nil:
 			return nil, fmt.Errorf("Hook.HookVars()[%d] is nil", i)
-		case v.value == nil:
+		case !v.has():
 			return nil, fmt.Errorf("Hook.HookVars()[%d] has no value", i)
 		case inTree[v]:
 			return nil, fmt.Errorf("Hook.HookVars()[%d] %q belongs to the model: a hook's variables are its own", i, v.name)

@@ -76,20 +76,20 @@ func ApplyGradients(opt Optimizer, grads Grads) error {
 	slots := opt.Slots()
 	args := make([]any, 0, 2*len(params)+len(slots)+1)
 	for _, p := range params {
-		args = append(args, p.value)
+		args = append(args, p.get())
 	}
 	for _, p := range params {
 		g, ok := grads[p]
 		if !ok || g == nil {
 			return fmt.Errorf("bpgo.ApplyGradients: grads has no gradient for %q", p.name)
 		}
-		if !g.Shape().Equal(p.value.Shape()) {
-			return fmt.Errorf("bpgo.ApplyGradients: gradient of %q has shape %s, want %s", p.name, g.Shape(), p.value.Shape())
+		if !g.Shape().Equal(p.Shape()) {
+			return fmt.Errorf("bpgo.ApplyGradients: gradient of %q has shape %s, want %s", p.name, g.Shape(), p.Shape())
 		}
 		args = append(args, g)
 	}
 	for _, s := range slots {
-		args = append(args, s.value)
+		args = append(args, s.get())
 	}
 	hyper, err := hyperTensor(opt, params)
 	if err != nil {
@@ -105,10 +105,10 @@ func ApplyGradients(opt Optimizer, grads Grads) error {
 		return fmt.Errorf("bpgo.ApplyGradients: %w", err)
 	}
 	for i, p := range params {
-		p.value = res[i]
+		p.put(res[i])
 	}
 	for i, s := range slots {
-		s.value = res[len(params)+i]
+		s.put(res[len(params)+i])
 	}
 	opt.Advance()
 	return nil
@@ -117,7 +117,7 @@ func ApplyGradients(opt Optimizer, grads Grads) error {
 // hyperTensor packs Hyper() into a 1-D tensor of the parameters' dtype.
 func hyperTensor(opt Optimizer, params []*Variable) (*tensors.Tensor, error) {
 	h := opt.Hyper()
-	dt := params[0].value.DType()
+	dt := params[0].Shape().DType
 	if len(h) == 0 {
 		h = []float64{0}
 	}

@@ -140,6 +140,10 @@ type Runner struct {
 	nShards    int // RunnerOptions.Shards
 	shardMemo  shardMemo
 	lastShards int
+	// stages hand each shard's chunks their inputs and targets in buffers of the backend's
+	// own, rewritten from chunk to chunk (see stager): a host copy, then a device copy of it,
+	// per chunk and shard was most of what a long run allocated after its traces.
+	stages []*stager
 
 	mu        sync.Mutex
 	execs     map[runKey]*runExec
@@ -369,7 +373,7 @@ func (r *Runner) run(inputs *tensors.Tensor, opts RunOptions) (*tensors.Tensor, 
 	states, params := r.tree.States(), r.tree.Params(false)
 	for start := 0; start < steps; start += r.chunk {
 		k := min(r.chunk, steps-start)
-		out, err := r.runChunkRows(ex, inputs, targets, rowSpan{0, batch}, start, k, varValuesT(states), varValuesT(r.hookVars), start > 0 && opts.OnChunk == nil)
+		out, err := r.runChunkRows(ex, r.stage(0), inputs, targets, rowSpan{0, batch}, start, k, varValuesT(states), varValuesT(r.hookVars), start > 0 && opts.OnChunk == nil)
 		if err != nil {
 			return nil, err
 		}
@@ -417,7 +421,7 @@ func (r *Runner) finish(monParts [][]*tensors.Tensor, steps int, outs []*tensors
 func varValues(vs []*Variable) []any {
 	out := make([]any, len(vs))
 	for i, v := range vs {
-		out[i] = v.value
+		out[i] = v.get()
 	}
 	return out
 }
@@ -425,7 +429,7 @@ func varValues(vs []*Variable) []any {
 // setValues stores a compiled call's results into the variables, in order.
 func setValues(vs []*Variable, ts []*tensors.Tensor) {
 	for i, v := range vs {
-		v.value = ts[i]
+		v.put(ts[i])
 	}
 }
 
@@ -588,10 +592,10 @@ func resolveLoop(what string, chunk int, dt float64) (int, float64, error) {
 // the runtime float type the graphs are built for.
 func checkVars(tree *Tree, dt dtypes.DType) error {
 	for _, v := range tree.Vars {
-		if v.value == nil {
+		if !v.has() {
 			return fmt.Errorf("variable %q has no value", v.name)
 		}
-		if vdt := v.value.DType(); vdt.IsFloat() && vdt != dt {
+		if vdt := v.Shape().DType; vdt.IsFloat() && vdt != dt {
 			return fmt.Errorf("variable %q is %s but the runtime float type is %s: call bpgo.EnableX64() (or not) before building the model, consistently", v.name, vdt, dt)
 		}
 	}

@@ -84,14 +84,14 @@ func (r *Runner) shardHook(vals []*tensors.Tensor, summed map[*Variable]bool, rs
 // without host copies (XLA) a donated tensor is gone.
 //
 // A chunk whose targets are all zero runs on ex.quiet when that is set (ZeroTargetHook).
-func (r *Runner) runChunkRows(ex *runExec, inputs, targets *tensors.Tensor, rs rowSpan, start, k int, states, hook []*tensors.Tensor, own bool) (map[string][]*tensors.Tensor, error) {
-	xs, err := timeChunkRows(inputs, r.dtype, rs, start, k)
+func (r *Runner) runChunkRows(ex *runExec, st *stager, inputs, targets *tensors.Tensor, rs rowSpan, start, k int, states, hook []*tensors.Tensor, own bool) (map[string][]*tensors.Tensor, error) {
+	xs, err := st.chunk("xs", inputs, r.dtype, rs, start, k)
 	if err != nil {
 		return nil, err
 	}
 	var tg *tensors.Tensor
 	if targets != nil {
-		if tg, err = timeChunkRows(targets, targets.DType(), rs, start, k); err != nil {
+		if tg, err = st.chunk("targets", targets, targets.DType(), rs, start, k); err != nil {
 			return nil, err
 		}
 		if ex.quiet != nil && allZeroTensor(tg) {
@@ -136,13 +136,13 @@ func (r *Runner) probeShards(ex *runExec, inputs, targets *tensors.Tensor, rows 
 	}
 	k := min(r.chunk, inputs.Shape().Dimensions[1])
 	init, hookInit := varValuesT(states), varValuesT(r.hookVars)
-	whole, err := r.runChunkRows(ex, inputs, targets, rowSpan{0, inputs.Shape().Dimensions[0]}, 0, k, init, hookInit, false)
+	whole, err := r.runChunkRows(ex, r.stage(0), inputs, targets, rowSpan{0, inputs.Shape().Dimensions[0]}, 0, k, init, hookInit, false)
 	if err != nil {
 		return err.Error()
 	}
 	sums := make([][]float64, len(r.hookVars))
 	for i, rs := range rows {
-		part, err := r.runChunkRows(ex, inputs, targets, rs, 0, k, sliceRowsAll(init, rs), r.shardHook(hookInit, summed, rs, i), false)
+		part, err := r.runChunkRows(ex, r.stage(i), inputs, targets, rs, 0, k, sliceRowsAll(init, rs), r.shardHook(hookInit, summed, rs, i), false)
 		if err != nil {
 			return err.Error()
 		}
@@ -207,20 +207,59 @@ func (r *Runner) runSharded(ex *runExec, rows []rowSpan, inputs, targets *tensor
 	steps := inputs.Shape().Dimensions[1]
 	states, params := r.tree.States(), r.tree.Params(false)
 	summed := r.summedVars()
-	init, hookInit := varValuesT(states), varValuesT(r.hookVars)
+	// Each shard starts from its rows of every per-sample variable: the parts the last sharded
+	// run left (rowParts) or, when the variable is whole, rows cut from it.
+	var cut []*tensors.Tensor // the starting rows this run made or took over, freed once it is done
+	rowsOf := func(v *Variable) []*tensors.Tensor {
+		if p := v.partsFor(rows); p != nil {
+			cut = append(cut, p...)
+			return p
+		}
+		whole := v.get()
+		out := make([]*tensors.Tensor, len(rows))
+		for i, rs := range rows {
+			if out[i] = sliceRows(whole, rs); out[i] != whole {
+				cut = append(cut, out[i])
+			}
+		}
+		return out
+	}
+	init := make([][]*tensors.Tensor, len(states))
+	for j, s := range states {
+		init[j] = rowsOf(s)
+	}
+	hookInit := make([][]*tensors.Tensor, len(r.hookVars))
+	for j, v := range r.hookVars {
+		if summed[v] {
+			hookInit[j] = r.summedStart(v, len(rows))
+			cut = append(cut, hookInit[j][1:]...)
+		} else {
+			hookInit[j] = rowsOf(v)
+		}
+	}
 	type shardRun struct {
 		outs                 []*tensors.Tensor
 		mons                 [][]*tensors.Tensor
 		states, hook, params []*tensors.Tensor
 	}
 	runs := make([]shardRun, len(rows))
+	stages := make([]*stager, len(rows))
+	for i := range rows {
+		stages[i] = r.stage(i)
+	}
 	err := inParallel(len(rows), func(i int) error {
 		rs, sr := rows[i], &runs[i]
-		cur, hk := sliceRowsAll(init, rs), r.shardHook(hookInit, summed, rs, i)
+		cur, hk := make([]*tensors.Tensor, len(init)), make([]*tensors.Tensor, len(hookInit))
+		for j := range init {
+			cur[j] = init[j][i]
+		}
+		for j := range hookInit {
+			hk[j] = hookInit[j][i]
+		}
 		sr.mons = make([][]*tensors.Tensor, len(r.mons))
 		for start := 0; start < steps; start += r.chunk {
 			k := min(r.chunk, steps-start)
-			out, err := r.runChunkRows(ex, inputs, targets, rs, start, k, cur, hk, start > 0)
+			out, err := r.runChunkRows(ex, stages[i], inputs, targets, rs, start, k, cur, hk, start > 0)
 			if err != nil {
 				return err
 			}
@@ -245,13 +284,14 @@ func (r *Runner) runSharded(ex *runExec, rows []rowSpan, inputs, targets *tensor
 		}
 		return ts
 	}
+	// The per-sample variables keep the shards' rows until something reads them whole.
 	for j, s := range states {
-		s.value = joinRows(perShard(func(sr *shardRun) *tensors.Tensor { return sr.states[j] }))
+		s.putParts(rows, perShard(func(sr *shardRun) *tensors.Tensor { return sr.states[j] }))
 	}
 	for j, v := range r.hookVars {
 		ts := perShard(func(sr *shardRun) *tensors.Tensor { return sr.hook[j] })
 		if !summed[v] {
-			v.value = joinRows(ts)
+			v.putParts(rows, ts)
 			continue
 		}
 		for _, t := range ts[1:] {
@@ -259,7 +299,7 @@ func (r *Runner) runSharded(ex *runExec, rows []rowSpan, inputs, targets *tensor
 				return nil, fmt.Errorf("hook variable %q: %w", v.name, err)
 			}
 		}
-		v.value = ts[0]
+		v.put(ts[0])
 	}
 	if r.hook != nil {
 		setValues(params, runs[0].params)
@@ -287,7 +327,27 @@ func (r *Runner) runSharded(ex *runExec, rows []rowSpan, inputs, targets *tensor
 		}
 		outs = []*tensors.Tensor{y}
 	}
+	finalizeAll(cut)
 	return r.finish(monParts, steps, outs, opts.DiscardOutputs)
+}
+
+// stage is shard i's stager (shard 0's for a run without shards).
+func (r *Runner) stage(i int) *stager {
+	for len(r.stages) <= i {
+		r.stages = append(r.stages, &stager{backend: r.backend})
+	}
+	return r.stages[i]
+}
+
+// summedStart is the shards' starting values of a hook variable that sums over samples: its
+// current value in shard 0, zeros in the others.
+func (r *Runner) summedStart(v *Variable, n int) []*tensors.Tensor {
+	out := make([]*tensors.Tensor, n)
+	out[0] = v.get()
+	for i := 1; i < n; i++ {
+		out[i] = tensors.FromShape(out[0].Shape())
+	}
+	return out
 }
 
 // donated hands tensors that nothing else holds to a call as donated buffers: the backend may

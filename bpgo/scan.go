@@ -315,7 +315,7 @@ func (s *scanStep) probeStep(b compute.Backend, x, target shapes.Shape, f func(g
 	values := map[*Variable]*graph.Node{}
 	all := append(append([]*Variable{}, s.vars...), s.hookVar...)
 	for i, v := range all {
-		values[v] = graph.Parameter(g, fmt.Sprintf("v%d", i), v.value.Shape())
+		values[v] = graph.Parameter(g, fmt.Sprintf("v%d", i), v.Shape())
 	}
 	start := maps.Clone(values)
 	var tg *graph.Node
@@ -388,10 +388,10 @@ func newScanFwdExec(b compute.Backend, s *scanStep, states, outParams []*Variabl
 			init["records"] = append(init["records"], zerosOf(g, withSteps(r, k)))
 		}
 		for _, v := range bufStates[:nBufs] {
-			init["bufs"] = append(init["bufs"], zerosOf(g, bufShape(v.value.Shape(), k)))
+			init["bufs"] = append(init["bufs"], zerosOf(g, bufShape(v.Shape(), k)))
 		}
 		for _, v := range states[:nCkpts] {
-			init["ckpts"] = append(init["ckpts"], zerosOf(g, bufShape(v.value.Shape(), (steps+ckpt-1)/ckpt)))
+			init["ckpts"] = append(init["ckpts"], zerosOf(g, bufShape(v.Shape(), (steps+ckpt-1)/ckpt)))
 		}
 		if nProj > 0 {
 			init["proj"] = []*graph.Node{zerosOf(g, bufShape(projShape, k))}
@@ -517,7 +517,7 @@ func newScanBwdExec(b compute.Backend, s *scanStep, states, params []*Variable) 
 				if i := slices.Index(bufStates, v); i >= 0 {
 					values[v] = readRow(p["bufs"][i], t)
 				} else {
-					values[v] = zerosOf(g, v.value.Shape()) // not read by the step (readStates)
+					values[v] = zerosOf(g, v.Shape()) // not read by the step (readStates)
 				}
 			}
 			for i, si := range fs {

@@ -97,7 +97,7 @@ func (sc *gradScan) storeStates(g *Grad, xs *tensors.Tensor, states []*Variable)
 func (sc *gradScan) stepBytes(g *Grad, xs *tensors.Tensor, states []*Variable) (_ int, err error) {
 	per := 0
 	for _, s := range states {
-		per += int(s.value.Shape().Memory())
+		per += int(s.Shape().Memory())
 	}
 	if !sc.step.projected {
 		return per, nil
@@ -211,7 +211,7 @@ func (g *Grad) runScan(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*G
 	fs := floatStateIdx(states)
 	lambda := make([]any, len(fs))
 	for i, si := range fs {
-		lambda[i] = tensors.FromShape(states[si].value.Shape())
+		lambda[i] = tensors.FromShape(states[si].Shape())
 	}
 	acc := anys(lout["gParams"])
 	final := varValuesT(states)
@@ -316,7 +316,7 @@ func segments(steps, k int) []span {
 func varValuesT(vs []*Variable) []*tensors.Tensor {
 	out := make([]*tensors.Tensor, len(vs))
 	for i, v := range vs {
-		out[i] = v.value
+		out[i] = v.get()
 	}
 	return out
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/bpgo/bpgo/bpgo"
+	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/graph"
 )
 
@@ -334,6 +335,76 @@ func TestZeroTargetHook(t *testing.T) {
 				t.Errorf("Shards %d, ZeroTargetHook %v: %v sample-steps without targets, %v with, targets summing to %v; want %v, %v, %v",
 					shards, zero, q, l, s, quiet, loud, want)
 			}
+		}
+	}
+}
+
+// TestShardsAcrossRuns: a sharded runner carries its per-sample states and hook values from
+// one run to the next in the shards' rows (a streamed trial's windows of one length, after the
+// first of which the shards are not probed again), giving what one whole run gives; reading a value whole between runs, replacing it, or a refused run on the way
+// changes nothing of that.
+func TestShardsAcrossRuns(t *testing.T) {
+	onGoBackend(t)
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	b := 2 * bpgo.MinShardRows
+	xs, ys := randTensor(1, 1, b, 12, 2), randTensor(3, 1, b, 12, 1)
+	type model struct {
+		m *tanhRNN
+		h *sumHook
+		r *bpgo.Runner
+	}
+	build := func(shards int) model {
+		bpgo.SetSeed(7)
+		m, h := newTanhRNN(t, 2, 5, 1, b), newSumHook(b)
+		r, err := bpgo.NewRunner(m, bpgo.RunnerOptions{Chunk: 3, Hook: h, Shards: shards})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return model{m, h, r}
+	}
+	whole := build(1)
+	if _, err := whole.r.Run(xs, bpgo.RunOptions{Targets: ys}); err != nil {
+		t.Fatal(err)
+	}
+	for _, peek := range []string{"", "shape", "value", "set", "refused"} {
+		sh := build(2)
+		for i, w := range [][2]int{{0, 4}, {4, 4}, {8, 4}} {
+			xw, yw := bpgo.Must1(bpgo.SliceTime(xs, w[0], w[1])), bpgo.Must1(bpgo.SliceTime(ys, w[0], w[1]))
+			if _, err := sh.r.Run(xw, bpgo.RunOptions{Targets: yw, ResetState: i == 0}); err != nil {
+				t.Fatalf("%s: window %v: %v", peek, w, err)
+			}
+			if sh.r.LastShards() != 2 {
+				t.Fatalf("%s: window %v ran %d shards, want 2", peek, w, sh.r.LastShards())
+			}
+			if i != 1 {
+				continue
+			}
+			switch peek {
+			case "shape":
+				if d := sh.m.H.Shape().Dimensions; !slices.Equal(d, []int{b, 5}) {
+					t.Errorf("state shape between runs %v, want [%d 5]", d, b)
+				}
+			case "value":
+				_ = sh.m.H.Value()
+				_ = sh.h.PerSample.Float64s()
+			case "set":
+				if err := sh.m.H.SetValue(sh.m.H.Value()); err != nil {
+					t.Fatal(err)
+				}
+			case "refused":
+				bad := bpgo.Must1(bpgo.FromFloat64s(dtypes.Float64, make([]float64, b*3*3), b, 3, 3))
+				if _, err := sh.r.Run(bad, bpgo.RunOptions{Targets: yw}); err == nil {
+					t.Fatalf("a run with 3 input features was not refused")
+				}
+			}
+		}
+		if !slices.Equal(sh.m.H.Float64s(), whole.m.H.Float64s()) || !slices.Equal(sh.h.PerSample.Float64s(), whole.h.PerSample.Float64s()) {
+			t.Errorf("%s: state or per-sample hook values after three sharded runs differ from one whole run's", peek)
+		}
+		if e := relErr(sh.h.Total.Float64s(), whole.h.Total.Float64s()); e > 1e-12 {
+			t.Errorf("%s: summed hook value %v, whole run %v", peek, sh.h.Total.Float64s(), whole.h.Total.Float64s())
 		}
 	}
 }

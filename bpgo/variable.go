@@ -37,9 +37,64 @@ type Variable struct {
 	// BatchAxis is the axis holding the batch in a State variable, or -1 without one.
 	BatchAxis int
 
-	name   string
-	value  *tensors.Tensor
+	name  string
+	value *tensors.Tensor
+	// parts, when set, is the value split by rows between a Runner's batch shards (see
+	// rowParts); value is then nil.
+	parts  *rowParts
 	random bool // an in-graph random generator's state (NewRandomState)
+}
+
+// rowParts is a state's value kept as the row groups a sharded Runner left it in: the next run
+// with the same rows carries on from them instead of joining them into one tensor and cutting
+// that up again (three copies of e-prop's (B, P, N) traces every window of a streamed trial).
+// Nothing outside the variable holds the parts.
+type rowParts struct {
+	rows []rowSpan
+	ts   []*tensors.Tensor
+}
+
+// get returns the value, joining its row parts first if it has them.
+func (v *Variable) get() *tensors.Tensor {
+	if v.parts != nil {
+		parts := v.parts.ts
+		v.value, v.parts = joinRows(parts), nil
+		if len(parts) > 1 {
+			finalizeAll(parts)
+		}
+	}
+	return v.value
+}
+
+// finalizeAll frees tensors nothing holds any more now, rather than when the collector finds
+// them: on the Go backend their buffers go back to the pool for the next call's results.
+func finalizeAll(ts []*tensors.Tensor) {
+	for _, t := range ts {
+		if t != nil {
+			_ = t.FinalizeAll()
+		}
+	}
+}
+
+// has reports whether the variable has a value.
+func (v *Variable) has() bool { return v.value != nil || v.parts != nil }
+
+// put sets the value (dropping any row parts).
+func (v *Variable) put(t *tensors.Tensor) {
+	v.value, v.parts = t, nil
+}
+
+// putParts sets the value as row parts for rows.
+func (v *Variable) putParts(rows []rowSpan, ts []*tensors.Tensor) {
+	v.value, v.parts = nil, &rowParts{rows: rows, ts: ts}
+}
+
+// partsFor returns the value's row parts if it is kept in exactly these rows, else nil.
+func (v *Variable) partsFor(rows []rowSpan) []*tensors.Tensor {
+	if v.parts == nil || !slices.Equal(v.parts.rows, rows) {
+		return nil
+	}
+	return v.parts.ts
 }
 
 // NewParam makes a parameter from a tensor.
@@ -56,10 +111,19 @@ func NewState(value *tensors.Tensor, batchAxis int) *Variable {
 func (v *Variable) Name() string { return v.name }
 
 // Value returns the current value (do not modify it in place; use SetValue).
-func (v *Variable) Value() *tensors.Tensor { return v.value }
+func (v *Variable) Value() *tensors.Tensor { return v.get() }
 
 // Shape is the current value's shape.
-func (v *Variable) Shape() shapes.Shape { return v.value.Shape() }
+func (v *Variable) Shape() shapes.Shape {
+	if v.parts != nil {
+		s := v.parts.ts[0].Shape().Clone()
+		for _, t := range v.parts.ts[1:] {
+			s.Dimensions[0] += t.Shape().Dimensions[0]
+		}
+		return s
+	}
+	return v.value.Shape()
+}
 
 // SetValue replaces the value. Like BrainPy, a parameter keeps its shape and dtype; a state
 // variable may change size only along its batch axis.
@@ -67,8 +131,8 @@ func (v *Variable) SetValue(t *tensors.Tensor) error {
 	if t == nil {
 		return fmt.Errorf("variable %q: SetValue got a nil tensor", v.name)
 	}
-	if v.value != nil {
-		old, nw := v.value.Shape(), t.Shape()
+	if v.value != nil || v.parts != nil {
+		old, nw := v.Shape(), t.Shape()
 		if old.DType != nw.DType {
 			return fmt.Errorf("variable %q: SetValue got dtype %s, want %s", v.name, nw.DType, old.DType)
 		}
@@ -76,7 +140,7 @@ func (v *Variable) SetValue(t *tensors.Tensor) error {
 			return fmt.Errorf("variable %q: SetValue got shape %v, want %v", v.name, nw.Dimensions, old.Dimensions)
 		}
 	}
-	v.value = t
+	v.put(t)
 	return nil
 }
 
@@ -101,7 +165,7 @@ func (v *Variable) Reset(t *tensors.Tensor) {
 }
 
 // Float64s copies the value to the host as float64s (row-major).
-func (v *Variable) Float64s() []float64 { return ToFloat64s(v.value) }
+func (v *Variable) Float64s() []float64 { return ToFloat64s(v.get()) }
 
 // ToFloat64s copies a float tensor to a []float64 (row-major).
 func ToFloat64s(t *tensors.Tensor) []float64 {

@@ -42,6 +42,9 @@ func (s *EvidenceStream) Batch() int { return s.meta.Dims[0] }
 // Steps is the trial length (SeqLen).
 func (s *EvidenceStream) Steps() int { return s.task.opts.SeqLen }
 
+// Options are the task's options (Channels, Float64, …).
+func (s *EvidenceStream) Options() EvidenceOptions { return s.task.opts }
+
 // Labels are the trials' targets, as EvidenceBatch.Labels.
 func (s *EvidenceStream) Labels() []int { return s.meta.Labels }
 
@@ -49,19 +52,52 @@ func (s *EvidenceStream) Labels() []int { return s.meta.Labels }
 // is start; its Labels, CueSides, CueOnsets, LeftProb and RecallStart are the whole trial's
 // (trial steps, not window steps).
 func (s *EvidenceStream) Window(start, k int) (*EvidenceBatch, error) {
+	w := *s.meta
+	if err := s.fill(&w, start, k, "Window"); err != nil {
+		return nil, err
+	}
+	return &w, nil
+}
+
+// WindowInto is Window writing the spikes into w's own Float32 (or, with Float64, Float64)
+// slice, which must have room for the window's B·k·C values (it is cut to that length), for
+// example a tensor's memory kept from window to window: a streamed trial then allocates
+// nothing per window. A nil slice is allocated. The other fields of w are set as Window sets
+// them.
+func (s *EvidenceStream) WindowInto(w *EvidenceBatch, start, k int) error {
+	if w == nil {
+		return fmt.Errorf("datasets.EvidenceStream.WindowInto: the batch w is nil")
+	}
+	spikes32, spikes64 := w.Float32, w.Float64
+	*w = *s.meta
+	w.Float32, w.Float64 = spikes32, spikes64
+	return s.fill(w, start, k, "WindowInto")
+}
+
+// fill checks the window [start, start+k) and writes its spikes into w (allocating them where
+// w has none); what names the method in errors.
+func (s *EvidenceStream) fill(w *EvidenceBatch, start, k int, what string) error {
 	T := s.Steps()
 	if start < 0 || k < 1 || start+k > T {
-		return nil, fmt.Errorf("datasets.EvidenceStream.Window: steps [%d, %d) of a %d-step trial: want 0 <= start, 1 <= k and start+k <= %d", start, start+k, T, T)
+		return fmt.Errorf("datasets.EvidenceStream.%s: steps [%d, %d) of a %d-step trial: want 0 <= start, 1 <= k and start+k <= %d", what, start, start+k, T, T)
 	}
 	o := s.task.opts
 	B, C := s.Batch(), o.Channels
-	w := *s.meta
-	w.Dims, w.Start = [3]int{B, k, C}, start
-	if o.Float64 {
-		w.Float64 = make([]float64, B*k*C)
-	} else {
-		w.Float32 = make([]float32, B*k*C)
+	n := B * k * C
+	switch {
+	case o.Float64 && w.Float64 == nil:
+		w.Float64 = make([]float64, n)
+	case !o.Float64 && w.Float32 == nil:
+		w.Float32 = make([]float32, n)
+	case o.Float64 && len(w.Float64) < n, !o.Float64 && len(w.Float32) < n:
+		return fmt.Errorf("datasets.EvidenceStream.%s: the batch's spike slice has %d values, want at least B·k·C = %d·%d·%d = %d", what, max(len(w.Float64), len(w.Float32)), B, k, C, n)
 	}
+	if o.Float64 {
+		w.Float32, w.Float64 = nil, w.Float64[:n]
+	} else {
+		w.Float32, w.Float64 = w.Float32[:n], nil
+	}
+	w.Dims, w.Start = [3]int{B, k, C}, start
 	for blk := start / evidenceBlock; blk*evidenceBlock < start+k; blk++ {
 		s.draw(blk)
 		t0, t1 := max(start, blk*evidenceBlock), min(start+k, (blk+1)*evidenceBlock, T)
@@ -77,7 +113,7 @@ func (s *EvidenceStream) Window(start, k int) (*EvidenceBatch, error) {
 			}
 		}
 	}
-	return &w, nil
+	return nil
 }
 
 // draw fills the block buffer with block blk's spikes, unless it holds them already.

@@ -124,3 +124,53 @@ func TestEvidenceStream(t *testing.T) {
 		}
 	}
 }
+
+// WindowInto writes the same window as Window into the caller's slice, in place, and reports a
+// slice too short for it.
+func TestEvidenceStreamWindowInto(t *testing.T) {
+	for _, f64 := range []bool{false, true} {
+		o := datasets.EvidenceDefaults()
+		o.Batch, o.Seed, o.SeqLen, o.Float64 = 6, 3, 150*7+400, f64
+		e := newEvidence(t, o)
+		a, b := e.Stream(0, 1), e.Stream(0, 1)
+		n := o.Batch * 120 * o.Channels
+		buf := datasets.EvidenceBatch{Float32: make([]float32, n+7), Float64: make([]float64, n+7)}
+		mem32, mem64 := &buf.Float32[0], &buf.Float64[0]
+		for _, win := range [][2]int{{0, 120}, {120, 120}, {1400, 50}, {30, 1}} {
+			want, err := a.Window(win[0], win[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := b.WindowInto(&buf, win[0], win[1]); err != nil {
+				t.Fatal(err)
+			}
+			if buf.Dims != want.Dims || buf.Start != want.Start || !slices.Equal(buf.Labels, want.Labels) || buf.RecallStart != want.RecallStart {
+				t.Fatalf("Float64 %v, window %v: dims %v start %d, want Window's %v %d", f64, win, buf.Dims, buf.Start, want.Dims, want.Start)
+			}
+			if f64 {
+				if !slices.Equal(buf.Float64, want.Float64) || &buf.Float64[0] != mem64 || buf.Float32 != nil {
+					t.Fatalf("window %v: float64 spikes differ from Window's or were not written in place", win)
+				}
+				buf.Float32 = make([]float32, n) // kept unused
+			} else {
+				if !slices.Equal(buf.Float32, want.Float32) || &buf.Float32[0] != mem32 || buf.Float64 != nil {
+					t.Fatalf("window %v: float32 spikes differ from Window's or were not written in place", win)
+				}
+				buf.Float64 = make([]float64, n)
+			}
+			// The slice is cut to the window; the memory behind it stays for the next one.
+			buf.Float32, buf.Float64 = buf.Float32[:cap(buf.Float32)], buf.Float64[:cap(buf.Float64)]
+		}
+		short := datasets.EvidenceBatch{Float32: make([]float32, 10), Float64: make([]float64, 10)}
+		err := b.WindowInto(&short, 0, 120)
+		if err == nil || !strings.Contains(err.Error(), "datasets.EvidenceStream.WindowInto: the batch's spike slice has 10 values, want at least B·k·C") {
+			t.Errorf("Float64 %v, a short slice: error %v", f64, err)
+		}
+		if err := b.WindowInto(nil, 0, 10); err == nil || !strings.Contains(err.Error(), "w is nil") {
+			t.Errorf("nil batch: error %v", err)
+		}
+		if err := b.WindowInto(&short, 1500, 10); err == nil || !strings.Contains(err.Error(), "WindowInto: steps [1500, 1510)") {
+			t.Errorf("a window past the trial: error %v", err)
+		}
+	}
+}

@@ -10,8 +10,8 @@
 // compiled loop (a bpgo.StepHook) and symmetric or random feedback of the readout error. Its
 // update equals the BPTT gradient with the recurrent spikes and the reset cut from the
 // gradient; memory does not grow with the trial length, and StepTrial takes a trial a window
-// of steps at a time (EPropTrial), so that a trial of any length trains in the memory of one
-// window.
+// of steps at a time (EPropTrial; EvidenceTrial for the click task), so that a trial of any
+// length trains in the memory of one window.
 //
 // Every trainer drives its model through the same time-loop engine, bpgo.Runner, and BPTT
 // through bpgo.Grad. Hand-written training loops use bpgo.Grad and an optimizer directly.

@@ -301,18 +301,19 @@ func (e *EProp) Step(xs, ys *tensors.Tensor) (*EPropResult, error) {
 
 // EPropTrial is one trial handed to StepTrial or ComputeTrial a window of steps at a time, so
 // that its inputs and targets are never held at once: with EProp's memory independent of T,
-// a trial of any length then runs in the memory of one window. datasets.EvidenceStream draws
-// the click task this way.
+// a trial of any length then runs in the memory of one window. EvidenceTrial makes one for the
+// click task (datasets.EvidenceStream), writing each window into the last one's tensors.
 type EPropTrial struct {
 	// Batch is the number of trials run side by side; Steps is their length.
 	Batch, Steps int
 	// Window returns steps [start, start+k) of the inputs, (Batch, k, num_in), and of the
 	// per-step targets, (Batch, k, K). EProp asks for the windows in order, each once, k at
-	// most WindowSteps.
+	// most WindowSteps, and is done with a window's tensors when it asks for the next: Window
+	// may write each window into the same tensors.
 	Window func(start, k int) (xs, ys *tensors.Tensor, err error)
 	// WindowSteps is the longest window asked for; 0 means DefaultWindowChunks chunks
-	// (EPropOptions.Chunk steps each). Memory grows with it, time falls: each window is one
-	// Runner call, whose batch shards are split and joined again.
+	// (EPropOptions.Chunk steps each). Memory grows with it, time falls a little: each window
+	// is one Runner call (the traces stay in the batch shards' rows from one to the next).
 	WindowSteps int
 	// TargetRows is the sum of the whole trial's targets (for one-hot targets, the number of
 	// (trial, step) rows that have one): the cross-entropy's denominator. Only

@@ -105,3 +105,30 @@ func ExampleEProp_StepTrial() {
 	// window 50 10
 	// update shapes: [8 8] [8 8] [8 2]
 }
+
+// EvidenceTrial hands a click-task stream to StepTrial window by window, writing each window
+// into the tensors of the last one: a streamed trial of any length allocates nothing per window.
+func ExampleEvidenceTrial() {
+	defer bpgo.UseMode(bpgo.TrainingMode)()
+	bpgo.SetSeed(1)
+	m := newSNN(8, 8, 2)
+	opts := trainers.EPropDefaults()
+	opts.Dt, opts.Chunk = 1, 25
+	tr := bpgo.Must1(trainers.NewEProp(m, trainers.EPropNetwork{Neurons: m.R, In: m.I2R, Rec: m.R2R, Out: m.R2O, Readout: m.O}, opts))
+
+	d := datasets.EvidenceDefaults() // a small click task: 8 channels, 3 cues, 60 steps
+	d.Batch, d.Channels, d.Cues, d.CueDuration, d.CueInterval, d.RecallDuration, d.SeqLen = 4, 8, 3, 8, 10, 10, 60
+	task := bpgo.Must1(datasets.NewEvidenceAccumulation(d))
+	trial := bpgo.Must1(trainers.EvidenceTrial(task.Stream(0, 0), d.RecallDuration, 2))
+	trial.WindowSteps = 25
+	res := bpgo.Must1(tr.StepTrial(trial))
+	fmt.Println("update shapes:", res.Grads[m.I2R.W].Shape().Dimensions, res.Grads[m.R2R.W].Shape().Dimensions, res.Grads[m.R2O.W].Shape().Dimensions)
+	fmt.Println("target rows:", trial.TargetRows)
+
+	_, err := trainers.EvidenceTrial(task.Stream(0, 1), 61, 2)
+	fmt.Println(err)
+	// Output:
+	// update shapes: [8 8] [8 8] [8 2]
+	// target rows: 40
+	// trainers.EvidenceTrial: window: want 1..60 (the trial's steps), got 61
+}

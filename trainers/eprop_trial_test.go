@@ -8,6 +8,7 @@ import (
 
 	"github.com/bpgo/bpgo/bpgo"
 	"github.com/bpgo/bpgo/bpgo/optim"
+	"github.com/bpgo/bpgo/datasets"
 	"github.com/bpgo/bpgo/trainers"
 	"github.com/gomlx/gomlx/core/tensors"
 )
@@ -143,5 +144,103 @@ func TestEPropTrialErrors(t *testing.T) {
 	w := bpgo.Must1(trainers.EvidenceTargetsWindow(labels, 10, 5, 2, 3, 4))
 	if got, want := bpgo.ToFloat64s(w), bpgo.ToFloat64s(bpgo.Must1(bpgo.SliceTime(ys, 3, 4))); !slices.Equal(got, want) {
 		t.Errorf("EvidenceTargetsWindow(3, 4) = %v, want EvidenceTargets' steps 3..6 %v", got, want)
+	}
+}
+
+// EvidenceTrial's windows are the stream's windows and EvidenceTargetsWindow's targets, written
+// into one pair of tensors per window length; StepTrial on it gives what the same windows
+// handed over as fresh tensors give. Bad arguments are named.
+func TestEvidenceTrial(t *testing.T) {
+	defer bpgo.UseMode(bpgo.TrainingMode)()
+	for _, f64 := range []bool{false, true} {
+		d := datasets.EvidenceDefaults()
+		d.Batch, d.Channels, d.Cues, d.CueDuration, d.CueInterval, d.RecallDuration, d.SeqLen, d.Float64 = 4, 8, 3, 8, 10, 10, 60, f64
+		task := bpgo.Must1(datasets.NewEvidenceAccumulation(d))
+		tr := bpgo.Must1(trainers.EvidenceTrial(task.Stream(2, 1), d.RecallDuration, 2))
+		ref := task.Stream(2, 1)
+		if tr.Batch != 4 || tr.Steps != 60 || tr.TargetRows != 40 {
+			t.Fatalf("Float64 %v: trial of %d × %d steps, %v target rows; want 4 × 60, 40", f64, tr.Batch, tr.Steps, tr.TargetRows)
+		}
+		seen := map[int]*tensors.Tensor{}
+		for _, w := range [][2]int{{0, 25}, {25, 25}, {50, 10}, {10, 25}} {
+			xs, ys, err := tr.Window(w[0], w[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := bpgo.Must1(ref.Window(w[0], w[1]))
+			wantX := want.Float32
+			if f64 {
+				wantX = nil
+				if !slices.Equal(tensors.MustCopyFlatData[float64](xs), want.Float64) {
+					t.Errorf("Float64 window %v: inputs differ from the stream's", w)
+				}
+			}
+			if wantX != nil && !slices.Equal(tensors.MustCopyFlatData[float32](xs), wantX) {
+				t.Errorf("window %v: inputs differ from the stream's", w)
+			}
+			wantY := bpgo.Must1(trainers.EvidenceTargetsWindow(ref.Labels(), 60, d.RecallDuration, 2, w[0], w[1]))
+			if !slices.Equal(bpgo.ToFloat64s(ys), bpgo.ToFloat64s(wantY)) || ys.DType() != wantY.DType() {
+				t.Errorf("window %v: targets differ from EvidenceTargetsWindow's", w)
+			}
+			if prev := seen[w[1]]; prev != nil && prev != xs {
+				t.Errorf("window %v: a new input tensor, want the one of the last %d-step window", w, w[1])
+			}
+			seen[w[1]] = xs
+		}
+	}
+
+	d := datasets.EvidenceDefaults()
+	d.Batch, d.Channels, d.Cues, d.CueDuration, d.CueInterval, d.RecallDuration, d.SeqLen = 4, 8, 3, 8, 10, 10, 60
+	task := bpgo.Must1(datasets.NewEvidenceAccumulation(d))
+	stepOn := func(trial trainers.EPropTrial) *trainers.EPropResult {
+		bpgo.SetSeed(3)
+		m := newSNN(8, 8, 2)
+		o := trainers.EPropDefaults()
+		o.Dt, o.Chunk = 1, 10
+		ep := bpgo.Must1(trainers.NewEProp(m, trainers.EPropNetwork{Neurons: m.R, In: m.I2R, Rec: m.R2R, Out: m.R2O, Readout: m.O}, o))
+		trial.WindowSteps = 20
+		return bpgo.Must1(ep.StepTrial(trial))
+	}
+	s := task.Stream(0, 3)
+	fresh := trainers.EPropTrial{Batch: 4, Steps: 60, Window: func(start, k int) (*tensors.Tensor, *tensors.Tensor, error) {
+		w := bpgo.Must1(s.Window(start, k))
+		ys, err := trainers.EvidenceTargetsWindow(s.Labels(), 60, d.RecallDuration, 2, start, k)
+		return tensors.FromFlatDataAndDimensions(w.Float32, w.Dims[:]...), ys, err
+	}}
+	got, want := stepOn(bpgo.Must1(trainers.EvidenceTrial(task.Stream(0, 3), d.RecallDuration, 2))), stepOn(fresh)
+	if got.Loss != want.Loss || got.Accuracy != want.Accuracy {
+		t.Errorf("StepTrial on EvidenceTrial: loss %v accuracy %v, want %v %v", got.Loss, got.Accuracy, want.Loss, want.Accuracy)
+	}
+	byName := map[string][]float64{}
+	for v, g := range got.Grads {
+		byName[v.Name()] = bpgo.ToFloat64s(g)
+	}
+	if len(byName) != 3 || len(want.Grads) != 3 {
+		t.Fatalf("updates of %d and %d variables (by name %d), want 3", len(got.Grads), len(want.Grads), len(byName))
+	}
+	for v, g := range want.Grads { // the same network built twice: its variables by name
+		if !slices.Equal(byName[v.Name()], bpgo.ToFloat64s(g)) {
+			t.Errorf("StepTrial on EvidenceTrial: update of %s differs", v.Name())
+		}
+	}
+
+	for _, c := range []struct {
+		s       *datasets.EvidenceStream
+		window  int
+		classes int
+		want    string
+	}{
+		{nil, 10, 2, "the stream is nil"},
+		{task.Stream(0, 0), 0, 2, "window: want 1..60"},
+		{task.Stream(0, 0), 10, 0, "classes: want >= 1"},
+		{task.Stream(0, 0), 10, 1, "is not below classes = 1"},
+	} {
+		if _, err := trainers.EvidenceTrial(c.s, c.window, c.classes); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("EvidenceTrial(window %d, classes %d): error %v, want one saying %q", c.window, c.classes, err, c.want)
+		}
+	}
+	tr := bpgo.Must1(trainers.EvidenceTrial(task.Stream(0, 0), 10, 2))
+	if _, _, err := tr.Window(55, 10); err == nil || !strings.Contains(err.Error(), "steps [55, 65) of a 60-step trial") {
+		t.Errorf("a window past the trial: error %v", err)
 	}
 }

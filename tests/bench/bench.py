@@ -69,6 +69,7 @@ FMNIST_ROWS = ('lstm-fmnist', 'snn-fmnist', 'loop-fmnist')
 ESN = dict(n_in=3, hidden=400, n_out=3, ridge_steps=6000, rls_steps=1000)
 EIRNN = dict(n_in=3, hidden=50, n_e=40, n_out=3, batch=16, T=110, batches=64)
 MEMORY_RUNS = 3  # processes per figure of the e-prop memory table (a step's peak depends on when the collector runs)
+MEMORY_STEPS = 4  # steps after the first per process of that table, whose high-water mark it reports
 
 # --workloads names; "esn" runs as two rows (esn-ridge, esn-rls), each in its own processes; "eprop" as the BPTT
 # step and bpgo's online e-prop step (trainers.EProp), both against BrainPy's BPTT step (BrainPy has no online e-prop).
@@ -884,22 +885,25 @@ def main():
         mem = {}
         # A step's peak depends on when the collector happens to run (at T = 2250 one process read 442 MiB and
         # the next 501 MiB, the same build): each figure is the median of MEMORY_RUNS processes, their range beside it.
+        # Each process runs MEMORY_STEPS steps after the first and reports their high-water mark: the flush after
+        # the first step empties the Go backend's buffer pools, and a single T = 2250 step ended before they had
+        # filled again while a T = 9000 step did not (one step: 364 against 434 MiB; four: 520 against 507).
         for kind, extra in (('online', ['-workload', 'eprop-online', '-stream']), ('bptt', ['-workload', 'eprop'])):
             for T in (params['T'], 4 * params['T']):
                 runs = []
                 for rep in range(MEMORY_RUNS):
                     wait_idle(args.wait_idle, args.idle_load)
                     log('memory: %s step, T = %d, run %d of %d ...' % (kind, T, rep + 1, MEMORY_RUNS))
-                    recs, wall, err = run_json(pre + [os.path.join(BINDIR, binary)] + extra + ['-epochs', '1', '-T', str(T)],
+                    recs, wall, err = run_json(pre + [os.path.join(BINDIR, binary)] + extra + ['-epochs', str(MEMORY_STEPS), '-T', str(T)],
                                                dict(env, BPGO_BACKEND=be), 'memory-%s-T%d-%d.log' % (kind, T, rep + 1),
                                                args.timeout)
                     if err or not recs:
                         log('  failed: %s' % err)
                         continue
                     rec = recs[-1]
-                    runs.append((rec['peak_rss_mb'], rec['times_s'][-1], rec['peak_rss_first_mb']))
+                    runs.append((rec['peak_rss_mb'], rec['median_s'], rec['peak_rss_first_mb']))
                     log('  peak %.0f MiB (first step, compilation included: %.0f MiB), step %s s'
-                        % (rec['peak_rss_mb'], rec['peak_rss_first_mb'], fmt_s(rec['times_s'][-1])))
+                        % (rec['peak_rss_mb'], rec['peak_rss_first_mb'], fmt_s(rec['median_s'])))
                 if len(runs) < MEMORY_RUNS:
                     mem[(kind, T)] = None
                     continue
@@ -907,13 +911,14 @@ def main():
                 mem[(kind, T)] = (med(0), med(1), med(2), min(r[0] for r in runs), max(r[0] for r in runs))
         T1, T4 = params['T'], 4 * params['T']
         memory_lines.append('Peak memory of one e-prop step against the trial length (Go backend, the click task, '
-                            'batch %d; VmHWM of the second step, from what is live after the first with freed pages '
-                            'handed back, median of %d processes with their range; in brackets the median of the first '
-                            'step\'s, compilation included, and of the second step\'s time):' % (BPTT['batch'], MEMORY_RUNS))
+                            'batch %d; VmHWM of %d steps after the first, from what is live after the first with freed '
+                            'pages handed back, median of %d processes with their range; in brackets the median of the '
+                            'first step\'s, compilation included, and the steps\' median time):'
+                            % (BPTT['batch'], MEMORY_STEPS, MEMORY_RUNS))
         memory_lines.append('')
         memory_lines.append('| step | T = %d | T = %d | ratio |' % (T1, T4))
         memory_lines.append('|---|---|---|---|')
-        for kind, label in (('online', 'online e-prop, the trial handed over a window of 1000 steps at a time (EProp.StepTrial)'),
+        for kind, label in (('online', 'online e-prop, the trial handed over a window of 1000 steps at a time (EProp.StepTrial, EvidenceTrial)'),
                             ('bptt', 'BPTT (chunks of 100, forward recomputed in the backward pass)')):
             a, b = mem.get((kind, T1)), mem.get((kind, T4))
             cell = lambda v: 'failed' if v is None else '%.0f MiB, %.0f-%.0f (first %.0f MiB; %s s)' % (

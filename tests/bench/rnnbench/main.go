@@ -648,15 +648,11 @@ func epropOnline(steps, T, batch, chunk int) error {
 		}
 		r.Workload += "-stream"
 		step = func(ep *trainers.EProp) (*trainers.EPropResult, error) {
-			s := task.Stream(0, 0)
-			return ep.StepTrial(trainers.EPropTrial{Batch: batch, Steps: T, Window: func(start, k int) (*tensors.Tensor, *tensors.Tensor, error) {
-				w, err := s.Window(start, k)
-				if err != nil {
-					return nil, nil, err
-				}
-				y, err := trainers.EvidenceTargetsWindow(s.Labels(), T, 150, 2, start, k)
-				return tensors.FromFlatDataAndDimensions(w.Float32, w.Dims[:]...), y, err
-			}})
+			tr, err := trainers.EvidenceTrial(task.Stream(0, 0), 150, 2)
+			if err != nil {
+				return nil, err
+			}
+			return ep.StepTrial(tr)
 		}
 	} else {
 		var x *tensors.Tensor
