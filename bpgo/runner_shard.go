@@ -209,18 +209,14 @@ func (r *Runner) runSharded(ex *runExec, rows []rowSpan, inputs, targets *tensor
 	summed := r.summedVars()
 	// Each shard starts from its rows of every per-sample variable: the parts the last sharded
 	// run left (rowParts) or, when the variable is whole, rows cut from it.
-	var cut []*tensors.Tensor // the starting rows this run made or took over, freed once it is done
 	rowsOf := func(v *Variable) []*tensors.Tensor {
 		if p := v.partsFor(rows); p != nil {
-			cut = append(cut, p...)
 			return p
 		}
 		whole := v.get()
 		out := make([]*tensors.Tensor, len(rows))
 		for i, rs := range rows {
-			if out[i] = sliceRows(whole, rs); out[i] != whole {
-				cut = append(cut, out[i])
-			}
+			out[i] = sliceRows(whole, rs)
 		}
 		return out
 	}
@@ -232,7 +228,6 @@ func (r *Runner) runSharded(ex *runExec, rows []rowSpan, inputs, targets *tensor
 	for j, v := range r.hookVars {
 		if summed[v] {
 			hookInit[j] = r.summedStart(v, len(rows))
-			cut = append(cut, hookInit[j][1:]...)
 		} else {
 			hookInit[j] = rowsOf(v)
 		}
@@ -327,7 +322,6 @@ func (r *Runner) runSharded(ex *runExec, rows []rowSpan, inputs, targets *tensor
 		}
 		outs = []*tensors.Tensor{y}
 	}
-	finalizeAll(cut)
 	return r.finish(monParts, steps, outs, opts.DiscardOutputs)
 }
 

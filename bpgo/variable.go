@@ -3,6 +3,7 @@ package bpgo
 import (
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
@@ -37,7 +38,9 @@ type Variable struct {
 	// BatchAxis is the axis holding the batch in a State variable, or -1 without one.
 	BatchAxis int
 
-	name  string
+	name string
+	// mu guards value and parts: reading a value kept in parts joins them.
+	mu    sync.Mutex
 	value *tensors.Tensor
 	// parts, when set, is the value split by rows between a Runner's batch shards (see
 	// rowParts); value is then nil.
@@ -56,41 +59,39 @@ type rowParts struct {
 
 // get returns the value, joining its row parts first if it has them.
 func (v *Variable) get() *tensors.Tensor {
+	v.mu.Lock()
+	defer v.mu.Unlock()
 	if v.parts != nil {
-		parts := v.parts.ts
-		v.value, v.parts = joinRows(parts), nil
-		if len(parts) > 1 {
-			finalizeAll(parts)
-		}
+		v.value, v.parts = joinRows(v.parts.ts), nil
 	}
 	return v.value
 }
 
-// finalizeAll frees tensors nothing holds any more now, rather than when the collector finds
-// them: on the Go backend their buffers go back to the pool for the next call's results.
-func finalizeAll(ts []*tensors.Tensor) {
-	for _, t := range ts {
-		if t != nil {
-			_ = t.FinalizeAll()
-		}
-	}
-}
-
 // has reports whether the variable has a value.
-func (v *Variable) has() bool { return v.value != nil || v.parts != nil }
+func (v *Variable) has() bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.value != nil || v.parts != nil
+}
 
 // put sets the value (dropping any row parts).
 func (v *Variable) put(t *tensors.Tensor) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
 	v.value, v.parts = t, nil
 }
 
 // putParts sets the value as row parts for rows.
 func (v *Variable) putParts(rows []rowSpan, ts []*tensors.Tensor) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
 	v.value, v.parts = nil, &rowParts{rows: rows, ts: ts}
 }
 
 // partsFor returns the value's row parts if it is kept in exactly these rows, else nil.
 func (v *Variable) partsFor(rows []rowSpan) []*tensors.Tensor {
+	v.mu.Lock()
+	defer v.mu.Unlock()
 	if v.parts == nil || !slices.Equal(v.parts.rows, rows) {
 		return nil
 	}
@@ -115,6 +116,8 @@ func (v *Variable) Value() *tensors.Tensor { return v.get() }
 
 // Shape is the current value's shape.
 func (v *Variable) Shape() shapes.Shape {
+	v.mu.Lock()
+	defer v.mu.Unlock()
 	if v.parts != nil {
 		s := v.parts.ts[0].Shape().Clone()
 		for _, t := range v.parts.ts[1:] {
@@ -131,7 +134,7 @@ func (v *Variable) SetValue(t *tensors.Tensor) error {
 	if t == nil {
 		return fmt.Errorf("variable %q: SetValue got a nil tensor", v.name)
 	}
-	if v.value != nil || v.parts != nil {
+	if v.has() {
 		old, nw := v.Shape(), t.Shape()
 		if old.DType != nw.DType {
 			return fmt.Errorf("variable %q: SetValue got dtype %s, want %s", v.name, nw.DType, old.DType)
