@@ -12,6 +12,18 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 )
 
+// shardSetup prepares a test of batch shards: the Go backend (else it skips), float64 and two
+// cores until the test ends; it returns a batch of two shards' minimum rows.
+func shardSetup(t *testing.T) int {
+	t.Helper()
+	onGoBackend(t)
+	bpgo.EnableX64()
+	t.Cleanup(bpgo.DisableX64)
+	procs := runtime.GOMAXPROCS(2)
+	t.Cleanup(func() { runtime.GOMAXPROCS(procs) })
+	return 2 * bpgo.MinShardRows
+}
+
 // onGoBackend skips a test of batch shards, which the Go backend's unrolled engine runs (the
 // XLA backend runs its time loops as scans and spreads ops over the cores itself).
 func onGoBackend(t *testing.T) {
@@ -86,11 +98,7 @@ func (m *batchMixer) Update(ctx *bpgo.Context, x *graph.Node) *graph.Node {
 // whole (with the same result as Shards 1) when they are automatic; a model that treats
 // samples alone gets one shard per core automatically; bad Shards values are errors.
 func TestShardsProbe(t *testing.T) {
-	onGoBackend(t)
-	bpgo.EnableX64()
-	defer bpgo.DisableX64()
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
-	b := 2 * bpgo.MinShardRows
+	b := shardSetup(t)
 	xs := randTensor(1, 1, b, 9, 2)
 	ys := randTensor(2, 1, b, 9, 1)
 	grad := func(m bpgo.Stepper, shards int) (*bpgo.GradResult, *bpgo.Grad, error) {
@@ -188,11 +196,7 @@ func newSumHook(batch int) *sumHook {
 // variables are not sums over samples, OnChunk and bad values are refused; automatic shards
 // take one per core.
 func TestRunnerShards(t *testing.T) {
-	onGoBackend(t)
-	bpgo.EnableX64()
-	defer bpgo.DisableX64()
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
-	b := 2 * bpgo.MinShardRows
+	b := shardSetup(t)
 	xs := randTensor(1, 1, b, 11, 2)
 	type result struct {
 		out, mon, h, total, per []float64
@@ -341,14 +345,10 @@ func TestZeroTargetHook(t *testing.T) {
 
 // TestShardsAcrossRuns: a sharded runner carries its per-sample states and hook values from
 // one run to the next in the shards' rows (a streamed trial's windows of one length, after the
-// first of which the shards are not probed again), giving what one whole run gives; reading a value whole between runs, replacing it, or a refused run on the way
-// changes nothing of that.
+// first of which the shards are not probed again), giving what one whole run gives; reading a
+// value whole between runs, replacing it, or a refused run on the way changes nothing of that.
 func TestShardsAcrossRuns(t *testing.T) {
-	onGoBackend(t)
-	bpgo.EnableX64()
-	defer bpgo.DisableX64()
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
-	b := 2 * bpgo.MinShardRows
+	b := shardSetup(t)
 	xs, ys := randTensor(1, 1, b, 12, 2), randTensor(3, 1, b, 12, 1)
 	type model struct {
 		m *tanhRNN

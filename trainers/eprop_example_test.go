@@ -69,6 +69,23 @@ func ExampleNewEProp() {
 	// trainers.NewEProp: EPropOptions.FeedbackWeights: shape [2 8], want (8, 2) (recurrent neurons, readout units)
 }
 
+// smallEProp is an EProp trainer (dt 1, chunks of chunk steps) of an snn with 8 inputs, 8
+// neurons and 2 readout units.
+func smallEProp(chunk int) (*snn, *trainers.EProp) {
+	m := newSNN(8, 8, 2)
+	opts := trainers.EPropDefaults()
+	opts.Dt, opts.Chunk = 1, chunk
+	return m, bpgo.Must1(trainers.NewEProp(m, trainers.EPropNetwork{Neurons: m.R, In: m.I2R, Rec: m.R2R, Out: m.R2O, Readout: m.O}, opts))
+}
+
+// smallClickTask is a small click task: 4 trials, 8 channels, 3 cues, 60 steps, a recall
+// window of 10.
+func smallClickTask() (datasets.EvidenceOptions, *datasets.EvidenceAccumulation) {
+	d := datasets.EvidenceDefaults()
+	d.Batch, d.Channels, d.Cues, d.CueDuration, d.CueInterval, d.RecallDuration, d.SeqLen = 4, 8, 3, 8, 10, 10, 60
+	return d, bpgo.Must1(datasets.NewEvidenceAccumulation(d))
+}
+
 // StepTrial takes a trial a window of steps at a time, here drawn by a datasets.EvidenceStream:
 // EProp keeps nothing of earlier windows, so a trial of any length trains in the memory of one
 // window (WindowSteps long; by default 10 chunks). The targets of a window come from
@@ -76,14 +93,8 @@ func ExampleNewEProp() {
 func ExampleEProp_StepTrial() {
 	defer bpgo.UseMode(bpgo.TrainingMode)()
 	bpgo.SetSeed(1)
-	m := newSNN(8, 8, 2)
-	opts := trainers.EPropDefaults()
-	opts.Dt, opts.Chunk = 1, 25
-	tr := bpgo.Must1(trainers.NewEProp(m, trainers.EPropNetwork{Neurons: m.R, In: m.I2R, Rec: m.R2R, Out: m.R2O, Readout: m.O}, opts))
-
-	d := datasets.EvidenceDefaults() // a small click task: 8 channels, 3 cues, 60 steps
-	d.Batch, d.Channels, d.Cues, d.CueDuration, d.CueInterval, d.RecallDuration, d.SeqLen = 4, 8, 3, 8, 10, 10, 60
-	task := bpgo.Must1(datasets.NewEvidenceAccumulation(d))
+	m, tr := smallEProp(25)
+	d, task := smallClickTask()
 	s := task.Stream(0, 0)
 	res, err := tr.StepTrial(trainers.EPropTrial{Batch: s.Batch(), Steps: s.Steps(), WindowSteps: 25, Window: func(start, k int) (*tensors.Tensor, *tensors.Tensor, error) {
 		fmt.Println("window", start, k)
@@ -111,14 +122,8 @@ func ExampleEProp_StepTrial() {
 func ExampleEvidenceTrial() {
 	defer bpgo.UseMode(bpgo.TrainingMode)()
 	bpgo.SetSeed(1)
-	m := newSNN(8, 8, 2)
-	opts := trainers.EPropDefaults()
-	opts.Dt, opts.Chunk = 1, 25
-	tr := bpgo.Must1(trainers.NewEProp(m, trainers.EPropNetwork{Neurons: m.R, In: m.I2R, Rec: m.R2R, Out: m.R2O, Readout: m.O}, opts))
-
-	d := datasets.EvidenceDefaults() // a small click task: 8 channels, 3 cues, 60 steps
-	d.Batch, d.Channels, d.Cues, d.CueDuration, d.CueInterval, d.RecallDuration, d.SeqLen = 4, 8, 3, 8, 10, 10, 60
-	task := bpgo.Must1(datasets.NewEvidenceAccumulation(d))
+	m, tr := smallEProp(25)
+	d, task := smallClickTask()
 	trial := bpgo.Must1(trainers.EvidenceTrial(task.Stream(0, 0), d.RecallDuration, 2))
 	trial.WindowSteps = 25
 	res := bpgo.Must1(tr.StepTrial(trial))

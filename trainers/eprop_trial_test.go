@@ -153,8 +153,8 @@ func TestEPropTrialErrors(t *testing.T) {
 func TestEvidenceTrial(t *testing.T) {
 	defer bpgo.UseMode(bpgo.TrainingMode)()
 	for _, f64 := range []bool{false, true} {
-		d := datasets.EvidenceDefaults()
-		d.Batch, d.Channels, d.Cues, d.CueDuration, d.CueInterval, d.RecallDuration, d.SeqLen, d.Float64 = 4, 8, 3, 8, 10, 10, 60, f64
+		d, _ := smallClickTask()
+		d.Float64 = f64
 		task := bpgo.Must1(datasets.NewEvidenceAccumulation(d))
 		tr := bpgo.Must1(trainers.EvidenceTrial(task.Stream(2, 1), d.RecallDuration, 2))
 		ref := task.Stream(2, 1)
@@ -189,15 +189,10 @@ func TestEvidenceTrial(t *testing.T) {
 		}
 	}
 
-	d := datasets.EvidenceDefaults()
-	d.Batch, d.Channels, d.Cues, d.CueDuration, d.CueInterval, d.RecallDuration, d.SeqLen = 4, 8, 3, 8, 10, 10, 60
-	task := bpgo.Must1(datasets.NewEvidenceAccumulation(d))
+	d, task := smallClickTask()
 	stepOn := func(trial trainers.EPropTrial) *trainers.EPropResult {
 		bpgo.SetSeed(3)
-		m := newSNN(8, 8, 2)
-		o := trainers.EPropDefaults()
-		o.Dt, o.Chunk = 1, 10
-		ep := bpgo.Must1(trainers.NewEProp(m, trainers.EPropNetwork{Neurons: m.R, In: m.I2R, Rec: m.R2R, Out: m.R2O, Readout: m.O}, o))
+		_, ep := smallEProp(10)
 		trial.WindowSteps = 20
 		return bpgo.Must1(ep.StepTrial(trial))
 	}
