@@ -18,6 +18,8 @@ PATCHED=(
 	internal/gobackend/bpgo_fuse_test.go
 	internal/gobackend/bpgo_tiny.go
 	internal/gobackend/bpgo_tiny_test.go
+	internal/gobackend/bpgo_writes.go
+	internal/gobackend/buffers.go
 	internal/gobackend/dot/bpgo_contract_first.go
 	internal/gobackend/dot/bpgo_sparse.go
 	internal/gobackend/dot/bpgo_sparse_export_test.go

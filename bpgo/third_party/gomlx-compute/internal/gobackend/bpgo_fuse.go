@@ -446,6 +446,7 @@ func (fe *FunctionExecutable) bpgoExecFused(backend *Backend, node *Node, execBu
 	for k, o := range f.outs {
 		execBuf.results[o.node.Index] = outs[k]
 		execBuf.owned[o.node.Index] = true
+		outs[k].BpgoStored()
 	}
 	// Release the leaves as the trees' nodes would have, one count per use; a leaf whose
 	// buffer is now a result is only forgotten.

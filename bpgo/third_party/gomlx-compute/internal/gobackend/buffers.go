@@ -54,6 +54,11 @@ type Buffer struct {
 	// Flat is always a slice of the underlying data type (shape.DType).
 	// It is a re-casting of RawBytes.
 	Flat any
+
+	// bpgo patch (bpgo_writes.go): a count of the values an execution has stored in this
+	// buffer, and what a consumer derived from the current one.
+	bpgoWrites  uint64
+	bpgoDerived unsafe.Pointer
 }
 
 // EqualNodeData implements nodeDataComparable for Buffer.

@@ -259,6 +259,7 @@ func (fe *FunctionExecutable) Execute(backend *Backend, inputs []*Buffer, donate
 		}
 		execBuf.results[inputIdx] = inputs[i]
 		execBuf.owned[inputIdx] = donate[i]
+		inputs[i].BpgoStored()
 	}
 
 	// Set up captured values from parent scope.
@@ -273,6 +274,7 @@ func (fe *FunctionExecutable) Execute(backend *Backend, inputs []*Buffer, donate
 		}
 		execBuf.results[captureIdx] = capturedInputs[i]
 		execBuf.owned[captureIdx] = donateCaptures[i]
+		capturedInputs[i].BpgoStored()
 	}
 
 	// Decide execution mode
@@ -699,6 +701,7 @@ func (fe *FunctionExecutable) executeNode(backend *Backend, node *Node, execBuf 
 			}
 			execBuf.results[outputNodeIdx] = outputBuf
 			execBuf.owned[outputNodeIdx] = true
+			outputBuf.BpgoStored()
 		}
 
 	case node.IsMultiOutputs():
@@ -732,6 +735,7 @@ func (fe *FunctionExecutable) executeNode(backend *Backend, node *Node, execBuf 
 			}
 			execBuf.results[outputNodeIdx] = outputBuf
 			execBuf.owned[outputNodeIdx] = true
+			outputBuf.BpgoStored()
 		}
 
 	default:
@@ -778,6 +782,7 @@ func (fe *FunctionExecutable) executeNode(backend *Backend, node *Node, execBuf 
 		// Write result to execBuf (single output node), or free it if not needed.
 		execBuf.results[nodeIdx] = result
 		execBuf.owned[nodeIdx] = true
+		result.BpgoStored()
 	}
 
 	// Update usage counts and free unused buffers.

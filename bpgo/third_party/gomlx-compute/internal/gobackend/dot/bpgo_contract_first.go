@@ -9,7 +9,7 @@ package dot
 //
 // Upstream transposes both factors into LayoutTransposed when the graph is built. Here such a
 // product keeps its operands and runs as bpgoLayoutContractFirst: a mostly-zero lhs (spikes)
-// goes through bpgoSparseRows, with each output row's nonzeros listed in increasing k from the
+// goes through bpgoContractFirstSparse, with each output row's nonzeros listed in increasing k from the
 // lhs rows, so that every output is the sum bpgoSparse computes for the transposed lhs, to the
 // bit. Anything else is computed as upstream computes it: both factors transposed (now at run
 // time, into pooled buffers) and LayoutTransposed's kernel.
@@ -18,6 +18,7 @@ import (
 	"math"
 	"simd/archsimd"
 	"slices"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/gomlx/compute/dtypes"
@@ -71,15 +72,12 @@ func bpgoContractFirst(lhs, rhs shapes.Shape, lhsConst, rhsConst bool, params *N
 	return true
 }
 
-// bpgoContractFirstExec computes output (b, n, m) = Σ_k lhs (b, k, n)·rhs (b, k, m).
+// bpgoContractFirstExec computes output (b, n, m) = Σ_k lhs (b, k, n)·rhs (b, k, m) as upstream
+// computes it: both factors transposed, (b, n, k) and (b, m, k), and LayoutTransposed's kernel.
+// The sparse route was tried before (bpgoContractFirstSparse, which needs the buffers).
 func bpgoContractFirstExec[T float32 | float64](backend *gobackend.Backend, _ Layout, lhs, rhs []T,
 	nb, n, m, k int, output []T, params *NodeData) {
 	lhs, rhs, output = lhs[:nb*k*n], rhs[:nb*k*m], output[:nb*n*m]
-	if bpgoSparseRows(lhs, rhs, output, nb, n, m, k) {
-		bpgoSparseCalls.Add(1)
-		return
-	}
-	// Upstream's route: both factors transposed, (b, n, k) and (b, m, k), and its kernel.
 	dt := dtypes.FromGenericsType[T]()
 	lt, err := backend.GetBuffer(shapes.Make(dt, nb, n, k))
 	if err != nil {
@@ -122,39 +120,95 @@ func bpgoTransposeLast2[T any](in, out []T, nb, h, w int) {
 	}
 }
 
-// bpgoSparseRows computes a contract-first product through bpgoSparse's kernel and reports
-// whether it did: lhs must be mostly zeros (at most one nonzero in bpgoSparseMaxDensity per
-// batch), rhs finite and m at least a vector. Per batch it lists the nonzeros of every lhs row k
-// (one pass over lhs, as stored, which also counts them), files them by output row in
-// increasing k, and runs the kernel on those lists: the same multiply-adds in the same order as
-// for the transposed lhs. A batch found too dense stops it; the caller's dense route then
-// rewrites every output.
-func bpgoSparseRows[T float32 | float64](lhs, rhs, out []T, nb, n, m, k int) bool {
-	switch r := any(rhs).(type) {
+// bpgoContractFirstSparse computes a contract-first product through bpgoSparse's kernel and
+// reports whether it did: lhs must be mostly zeros (at most one nonzero in bpgoSparseMaxDensity
+// per batch), rhs finite and m at least a vector. Per batch the nonzeros of every lhs row k are
+// listed (one pass over lhs, as stored, which also counts them) and filed by output row in
+// increasing k; the kernel runs on those lists: the same multiply-adds in the same order as for
+// the transposed lhs. The lists are kept with lhs's buffer for the next product that reads the
+// same value (online e-prop contracts one chunk's spikes with five right factors).
+func bpgoContractFirstSparse(params *NodeData, lhs, rhs, out *gobackend.Buffer) bool {
+	if !bpgoSparseOn || params.Layout != bpgoLayoutContractFirst || params.InputDType != params.OutputDType {
+		return false
+	}
+	nb, n, m, k := params.BatchSize, params.LHSCrossSize, params.RHSCrossSize, params.ContractingSize
+	if nb < 1 || n < 1 || k < 1 {
+		return false
+	}
+	switch r := rhs.Flat.(type) {
 	case []float32:
-		if m < 16 || !bpgoAllFinite32(r) {
+		if m < 16 || !bpgoAllFinite32(r[:nb*k*m]) {
 			return false
 		}
 	case []float64:
-		if m < 8 || !bpgoAllFinite64(r) {
+		if m < 8 || !bpgoAllFinite64(r[:nb*k*m]) {
 			return false
 		}
+	default:
+		return false
 	}
-	var lists bpgoRowLists
+	lists := bpgoListsOf(lhs, nb, n, k)
+	if lists == nil {
+		return false
+	}
 	for b := range nb {
-		lb := lhs[b*k*n : (b+1)*k*n]
-		if !lists.build(lb, n, k, max(1, k*n/bpgoSparseMaxDensity)) {
-			return false
-		}
-		rb, ob := rhs[b*k*m:(b+1)*k*m], out[b*n*m:(b+1)*n*m]
-		switch l := any(lb).(type) {
+		switch l := lhs.Flat.(type) {
 		case []float32:
-			bpgoSparseListed32(l, any(rb).([]float32), any(ob).([]float32), &lists, n, m)
+			bpgoSparseListed32(l[b*k*n:(b+1)*k*n], rhs.Flat.([]float32)[b*k*m:(b+1)*k*m], out.Flat.([]float32)[b*n*m:(b+1)*n*m], &lists[b], n, m)
 		case []float64:
-			bpgoSparseListed64(l, any(rb).([]float64), any(ob).([]float64), &lists, n, m)
+			bpgoSparseListed64(l[b*k*n:(b+1)*k*n], rhs.Flat.([]float64)[b*k*m:(b+1)*k*m], out.Flat.([]float64)[b*n*m:(b+1)*n*m], &lists[b], n, m)
 		}
 	}
+	bpgoSparseCalls.Add(1)
 	return true
+}
+
+// bpgoDerivedLists is what bpgoListsOf keeps with a buffer: the lists of its value (the value
+// its buffer held at writes) as (nb, k, n) batches, nil where a batch was too dense. It keeps
+// the last two shapes asked for (a chunk's drives and its trial sums read the spikes as (B, K,
+// P) and as (1, B·K, P)).
+type bpgoDerivedLists struct {
+	writes   uint64
+	nb, n, k int
+	lists    []bpgoRowLists
+	older    *bpgoDerivedLists
+}
+
+// bpgoListHits counts the products that found their lists kept (for tests).
+var bpgoListHits atomic.Int64
+
+// bpgoListsOf returns the nonzero lists of lhs's value as nb batches of (k, n), or nil when a
+// batch has more than one nonzero in bpgoSparseMaxDensity.
+func bpgoListsOf(lhs *gobackend.Buffer, nb, n, k int) []bpgoRowLists {
+	writes := lhs.BpgoWrites()
+	kept := (*bpgoDerivedLists)(lhs.BpgoDerived())
+	for d, depth := kept, 0; d != nil && depth < 2; d, depth = d.older, depth+1 {
+		if d.writes == writes && d.nb == nb && d.n == n && d.k == k {
+			bpgoListHits.Add(1)
+			return d.lists
+		}
+	}
+	d := &bpgoDerivedLists{writes: writes, nb: nb, n: n, k: k, lists: make([]bpgoRowLists, nb)}
+	var scratch bpgoRowLists
+	for b := range nb {
+		var lb any
+		switch l := lhs.Flat.(type) {
+		case []float32:
+			lb = l[b*k*n : (b+1)*k*n]
+		case []float64:
+			lb = l[b*k*n : (b+1)*k*n]
+		}
+		if !scratch.build(lb, n, k, max(1, k*n/bpgoSparseMaxDensity)) {
+			d.lists = nil
+			break
+		}
+		d.lists[b] = bpgoRowLists{ks: slices.Clone(scratch.ks), start: slices.Clone(scratch.start)}
+	}
+	if kept != nil && kept.writes == writes {
+		d.older = &bpgoDerivedLists{writes: kept.writes, nb: kept.nb, n: kept.n, k: kept.k, lists: kept.lists}
+	}
+	lhs.SetBpgoDerived(unsafe.Pointer(d))
+	return d.lists
 }
 
 // bpgoRowLists files the nonzeros of a (k, n) lhs by column: the ks of column i are

@@ -6,6 +6,7 @@ package dot
 var (
 	BpgoSparseOn    = &bpgoSparseOn
 	BpgoSparseCalls = &bpgoSparseCalls
+	BpgoListHits    = &bpgoListHits
 )
 
 // BpgoSparse32 runs the float32 sparse path on one (n, k)·(k, m) product, checks included.

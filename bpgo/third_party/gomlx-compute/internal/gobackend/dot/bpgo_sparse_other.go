@@ -17,3 +17,8 @@ func bpgoSparse(*NodeData, *gobackend.Buffer, *gobackend.Buffer, *gobackend.Buff
 // axes first, whose kernel needs AVX-512: elsewhere such products are transposed as upstream
 // does.
 func bpgoContractFirst(shapes.Shape, shapes.Shape, bool, bool, *NodeData) bool { return false }
+
+// bpgoContractFirstSparse is bpgo_contract_first.go's sparse route, which needs SIMD.
+func bpgoContractFirstSparse(*NodeData, *gobackend.Buffer, *gobackend.Buffer, *gobackend.Buffer) bool {
+	return false
+}

@@ -266,3 +266,143 @@ func TestBpgoContractFirst(t *testing.T) {
 		}
 	}
 }
+
+// TestBpgoContractFirstSharedLists: contract-first products reading the same value of a sparse
+// lhs share its nonzero lists (as (batch, k, n) batches and as one (batch·k, n) contraction),
+// and give what each product gives alone, to the bit. A value computed from lhs in the graph
+// gets lists of its own, and an execution of the same graph with lhs's buffer rewritten in
+// place (as a caller's shared memory is) does not reuse the last execution's lists. Keeping no
+// lists (a hit count of 0) or keeping them across values (stale lists: wrong products) fails it.
+func TestBpgoContractFirstSharedLists(t *testing.T) {
+	gb, ok := backend.(*gobackend.Backend)
+	if !ok || !gobackend.IsAVX512Allowed {
+		t.Skip("needs the Go backend with AVX-512")
+	}
+	// One op at a time, so that which product builds the lists and which finds them is fixed
+	// (two products run side by side may both build them).
+	defer func(was gobackend.OpsExecutionType) { gb.OpsExecutionType = was }(gb.OpsExecutionType)
+	gb.OpsExecutionType = gobackend.OpsExecutionSequential
+	rng := rand.New(rand.NewPCG(9, 10))
+	c := sparseCase{8, 30, 50, 20, 0.05, false}
+	l, r1 := sparseOperands[float32](c, rng)
+	_, r2 := sparseOperands[float32](c, rng)
+	lk := transposed(l) // (batch, k, n)
+	drive := func(f compute.Function, a, b compute.Value) (compute.Value, error) {
+		return f.DotGeneral(a, []int{1}, []int{0}, b, []int{1}, []int{0}, compute.DotGeneralConfig{})
+	}
+	total := func(f compute.Function, a, b compute.Value) (compute.Value, error) {
+		return f.DotGeneral(a, []int{0, 1}, nil, b, []int{0, 1}, nil, compute.DotGeneralConfig{})
+	}
+	// Each product alone, in a graph of its own.
+	alone := func(lhs [][][]float32, rhs [][][]float32, fn func(compute.Function, compute.Value, compute.Value) (compute.Value, error)) any {
+		y, err := testutil.Exec1(backend, []any{lhs, rhs}, func(f compute.Function, p []compute.Value) (compute.Value, error) {
+			return fn(f, p[0], p[1])
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return y
+	}
+	square := func(x [][][]float32) [][][]float32 {
+		out := make([][][]float32, len(x))
+		for b := range x {
+			out[b] = make([][]float32, len(x[b]))
+			for i := range x[b] {
+				out[b][i] = make([]float32, len(x[b][i]))
+				for j, v := range x[b][i] {
+					out[b][i][j] = v * v
+				}
+			}
+		}
+		return out
+	}
+
+	builder := backend.Builder("shared-lists")
+	fn := builder.Main()
+	var params []compute.Value
+	var bufs []compute.Buffer
+	for i, v := range []any{lk, r1, r2} {
+		buf, err := testutil.ToBuffer(backend, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, _ := buf.Shape()
+		p, err := fn.Parameter(fmt.Sprintf("x%d", i), s, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		params, bufs = append(params, p), append(bufs, buf)
+	}
+	var outs []compute.Value
+	add := func(v compute.Value, err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs = append(outs, v)
+	}
+	add(drive(fn, params[0], params[1]))
+	add(drive(fn, params[0], params[2]))
+	add(total(fn, params[0], params[1]))
+	sq, err := fn.Mul(params[0], params[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	add(drive(fn, sq, params[2]))
+	if err := fn.Return(outs, nil); err != nil {
+		t.Fatal(err)
+	}
+	exec, err := builder.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for run := range 2 {
+		if run == 1 { // a new value in the same buffer, as a caller's shared tensor would get
+			l, _ = sparseOperands[float32](c, rng)
+			lk = transposed(l)
+			flat := bufs[0].(*gobackend.Buffer).Flat.([]float32)
+			i := 0
+			for _, m := range lk {
+				for _, row := range m {
+					i += copy(flat[i:], row)
+				}
+			}
+		}
+		hits, calls := dot.BpgoListHits.Load(), dot.BpgoSparseCalls.Load()
+		res, err := exec.Execute(bufs, []bool{false, false, false}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := dot.BpgoSparseCalls.Load() - calls; got != 4 {
+			t.Errorf("run %d: %d products took the sparse kernel, want 4", run, got)
+		}
+		if got := dot.BpgoListHits.Load() - hits; got != 1 {
+			t.Errorf("run %d: %d products found their lists kept, want 1 (the second drive of lhs)", run, got)
+		}
+		want := []any{alone(lk, r1, drive), alone(lk, r2, drive), alone(lk, r1, total), alone(square(lk), r2, drive)}
+		for i, o := range res {
+			got, err := testutil.FromBuffer(backend, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want[i]) || !sameAnyBits(got, want[i]) {
+				t.Errorf("run %d: product %d differs from the product alone", run, i)
+			}
+		}
+	}
+}
+
+// sameAnyBits compares two nested float32 slices of any rank bit for bit.
+func sameAnyBits(a, b any) bool {
+	fa, _ := testutil.ToFlatAndShape(a)
+	fb, _ := testutil.ToFlatAndShape(b)
+	x, y := fa.([]float32), fb.([]float32)
+	if len(x) != len(y) {
+		return false
+	}
+	for i := range x {
+		if math.Float32bits(x[i]) != math.Float32bits(y[i]) {
+			return false
+		}
+	}
+	return true
+}

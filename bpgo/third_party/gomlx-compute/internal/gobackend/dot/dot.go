@@ -413,8 +413,9 @@ func execDotGeneral(backend *gobackend.Backend, node *gobackend.Node, inputs []*
 		return output, nil
 	}
 
-	// bpgo patch: a left factor that is mostly zeros (spikes) skips them (bpgo_sparse.go).
-	if bpgoSparse(params, lhs, rhs, output) {
+	// bpgo patch: a left factor that is mostly zeros (spikes) skips them (bpgo_sparse.go,
+	// bpgo_contract_first.go).
+	if bpgoSparse(params, lhs, rhs, output) || bpgoContractFirstSparse(params, lhs, rhs, output) {
 		return output, nil
 	}
 
