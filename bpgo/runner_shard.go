@@ -60,21 +60,35 @@ func (r *Runner) summedVars() map[*Variable]bool {
 	return out
 }
 
-// shardHook is shard i's starting values of the hook's variables: its rows of the per-sample
-// ones; for the sums, the current value in shard 0 and zeros in the others.
-func (r *Runner) shardHook(vals []*tensors.Tensor, summed map[*Variable]bool, rs rowSpan, i int) []*tensors.Tensor {
-	out := make([]*tensors.Tensor, len(vals))
-	for j, v := range r.hookVars {
-		switch {
-		case !summed[v]:
-			out[j] = sliceRows(vals[j], rs)
-		case i == 0:
-			out[j] = vals[j]
-		default:
-			out[j] = tensors.FromShape(vals[j].Shape())
+// shardStarts is each shard's starting values of the variables vs (starts[i][j]: shard i's of
+// vs[j]): its rows of a per-sample variable, the parts the last sharded run left (rowParts) or
+// rows cut from the whole value; of a sum over samples (summed), the current value in shard 0
+// and zeros in the others.
+func shardStarts(vs []*Variable, rows []rowSpan, summed map[*Variable]bool) [][]*tensors.Tensor {
+	starts := make([][]*tensors.Tensor, len(rows))
+	for i := range starts {
+		starts[i] = make([]*tensors.Tensor, len(vs))
+	}
+	for j, v := range vs {
+		parts := v.partsFor(rows)
+		var whole *tensors.Tensor
+		if parts == nil {
+			whole = v.get()
+		}
+		for i, rs := range rows {
+			switch {
+			case parts != nil:
+				starts[i][j] = parts[i]
+			case !summed[v]:
+				starts[i][j] = sliceRows(whole, rs)
+			case i == 0:
+				starts[i][j] = whole
+			default:
+				starts[i][j] = tensors.FromShape(whole.Shape())
+			}
 		}
 	}
-	return out
+	return starts
 }
 
 // runChunkRows runs steps [start, start+k) of rows rs from the given states and hook values.
@@ -141,8 +155,9 @@ func (r *Runner) probeShards(ex *runExec, inputs, targets *tensors.Tensor, rows 
 		return err.Error()
 	}
 	sums := make([][]float64, len(r.hookVars))
+	starts, hookStarts := shardStarts(states, rows, nil), shardStarts(r.hookVars, rows, summed)
 	for i, rs := range rows {
-		part, err := r.runChunkRows(ex, r.stage(i), inputs, targets, rs, 0, k, sliceRowsAll(init, rs), r.shardHook(hookInit, summed, rs, i), false)
+		part, err := r.runChunkRows(ex, r.stage(i), inputs, targets, rs, 0, k, starts[i], hookStarts[i], false)
 		if err != nil {
 			return err.Error()
 		}
@@ -207,54 +222,21 @@ func (r *Runner) runSharded(ex *runExec, rows []rowSpan, inputs, targets *tensor
 	steps := inputs.Shape().Dimensions[1]
 	states, params := r.tree.States(), r.tree.Params(false)
 	summed := r.summedVars()
-	// Each shard starts from its rows of every per-sample variable: the parts the last sharded
-	// run left (rowParts) or, when the variable is whole, rows cut from it.
-	rowsOf := func(v *Variable) []*tensors.Tensor {
-		if p := v.partsFor(rows); p != nil {
-			return p
-		}
-		whole := v.get()
-		out := make([]*tensors.Tensor, len(rows))
-		for i, rs := range rows {
-			out[i] = sliceRows(whole, rs)
-		}
-		return out
-	}
-	init := make([][]*tensors.Tensor, len(states))
-	for j, s := range states {
-		init[j] = rowsOf(s)
-	}
-	hookInit := make([][]*tensors.Tensor, len(r.hookVars))
-	for j, v := range r.hookVars {
-		if summed[v] {
-			hookInit[j] = r.summedStart(v, len(rows))
-		} else {
-			hookInit[j] = rowsOf(v)
-		}
-	}
+	init, hookInit := shardStarts(states, rows, nil), shardStarts(r.hookVars, rows, summed)
 	type shardRun struct {
 		outs                 []*tensors.Tensor
 		mons                 [][]*tensors.Tensor
 		states, hook, params []*tensors.Tensor
 	}
 	runs := make([]shardRun, len(rows))
-	stages := make([]*stager, len(rows))
-	for i := range rows {
-		stages[i] = r.stage(i)
-	}
+	r.stage(len(rows) - 1) // every shard's stager, made before the shards run
 	err := inParallel(len(rows), func(i int) error {
 		rs, sr := rows[i], &runs[i]
-		cur, hk := make([]*tensors.Tensor, len(init)), make([]*tensors.Tensor, len(hookInit))
-		for j := range init {
-			cur[j] = init[j][i]
-		}
-		for j := range hookInit {
-			hk[j] = hookInit[j][i]
-		}
+		cur, hk := init[i], hookInit[i]
 		sr.mons = make([][]*tensors.Tensor, len(r.mons))
 		for start := 0; start < steps; start += r.chunk {
 			k := min(r.chunk, steps-start)
-			out, err := r.runChunkRows(ex, stages[i], inputs, targets, rs, start, k, cur, hk, start > 0)
+			out, err := r.runChunkRows(ex, r.stages[i], inputs, targets, rs, start, k, cur, hk, start > 0)
 			if err != nil {
 				return err
 			}
@@ -331,17 +313,6 @@ func (r *Runner) stage(i int) *stager {
 		r.stages = append(r.stages, &stager{backend: r.backend})
 	}
 	return r.stages[i]
-}
-
-// summedStart is the shards' starting values of a hook variable that sums over samples: its
-// current value in shard 0, zeros in the others.
-func (r *Runner) summedStart(v *Variable, n int) []*tensors.Tensor {
-	out := make([]*tensors.Tensor, n)
-	out[0] = v.get()
-	for i := 1; i < n; i++ {
-		out[i] = tensors.FromShape(out[0].Shape())
-	}
-	return out
 }
 
 // donated hands tensors that nothing else holds to a call as donated buffers: the backend may

@@ -150,8 +150,8 @@ func parallelRange(n int, fn func(lo, hi int)) {
 // (B, T, ...) in dtype dt. Where it can (a backend that shares memory with the host, t already
 // in dt) it writes them into a tensor of the backend's own that the stager keeps for slot,
 // valid until the next call with the same slot and shape. The backward pass hands each chunk
-// its part of the loss's cotangents this way: a host tensor was copied into a fresh device
-// buffer at every chunk.
+// its part of the loss's cotangents this way, and a Runner each chunk its inputs and targets:
+// a host tensor was copied into a fresh device buffer at every chunk.
 func (s *stager) chunk(slot string, t *tensors.Tensor, dt dtypes.DType, rs rowSpan, start, k int) (*tensors.Tensor, error) {
 	if !s.backend.HasSharedBuffers() || t.Rank() < 2 || t.DType() != dt {
 		return timeChunkRows(t, dt, rs, start, k)

@@ -589,14 +589,12 @@ func evidenceTargets(labels []int, steps, window, classes, start, k int) (*tenso
 	if classes < 1 {
 		return nil, fmt.Errorf("classes: want >= 1, got %d", classes)
 	}
-	out := make([]float64, len(labels)*k*classes)
 	for b, l := range labels {
 		if l < 0 || l >= classes {
 			return nil, fmt.Errorf("labels[%d] = %d, want 0..%d", b, l, classes-1)
 		}
-		for t := max(start, steps-window); t < start+k; t++ {
-			out[(b*k+t-start)*classes+l] = 1
-		}
 	}
+	out := make([]float64, len(labels)*k*classes)
+	writeTargets(out, labels, steps, window, classes, start, k)
 	return bpgo.FromFloat64s(bpgo.FloatDType(), out, len(labels), k, classes)
 }

@@ -78,8 +78,8 @@ func EvidenceTrial(s *datasets.EvidenceStream, window, classes int) (EPropTrial,
 		}}, nil
 }
 
-// writeTargets writes steps [start, start+k) of the one-hot targets of EvidenceTargets into
-// out (B, k, classes), zeros included.
+// writeTargets writes steps [start, start+k) of EvidenceTargets' one-hot targets (a row at each
+// trial's label over its last window steps, zeros elsewhere) into out (B, k, classes).
 func writeTargets[F float32 | float64](out []F, labels []int, steps, window, classes, start, k int) {
 	clear(out)
 	for b, l := range labels {

@@ -9,10 +9,10 @@ package dot
 //
 // Upstream transposes both factors into LayoutTransposed when the graph is built. Here such a
 // product keeps its operands and runs as bpgoLayoutContractFirst: a mostly-zero lhs (spikes)
-// goes through bpgoContractFirstSparse, with each output row's nonzeros listed in increasing k from the
-// lhs rows, so that every output is the sum bpgoSparse computes for the transposed lhs, to the
-// bit. Anything else is computed as upstream computes it: both factors transposed (now at run
-// time, into pooled buffers) and LayoutTransposed's kernel.
+// goes through bpgoContractFirstSparse, with each output row's nonzeros listed in increasing k
+// from the lhs rows, so that every output is the sum bpgoSparse computes for the transposed lhs,
+// to the bit. Anything else is computed as upstream computes it: both factors transposed (now
+// at run time, into pooled buffers) and LayoutTransposed's kernel.
 
 import (
 	"math"
@@ -151,12 +151,16 @@ func bpgoContractFirstSparse(params *NodeData, lhs, rhs, out *gobackend.Buffer) 
 	if lists == nil {
 		return false
 	}
-	for b := range nb {
-		switch l := lhs.Flat.(type) {
-		case []float32:
-			bpgoSparseListed32(l[b*k*n:(b+1)*k*n], rhs.Flat.([]float32)[b*k*m:(b+1)*k*m], out.Flat.([]float32)[b*n*m:(b+1)*n*m], &lists[b], n, m)
-		case []float64:
-			bpgoSparseListed64(l[b*k*n:(b+1)*k*n], rhs.Flat.([]float64)[b*k*m:(b+1)*k*m], out.Flat.([]float64)[b*n*m:(b+1)*n*m], &lists[b], n, m)
+	switch l := lhs.Flat.(type) {
+	case []float32:
+		r, o := rhs.Flat.([]float32), out.Flat.([]float32)
+		for b := range nb {
+			bpgoSparseListed32(l[b*k*n:(b+1)*k*n], r[b*k*m:(b+1)*k*m], o[b*n*m:(b+1)*n*m], &lists[b], n, m)
+		}
+	case []float64:
+		r, o := rhs.Flat.([]float64), out.Flat.([]float64)
+		for b := range nb {
+			bpgoSparseListed64(l[b*k*n:(b+1)*k*n], r[b*k*m:(b+1)*k*m], o[b*n*m:(b+1)*n*m], &lists[b], n, m)
 		}
 	}
 	bpgoSparseCalls.Add(1)
@@ -164,9 +168,9 @@ func bpgoContractFirstSparse(params *NodeData, lhs, rhs, out *gobackend.Buffer) 
 }
 
 // bpgoDerivedLists is what bpgoListsOf keeps with a buffer: the lists of its value (the value
-// its buffer held at writes) as (nb, k, n) batches, nil where a batch was too dense. It keeps
-// the last two shapes asked for (a chunk's drives and its trial sums read the spikes as (B, K,
-// P) and as (1, B·K, P)).
+// its buffer held at writes) as (nb, k, n) batches, nil if a batch was too dense. older is the
+// value's lists in another shape, so that the last two shapes asked for are kept (a chunk's
+// drives and its trial sums read the spikes as (B, K, P) and as (1, B·K, P)).
 type bpgoDerivedLists struct {
 	writes   uint64
 	nb, n, k int
@@ -182,7 +186,7 @@ var bpgoListHits atomic.Int64
 func bpgoListsOf(lhs *gobackend.Buffer, nb, n, k int) []bpgoRowLists {
 	writes := lhs.BpgoWrites()
 	kept := (*bpgoDerivedLists)(lhs.BpgoDerived())
-	for d, depth := kept, 0; d != nil && depth < 2; d, depth = d.older, depth+1 {
+	for d := kept; d != nil; d = d.older { // two at most: older has no older
 		if d.writes == writes && d.nb == nb && d.n == n && d.k == k {
 			bpgoListHits.Add(1)
 			return d.lists
