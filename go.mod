@@ -35,7 +35,10 @@ require (
 	k8s.io/klog/v2 v2.140.0 // indirect
 )
 
-// GoMLX's Go backend with vector tiles for the leftover rows and columns of its small-matmul kernels:
-// upstream v0.1.14 plus the patch that bpgo/third_party/README.md describes, with the test that says
-// when it can go.
+// GoMLX's Go backend with bpgo's performance patches: upstream v0.1.14 plus the patches that
+// bpgo/third_party/README.md describes, with the tests that say when each can go.
 replace github.com/gomlx/compute => ./bpgo/third_party/gomlx-compute
+
+// GoMLX's XLA backend, upstream v0.4.13 plus one patch (bpgo/third_party/README.md): parameters
+// that share their buffer with an output.
+replace github.com/gomlx/go-xla => ./bpgo/third_party/go-xla

@@ -76,3 +76,15 @@ func anys[T any](xs []T) []any {
 	}
 	return out
 }
+
+// offset is the index of group name's first value.
+func (a *argGroups) offset(name string) int {
+	i := 0
+	for g, have := range a.names {
+		if have == name {
+			return i
+		}
+		i += a.sizes[g]
+	}
+	panic(fmt.Sprintf("bpgo: no argument group %q", name))
+}

@@ -12,10 +12,12 @@ import (
 )
 
 // Keys of the chunked path's compiled graphs. fwdKey and bwdKey carry the number of per-step
-// inputs of a staged chunk (0: one (B, K, ...) input; see stager).
+// inputs of a staged chunk (0: one (B, K, ...) input; see stager). lossKey.alias: the monitors'
+// cotangents may be written into the monitors' buffers, when the caller donates them (the scan
+// engine's; see spares).
 type (
 	fwdKey  struct{ steps int }
-	lossKey struct{ grad bool }
+	lossKey struct{ grad, alias bool }
 	bwdKey  struct{ steps int }
 )
 
@@ -97,7 +99,7 @@ func (g *Grad) runChunked(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) 
 	}
 
 	// Loss and its cotangents with respect to outputs, monitors and (directly) parameters.
-	lex := g.lossExec(lossKey{withGrad})
+	lex := g.lossExec(lossKey{grad: withGrad})
 	res, err := callExec(lex.exec, packArgs(&lex.ins, map[string][]any{
 		"params": varValues(g.allParams), "outputs": {outputs}, "mons": anys(monAll), "ys": {ys}}))
 	if err != nil {
@@ -290,7 +292,7 @@ func (g *Grad) forwardExec(steps int) *gradExec {
 }
 
 // lossExec evaluates the loss on full outputs and monitors and, with key.grad, returns its
-// gradient with respect to the outputs, the monitors and the parameters.
+// gradient with respect to the outputs, the monitors and the parameters ("gMons" first).
 func (g *Grad) lossExec(key lossKey) *gradExec {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -307,6 +309,9 @@ func (g *Grad) lossExec(key lossKey) *gradExec {
 		loss, aux := g.lossNodes(gr, pvals, outputs, mons, in["ys"][0])
 		outs := map[string][]*graph.Node{"loss": {loss}, "aux": aux}
 		ex.outs = argGroups{}
+		if key.grad {
+			ex.outs.add("gMons", nm) // first: the graph's name may alias them to "mons"
+		}
 		ex.outs.add("loss", 1).add("aux", len(aux))
 		if !key.grad {
 			return packArgs(&ex.outs, outs)
@@ -330,9 +335,16 @@ func (g *Grad) lossExec(key lossKey) *gradExec {
 			}
 		}
 		outs["gOut"], outs["gMons"], outs["gParams"] = grads[:1], gMons, grads[j:]
-		ex.outs.add("gOut", 1).add("gMons", nm).add("gParams", len(params))
+		ex.outs.add("gOut", 1).add("gParams", len(params))
 		return packArgs(&ex.outs, outs)
 	})
+	if key.alias && key.grad {
+		var pairs [][2]int
+		for i := range nm {
+			pairs = append(pairs, [2]int{ex.ins.offset("mons") + i, i})
+		}
+		ex.exec = ex.exec.WithName(aliased("loss", pairs))
+	}
 	ex.exec.SetMaxCache(-1)
 	g.execs[key] = ex
 	return ex

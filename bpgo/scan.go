@@ -329,10 +329,12 @@ func (s *scanStep) probeStep(b compute.Backend, x, target shapes.Shape, f func(g
 // scanFwdExec is a compiled forward loop over steps [start, start+n) of its inputs.
 //
 // Inputs: "vars" (the model's variables), "hook" (the hook's variables), "clock" (int32 clock
-// index of the inputs' first step), "start" and "n" (int32: the steps to run), "xs" (B, T, ...)
-// and "targets" (B, T, ...) when the hook has targets. Results: "ys" (B, L, ...), "mons" and
-// "records", the steps run written from index 0 (later ones are zeros; L is store, or T without
-// store); the final "states", "params" and "hook" values; with store > 0, "bufs": each stored
+// index of the inputs' first step), "start" and "n" (int32: the steps to run), "xs" (B, T, ...),
+// "targets" (B, T, ...) when the hook has targets, and with spare (a Grad's loops) "spare": the
+// buffers the loop writes "bufs", "proj" and "mons" into (see spares), which the results list
+// first, in that order. Results: "ys" (B, L, ...), "mons" and "records", the steps run written
+// from index 0 (later ones are zeros, or with spare what the spare held; L is store, or T
+// without store); the final "states", "params" and "hook" values; with store > 0, "bufs": each stored
 // state (scanStep.stored) before every step run (see bufShape); with ckpt > 0, "ckpts": each state before the steps
 // that are multiples of ckpt, ceil(T/ckpt) rows (the checkpoints the backward pass recomputes
 // segments from).
@@ -343,7 +345,7 @@ type scanFwdExec struct {
 	enc       *encodeExec // a Runner's Encoder: its inputs are encoded before the loop
 }
 
-func newScanFwdExec(b compute.Backend, s *scanStep, states, outParams []*Variable, targets bool, store, ckpt int) *scanFwdExec {
+func newScanFwdExec(b compute.Backend, s *scanStep, states, outParams []*Variable, targets bool, store, ckpt int, spare bool) *scanFwdExec {
 	ex := &scanFwdExec{}
 	nTargets := 0
 	if targets {
@@ -360,7 +362,12 @@ func newScanFwdExec(b compute.Backend, s *scanStep, states, outParams []*Variabl
 	if ckpt > 0 {
 		nCkpts = len(states)
 	}
-	ex.ins.add("vars", len(s.vars)).add("hook", len(s.hookVar)).add("clock", 1).add("start", 1).add("n", 1).add("xs", 1).add("targets", nTargets)
+	nSpare := 0
+	if spare {
+		nSpare = nBufs + nProj + len(s.mons)
+	}
+	ex.ins.add("vars", len(s.vars)).add("hook", len(s.hookVar)).add("clock", 1).add("start", 1).add("n", 1).add("xs", 1).add("targets", nTargets).
+		add("spare", nSpare)
 	ex.exec = graph.MustNewExec(b, func(g *graph.Graph, ins []*graph.Node) []*graph.Node {
 		in := splitArgs(&ex.ins, ins)
 		xs := in["xs"][0]
@@ -381,20 +388,32 @@ func newScanFwdExec(b compute.Backend, s *scanStep, states, outParams []*Variabl
 			add("bufs", nBufs).add("ckpts", nCkpts).add("proj", nProj)
 		init := map[string][]*graph.Node{"t": {constI32(g, 0)}, "n": in["n"], "clock": in["clock"], "start": in["start"], "vars": in["vars"],
 			"hook": in["hook"], "xs": {xs}, "targets": in["targets"], "ys": {zerosOf(g, withSteps(yShape, k))}}
-		for _, m := range monShapes {
-			init["mons"] = append(init["mons"], zerosOf(g, withSteps(m, k)))
+		if len(monShapes) != len(s.mons) {
+			panic(fmt.Sprintf("bpgo: %d monitors probed for %d", len(monShapes), len(s.mons)))
+		}
+		spares := in["spare"]
+		fresh := func(s shapes.Shape) *graph.Node { // a spare (see spares) or zeros
+			if len(spares) == 0 {
+				return zerosOf(g, s)
+			}
+			n := spares[0]
+			spares = spares[1:]
+			return n
 		}
 		for _, r := range recShapes {
 			init["records"] = append(init["records"], zerosOf(g, withSteps(r, k)))
 		}
 		for _, v := range bufStates[:nBufs] {
-			init["bufs"] = append(init["bufs"], zerosOf(g, bufShape(v.Shape(), k)))
+			init["bufs"] = append(init["bufs"], fresh(bufShape(v.Shape(), k)))
 		}
 		for _, v := range states[:nCkpts] {
 			init["ckpts"] = append(init["ckpts"], zerosOf(g, bufShape(v.Shape(), (steps+ckpt-1)/ckpt)))
 		}
 		if nProj > 0 {
-			init["proj"] = []*graph.Node{zerosOf(g, bufShape(projShape, k))}
+			init["proj"] = []*graph.Node{fresh(bufShape(projShape, k))}
+		}
+		for _, m := range monShapes {
+			init["mons"] = append(init["mons"], fresh(withSteps(m, k)))
 		}
 		initNodes := packArgs(&ls, init)
 		cond := graph.NewClosure(g, func(g *graph.Graph) []*graph.Node {
@@ -446,12 +465,18 @@ func newScanFwdExec(b compute.Backend, s *scanStep, states, outParams []*Variabl
 		res := splitArgs(&ls, graph.While(cond, body, initNodes...))
 		final := bindInputs(s.vars, res["vars"])
 		ex.outs = argGroups{}
-		ex.outs.add("ys", 1).add("mons", len(monShapes)).add("records", len(recShapes)).add("states", len(states)).
-			add("params", len(outParams)).add("hook", len(s.hookVar)).add("bufs", nBufs).add("ckpts", nCkpts).add("proj", nProj)
+		// The spares' outputs first, in the spares' order, as the graph's name says.
+		ex.outs.add("bufs", nBufs).add("proj", nProj).add("mons", len(monShapes)).add("ys", 1).add("records", len(recShapes)).
+			add("states", len(states)).add("params", len(outParams)).add("hook", len(s.hookVar)).add("ckpts", nCkpts)
 		return packArgs(&ex.outs, map[string][]*graph.Node{"ys": res["ys"], "mons": res["mons"], "records": res["records"],
 			"states": valuesOfMap(final, states), "params": valuesOfMap(final, outParams), "hook": res["hook"],
 			"bufs": res["bufs"], "ckpts": res["ckpts"], "proj": res["proj"]})
 	})
+	var pairs [][2]int
+	for i := range nSpare {
+		pairs = append(pairs, [2]int{ex.ins.offset("spare") + i, i})
+	}
+	ex.exec = ex.exec.WithName(aliased("scan-forward", pairs))
 	ex.exec.SetMaxCache(-1)
 	return ex
 }
@@ -487,7 +512,7 @@ func newScanBwdExec(b compute.Backend, s *scanStep, states, params []*Variable) 
 	}
 	ex.ins.add("vars", len(s.vars)).add("clock", 1).add("start", 1).add("n", 1).add("xs", 1).add("bufs", len(bufStates)).
 		add("gOut", 1).add("gMons", len(s.mons)).add("lambda", len(fs)).add("acc", len(params)).add("proj", nP)
-	ex.outs.add("acc", len(params)).add("lambda", len(fs)).add("gE", nE)
+	ex.outs.add("acc", len(params)).add("lambda", len(fs)).add("gE", nE).add("spare", len(bufStates)+nP)
 	ex.exec = graph.MustNewExec(b, func(g *graph.Graph, ins []*graph.Node) []*graph.Node {
 		in := splitArgs(&ex.ins, ins)
 		var ls argGroups
@@ -572,8 +597,18 @@ func newScanBwdExec(b compute.Backend, s *scanStep, states, params []*Variable) 
 			return packArgs(&ls, out)
 		})
 		res := splitArgs(&ls, graph.While(cond, body, initNodes...))
-		return packArgs(&ex.outs, map[string][]*graph.Node{"acc": res["acc"], "lambda": res["lambda"], "gE": res["gE"]})
+		return packArgs(&ex.outs, map[string][]*graph.Node{"acc": res["acc"], "lambda": res["lambda"], "gE": res["gE"],
+			"spare": append(slices.Clone(res["bufs"]), res["proj"]...)})
 	})
+	// The stored states and projections come back unchanged, in their own buffers (see spares).
+	var pairs [][2]int
+	for i := range len(bufStates) {
+		pairs = append(pairs, [2]int{ex.ins.offset("bufs") + i, ex.outs.offset("spare") + i})
+	}
+	for i := range nP {
+		pairs = append(pairs, [2]int{ex.ins.offset("proj") + i, ex.outs.offset("spare") + len(bufStates) + i})
+	}
+	ex.exec = ex.exec.WithName(aliased("scan-backward", pairs))
 	ex.exec.SetMaxCache(-1)
 	return ex
 }

@@ -20,6 +20,10 @@ type gradScan struct {
 	encGrad *encodeGradExec // an Encoder's parameter gradients
 	// projBytes is a Projector's projection size per step, by the step input's shape.
 	projBytes map[string]int
+	// spare are the loops' large buffers, kept between steps; spareShapes their shapes by the
+	// loop's input shape and store.
+	spare       spares
+	spareShapes map[string][]shapes.Shape
 }
 
 func (g *Grad) scanExecs() *gradScan {
@@ -42,7 +46,7 @@ func (sc *gradScan) forward(g *Grad, store, ckpt int) *scanFwdExec {
 	defer g.mu.Unlock()
 	key := [2]int{store, ckpt}
 	if sc.fwd[key] == nil {
-		sc.fwd[key] = newScanFwdExec(g.backend, sc.step, g.tree.States(), nil, false, store, ckpt)
+		sc.fwd[key] = newScanFwdExec(g.backend, sc.step, g.tree.States(), nil, false, store, ckpt, true)
 	}
 	return sc.fwd[key]
 }
@@ -52,6 +56,7 @@ func (sc *gradScan) finalize() {
 	if sc == nil {
 		return
 	}
+	sc.spare.free()
 	for _, e := range sc.fwd {
 		e.exec.Finalize()
 	}
@@ -90,6 +95,55 @@ func (sc *gradScan) storeStates(g *Grad, xs *tensors.Tensor, states []*Variable)
 	}()
 	sc.step.stored = sc.step.readStates(g.backend, stepShape(xs.Shape()), states)
 	return nil
+}
+
+// spares takes the buffers of a forward loop over in with store (see scanFwdExec's "spare"),
+// donated to it: the stored states and a Projector's projections when store > 0, and the
+// monitors.
+func (sc *gradScan) spares(g *Grad, in *tensors.Tensor, states []*Variable, store int) (_ []any, err error) {
+	k := store
+	if k == 0 {
+		k = in.Shape().Dimensions[1]
+	}
+	key := fmt.Sprintf("%s/%d", in.Shape(), store)
+	g.mu.Lock()
+	want, ok := sc.spareShapes[key]
+	if !ok {
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					err = fmt.Errorf("building the step graph: %v", r)
+				}
+			}()
+			_, mons, _, _, proj := sc.step.probe(g.backend, stepShape(in.Shape()), shapes.Shape{})
+			if store > 0 {
+				for _, v := range sc.step.storedOf(states) {
+					want = append(want, bufShape(v.Shape(), k))
+				}
+				if sc.step.projected {
+					want = append(want, bufShape(proj, k))
+				}
+			}
+			for _, m := range mons {
+				want = append(want, withSteps(m, k))
+			}
+		}()
+		if err == nil {
+			if sc.spareShapes == nil {
+				sc.spareShapes = map[string][]shapes.Shape{}
+			}
+			sc.spareShapes[key] = want
+		}
+	}
+	g.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	ts := make([]*tensors.Tensor, len(want))
+	for i, s := range want {
+		ts[i] = sc.spare.take(s)
+	}
+	return donate(g.backend, ts)
 }
 
 // stepBytes is what the forward loop stores per step for the backward loop: the states and a
@@ -178,25 +232,42 @@ func (g *Grad) runScan(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*G
 	default:
 		ckpt = k
 	}
+	sc.spare.begin()
+	defer sc.spare.end()
 	fwd := sc.forward(g, store, ckpt)
+	spare, err := sc.spares(g, in, states, store)
+	if err != nil {
+		return nil, err
+	}
 	res, err := callExec(fwd.exec, packArgs(&fwd.ins, map[string][]any{"vars": varValues(g.tree.Vars), "hook": nil,
-		"clock": {clockArg(0)}, "start": {clockArg(0)}, "n": {clockArg(steps)}, "xs": {in}}))
+		"clock": {clockArg(0)}, "start": {clockArg(0)}, "n": {clockArg(steps)}, "xs": {in}, "spare": spare}))
 	if err != nil {
 		return nil, fmt.Errorf("forward loop: %w", err)
 	}
 	out := splitArgs(&fwd.outs, res)
 	setValues(states, out["states"])
 
-	lex := g.lossExec(lossKey{withGrad})
+	// With gradients the loss writes the monitors' cotangents into the monitors' buffers.
+	lex := g.lossExec(lossKey{grad: withGrad, alias: withGrad})
+	mons := anys(out["mons"])
+	if withGrad {
+		if mons, err = donate(g.backend, out["mons"]); err != nil {
+			return nil, err
+		}
+	}
 	res, err = callExec(lex.exec, packArgs(&lex.ins, map[string][]any{
-		"params": varValues(g.allParams), "outputs": {out["ys"][0]}, "mons": anys(out["mons"]), "ys": {ys}}))
+		"params": varValues(g.allParams), "outputs": {out["ys"][0]}, "mons": mons, "ys": {ys}}))
 	if err != nil {
 		return nil, fmt.Errorf("evaluating the loss: %w", err)
 	}
 	lout := splitArgs(&lex.outs, res)
 	r := g.decodeLoss(lout)
+	if !withGrad {
+		sc.spare.put(out["mons"])
+	}
 	if !withGrad || (opt != nil && (math.IsNaN(r.Loss) || math.IsInf(r.Loss, 0))) {
-		release(out["ys"], out["mons"], out["bufs"], out["ckpts"], out["proj"], lout["gOut"], lout["gMons"])
+		sc.spare.put(out["bufs"], out["proj"], lout["gMons"])
+		release(out["ys"], out["ckpts"], lout["gOut"])
 		return r, nil
 	}
 
@@ -221,14 +292,19 @@ func (g *Grad) runScan(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*G
 		if !single {
 			setValues(states, rows[c])
 			rec := sc.forward(g, k, 0)
+			spare, err := sc.spares(g, in, states, k)
+			if err != nil {
+				return nil, err
+			}
 			res, err := callExec(rec.exec, packArgs(&rec.ins, map[string][]any{"vars": varValues(g.tree.Vars), "hook": nil,
-				"clock": {clockArg(0)}, "start": {clockArg(start)}, "n": {clockArg(n)}, "xs": {in}}))
+				"clock": {clockArg(0)}, "start": {clockArg(start)}, "n": {clockArg(n)}, "xs": {in}, "spare": spare}))
 			if err != nil {
 				return nil, fmt.Errorf("recomputing steps [%d, %d): %w", start, start+n, err)
 			}
 			rout := splitArgs(&rec.outs, res)
 			bufs, proj = rout["bufs"], rout["proj"]
-			release(rout["ys"], rout["mons"], rout["states"])
+			sc.spare.put(rout["mons"])
+			release(rout["ys"], rout["states"])
 		}
 		donated, err := donate(g.backend, bufs)
 		if err != nil {
@@ -246,6 +322,7 @@ func (g *Grad) runScan(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*G
 		}
 		bout := splitArgs(&bwd.outs, res)
 		acc, lambda = anys(bout["acc"]), anys(bout["lambda"])
+		sc.spare.put(bout["spare"])
 		if sc.step.encoded {
 			acc, err = sc.encodeGrad(g, xs, start, bout["gE"][0], acc)
 			release(bout["gE"])
@@ -255,7 +332,8 @@ func (g *Grad) runScan(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*G
 		}
 	}
 	setValues(states, final)
-	release(out["ys"], out["mons"], out["ckpts"], lout["gOut"], lout["gMons"])
+	sc.spare.put(lout["gMons"])
+	release(out["ys"], out["ckpts"], lout["gOut"])
 	grads := Grads{}
 	for i, p := range g.params {
 		grads[p] = acc[i].(*tensors.Tensor)

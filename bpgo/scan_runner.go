@@ -23,7 +23,7 @@ func (r *Runner) scanExec(key runKey) *scanFwdExec {
 	// raw input and may change the encoder's weights) or a fit (which records) runs.
 	_, isEncoder := r.model.(Encoder)
 	s.encoded = isEncoder && r.hook == nil && !key.fit
-	e := newScanFwdExec(r.backend, s, r.tree.States(), outParams, key.targets, 0, 0)
+	e := newScanFwdExec(r.backend, s, r.tree.States(), outParams, key.targets, 0, 0, false)
 	if s.encoded {
 		e.enc = newEncodeExec(r.backend, s)
 	}

@@ -351,6 +351,77 @@ func TestScanStepMatchesUnrolled(t *testing.T) {
 	}
 }
 
+// TestScanSpares: a scan Grad keeps its loops' large buffers from call to call and writes them
+// in place (see spares); whatever a call leaves in them must not reach the next. A sequence of
+// calls with other data, another T, a loss without gradients and a step whose loss is infinite in
+// between gives, call by call, what the unrolled engine gives, storing every state and
+// recomputing from checkpoints (segments of 3: the last one shorter, so rows of the buffers
+// stay from earlier calls).
+func TestScanSpares(t *testing.T) {
+	requireXLA(t)
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	const b, in, n, out = 2, 2, 3, 2
+	type call struct {
+		kind  string // "compute", "evaluate" or "step"
+		steps int
+		inf   bool // targets of 1e300: the loss is +Inf and the step applies nothing
+	}
+	calls := []call{{"compute", 7, false}, {"evaluate", 7, false}, {"compute", 5, false}, {"step", 7, true},
+		{"compute", 7, false}, {"step", 7, false}, {"compute", 7, false}}
+	for _, ckpt := range []int{0, 3} {
+		var losses [2][]float64
+		var grads [2][][]float64
+		for e, engine := range []bpgo.Engine{bpgo.EngineUnrolled, bpgo.EngineScan} {
+			net := newScanNet(t, "alif", in, n, out)
+			m := &scanProjNet{net}
+			watch := firstFloatState(t, m)
+			g := bpgo.Must1(bpgo.NewGrad(m, monitorLoss(watch.Name()), bpgo.GradOptions{Engine: engine, Checkpoint: ckpt, Chunk: 2,
+				Watch: []*bpgo.Variable{watch}}))
+			opt := bpgo.Must1(optim.NewAdam(optim.Constant(0.05), optim.AdamDefaults()))
+			for i, c := range calls {
+				xs, ys := scanData(b, c.steps, in, out)
+				if c.inf {
+					ys = bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), slices.Repeat([]float64{1e300}, b*c.steps*out), b, c.steps, out))
+				}
+				var r *bpgo.GradResult
+				var err error
+				switch c.kind {
+				case "compute":
+					r, err = g.Compute(xs, ys)
+				case "evaluate":
+					r, err = g.Evaluate(xs, ys)
+				default:
+					r, err = g.Step(xs, ys, opt)
+				}
+				if err != nil {
+					t.Fatalf("%s, call %d (%s, T = %d): %v", engine, i, c.kind, c.steps, err)
+				}
+				losses[e] = append(losses[e], r.Loss)
+				for _, p := range g.Params() {
+					if r.Grads != nil {
+						grads[e] = append(grads[e], bpgo.ToFloat64s(r.Grads[p]))
+					}
+					grads[e] = append(grads[e], p.Float64s())
+				}
+			}
+		}
+		for i := range losses[0] {
+			if losses[0][i] != losses[1][i] && maxRelDiff(losses[0][i:i+1], losses[1][i:i+1]) > 1e-10 {
+				t.Errorf("checkpoint %d, call %d (%s): loss %v, unrolled %v", ckpt, i, calls[i].kind, losses[1][i], losses[0][i])
+			}
+		}
+		if len(grads[0]) != len(grads[1]) {
+			t.Fatalf("checkpoint %d: %d gradients and parameters, unrolled %d", ckpt, len(grads[1]), len(grads[0]))
+		}
+		for i := range grads[0] {
+			if d := maxRelDiff(grads[0][i], grads[1][i]); d > 1e-10 {
+				t.Errorf("checkpoint %d: gradient or parameter %d differs by %.3g", ckpt, i, d)
+			}
+		}
+	}
+}
+
 // TestScanClock: inside the scan's loops every step sees its clock: the Runner's continues
 // from run to run across segments, the Grad's starts at 0 for every batch.
 func TestScanClock(t *testing.T) {
