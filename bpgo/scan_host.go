@@ -56,7 +56,7 @@ func (sc *gradScan) finalize() {
 	if sc == nil {
 		return
 	}
-	sc.spare.free()
+	sc.spare.release()
 	for _, e := range sc.fwd {
 		e.exec.Finalize()
 	}
@@ -139,9 +139,9 @@ func (sc *gradScan) spares(g *Grad, in *tensors.Tensor, states []*Variable, stor
 	if err != nil {
 		return nil, err
 	}
-	ts := make([]*tensors.Tensor, len(want))
-	for i, s := range want {
-		ts[i] = sc.spare.take(s)
+	ts, err := sc.spare.take(g.backend, want)
+	if err != nil {
+		return nil, err
 	}
 	return donate(g.backend, ts)
 }

@@ -2,9 +2,12 @@ package bpgo
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
+	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 )
 
@@ -16,48 +19,80 @@ import (
 // every page of them (on e-prop's T = 2250 network about 100,000 page faults a step). The cost
 // is that a Grad holds them between steps; gradScan.finalize frees them.
 //
-// A step draws from what the step before it gave back (take, by shape) and gives back what it
-// is done with (put); whatever it did not take is freed when it ends, so a change of shape
-// (another T, a checkpointed run) keeps no stale buffers.
+// A loop takes (take) what an earlier loop of this step or of the last one is done with (put);
+// buffers that a whole step leaves idle are freed when it ends, so a change of shape (another
+// T) keeps no stale ones.
 type spares struct {
-	prev, next []*tensors.Tensor
+	free []*tensors.Tensor
+	idle map[*tensors.Tensor]bool // free since the step began and not taken since
 }
 
-// begin starts a step: the buffers the last step gave back are the ones take draws from.
+// begin starts a step.
 func (s *spares) begin() {
-	release(s.prev)
-	s.prev, s.next = s.next, nil
+	s.idle = map[*tensors.Tensor]bool{}
+	for _, t := range s.free {
+		s.idle[t] = true
+	}
 }
 
-// end frees what the step did not take.
+// end frees the buffers the step did not use.
 func (s *spares) end() {
-	release(s.prev)
-	s.prev = nil
-}
-
-// take returns a buffer of the given shape given back by the last step, or a new one of zeros
-// (on the host: donating it moves it to the device).
-func (s *spares) take(shape shapes.Shape) *tensors.Tensor {
-	for i, t := range s.prev {
-		if t.Shape().Equal(shape) {
-			s.prev = append(s.prev[:i], s.prev[i+1:]...)
-			return t
+	kept := s.free[:0]
+	for _, t := range s.free {
+		if s.idle[t] {
+			_ = t.FinalizeAll()
+		} else {
+			kept = append(kept, t)
 		}
 	}
-	return tensors.FromShape(shape)
+	clear(s.free[len(kept):])
+	s.free, s.idle = kept, nil
 }
 
-// put gives buffers back for the next step.
+// take returns free buffers of the given shapes, made on the device (zeros) where none is.
+func (s *spares) take(b compute.Backend, want []shapes.Shape) ([]*tensors.Tensor, error) {
+	out := make([]*tensors.Tensor, len(want))
+	var missing []int
+	for i, shape := range want {
+		j := slices.IndexFunc(s.free, func(t *tensors.Tensor) bool { return t.Shape().Equal(shape) })
+		if j < 0 {
+			missing = append(missing, i)
+			continue
+		}
+		out[i] = s.free[j]
+		delete(s.idle, out[i])
+		s.free = slices.Delete(s.free, j, j+1)
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	made, err := graph.ExecOnceN(b, func(g *graph.Graph, _ []*graph.Node) []*graph.Node {
+		zs := make([]*graph.Node, len(missing))
+		for k, i := range missing {
+			zs[k] = graph.Zeros(g, want[i])
+		}
+		return zs
+	})
+	if err != nil {
+		return nil, fmt.Errorf("allocating the scan's buffers: %w", err)
+	}
+	for k, i := range missing {
+		out[i] = made[k]
+	}
+	return out, nil
+}
+
+// put gives buffers back once nothing reads them any more.
 func (s *spares) put(groups ...[]*tensors.Tensor) {
 	for _, ts := range groups {
-		s.next = append(s.next, ts...)
+		s.free = append(s.free, ts...)
 	}
 }
 
-// free releases every buffer.
-func (s *spares) free() {
-	release(s.prev, s.next)
-	s.prev, s.next = nil, nil
+// release frees every buffer.
+func (s *spares) release() {
+	release(s.free)
+	s.free, s.idle = nil, nil
 }
 
 // aliased names a graph whose parameter p may share its buffer with output o, for each pair
