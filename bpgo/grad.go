@@ -235,6 +235,19 @@ func (g *Grad) refresh() error {
 	return nil
 }
 
+// Release frees the device buffers that the Grad keeps from one step to the next: on the scan
+// engine its loops' stored states, monitors and the monitors' cotangents, which the next step
+// writes in place (README, "XLA's memory between calls"). Trainers call it when a fit ends; the
+// next step allocates them again. Not to be called while a step runs.
+func (g *Grad) Release() {
+	g.mu.Lock()
+	sc := g.scanEx
+	g.mu.Unlock()
+	if sc != nil {
+		sc.spare.release()
+	}
+}
+
 // Compute returns the loss and its gradients for one batch: inputs xs (B, T, F), targets ys
 // of any shape with the batch first. The model's state afterwards is the state at the end of
 // the run.

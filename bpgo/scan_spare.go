@@ -17,7 +17,7 @@ import (
 // (graph names "[bpgo-alias p:o,...]", bpgo/third_party/README.md), so XLA writes the outputs
 // in place: without that it allocates them at every call, and glibc maps and the kernel zeroes
 // every page of them (on e-prop's T = 2250 network about 100,000 page faults a step). The cost
-// is that a Grad holds them between steps; gradScan.finalize frees them.
+// is that a Grad holds them between steps, until Grad.Release or gradScan.finalize.
 //
 // A loop takes (take) what an earlier loop of this step or of the last one is done with (put);
 // buffers that a whole step leaves idle are freed when it ends, so a change of shape (another

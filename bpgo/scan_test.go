@@ -353,8 +353,8 @@ func TestScanStepMatchesUnrolled(t *testing.T) {
 
 // TestScanSpares: a scan Grad keeps its loops' large buffers from call to call and writes them
 // in place (see spares); whatever a call leaves in them must not reach the next. A sequence of
-// calls with other data, another T, a loss without gradients and a step whose loss is infinite in
-// between gives, call by call, what the unrolled engine gives, storing every state and
+// calls with other data, another T, a loss without gradients, a step whose loss is infinite and
+// a Release in between gives, call by call, what the unrolled engine gives, storing every state and
 // recomputing from checkpoints (segments of 3: the last one shorter, so rows of the buffers
 // stay from earlier calls).
 func TestScanSpares(t *testing.T) {
@@ -363,12 +363,12 @@ func TestScanSpares(t *testing.T) {
 	defer bpgo.DisableX64()
 	const b, in, n, out = 2, 2, 3, 2
 	type call struct {
-		kind  string // "compute", "evaluate" or "step"
+		kind  string // "compute", "evaluate", "step" or "release" (Grad.Release)
 		steps int
 		inf   bool // targets of 1e300: the loss is +Inf and the step applies nothing
 	}
 	calls := []call{{"compute", 7, false}, {"evaluate", 7, false}, {"compute", 5, false}, {"step", 7, true},
-		{"compute", 7, false}, {"step", 7, false}, {"compute", 7, false}}
+		{"compute", 7, false}, {"step", 7, false}, {"release", 7, false}, {"compute", 7, false}}
 	for _, ckpt := range []int{0, 3} {
 		var losses [2][]float64
 		var grads [2][][]float64
@@ -387,6 +387,10 @@ func TestScanSpares(t *testing.T) {
 				var r *bpgo.GradResult
 				var err error
 				switch c.kind {
+				case "release":
+					g.Release()
+					losses[e] = append(losses[e], 0) // keeps losses[e][i] the loss of calls[i]
+					continue
 				case "compute":
 					r, err = g.Compute(xs, ys)
 				case "evaluate":

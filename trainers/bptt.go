@@ -200,8 +200,10 @@ func GradMetrics(r *bpgo.GradResult) *Metrics {
 // Fit trains for epochs passes over train, evaluating on test (nil: none) after each epoch,
 // like BrainPy's trainer.fit(train_data, test_data, num_epoch, num_report). It stops at the
 // first error: bad data (shapes, batch sizes, NaN inputs, no batches) or a non-finite loss,
-// naming the epoch and step; parameters are then those of the last good step.
+// naming the epoch and step; parameters are then those of the last good step. The buffers its
+// gradient keeps between steps are freed when it returns (bpgo.Grad.Release).
 func (t *BPTT) Fit(train, test Data, epochs int, opts FitOptions) error {
+	defer t.grad.Release()
 	if train == nil {
 		return fmt.Errorf("trainers.BPTT.Fit: train data is nil")
 	}
