@@ -26,6 +26,14 @@ func requireXLA(t *testing.T) {
 	}
 }
 
+// requireXLA64 is requireXLA with float64 for the rest of the test.
+func requireXLA64(t *testing.T) {
+	t.Helper()
+	requireXLA(t)
+	bpgo.EnableX64()
+	t.Cleanup(bpgo.DisableX64)
+}
+
 // scanNet is input Dense → a cell or neuron → readout Dense; Rec feeds the neuron's previous
 // spikes back (the e-prop network's recurrence) when set.
 type scanNet struct {
@@ -222,9 +230,7 @@ func maxRelDiff(a, b []float64) float64 {
 // stepped through raw and, for the spiking models, through a bpgo.Encoder, and with every
 // model as a bpgo.Projector (its currents stored by the forward loop).
 func TestScanGradMatchesUnrolled(t *testing.T) {
-	requireXLA(t)
-	bpgo.EnableX64()
-	defer bpgo.DisableX64()
+	requireXLA64(t)
 	const b, in, n, out = 3, 2, 4, 2
 	type scanCase struct {
 		kind        string
@@ -318,9 +324,7 @@ func TestScanGradMatchesUnrolled(t *testing.T) {
 // TestScanStepMatchesUnrolled: a training step (Adam) on the scan engine leaves the same
 // parameters as on the unrolled engine, storing every state or recomputing from checkpoints.
 func TestScanStepMatchesUnrolled(t *testing.T) {
-	requireXLA(t)
-	bpgo.EnableX64()
-	defer bpgo.DisableX64()
+	requireXLA64(t)
 	const b, in, n, out, steps = 2, 2, 3, 2, 5
 	ckpts := []int{0, 2}
 	if testing.Short() {
@@ -358,9 +362,7 @@ func TestScanStepMatchesUnrolled(t *testing.T) {
 // recomputing from checkpoints (segments of 3: the last one shorter, so rows of the buffers
 // stay from earlier calls).
 func TestScanSpares(t *testing.T) {
-	requireXLA(t)
-	bpgo.EnableX64()
-	defer bpgo.DisableX64()
+	requireXLA64(t)
 	const b, in, n, out = 2, 2, 3, 2
 	type call struct {
 		kind  string // "compute", "evaluate", "step" or "release" (Grad.Release)
@@ -429,9 +431,7 @@ func TestScanSpares(t *testing.T) {
 // TestScanClock: inside the scan's loops every step sees its clock: the Runner's continues
 // from run to run across segments, the Grad's starts at 0 for every batch.
 func TestScanClock(t *testing.T) {
-	requireXLA(t)
-	bpgo.EnableX64()
-	defer bpgo.DisableX64()
+	requireXLA64(t)
 	m := &clockModel{S: bpgo.NewState(bpgo.Zeros(1, 1), 0)}
 	r := bpgo.Must1(bpgo.NewRunner(m, bpgo.RunnerOptions{Chunk: 3, Dt: 0.5, Engine: bpgo.EngineScan}))
 	in := bpgo.Must1(bpgo.FromFloat64s(dtypes.Float64, []float64{1, 1, 1, 1, 1, 1, 1}, 1, 7, 1))
@@ -464,9 +464,7 @@ func TestScanClock(t *testing.T) {
 // records (OnChunk), final state and hook updates, over segments and from run to run, with
 // and without an Encoder.
 func TestScanRunnerMatchesUnrolled(t *testing.T) {
-	requireXLA(t)
-	bpgo.EnableX64()
-	defer bpgo.DisableX64()
+	requireXLA64(t)
 	kinds := []string{"gru", "alif", "lif+noise", "alif/enc", "lif+noise/enc"}
 	if testing.Short() {
 		kinds = []string{"alif", "alif/enc"}
@@ -574,9 +572,7 @@ func (m *clockEncoder) Encode(ctx *bpgo.Context, x *graph.Node) *graph.Node {
 // TestScanEncoderErrors: an Encode that does not map rows is an error that names Encode and the
 // shape it should have returned; one that reads the clock is an error that names Encode.
 func TestScanEncoderErrors(t *testing.T) {
-	requireXLA(t)
-	bpgo.EnableX64()
-	defer bpgo.DisableX64()
+	requireXLA64(t)
 	w, d := oneUnit()
 	m := &badEncoder{&gainDecay{W: w, D: d}}
 	g, x := scanSumGrad(m)
@@ -614,9 +610,7 @@ func (m *settingProjector) UpdateProjected(ctx *bpgo.Context, x, p *graph.Node) 
 // TestScanProjectorErrors: a Project that sets state is an error that names Project and the
 // state it set.
 func TestScanProjectorErrors(t *testing.T) {
-	requireXLA(t)
-	bpgo.EnableX64()
-	defer bpgo.DisableX64()
+	requireXLA64(t)
 	w, d := oneUnit()
 	g, x := scanSumGrad(&settingProjector{W: w, D: d})
 	_, err := g.Compute(x, x)
@@ -631,9 +625,7 @@ func TestScanProjectorErrors(t *testing.T) {
 // by the loss (its cotangent flows back through the step that computes it), the loss and
 // gradients still equal the unrolled engine's at 1e-10.
 func TestScanStoresReadStates(t *testing.T) {
-	requireXLA(t)
-	bpgo.EnableX64()
-	defer bpgo.DisableX64()
+	requireXLA64(t)
 	const b, in, n, out, steps = 3, 2, 4, 2, 7
 	net := newScanNet(t, "alif", in, n, out)
 	o := models.ALIFDefaults()
