@@ -352,12 +352,19 @@ func (g *Grad) checkBatch(xs, ys *tensors.Tensor, finiteX bool) (*tensors.Tensor
 	return bxs, nil
 }
 
-func (g *Grad) run(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*GradResult, error) {
+func (g *Grad) run(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (_ *GradResult, err error) {
 	fused := !g.scan && xs != nil && xs.Rank() >= 2 && xs.Shape().Dimensions[g.layout.timeAxis()] <= g.fuseUpTo
-	stagedCheck := fused && g.backend.HasSharedBuffers() // runFused checks xs while staging it
-	xs, err := g.checkBatch(xs, ys, !stagedCheck)
+	// runFused checks xs while staging it, runScan while its loops run.
+	laterCheck := g.scan || fused && g.backend.HasSharedBuffers()
+	xs, err = g.checkBatch(xs, ys, !laterCheck)
 	if err != nil {
 		return nil, err
+	}
+	var checked func() error
+	if g.scan {
+		var wait func()
+		checked, wait = g.checkMeanwhile(xs)
+		defer wait()
 	}
 	batch := xs.Shape().Dimensions[0]
 	if g.reset {
@@ -372,12 +379,43 @@ func (g *Grad) run(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*GradR
 		return nil, err
 	}
 	if g.scan {
-		return g.runScan(xs, ys, opt, withGrad)
+		return g.runScan(xs, ys, opt, withGrad, checked)
 	}
 	if fused {
 		return g.runFused(xs, ys, opt, withGrad)
 	}
 	return g.runChunked(xs, ys, opt, withGrad)
+}
+
+// checkMeanwhile scans xs for non-finite values on another goroutine: the scan engine's loops
+// run on XLA's threads, mostly one, and on seed 000's SNN the scan took 5% of a step before
+// them. checked waits for the answer; a batch that fails it leaves the model's states as they
+// were before run (reset included), and the caller applies nothing. wait waits too: run must
+// not return while the scan reads xs, which its caller may reuse.
+func (g *Grad) checkMeanwhile(xs *tensors.Tensor) (checked func() error, wait func()) {
+	done := make(chan error, 1)
+	go func() { done <- CheckFinite("xs", xs) }()
+	var states []*Variable
+	var before []*tensors.Tensor
+	if tree, err := Walk(g.model); err == nil {
+		states = tree.States()
+		before = varValuesT(states)
+	}
+	var result error
+	waited := false
+	wait = func() {
+		if !waited {
+			result, waited = <-done, true
+		}
+	}
+	checked = func() error {
+		wait()
+		if result != nil && before != nil {
+			setValues(states, before)
+		}
+		return result
+	}
+	return checked, wait
 }
 
 // fusedKey identifies a fused graph: gradients or not, and which optimizer it applies.

@@ -200,7 +200,10 @@ func scanSegment(checkpoint, steps, per int) int {
 // cotangents stay on the device; only the checkpoints (one state per segment) visit the host.
 // An Encoder's inputs are encoded once before the loops, which step on the encodings, and the
 // encoder's gradient is taken after each segment's backward loop (encode.go).
-func (g *Grad) runScan(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*GradResult, error) {
+//
+// checked reports whether xs is finite: run scans it while the loops run, and runScan asks
+// before it returns a result or applies an update.
+func (g *Grad) runScan(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool, checked func() error) (*GradResult, error) {
 	steps := xs.Shape().Dimensions[1]
 	states := g.tree.States()
 	sc := g.scanExecs()
@@ -268,6 +271,9 @@ func (g *Grad) runScan(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*G
 	if !withGrad || (opt != nil && (math.IsNaN(r.Loss) || math.IsInf(r.Loss, 0))) {
 		sc.spare.put(out["bufs"], out["proj"], lout["gMons"])
 		release(out["ys"], out["ckpts"], lout["gOut"])
+		if err := checked(); err != nil {
+			return nil, err
+		}
 		return r, nil
 	}
 
@@ -337,6 +343,9 @@ func (g *Grad) runScan(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*G
 	grads := Grads{}
 	for i, p := range g.params {
 		grads[p] = acc[i].(*tensors.Tensor)
+	}
+	if err := checked(); err != nil {
+		return nil, err
 	}
 	if opt == nil {
 		r.Grads = grads

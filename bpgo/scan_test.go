@@ -428,6 +428,51 @@ func TestScanSpares(t *testing.T) {
 	}
 }
 
+// TestScanNonFiniteInput: the scan engine checks xs while its loops run; a NaN in it fails the
+// step by name, with parameters, optimizer and the model's states as before the call (its
+// reset included), and the next good step runs as if the bad one had not been tried.
+func TestScanNonFiniteInput(t *testing.T) {
+	requireXLA64(t)
+	const b, in, n, out, steps = 2, 2, 3, 2, 5
+	var params [2][][]float64
+	for e, tryBad := range []bool{false, true} {
+		m := newScanNet(t, "alif", in, n, out)
+		watch := firstFloatState(t, m)
+		g := bpgo.Must1(bpgo.NewGrad(m, monitorLoss(watch.Name()), bpgo.GradOptions{Engine: bpgo.EngineScan, Watch: []*bpgo.Variable{watch}}))
+		opt := bpgo.Must1(optim.NewAdam(optim.Constant(0.05), optim.AdamDefaults()))
+		xs, ys := scanData(b, steps, in, out)
+		bpgo.Must1(g.Step(xs, ys, opt))
+		if tryBad {
+			state := watch.Float64s()
+			flat := bpgo.ToFloat64s(xs)
+			flat[len(flat)-1] = math.NaN()
+			bad := bpgo.Must1(bpgo.FromFloat64s(bpgo.FloatDType(), flat, b, steps, in))
+			for _, call := range []func() error{
+				func() error { _, err := g.Step(bad, ys, opt); return err },
+				func() error { _, err := g.Compute(bad, ys); return err },
+				func() error { _, err := g.Evaluate(bad, ys); return err },
+			} {
+				err := call()
+				if err == nil || !strings.Contains(err.Error(), "xs: element 19 (of shape [2 5 2]) is NaN") {
+					t.Fatalf("error %v, want one naming xs's element 19", err)
+				}
+			}
+			if d := maxRelDiff(state, watch.Float64s()); d != 0 {
+				t.Errorf("the failed calls changed state %q by %.3g", watch.Name(), d)
+			}
+		}
+		bpgo.Must1(g.Step(xs, ys, opt))
+		for _, p := range g.Params() {
+			params[e] = append(params[e], p.Float64s())
+		}
+	}
+	for i := range params[0] {
+		if d := maxRelDiff(params[0][i], params[1][i]); d != 0 {
+			t.Errorf("parameter %d after the steps differs by %.3g from a run without the bad batch", i, d)
+		}
+	}
+}
+
 // TestScanClock: inside the scan's loops every step sees its clock: the Runner's continues
 // from run to run across segments, the Grad's starts at 0 for every batch.
 func TestScanClock(t *testing.T) {
