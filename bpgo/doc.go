@@ -39,7 +39,9 @@
 //     adds that step's vector-Jacobian product; every step's state is stored while it fits
 //     (DefaultScanStateBytes; only the states a step reads, not those it only writes), longer
 //     runs recompute segments from checkpoints
-//     (GradOptions.Checkpoint). A model whose steps start with a stateless map of the input
+//     (GradOptions.Checkpoint). The loops write their stored states, monitors and the
+//     monitors' cotangents in place, into buffers the Grad keeps from step to step until
+//     [Grad.Release] (scan_spare.go); the inputs are checked for NaN while they run. A model whose steps start with a stateless map of the input
 //     can implement [Encoder]: the scan then maps all steps' inputs with one product before
 //     its loops and takes the map's gradient with one product after them. A model whose steps
 //     start with currents from its input and state can implement [Projector]: the forward
