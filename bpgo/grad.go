@@ -352,11 +352,11 @@ func (g *Grad) checkBatch(xs, ys *tensors.Tensor, finiteX bool) (*tensors.Tensor
 	return bxs, nil
 }
 
-func (g *Grad) run(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (_ *GradResult, err error) {
+func (g *Grad) run(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool) (*GradResult, error) {
 	fused := !g.scan && xs != nil && xs.Rank() >= 2 && xs.Shape().Dimensions[g.layout.timeAxis()] <= g.fuseUpTo
 	// runFused checks xs while staging it, runScan while its loops run.
 	laterCheck := g.scan || fused && g.backend.HasSharedBuffers()
-	xs, err = g.checkBatch(xs, ys, !laterCheck)
+	xs, err := g.checkBatch(xs, ys, !laterCheck)
 	if err != nil {
 		return nil, err
 	}

@@ -339,11 +339,7 @@ func (g *Grad) lossExec(key lossKey) *gradExec {
 		return packArgs(&ex.outs, outs)
 	})
 	if key.alias && key.grad {
-		var pairs [][2]int
-		for i := range nm {
-			pairs = append(pairs, [2]int{ex.ins.offset("mons") + i, i})
-		}
-		ex.exec = ex.exec.WithName(aliased("loss", pairs))
+		ex.exec = ex.exec.WithName(aliased("loss", aliasRun{ex.ins.offset("mons"), 0, nm}))
 	}
 	ex.exec.SetMaxCache(-1)
 	g.execs[key] = ex

@@ -472,11 +472,7 @@ func newScanFwdExec(b compute.Backend, s *scanStep, states, outParams []*Variabl
 			"states": valuesOfMap(final, states), "params": valuesOfMap(final, outParams), "hook": res["hook"],
 			"bufs": res["bufs"], "ckpts": res["ckpts"], "proj": res["proj"]})
 	})
-	var pairs [][2]int
-	for i := range nSpare {
-		pairs = append(pairs, [2]int{ex.ins.offset("spare") + i, i})
-	}
-	ex.exec = ex.exec.WithName(aliased("scan-forward", pairs))
+	ex.exec = ex.exec.WithName(aliased("scan-forward", aliasRun{ex.ins.offset("spare"), 0, nSpare}))
 	ex.exec.SetMaxCache(-1)
 	return ex
 }
@@ -601,14 +597,9 @@ func newScanBwdExec(b compute.Backend, s *scanStep, states, params []*Variable) 
 			"spare": append(slices.Clone(res["bufs"]), res["proj"]...)})
 	})
 	// The stored states and projections come back unchanged, in their own buffers (see spares).
-	var pairs [][2]int
-	for i := range len(bufStates) {
-		pairs = append(pairs, [2]int{ex.ins.offset("bufs") + i, ex.outs.offset("spare") + i})
-	}
-	for i := range nP {
-		pairs = append(pairs, [2]int{ex.ins.offset("proj") + i, ex.outs.offset("spare") + len(bufStates) + i})
-	}
-	ex.exec = ex.exec.WithName(aliased("scan-backward", pairs))
+	spare := ex.outs.offset("spare")
+	ex.exec = ex.exec.WithName(aliased("scan-backward", aliasRun{ex.ins.offset("bufs"), spare, len(bufStates)},
+		aliasRun{ex.ins.offset("proj"), spare + len(bufStates), nP}))
 	ex.exec.SetMaxCache(-1)
 	return ex
 }

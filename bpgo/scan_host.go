@@ -97,10 +97,10 @@ func (sc *gradScan) storeStates(g *Grad, xs *tensors.Tensor, states []*Variable)
 	return nil
 }
 
-// spares takes the buffers of a forward loop over in with store (see scanFwdExec's "spare"),
+// spareArgs takes the buffers of a forward loop over in with store (see scanFwdExec's "spare"),
 // donated to it: the stored states and a Projector's projections when store > 0, and the
 // monitors.
-func (sc *gradScan) spares(g *Grad, in *tensors.Tensor, states []*Variable, store int) (_ []any, err error) {
+func (sc *gradScan) spareArgs(g *Grad, in *tensors.Tensor, states []*Variable, store int) (_ []any, err error) {
 	k := store
 	if k == 0 {
 		k = in.Shape().Dimensions[1]
@@ -238,7 +238,7 @@ func (g *Grad) runScan(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool, che
 	sc.spare.begin()
 	defer sc.spare.end()
 	fwd := sc.forward(g, store, ckpt)
-	spare, err := sc.spares(g, in, states, store)
+	spare, err := sc.spareArgs(g, in, states, store)
 	if err != nil {
 		return nil, err
 	}
@@ -265,10 +265,10 @@ func (g *Grad) runScan(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool, che
 	}
 	lout := splitArgs(&lex.outs, res)
 	r := g.decodeLoss(lout)
-	if !withGrad {
-		sc.spare.put(out["mons"])
-	}
 	if !withGrad || (opt != nil && (math.IsNaN(r.Loss) || math.IsInf(r.Loss, 0))) {
+		if !withGrad {
+			sc.spare.put(out["mons"]) // not donated to the loss
+		}
 		sc.spare.put(out["bufs"], out["proj"], lout["gMons"])
 		release(out["ys"], out["ckpts"], lout["gOut"])
 		if err := checked(); err != nil {
@@ -298,7 +298,7 @@ func (g *Grad) runScan(xs, ys *tensors.Tensor, opt Optimizer, withGrad bool, che
 		if !single {
 			setValues(states, rows[c])
 			rec := sc.forward(g, k, 0)
-			spare, err := sc.spares(g, in, states, k)
+			spare, err := sc.spareArgs(g, in, states, k)
 			if err != nil {
 				return nil, err
 			}

@@ -95,21 +95,22 @@ func (s *spares) release() {
 	s.free, s.idle = nil, nil
 }
 
-// aliased names a graph whose parameter p may share its buffer with output o, for each pair
-// (p, o): the XLA backend's patch (bpgo/third_party/go-xla) writes o into p's buffer when the
-// caller donates p; other backends ignore the name.
-func aliased(name string, pairs [][2]int) string {
+// aliasRun is n parameters from param on that may share their buffers with the n outputs from
+// out on, in order.
+type aliasRun struct{ param, out, n int }
+
+// aliased names a graph whose parameters may share their buffers with outputs, run by run: the
+// XLA backend's patch (bpgo/third_party/go-xla) writes an output into its parameter's buffer
+// when the caller donates the parameter; other backends ignore the name.
+func aliased(name string, runs ...aliasRun) string {
+	var pairs []string
+	for _, r := range runs {
+		for i := range r.n {
+			pairs = append(pairs, fmt.Sprintf("%d:%d", r.param+i, r.out+i))
+		}
+	}
 	if len(pairs) == 0 {
 		return name
 	}
-	var b strings.Builder
-	b.WriteString(name + "[bpgo-alias ")
-	for i, p := range pairs {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, "%d:%d", p[0], p[1])
-	}
-	b.WriteByte(']')
-	return b.String()
+	return name + "[bpgo-alias " + strings.Join(pairs, ",") + "]"
 }
