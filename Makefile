@@ -39,7 +39,7 @@ help:
 	@echo "make docker-test         the classroom image (CPU) built with a real Docker engine and tested running"
 	@echo "make docker-test-cuda    the GPU image built the same way, its CUDA layout checked without a GPU (not in test)"
 	@echo "make browser-test        JupyterLab + notebook 01 in headless Chromium (screenshot in .bpgo/artifacts/)"
-	@echo "make bench-compute-patch the patched Go-backend code (matmul tails, Concatenate, Slice, BroadcastInDim, comparisons, spike products) against upstream's"
+	@echo "make bench-compute-patch the patched Go-backend code (matmul tails, Concatenate, Slice, BroadcastInDim, comparisons, spike products, scalar tails) against upstream's"
 
 setup:
 	bash kernel/setup.sh
@@ -122,8 +122,9 @@ bench-smoke:
 
 # The patched Go-backend code (bpgo/third_party/README.md) against upstream's: the matmul kernels' leftover rows
 # and columns, one product each, Concatenate's one-element blocks (graph.Stack on the last axis), Slice and
-# BroadcastInDim runs, the float comparisons and the zero-skipping product of spikes.
+# BroadcastInDim runs, the float comparisons, the zero-skipping product of spikes and a fused kernel's scalar tail
+# (run it again with BPGO_COMPUTE_UPSTREAM=1 for upstream's side where the patch has a switch).
 bench-compute-patch:
 	cd bpgo/third_party/gomlx-compute && \
-		go test -run '^$$' -bench 'BpgoVectorTails|BpgoInterleave|BpgoMovement|BpgoCompare|BpgoSparse' ./internal/gobackend/dot/matmul/avx512 \
-			./internal/gobackend/dot/matmul/avx2 ./internal/gobackend/ops ./internal/gobackend/dot
+		go test -run '^$$' -bench 'BpgoVectorTails|BpgoInterleave|BpgoMovement|BpgoCompare|BpgoSparse|BpgoTail' ./internal/gobackend/dot/matmul/avx512 \
+			./internal/gobackend/dot/matmul/avx2 ./internal/gobackend/ops ./internal/gobackend/dot ./internal/gobackend

@@ -135,13 +135,15 @@ func EPropDefaults() EPropOptions {
 // chunk's end with short (B, N) recursions and three matrix products, instead of updating every
 // synapse at every step (about 15 elementwise passes over (B, num_in+N, N) per step). The
 // result is the same recurrence reassociated (tests check Chunk 1, 7, 25 and T against BPTT to
-// 1e-8); what it buys is speed: one trial of the seed's size (B = 128, T = 2250) takes about
-// 1 s on the Go backend instead of minutes. A chunk in which no trial has a target (the click
+// 1e-8); what it buys is speed: one trial of the seed's size (B = 128, T = 2250) takes well
+// under a second on the Go backend instead of minutes (whose patched executor computes the
+// three products inside the fused trace update, from the steps' values, without building their
+// stacks: bpgo/third_party/README.md). A chunk in which no trial has a target (the click
 // task's cue and delay periods, 2100 of its 2250 steps) has no learning signal at any step: the
 // hook is a bpgo.ZeroTargetHook, so the runner runs such chunks without targets, in graphs that
 // leave out the learning-signal path and the readout's sums (terms that are all zero there).
-// On the XLA scan engine every step is a chunk of one, which at that size is about 6 times
-// slower (tests/bench/RESULTS.md): train e-prop on the Go backend.
+// On the XLA scan engine every step is a chunk of one, which at that size is many times slower
+// (tests/bench/RESULTS.md): train e-prop on the Go backend.
 //
 // Targets are per step: Batch.Y is (B, T, K), a one-hot (or probability) row at the steps that
 // count and all-zero rows elsewhere (EvidenceTargets builds them from labels). Fit reports

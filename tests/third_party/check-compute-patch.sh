@@ -15,11 +15,16 @@ COMPUTE_PATCHED=(
 	internal/gobackend/bpgo_fuse_export_test.go
 	internal/gobackend/bpgo_fuse_other.go
 	internal/gobackend/bpgo_fuse_test.go
+	internal/gobackend/bpgo_lazy.go
 	internal/gobackend/bpgo_tiny.go
 	internal/gobackend/bpgo_tiny_test.go
+	internal/gobackend/bpgo_upper.go
+	internal/gobackend/bpgo_upper_test.go
 	internal/gobackend/bpgo_writes.go
 	internal/gobackend/buffers.go
 	internal/gobackend/dot/bpgo_contract_first.go
+	internal/gobackend/dot/bpgo_lazy.go
+	internal/gobackend/dot/bpgo_lazy_test.go
 	internal/gobackend/dot/bpgo_sparse.go
 	internal/gobackend/dot/bpgo_sparse_export_test.go
 	internal/gobackend/dot/bpgo_sparse_other.go

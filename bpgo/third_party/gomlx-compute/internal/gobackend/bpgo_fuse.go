@@ -403,10 +403,26 @@ var bpgoScratch64 = sync.Pool{New: func() any { return new([]float64) }}
 // bpgoExecFused runs program f, whose last result is node: the results' buffers allocated,
 // every block computed through the scratch blocks, then the leaves released.
 func (fe *FunctionExecutable) bpgoExecFused(backend *Backend, node *Node, execBuf *funcExecBuffers, f *bpgoFusion) error {
+	defer bpgoClearUpper()
 	var bufArr [bpgoGroupMaxLeaves + 1]*Buffer
 	bufs := bufArr[:len(f.leaves)]
+	var lazyArr [bpgoGroupMaxLeaves + 1]BpgoLazyLeaf
+	var virtualArr [bpgoGroupMaxLeaves + 1]bool
+	lazy, virtual := lazyArr[:len(f.leaves)], virtualArr[:len(f.leaves)]
+	anyLazy := false
 	for k, leaf := range f.leaves {
 		b := execBuf.results[leaf.Index]
+		if b == nil && fe.bpgoLazy != nil && fe.bpgoLazy[leaf.Index] {
+			lz, v, err := fe.bpgoLazyLeaf(backend, leaf, execBuf) // bpgo_lazy.go
+			if err != nil {
+				return err
+			}
+			if lz != nil {
+				lazy[k], virtual[k], anyLazy = lz, v, true
+				continue
+			}
+			b = execBuf.results[leaf.Index]
+		}
 		if b == nil || !b.InUse {
 			return errors.Errorf("fused %s: leaf %d (node %d, %s) not available", node.OpType, k, leaf.Index, leaf.OpType)
 		}
@@ -438,9 +454,16 @@ func (fe *FunctionExecutable) bpgoExecFused(backend *Backend, node *Node, execBu
 	}
 	if !backend.NoOps {
 		if f.dtype == dtypes.Float32 {
-			bpgoRun(f, bufs, outs, inPlace, &bpgoScratch32, bpgoBin32, bpgoNeg32)
+			bpgoRun(f, bufs, lazy, outs, inPlace, &bpgoScratch32, bpgoBin32, bpgoNeg32)
 		} else {
-			bpgoRun(f, bufs, outs, inPlace, &bpgoScratch64, bpgoBin64, bpgoNeg64)
+			bpgoRun(f, bufs, lazy, outs, inPlace, &bpgoScratch64, bpgoBin64, bpgoNeg64)
+		}
+	}
+	if anyLazy {
+		for k, lz := range lazy {
+			if lz != nil {
+				fe.bpgoReleaseInputs(backend, f.leaves[k], virtual[k], execBuf)
+			}
 		}
 	}
 	for k, o := range f.outs {
@@ -494,12 +517,14 @@ func (fe *FunctionExecutable) bpgoDeadLeaf(f *bpgoFusion, execBuf *funcExecBuffe
 // With deferred set, a result may be written over one of the leaves, which later trees of the
 // program still read in the same block: whole results are computed into their blocks and
 // copied out once the block's every op has run.
-func bpgoRun[T float32 | float64](f *bpgoFusion, bufs []*Buffer, outBufs []*Buffer, deferred bool, pool *sync.Pool,
-	bin func(op compute.OpType, dst, a, b []T), neg func(dst, a []T)) {
+func bpgoRun[T float32 | float64](f *bpgoFusion, bufs []*Buffer, lazy []BpgoLazyLeaf, outBufs []*Buffer, deferred bool,
+	pool *sync.Pool, bin func(op compute.OpType, dst, a, b []T), neg func(dst, a []T)) {
 	var arr [bpgoGroupMaxLeaves + 1][]T
 	leaves := arr[:len(bufs)]
 	for k, b := range bufs {
-		leaves[k] = b.Flat.([]T)
+		if lazy[k] == nil {
+			leaves[k] = b.Flat.([]T)
+		}
 	}
 	var outArr [bpgoGroupMaxCode][]T
 	outs := outArr[:len(outBufs)]
@@ -516,10 +541,7 @@ func bpgoRun[T float32 | float64](f *bpgoFusion, bufs []*Buffer, outBufs []*Buff
 	block := func(k int) []T { return scratch[k*bpgoFuseBlock : (k+1)*bpgoFuseBlock] }
 	for k, l := range leaves {
 		if f.scalar[k] {
-			b := block(nc + k)
-			for i := range b {
-				b[i] = l[0]
-			}
+			bpgoFill(block(nc+k), l[0])
 		}
 	}
 	// whole reports whether op i writes its result straight into its output.
@@ -531,17 +553,53 @@ func bpgoRun[T float32 | float64](f *bpgoFusion, bufs []*Buffer, outBufs []*Buff
 		switch {
 		case o >= 0:
 			return block(o)[:hi-lo]
-		case f.scalar[-o-1] || f.bcast[-o-1] != nil:
+		case f.scalar[-o-1] || f.bcast[-o-1] != nil || lazy[-o-1] != nil:
 			return block(nc - o - 1)[:hi-lo]
 		default:
 			return leaves[-o-1][lo:hi]
 		}
 	}
-	for lo := 0; lo < f.size; lo += bpgoFuseBlock {
-		hi := min(lo+bpgoFuseBlock, f.size)
+	// A large program whose last axis fits a block runs over whole rows, so that a leaf
+	// broadcast along its middle axes ((B, 1, N) over (B, P, N)) fills a block with the same rows
+	// block after block: it is spread again only when they change (spreadAt).
+	step := bpgoFuseBlock
+	var spreadAt [bpgoGroupMaxLeaves + 1]int
+	if last := f.dims[len(f.dims)-1]; f.size >= bpgoGroupMinSize && last <= bpgoFuseBlock && len(f.dims) >= 2 {
+		step = bpgoFuseBlock / last * last
+		for k := range spreadAt {
+			spreadAt[k] = -1
+		}
+	}
+	for lo := 0; lo < f.size; lo += step {
+		hi := min(lo+step, f.size)
 		for k, bc := range f.bcast {
-			if bc != nil {
-				bpgoSpread(block(nc + k)[:hi-lo], leaves[k], bc, lo)
+			if bc == nil {
+				continue
+			}
+			if step != bpgoFuseBlock {
+				if g, ok := bc.uniformRows(lo, hi); ok {
+					if g == spreadAt[k] && hi-lo == step {
+						continue // the block already holds these rows
+					}
+					bpgoSpread(block(nc + k)[:hi-lo], leaves[k], bc, lo)
+					spreadAt[k] = g
+					if hi-lo != step {
+						spreadAt[k] = -1
+					}
+					continue
+				}
+				spreadAt[k] = -1
+			}
+			bpgoSpread(block(nc + k)[:hi-lo], leaves[k], bc, lo)
+		}
+		for k, lz := range lazy {
+			if lz != nil {
+				switch dst := any(block(nc + k)[:hi-lo]).(type) {
+				case []float32:
+					lz.Fill32(dst, lo)
+				case []float64:
+					lz.Fill64(dst, lo)
+				}
 			}
 		}
 		for i, c := range f.code {
@@ -553,7 +611,7 @@ func bpgoRun[T float32 | float64](f *bpgoFusion, bufs []*Buffer, outBufs []*Buff
 			case compute.OpTypeNeg:
 				neg(dst, arg(c.a, lo, hi))
 			case compute.OpTypeIdentity: // StopGradient's node: a copy in L1
-				copy(dst, arg(c.a, lo, hi))
+				bpgoCopy(dst, arg(c.a, lo, hi))
 			default:
 				bin(c.op, dst, arg(c.a, lo, hi), arg(c.b, lo, hi))
 			}
@@ -564,7 +622,7 @@ func bpgoRun[T float32 | float64](f *bpgoFusion, bufs []*Buffer, outBufs []*Buff
 		if deferred {
 			for k, o := range f.outs {
 				if o.row == 0 {
-					copy(outs[k][lo:hi], block(o.code)[:hi-lo])
+					bpgoCopy(outs[k][lo:hi], block(o.code)[:hi-lo])
 				}
 			}
 		}
@@ -580,7 +638,7 @@ func bpgoSumRows[T float32 | float64](out, src []T, row, lo int, bin func(op com
 		r, j := pos/row, pos%row
 		n := min(row-j, len(src)-i)
 		if r == 0 {
-			copy(out[j:j+n], src[i:i+n])
+			bpgoCopy(out[j:j+n], src[i:i+n])
 		} else {
 			bin(compute.OpTypeAdd, out[j:j+n], out[j:j+n], src[i:i+n])
 		}
@@ -592,6 +650,10 @@ func bpgoSumRows[T float32 | float64](out, src []T, row, lo int, bin func(op com
 // tree's dimensions and the leaf's stride per axis (0 along a broadcast axis).
 type bpgoBcast struct {
 	dims, strides []int
+	// period is the number of consecutive rows (of the last axis) that read the same run of the
+	// leaf: the product of the broadcast axes just before the last one; 0 where the leaf is
+	// broadcast along its last axis or along none of those.
+	period int
 }
 
 // bpgoMinRun is the shortest last axis a broadcast leaf is spread over: its blocks are
@@ -617,7 +679,28 @@ func bpgoNewBcast(leaf, out shapes.Shape) *bpgoBcast {
 			return nil
 		}
 	}
+	if bc.strides[r-1] != 0 {
+		bc.period = 1
+		for a := r - 2; a >= 0 && bc.strides[a] == 0; a-- {
+			bc.period *= out.Dimensions[a]
+		}
+		if bc.period == 1 {
+			bc.period = 0
+		}
+	}
 	return bc
+}
+
+// uniformRows reports whether the elements [lo, hi), whole rows of the last axis, all read
+// the same run of the leaf: the rows lie within one group of period rows (see bpgoBcast). It
+// returns that group's index, which identifies the run.
+func (bc *bpgoBcast) uniformRows(lo, hi int) (int, bool) {
+	last := bc.dims[len(bc.dims)-1]
+	if bc.period == 0 || lo%last != 0 || (hi-lo)%last != 0 {
+		return 0, false
+	}
+	g := lo / last / bc.period
+	return g, (hi/last-1)/bc.period == g
 }
 
 // bpgoSpread writes the leaf's values for the tree's elements [lo, lo+len(dst)) into dst, one
@@ -635,13 +718,9 @@ func bpgoSpread[T float32 | float64](dst, leaf []T, bc *bpgoBcast, lo int) {
 		}
 		n := min(last-inner, len(dst)-i)
 		if ls == 0 {
-			v := leaf[base]
-			run := dst[i : i+n]
-			for j := range run {
-				run[j] = v
-			}
+			bpgoFill(dst[i:i+n], leaf[base])
 		} else {
-			copy(dst[i:i+n], leaf[base+inner:base+inner+n])
+			bpgoCopy(dst[i:i+n], leaf[base+inner:base+inner+n])
 		}
 		i += n
 		pos += n
@@ -657,6 +736,7 @@ func bpgoBin32(op compute.OpType, dst, a, b []float32) {
 		for ; i+16 <= n; i += 16 {
 			archsimd.LoadFloat32x16(a[i : i+16]).Add(archsimd.LoadFloat32x16(b[i : i+16])).Store(dst[i : i+16])
 		}
+		bpgoTail(i, n)
 		for ; i < n; i++ {
 			dst[i] = a[i] + b[i]
 		}
@@ -664,6 +744,7 @@ func bpgoBin32(op compute.OpType, dst, a, b []float32) {
 		for ; i+16 <= n; i += 16 {
 			archsimd.LoadFloat32x16(a[i : i+16]).Sub(archsimd.LoadFloat32x16(b[i : i+16])).Store(dst[i : i+16])
 		}
+		bpgoTail(i, n)
 		for ; i < n; i++ {
 			dst[i] = a[i] - b[i]
 		}
@@ -671,6 +752,7 @@ func bpgoBin32(op compute.OpType, dst, a, b []float32) {
 		for ; i+16 <= n; i += 16 {
 			archsimd.LoadFloat32x16(a[i : i+16]).Mul(archsimd.LoadFloat32x16(b[i : i+16])).Store(dst[i : i+16])
 		}
+		bpgoTail(i, n)
 		for ; i < n; i++ {
 			dst[i] = a[i] * b[i]
 		}
@@ -678,6 +760,7 @@ func bpgoBin32(op compute.OpType, dst, a, b []float32) {
 		for ; i+16 <= n; i += 16 {
 			archsimd.LoadFloat32x16(a[i : i+16]).Div(archsimd.LoadFloat32x16(b[i : i+16])).Store(dst[i : i+16])
 		}
+		bpgoTail(i, n)
 		for ; i < n; i++ {
 			dst[i] = a[i] / b[i]
 		}
@@ -691,6 +774,7 @@ func bpgoNeg32(dst, a []float32) {
 	for ; i+16 <= n; i += 16 {
 		archsimd.LoadFloat32x16(a[i : i+16]).Neg().Store(dst[i : i+16])
 	}
+	bpgoTail(i, n)
 	for ; i < n; i++ {
 		dst[i] = -a[i]
 	}
@@ -705,6 +789,7 @@ func bpgoBin64(op compute.OpType, dst, a, b []float64) {
 		for ; i+8 <= n; i += 8 {
 			archsimd.LoadFloat64x8(a[i : i+8]).Add(archsimd.LoadFloat64x8(b[i : i+8])).Store(dst[i : i+8])
 		}
+		bpgoTail(i, n)
 		for ; i < n; i++ {
 			dst[i] = a[i] + b[i]
 		}
@@ -712,6 +797,7 @@ func bpgoBin64(op compute.OpType, dst, a, b []float64) {
 		for ; i+8 <= n; i += 8 {
 			archsimd.LoadFloat64x8(a[i : i+8]).Sub(archsimd.LoadFloat64x8(b[i : i+8])).Store(dst[i : i+8])
 		}
+		bpgoTail(i, n)
 		for ; i < n; i++ {
 			dst[i] = a[i] - b[i]
 		}
@@ -719,6 +805,7 @@ func bpgoBin64(op compute.OpType, dst, a, b []float64) {
 		for ; i+8 <= n; i += 8 {
 			archsimd.LoadFloat64x8(a[i : i+8]).Mul(archsimd.LoadFloat64x8(b[i : i+8])).Store(dst[i : i+8])
 		}
+		bpgoTail(i, n)
 		for ; i < n; i++ {
 			dst[i] = a[i] * b[i]
 		}
@@ -726,6 +813,7 @@ func bpgoBin64(op compute.OpType, dst, a, b []float64) {
 		for ; i+8 <= n; i += 8 {
 			archsimd.LoadFloat64x8(a[i : i+8]).Div(archsimd.LoadFloat64x8(b[i : i+8])).Store(dst[i : i+8])
 		}
+		bpgoTail(i, n)
 		for ; i < n; i++ {
 			dst[i] = a[i] / b[i]
 		}
@@ -739,6 +827,7 @@ func bpgoNeg64(dst, a []float64) {
 	for ; i+8 <= n; i += 8 {
 		archsimd.LoadFloat64x8(a[i : i+8]).Neg().Store(dst[i : i+8])
 	}
+	bpgoTail(i, n)
 	for ; i < n; i++ {
 		dst[i] = -a[i]
 	}

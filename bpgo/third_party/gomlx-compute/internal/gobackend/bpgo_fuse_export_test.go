@@ -50,3 +50,9 @@ func BpgoInPlaceWrites() int64 { return bpgoInPlaceWrites.Load() }
 
 // BpgoTiny reports whether e's main function runs sequentially as a graph of tiny nodes.
 func BpgoTiny(e compute.Executable) bool { return e.(*Executable).mainFn.bpgoTiny }
+
+// BpgoBin32 is the fused programs' float32 kernel (for bpgo_upper_test.go).
+func BpgoBin32(op compute.OpType, dst, a, b []float32) { bpgoBin32(op, dst, a, b) }
+
+// BpgoCopy32 is bpgoCopy32 (for bpgo_upper_test.go).
+var BpgoCopy32Fn = bpgoCopy32

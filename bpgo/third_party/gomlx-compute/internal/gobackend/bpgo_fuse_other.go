@@ -14,3 +14,7 @@ func (fe *FunctionExecutable) bpgoGroup() {}
 func (fe *FunctionExecutable) bpgoExecFused(*Backend, *Node, *funcExecBuffers, *bpgoFusion) error {
 	return nil
 }
+
+func (fe *FunctionExecutable) bpgoMarkLazy() {}
+
+func bpgoClearUpper() {}

@@ -54,6 +54,12 @@ type FunctionExecutable struct {
 	// computes the results that bpgoGrouped marks. Both used in sequential execution only.
 	bpgoGroups  []*bpgoFusion
 	bpgoGrouped []bool
+	// bpgoLazy marks the products that sequential execution leaves to the fused program that
+	// reads them (bpgo_lazy.go).
+	bpgoLazy []bool
+	// bpgoVirtual marks the stacks that such a product reads from the values they stack
+	// instead (bpgo_lazy.go): sequential execution never builds them.
+	bpgoVirtual []bool
 	// bpgoTiny marks a function whose nodes are tiny on average (bpgoTinyNodes): it runs
 	// sequentially even when it is the only execution (bpgo_tiny.go).
 	bpgoTiny bool
@@ -118,6 +124,7 @@ func newFunctionExecutable(f *Function) (*FunctionExecutable, error) {
 
 	fe.InitSchedule()
 	fe.bpgoGroup()                   // bpgo patch: trees that share leaves run as one (bpgo_fuse.go)
+	fe.bpgoMarkLazy()                // bpgo patch: products computed inside their program (bpgo_lazy.go)
 	fe.bpgoTiny = fe.bpgoTinyNodes() // bpgo patch: bpgo_tiny.go
 
 	if klog.V(1).Enabled() {
@@ -372,6 +379,9 @@ func (fe *FunctionExecutable) executeSequentially(backend *Backend, execBuf *fun
 		if fe.bpgoGrouped != nil && spec == nil && fe.bpgoGrouped[nodeIdx] {
 			continue // bpgo patch: computed by its group, later in the schedule
 		}
+		if fe.bpgoLazy != nil && spec == nil && (fe.bpgoLazy[nodeIdx] || fe.bpgoVirtual[nodeIdx]) {
+			continue // bpgo patch: computed, or read, by the fused program that needs it (bpgo_lazy.go)
+		}
 
 		node := fe.Function.Nodes[nodeIdx]
 		if spec != nil {
@@ -592,6 +602,7 @@ func (fe *FunctionExecutable) executeParallel(backend *Backend, execBuf *funcExe
 
 // executeNode executes a single node and stores its result.
 func (fe *FunctionExecutable) executeNode(backend *Backend, node *Node, execBuf *funcExecBuffers, spec *ShapeSpecialization) error {
+	defer bpgoClearUpper() // bpgo patch: see bpgo_upper.go
 	nodeIdx := node.Index
 
 	// bpgo patch: a fused tree's root computes the whole tree (bpgo_fuse.go).

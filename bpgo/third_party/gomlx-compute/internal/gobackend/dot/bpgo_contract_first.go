@@ -128,29 +128,11 @@ func bpgoTransposeLast2[T any](in, out []T, nb, h, w int) {
 // the transposed lhs. The lists are kept with lhs's buffer for the next product that reads the
 // same value (online e-prop contracts one chunk's spikes with five right factors).
 func bpgoContractFirstSparse(params *NodeData, lhs, rhs, out *gobackend.Buffer) bool {
-	if !bpgoSparseOn || params.Layout != bpgoLayoutContractFirst || params.InputDType != params.OutputDType {
-		return false
-	}
-	nb, n, m, k := params.BatchSize, params.LHSCrossSize, params.RHSCrossSize, params.ContractingSize
-	if nb < 1 || n < 1 || k < 1 {
-		return false
-	}
-	switch r := rhs.Flat.(type) {
-	case []float32:
-		if m < 16 || !bpgoAllFinite32(r[:nb*k*m]) {
-			return false
-		}
-	case []float64:
-		if m < 8 || !bpgoAllFinite64(r[:nb*k*m]) {
-			return false
-		}
-	default:
-		return false
-	}
-	lists := bpgoListsOf(lhs, nb, n, k)
+	lists := bpgoContractFirstLists(params, lhs, rhs)
 	if lists == nil {
 		return false
 	}
+	nb, n, m, k := params.BatchSize, params.LHSCrossSize, params.RHSCrossSize, params.ContractingSize
 	switch l := lhs.Flat.(type) {
 	case []float32:
 		r, o := rhs.Flat.([]float32), out.Flat.([]float32)
@@ -165,6 +147,31 @@ func bpgoContractFirstSparse(params *NodeData, lhs, rhs, out *gobackend.Buffer) 
 	}
 	bpgoSparseCalls.Add(1)
 	return true
+}
+
+// bpgoContractFirstLists returns the nonzero lists of a contract-first product that takes the
+// sparse route (see bpgoContractFirstSparse), nil if it does not.
+func bpgoContractFirstLists(params *NodeData, lhs, rhs *gobackend.Buffer) []bpgoRowLists {
+	if !bpgoSparseOn || params.Layout != bpgoLayoutContractFirst || params.InputDType != params.OutputDType {
+		return nil
+	}
+	nb, n, m, k := params.BatchSize, params.LHSCrossSize, params.RHSCrossSize, params.ContractingSize
+	if nb < 1 || n < 1 || k < 1 {
+		return nil
+	}
+	switch r := rhs.Flat.(type) {
+	case []float32:
+		if _, ok := lhs.Flat.([]float32); !ok || m < 16 || !bpgoAllFinite32(r[:nb*k*m]) {
+			return nil
+		}
+	case []float64:
+		if _, ok := lhs.Flat.([]float64); !ok || m < 8 || !bpgoAllFinite64(r[:nb*k*m]) {
+			return nil
+		}
+	default:
+		return nil
+	}
+	return bpgoListsOf(lhs, nb, n, k)
 }
 
 // bpgoDerivedLists is what bpgoListsOf keeps with a buffer: the lists of its value (the value
@@ -267,81 +274,177 @@ func (r *bpgoRowLists) build(lhs any, n, k, most int) bool {
 // taken from lists instead of a scan of a contiguous lhs row.
 func bpgoSparseListed32(lhs, r, o []float32, lists *bpgoRowLists, n, m int) {
 	bitsOf := unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(lhs))), len(lhs))
-	last := uint32(0)
-	var av, zero archsimd.Float32x16
+	var bc bpgoBcast32
 	for i := range n {
-		ks := lists.ks[lists.start[i]:lists.start[i+1]]
-		row := o[i*m : (i+1)*m]
-		j := 0
-		for ; j+64 <= m; j += 64 {
-			a0, a1, a2, a3 := zero, zero, zero, zero
-			for _, p := range ks {
-				if a := bitsOf[int(p)*n+i]; a != last {
-					av, last = archsimd.BroadcastFloat32x16(math.Float32frombits(a)), a
-				}
-				src := r[int(p)*m+j : int(p)*m+j+64]
-				a0 = av.MulAdd(archsimd.LoadFloat32x16(src[0:16]), a0)
-				a1 = av.MulAdd(archsimd.LoadFloat32x16(src[16:32]), a1)
-				a2 = av.MulAdd(archsimd.LoadFloat32x16(src[32:48]), a2)
-				a3 = av.MulAdd(archsimd.LoadFloat32x16(src[48:64]), a3)
-			}
-			a0.Store(row[j : j+16])
-			a1.Store(row[j+16 : j+32])
-			a2.Store(row[j+32 : j+48])
-			a3.Store(row[j+48 : j+64])
-		}
-		for ; j < m; j += 16 {
-			j = min(j, m-16)
-			acc := zero
-			for _, p := range ks {
-				if a := bitsOf[int(p)*n+i]; a != last {
-					av, last = archsimd.BroadcastFloat32x16(math.Float32frombits(a)), a
-				}
-				x := int(p)*m + j
-				acc = av.MulAdd(archsimd.LoadFloat32x16(r[x:x+16]), acc)
-			}
-			acc.Store(row[j : j+16])
-		}
+		bpgoSparseListedRow32(bitsOf, r, o[i*m:(i+1)*m], lists.ks[lists.start[i]:lists.start[i+1]], i, n, m, &bc)
 	}
+}
+
+// bpgoSparseListedRow32 computes output row i, whose nonzeros are at ks, into row.
+func bpgoSparseListedRow32(bitsOf []uint32, r, row []float32, ks []int32, i, n, m int, bc *bpgoBcast32) {
+	last, av := bc.last, bc.av
+	var zero archsimd.Float32x16
+	j := 0
+	for ; j+64 <= m; j += 64 {
+		a0, a1, a2, a3 := zero, zero, zero, zero
+		for _, p := range ks {
+			if a := bitsOf[int(p)*n+i]; a != last {
+				av, last = archsimd.BroadcastFloat32x16(math.Float32frombits(a)), a
+			}
+			src := r[int(p)*m+j : int(p)*m+j+64]
+			a0 = av.MulAdd(archsimd.LoadFloat32x16(src[0:16]), a0)
+			a1 = av.MulAdd(archsimd.LoadFloat32x16(src[16:32]), a1)
+			a2 = av.MulAdd(archsimd.LoadFloat32x16(src[32:48]), a2)
+			a3 = av.MulAdd(archsimd.LoadFloat32x16(src[48:64]), a3)
+		}
+		a0.Store(row[j : j+16])
+		a1.Store(row[j+16 : j+32])
+		a2.Store(row[j+32 : j+48])
+		a3.Store(row[j+48 : j+64])
+	}
+	for ; j < m; j += 16 {
+		j = min(j, m-16)
+		acc := zero
+		for _, p := range ks {
+			if a := bitsOf[int(p)*n+i]; a != last {
+				av, last = archsimd.BroadcastFloat32x16(math.Float32frombits(a)), a
+			}
+			x := int(p)*m + j
+			acc = av.MulAdd(archsimd.LoadFloat32x16(r[x:x+16]), acc)
+		}
+		acc.Store(row[j : j+16])
+	}
+	bc.last, bc.av = last, av
 }
 
 // bpgoSparseListed64 is bpgoSparseListed32 for float64 (tiles of 8).
 func bpgoSparseListed64(lhs, r, o []float64, lists *bpgoRowLists, n, m int) {
 	bitsOf := unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(lhs))), len(lhs))
-	last := uint64(0)
-	var av, zero archsimd.Float64x8
+	var bc bpgoBcast64
 	for i := range n {
-		ks := lists.ks[lists.start[i]:lists.start[i+1]]
-		row := o[i*m : (i+1)*m]
-		j := 0
-		for ; j+32 <= m; j += 32 {
-			a0, a1, a2, a3 := zero, zero, zero, zero
-			for _, p := range ks {
-				if a := bitsOf[int(p)*n+i]; a != last {
-					av, last = archsimd.BroadcastFloat64x8(math.Float64frombits(a)), a
-				}
-				src := r[int(p)*m+j : int(p)*m+j+32]
-				a0 = av.MulAdd(archsimd.LoadFloat64x8(src[0:8]), a0)
-				a1 = av.MulAdd(archsimd.LoadFloat64x8(src[8:16]), a1)
-				a2 = av.MulAdd(archsimd.LoadFloat64x8(src[16:24]), a2)
-				a3 = av.MulAdd(archsimd.LoadFloat64x8(src[24:32]), a3)
-			}
-			a0.Store(row[j : j+8])
-			a1.Store(row[j+8 : j+16])
-			a2.Store(row[j+16 : j+24])
-			a3.Store(row[j+24 : j+32])
-		}
-		for ; j < m; j += 8 {
-			j = min(j, m-8)
-			acc := zero
-			for _, p := range ks {
-				if a := bitsOf[int(p)*n+i]; a != last {
-					av, last = archsimd.BroadcastFloat64x8(math.Float64frombits(a)), a
-				}
-				x := int(p)*m + j
-				acc = av.MulAdd(archsimd.LoadFloat64x8(r[x:x+8]), acc)
-			}
-			acc.Store(row[j : j+8])
-		}
+		bpgoSparseListedRow64(bitsOf, r, o[i*m:(i+1)*m], lists.ks[lists.start[i]:lists.start[i+1]], i, n, m, &bc)
 	}
+}
+
+// bpgoSparseListedRow64 is bpgoSparseListedRow32 for float64.
+func bpgoSparseListedRow64(bitsOf []uint64, r, row []float64, ks []int32, i, n, m int, bc *bpgoBcast64) {
+	last, av := bc.last, bc.av
+	var zero archsimd.Float64x8
+	j := 0
+	for ; j+32 <= m; j += 32 {
+		a0, a1, a2, a3 := zero, zero, zero, zero
+		for _, p := range ks {
+			if a := bitsOf[int(p)*n+i]; a != last {
+				av, last = archsimd.BroadcastFloat64x8(math.Float64frombits(a)), a
+			}
+			src := r[int(p)*m+j : int(p)*m+j+32]
+			a0 = av.MulAdd(archsimd.LoadFloat64x8(src[0:8]), a0)
+			a1 = av.MulAdd(archsimd.LoadFloat64x8(src[8:16]), a1)
+			a2 = av.MulAdd(archsimd.LoadFloat64x8(src[16:24]), a2)
+			a3 = av.MulAdd(archsimd.LoadFloat64x8(src[24:32]), a3)
+		}
+		a0.Store(row[j : j+8])
+		a1.Store(row[j+8 : j+16])
+		a2.Store(row[j+16 : j+24])
+		a3.Store(row[j+24 : j+32])
+	}
+	for ; j < m; j += 8 {
+		j = min(j, m-8)
+		acc := zero
+		for _, p := range ks {
+			if a := bitsOf[int(p)*n+i]; a != last {
+				av, last = archsimd.BroadcastFloat64x8(math.Float64frombits(a)), a
+			}
+			x := int(p)*m + j
+			acc = av.MulAdd(archsimd.LoadFloat64x8(r[x:x+8]), acc)
+		}
+		acc.Store(row[j : j+8])
+	}
+	bc.last, bc.av = last, av
+}
+
+// bpgoSparseRowsRow32 is bpgoSparseListedRow32 with the right factor's rows given one by one
+// (rows[p] is row p of the batch): the same multiply-adds in the same order.
+func bpgoSparseRowsRow32(bitsOf []uint32, rows [][]float32, row []float32, ks []int32, i, n, m int, bc *bpgoBcast32) {
+	last, av := bc.last, bc.av
+	var zero archsimd.Float32x16
+	j := 0
+	for ; j+64 <= m; j += 64 {
+		a0, a1, a2, a3 := zero, zero, zero, zero
+		for _, p := range ks {
+			if a := bitsOf[int(p)*n+i]; a != last {
+				av, last = archsimd.BroadcastFloat32x16(math.Float32frombits(a)), a
+			}
+			src := rows[p][j : j+64]
+			a0 = av.MulAdd(archsimd.LoadFloat32x16(src[0:16]), a0)
+			a1 = av.MulAdd(archsimd.LoadFloat32x16(src[16:32]), a1)
+			a2 = av.MulAdd(archsimd.LoadFloat32x16(src[32:48]), a2)
+			a3 = av.MulAdd(archsimd.LoadFloat32x16(src[48:64]), a3)
+		}
+		a0.Store(row[j : j+16])
+		a1.Store(row[j+16 : j+32])
+		a2.Store(row[j+32 : j+48])
+		a3.Store(row[j+48 : j+64])
+	}
+	for ; j < m; j += 16 {
+		j = min(j, m-16)
+		acc := zero
+		for _, p := range ks {
+			if a := bitsOf[int(p)*n+i]; a != last {
+				av, last = archsimd.BroadcastFloat32x16(math.Float32frombits(a)), a
+			}
+			acc = av.MulAdd(archsimd.LoadFloat32x16(rows[p][j:j+16]), acc)
+		}
+		acc.Store(row[j : j+16])
+	}
+	bc.last, bc.av = last, av
+}
+
+// bpgoSparseRowsRow64 is bpgoSparseRowsRow32 for float64.
+func bpgoSparseRowsRow64(bitsOf []uint64, rows [][]float64, row []float64, ks []int32, i, n, m int, bc *bpgoBcast64) {
+	last, av := bc.last, bc.av
+	var zero archsimd.Float64x8
+	j := 0
+	for ; j+32 <= m; j += 32 {
+		a0, a1, a2, a3 := zero, zero, zero, zero
+		for _, p := range ks {
+			if a := bitsOf[int(p)*n+i]; a != last {
+				av, last = archsimd.BroadcastFloat64x8(math.Float64frombits(a)), a
+			}
+			src := rows[p][j : j+32]
+			a0 = av.MulAdd(archsimd.LoadFloat64x8(src[0:8]), a0)
+			a1 = av.MulAdd(archsimd.LoadFloat64x8(src[8:16]), a1)
+			a2 = av.MulAdd(archsimd.LoadFloat64x8(src[16:24]), a2)
+			a3 = av.MulAdd(archsimd.LoadFloat64x8(src[24:32]), a3)
+		}
+		a0.Store(row[j : j+8])
+		a1.Store(row[j+8 : j+16])
+		a2.Store(row[j+16 : j+24])
+		a3.Store(row[j+24 : j+32])
+	}
+	for ; j < m; j += 8 {
+		j = min(j, m-8)
+		acc := zero
+		for _, p := range ks {
+			if a := bitsOf[int(p)*n+i]; a != last {
+				av, last = archsimd.BroadcastFloat64x8(math.Float64frombits(a)), a
+			}
+			acc = av.MulAdd(archsimd.LoadFloat64x8(rows[p][j:j+8]), acc)
+		}
+		acc.Store(row[j : j+8])
+	}
+	bc.last, bc.av = last, av
+}
+
+// bpgoBcast32 is the broadcast lhs value a row kernel last used (last: its bits, 0 for none),
+// kept from row to row: spikes are all 1, so a product broadcasts once, not once per row.
+type bpgoBcast32 struct {
+	last uint32
+	av   archsimd.Float32x16
+}
+
+// bpgoBcast64 is bpgoBcast32 for float64.
+type bpgoBcast64 struct {
+	last uint64
+	av   archsimd.Float64x8
 }

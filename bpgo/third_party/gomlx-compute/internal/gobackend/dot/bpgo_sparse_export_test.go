@@ -7,6 +7,8 @@ var (
 	BpgoSparseOn    = &bpgoSparseOn
 	BpgoSparseCalls = &bpgoSparseCalls
 	BpgoListHits    = &bpgoListHits
+	BpgoLazyCalls   = &bpgoLazyCalls
+	BpgoLazyStacked = &bpgoLazyStacked
 )
 
 // BpgoSparse32 runs the float32 sparse path on one (n, k)·(k, m) product, checks included.
