@@ -186,6 +186,32 @@ func TestEPropMatchesTruncatedBPTT(t *testing.T) {
 
 // Random feedback equal to the readout's weights gives the symmetric update; other random
 // weights give a different one.
+// TestEPropMatchesBPTTLarger repeats the comparison with BPTT on a network large enough for the Go
+// backend's own routes: traces of at least 1024 values per batch shard, which its executor fuses,
+// and sparse spikes, whose products it then computes inside the fused trace update from the
+// chunk's step values without stacking them (bpgo/third_party/README.md, patches 5, 8 and 10; the
+// batch shards run sequentially, where that route is taken).
+func TestEPropMatchesBPTTLarger(t *testing.T) {
+	bpgo.EnableX64()
+	defer bpgo.DisableX64()
+	const b, steps, nIn, n, k, window = 4, 60, 30, 16, 2, 20
+	betas := make([]float64, n)
+	for i := n / 2; i < n; i++ {
+		betas[i] = 1.5
+	}
+	xs, labels := spikeTrains(b, steps, nIn, 0.04, k, 11)
+	net := newEligSNN(t, nIn, n, k, betas, true)
+	g := bpgo.Must1(bpgo.NewGrad(net, seedLoss(window, 1, 0.01), bpgo.GradOptions{Monitors: []string{"R.Spike"}, Chunk: 25, Dt: 1}))
+	want := bpgo.Must1(g.Compute(xs, labelTensor(labels)))
+	ys := bpgo.Must1(trainers.EvidenceTargets(labels, steps, window, k))
+	for _, shards := range []int{1, 2} {
+		o := trainers.EPropDefaults()
+		o.Chunk, o.Dt, o.Shards = 25, 1, shards
+		ep := bpgo.Must1(trainers.NewEProp(net, net.network(), o))
+		checkEPropAgainst(t, fmt.Sprintf("%d shards", shards), net, bpgo.Must1(ep.Compute(xs, ys)), want)
+	}
+}
+
 func TestEPropRandomFeedback(t *testing.T) {
 	bpgo.EnableX64()
 	defer bpgo.DisableX64()
