@@ -403,7 +403,6 @@ var bpgoScratch64 = sync.Pool{New: func() any { return new([]float64) }}
 // bpgoExecFused runs program f, whose last result is node: the results' buffers allocated,
 // every block computed through the scratch blocks, then the leaves released.
 func (fe *FunctionExecutable) bpgoExecFused(backend *Backend, node *Node, execBuf *funcExecBuffers, f *bpgoFusion) error {
-	defer bpgoClearUpper()
 	var bufArr [bpgoGroupMaxLeaves + 1]*Buffer
 	bufs := bufArr[:len(f.leaves)]
 	var lazyArr [bpgoGroupMaxLeaves + 1]BpgoLazyLeaf
@@ -562,9 +561,10 @@ func bpgoRun[T float32 | float64](f *bpgoFusion, bufs []*Buffer, lazy []BpgoLazy
 	// A large program whose last axis fits a block runs over whole rows, so that a leaf
 	// broadcast along its middle axes ((B, 1, N) over (B, P, N)) fills a block with the same rows
 	// block after block: it is spread again only when they change (spreadAt).
-	step := bpgoFuseBlock
-	var spreadAt [bpgoGroupMaxLeaves + 1]int
-	if last := f.dims[len(f.dims)-1]; f.size >= bpgoGroupMinSize && last <= bpgoFuseBlock && len(f.dims) >= 2 {
+	step, last := bpgoFuseBlock, f.dims[len(f.dims)-1]
+	rows := f.size >= bpgoGroupMinSize && last <= bpgoFuseBlock && len(f.dims) >= 2
+	var spreadAt [bpgoGroupMaxLeaves + 1]int // the row group a leaf's block holds; -1: none
+	if rows {
 		step = bpgoFuseBlock / last * last
 		for k := range spreadAt {
 			spreadAt[k] = -1
@@ -576,19 +576,15 @@ func bpgoRun[T float32 | float64](f *bpgoFusion, bufs []*Buffer, lazy []BpgoLazy
 			if bc == nil {
 				continue
 			}
-			if step != bpgoFuseBlock {
-				if g, ok := bc.uniformRows(lo, hi); ok {
-					if g == spreadAt[k] && hi-lo == step {
-						continue // the block already holds these rows
-					}
-					bpgoSpread(block(nc + k)[:hi-lo], leaves[k], bc, lo)
-					spreadAt[k] = g
-					if hi-lo != step {
-						spreadAt[k] = -1
-					}
-					continue
+			if rows {
+				g, ok := bc.uniformRows(lo, hi)
+				if ok && hi-lo == step && g == spreadAt[k] {
+					continue // the block already holds these rows
 				}
 				spreadAt[k] = -1
+				if ok && hi-lo == step {
+					spreadAt[k] = g
+				}
 			}
 			bpgoSpread(block(nc + k)[:hi-lo], leaves[k], bc, lo)
 		}

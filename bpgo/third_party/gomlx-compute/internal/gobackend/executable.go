@@ -361,7 +361,9 @@ func (fe *FunctionExecutable) executeSequentially(backend *Backend, execBuf *fun
 	for _, nodeIdx := range fe.Schedule {
 		if fe.bpgoGroups != nil && spec == nil && fe.bpgoGroups[nodeIdx] != nil {
 			// bpgo patch: a group of fused trees runs before this node (bpgo_fuse.go).
-			if err := fe.bpgoExecFused(backend, fe.Function.Nodes[nodeIdx], execBuf, fe.bpgoGroups[nodeIdx]); err != nil {
+			err := fe.bpgoExecFused(backend, fe.Function.Nodes[nodeIdx], execBuf, fe.bpgoGroups[nodeIdx])
+			bpgoClearUpper() // as executeNode does after every op (bpgo_upper.go)
+			if err != nil {
 				return err
 			}
 		}

@@ -128,48 +128,53 @@ func bpgoTransposeLast2[T any](in, out []T, nb, h, w int) {
 // the transposed lhs. The lists are kept with lhs's buffer for the next product that reads the
 // same value (online e-prop contracts one chunk's spikes with five right factors).
 func bpgoContractFirstSparse(params *NodeData, lhs, rhs, out *gobackend.Buffer) bool {
-	lists := bpgoContractFirstLists(params, lhs, rhs)
-	if lists == nil {
+	z := bpgoNewListedRows(params, lhs, []*gobackend.Buffer{rhs})
+	if z == nil {
 		return false
 	}
-	nb, n, m, k := params.BatchSize, params.LHSCrossSize, params.RHSCrossSize, params.ContractingSize
-	switch l := lhs.Flat.(type) {
+	switch o := out.Flat.(type) {
 	case []float32:
-		r, o := rhs.Flat.([]float32), out.Flat.([]float32)
-		for b := range nb {
-			bpgoSparseListed32(l[b*k*n:(b+1)*k*n], r[b*k*m:(b+1)*k*m], o[b*n*m:(b+1)*n*m], &lists[b], n, m)
-		}
+		z.Fill32(o[:params.BatchSize*z.n*z.m], 0)
 	case []float64:
-		r, o := rhs.Flat.([]float64), out.Flat.([]float64)
-		for b := range nb {
-			bpgoSparseListed64(l[b*k*n:(b+1)*k*n], r[b*k*m:(b+1)*k*m], o[b*n*m:(b+1)*n*m], &lists[b], n, m)
-		}
+		z.Fill64(o[:params.BatchSize*z.n*z.m], 0)
 	}
-	bpgoSparseCalls.Add(1)
 	return true
 }
 
 // bpgoContractFirstLists returns the nonzero lists of a contract-first product that takes the
-// sparse route (see bpgoContractFirstSparse), nil if it does not.
-func bpgoContractFirstLists(params *NodeData, lhs, rhs *gobackend.Buffer) []bpgoRowLists {
+// sparse route (see bpgoContractFirstSparse), nil if it does not. rhs is the right factor's
+// buffer (nb, k, m), or the K values (bs, 1, m) of a stack (bs, K, m) along axis 1 that was
+// never built (gobackend's bpgo_lazy.go): contracted on the stacked axis with bs batches (nb =
+// bs, k = K), or on both axes (nb = 1, k = bs·K).
+func bpgoContractFirstLists(params *NodeData, lhs *gobackend.Buffer, rhs []*gobackend.Buffer) []bpgoRowLists {
 	if !bpgoSparseOn || params.Layout != bpgoLayoutContractFirst || params.InputDType != params.OutputDType {
 		return nil
 	}
 	nb, n, m, k := params.BatchSize, params.LHSCrossSize, params.RHSCrossSize, params.ContractingSize
-	if nb < 1 || n < 1 || k < 1 {
+	if nb < 1 || n < 1 || m < 1 || k < 1 || len(rhs) < 1 {
 		return nil
 	}
-	switch r := rhs.Flat.(type) {
-	case []float32:
-		if _, ok := lhs.Flat.([]float32); !ok || m < 16 || !bpgoAllFinite32(r[:nb*k*m]) {
+	per := nb * k * m // values read from each rhs buffer
+	if len(rhs) > 1 {
+		bs := rhs[0].RawShape.Size() / m
+		if !(nb == bs && k == len(rhs)) && !(nb == 1 && k == bs*len(rhs)) {
 			return nil
 		}
-	case []float64:
-		if _, ok := lhs.Flat.([]float64); !ok || m < 8 || !bpgoAllFinite64(r[:nb*k*m]) {
+		per = bs * m
+	}
+	for _, b := range rhs {
+		switch r := b.Flat.(type) {
+		case []float32:
+			if _, ok := lhs.Flat.([]float32); !ok || m < 16 || len(r) < per || !bpgoAllFinite32(r[:per]) {
+				return nil
+			}
+		case []float64:
+			if _, ok := lhs.Flat.([]float64); !ok || m < 8 || len(r) < per || !bpgoAllFinite64(r[:per]) {
+				return nil
+			}
+		default:
 			return nil
 		}
-	default:
-		return nil
 	}
 	return bpgoListsOf(lhs, nb, n, k)
 }
@@ -270,101 +275,10 @@ func (r *bpgoRowLists) build(lhs any, n, k, most int) bool {
 	return true
 }
 
-// bpgoSparseListed32 is bpgoSparse32's loop over one batch's output rows, each row's nonzeros
-// taken from lists instead of a scan of a contiguous lhs row.
-func bpgoSparseListed32(lhs, r, o []float32, lists *bpgoRowLists, n, m int) {
-	bitsOf := unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(lhs))), len(lhs))
-	var bc bpgoBcast32
-	for i := range n {
-		bpgoSparseListedRow32(bitsOf, r, o[i*m:(i+1)*m], lists.ks[lists.start[i]:lists.start[i+1]], i, n, m, &bc)
-	}
-}
-
-// bpgoSparseListedRow32 computes output row i, whose nonzeros are at ks, into row.
-func bpgoSparseListedRow32(bitsOf []uint32, r, row []float32, ks []int32, i, n, m int, bc *bpgoBcast32) {
-	last, av := bc.last, bc.av
-	var zero archsimd.Float32x16
-	j := 0
-	for ; j+64 <= m; j += 64 {
-		a0, a1, a2, a3 := zero, zero, zero, zero
-		for _, p := range ks {
-			if a := bitsOf[int(p)*n+i]; a != last {
-				av, last = archsimd.BroadcastFloat32x16(math.Float32frombits(a)), a
-			}
-			src := r[int(p)*m+j : int(p)*m+j+64]
-			a0 = av.MulAdd(archsimd.LoadFloat32x16(src[0:16]), a0)
-			a1 = av.MulAdd(archsimd.LoadFloat32x16(src[16:32]), a1)
-			a2 = av.MulAdd(archsimd.LoadFloat32x16(src[32:48]), a2)
-			a3 = av.MulAdd(archsimd.LoadFloat32x16(src[48:64]), a3)
-		}
-		a0.Store(row[j : j+16])
-		a1.Store(row[j+16 : j+32])
-		a2.Store(row[j+32 : j+48])
-		a3.Store(row[j+48 : j+64])
-	}
-	for ; j < m; j += 16 {
-		j = min(j, m-16)
-		acc := zero
-		for _, p := range ks {
-			if a := bitsOf[int(p)*n+i]; a != last {
-				av, last = archsimd.BroadcastFloat32x16(math.Float32frombits(a)), a
-			}
-			x := int(p)*m + j
-			acc = av.MulAdd(archsimd.LoadFloat32x16(r[x:x+16]), acc)
-		}
-		acc.Store(row[j : j+16])
-	}
-	bc.last, bc.av = last, av
-}
-
-// bpgoSparseListed64 is bpgoSparseListed32 for float64 (tiles of 8).
-func bpgoSparseListed64(lhs, r, o []float64, lists *bpgoRowLists, n, m int) {
-	bitsOf := unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(lhs))), len(lhs))
-	var bc bpgoBcast64
-	for i := range n {
-		bpgoSparseListedRow64(bitsOf, r, o[i*m:(i+1)*m], lists.ks[lists.start[i]:lists.start[i+1]], i, n, m, &bc)
-	}
-}
-
-// bpgoSparseListedRow64 is bpgoSparseListedRow32 for float64.
-func bpgoSparseListedRow64(bitsOf []uint64, r, row []float64, ks []int32, i, n, m int, bc *bpgoBcast64) {
-	last, av := bc.last, bc.av
-	var zero archsimd.Float64x8
-	j := 0
-	for ; j+32 <= m; j += 32 {
-		a0, a1, a2, a3 := zero, zero, zero, zero
-		for _, p := range ks {
-			if a := bitsOf[int(p)*n+i]; a != last {
-				av, last = archsimd.BroadcastFloat64x8(math.Float64frombits(a)), a
-			}
-			src := r[int(p)*m+j : int(p)*m+j+32]
-			a0 = av.MulAdd(archsimd.LoadFloat64x8(src[0:8]), a0)
-			a1 = av.MulAdd(archsimd.LoadFloat64x8(src[8:16]), a1)
-			a2 = av.MulAdd(archsimd.LoadFloat64x8(src[16:24]), a2)
-			a3 = av.MulAdd(archsimd.LoadFloat64x8(src[24:32]), a3)
-		}
-		a0.Store(row[j : j+8])
-		a1.Store(row[j+8 : j+16])
-		a2.Store(row[j+16 : j+24])
-		a3.Store(row[j+24 : j+32])
-	}
-	for ; j < m; j += 8 {
-		j = min(j, m-8)
-		acc := zero
-		for _, p := range ks {
-			if a := bitsOf[int(p)*n+i]; a != last {
-				av, last = archsimd.BroadcastFloat64x8(math.Float64frombits(a)), a
-			}
-			x := int(p)*m + j
-			acc = av.MulAdd(archsimd.LoadFloat64x8(r[x:x+8]), acc)
-		}
-		acc.Store(row[j : j+8])
-	}
-	bc.last, bc.av = last, av
-}
-
-// bpgoSparseRowsRow32 is bpgoSparseListedRow32 with the right factor's rows given one by one
-// (rows[p] is row p of the batch): the same multiply-adds in the same order.
+// bpgoSparseRowsRow32 computes output row i of one batch into row: bpgoSparse32's loop for one
+// row, its nonzeros listed in ks (increasing k), the right factor's rows given one by one
+// (rows[p] is row p of the batch), so that a stack of them need not be built. The same
+// multiply-adds in the same order as bpgoSparse32 for the transposed lhs.
 func bpgoSparseRowsRow32(bitsOf []uint32, rows [][]float32, row []float32, ks []int32, i, n, m int, bc *bpgoBcast32) {
 	last, av := bc.last, bc.av
 	var zero archsimd.Float32x16

@@ -21,8 +21,10 @@ func init() {
 }
 
 // bpgoLazyRows gives a contract-first product's output (nb, n, m) row by row through the sparse
-// route's row kernel. The right factor is one buffer (nb, k, m), or k buffers (nb, 1, m) that a
-// stack never built would have held (virtual): rows then holds batch b's k rows.
+// route's row kernel, for the op (bpgoContractFirstSparse) and for a fused program that reads
+// the product (bpgoLazyDot). The right factor is one buffer (nb, k, m), or the k buffers
+// (nb, 1, m) that a stack never built would have held (see bpgoContractFirstLists): rows then
+// holds batch b's k rows.
 type bpgoLazyRows struct {
 	lists   []bpgoRowLists
 	n, m, k int
@@ -43,22 +45,26 @@ type bpgoLazyRows struct {
 // bpgoLazyDot returns node's values on demand, or nil when the product does not take the
 // sparse route (it then runs as an op, as it would have).
 func bpgoLazyDot(node *gobackend.Node, lhs *gobackend.Buffer, rhs []*gobackend.Buffer) gobackend.BpgoLazyLeaf {
-	params := node.Data.(*NodeData)
-	n, m, k := params.LHSCrossSize, params.RHSCrossSize, params.ContractingSize
-	var lists []bpgoRowLists
-	if len(rhs) == 1 {
-		lists = bpgoContractFirstLists(params, lhs, rhs[0])
-	} else {
-		lists = bpgoContractFirstListsStacked(params, lhs, rhs)
-	}
-	if lists == nil {
+	z := bpgoNewListedRows(node.Data.(*NodeData), lhs, rhs)
+	if z == nil {
 		return nil
 	}
-	bpgoSparseCalls.Add(1)
 	bpgoLazyCalls.Add(1)
 	if len(rhs) > 1 {
 		bpgoLazyStacked.Add(1)
 	}
+	return z
+}
+
+// bpgoNewListedRows returns the product's rows on demand, or nil when it does not take the
+// sparse route.
+func bpgoNewListedRows(params *NodeData, lhs *gobackend.Buffer, rhs []*gobackend.Buffer) *bpgoLazyRows {
+	lists := bpgoContractFirstLists(params, lhs, rhs)
+	if lists == nil {
+		return nil
+	}
+	bpgoSparseCalls.Add(1)
+	n, m, k := params.LHSCrossSize, params.RHSCrossSize, params.ContractingSize
 	z := &bpgoLazyRows{lists: lists, n: n, m: m, k: k, cur: -1, b: -1}
 	switch l := lhs.Flat.(type) {
 	case []float32:
@@ -80,38 +86,6 @@ func bpgoLazyDot(node *gobackend.Node, lhs *gobackend.Buffer, rhs []*gobackend.B
 // bpgoLazyCalls counts the products computed on demand, bpgoLazyStacked those of them whose
 // right factor was a stack never built (for tests).
 var bpgoLazyCalls, bpgoLazyStacked atomic.Int64
-
-// bpgoContractFirstListsStacked is bpgoContractFirstLists for a right factor given as the
-// values (bs, 1, m) of a stack (bs, K, m) along axis 1, K = len(rhs): contracted on the stacked
-// axis with bs batches (nb = bs, k = K), or on both (nb = 1, k = bs·K).
-func bpgoContractFirstListsStacked(params *NodeData, lhs *gobackend.Buffer, rhs []*gobackend.Buffer) []bpgoRowLists {
-	if !bpgoSparseOn || params.Layout != bpgoLayoutContractFirst || params.InputDType != params.OutputDType {
-		return nil
-	}
-	nb, n, m, k := params.BatchSize, params.LHSCrossSize, params.RHSCrossSize, params.ContractingSize
-	if nb < 1 || n < 1 || m < 1 || len(rhs) < 1 {
-		return nil
-	}
-	bs := rhs[0].RawShape.Size() / m
-	if !(nb == bs && k == len(rhs)) && !(nb == 1 && k == bs*len(rhs)) {
-		return nil
-	}
-	for _, b := range rhs {
-		switch r := b.Flat.(type) {
-		case []float32:
-			if _, ok := lhs.Flat.([]float32); !ok || m < 16 || len(r) < bs*m || !bpgoAllFinite32(r[:bs*m]) {
-				return nil
-			}
-		case []float64:
-			if _, ok := lhs.Flat.([]float64); !ok || m < 8 || len(r) < bs*m || !bpgoAllFinite64(r[:bs*m]) {
-				return nil
-			}
-		default:
-			return nil
-		}
-	}
-	return bpgoListsOf(lhs, nb, n, k)
-}
 
 // batch32 points rows at batch b's k rows of the right factor.
 func (z *bpgoLazyRows) batch32(b int) {
